@@ -1,0 +1,18 @@
+"""mwprop_batch: the NE2001 and NE2025 Galactic free-electron models for whole catalogues.
+
+>>> from mwprop_batch import Model
+>>> ne2025 = Model("ne2025")
+>>> ne2025.density(0.0, 8.5, 0.0)["ne"].round(4).tolist()  # at the Sun, inside the LHB
+[0.005]
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .model import Model
+
+try:
+    __version__ = version("mwprop_batch")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = ["Model", "__version__"]

@@ -1,0 +1,1 @@
+"""numba kernels: pure functions of coordinates and precomputed tables (no I/O, no pandas)."""

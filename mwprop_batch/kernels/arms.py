@@ -1,0 +1,210 @@
+"""Spiral-arm geometry kernels: exact distance from a point to each arm centreline.
+
+An arm centreline is the curve (x, y) = (-r(t) sin t, r(t) cos t) for t in [t0, t0 + extent],
+with r(t) a cubic spline on uniformly spaced knots. The distance from a point to the curve is
+found by Newton's method on the squared distance, started from a precomputed grid
+(:func:`build_arm_grid`) that stores the global nearest parameter at every grid node.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+NEWTON_MAX_ITER = 30
+NEWTON_TOL = 1e-13  # rad
+COARSE_SAMPLES = 600  # samples per arm when building the start grid
+
+
+@nb.njit(cache=True, inline="always")
+def spline_r(t: float, t0: float, dt: float, coef: np.ndarray) -> tuple[float, float, float]:
+    """r, dr/dt, d2r/dt2 of an arm spline at t (clamped to the arm's extent)."""
+    nseg = coef.shape[0]
+    k = int((t - t0) / dt)
+    if k < 0:
+        k = 0
+    elif k >= nseg:
+        k = nseg - 1
+    u = t - (t0 + k * dt)
+    c0, c1, c2, c3 = coef[k, 0], coef[k, 1], coef[k, 2], coef[k, 3]
+    r = ((c0 * u + c1) * u + c2) * u + c3
+    dr = (3.0 * c0 * u + 2.0 * c1) * u + c2
+    d2r = 6.0 * c0 * u + 2.0 * c1
+    return r, dr, d2r
+
+
+@nb.njit(cache=True, inline="always")
+def _dsq_derivs(
+    x: float, y: float, t: float, t0: float, dt: float, coef: np.ndarray
+) -> tuple[float, float, float]:
+    """Squared distance from (x, y) to the curve point at t, and its first two t-derivatives."""
+    r, dr, d2r = spline_r(t, t0, dt, coef)
+    s, c = math.sin(t), math.cos(t)
+    cx, cy = -r * s, r * c
+    dx1 = -dr * s - r * c
+    dy1 = dr * c - r * s
+    dx2 = -d2r * s - 2.0 * dr * c + r * s
+    dy2 = d2r * c - 2.0 * dr * s - r * c
+    ex, ey = cx - x, cy - y
+    f = ex * ex + ey * ey
+    g = 2.0 * (ex * dx1 + ey * dy1)
+    h = 2.0 * (dx1 * dx1 + dy1 * dy1 + ex * dx2 + ey * dy2)
+    gauss = 2.0 * (dx1 * dx1 + dy1 * dy1)
+    if h <= 0.0:
+        h = gauss
+    return f, g, h
+
+
+@nb.njit(cache=True)
+def refine_nearest(
+    x: float, y: float, t_start: float, t0: float, dt: float, coef: np.ndarray
+) -> tuple[float, float]:
+    """Local minimum of the squared distance near t_start: (t, squared distance)."""
+    t_end = t0 + dt * coef.shape[0]
+    t = min(max(t_start, t0), t_end)
+    f = 0.0
+    for _ in range(NEWTON_MAX_ITER):
+        f, g, h = _dsq_derivs(x, y, t, t0, dt, coef)
+        t_new = min(max(t - g / h, t0), t_end)
+        if abs(t_new - t) < NEWTON_TOL:
+            t = t_new
+            break
+        t = t_new
+    f, _, _ = _dsq_derivs(x, y, t, t0, dt, coef)
+    return t, f
+
+
+@nb.njit(cache=True, parallel=True)
+def build_arm_grid(
+    t0: np.ndarray, dt: np.ndarray, coef: np.ndarray, box: float, step: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Global nearest centreline parameter and distance at every node of a plane grid.
+
+    The grid covers [-box, box]^2 in x and y (kpc) with spacing ``step``. Every discrete
+    local minimum of a dense sampling is refined by Newton's method and the best is kept.
+    """
+    n = int(round(2.0 * box / step)) + 1
+    narm = t0.shape[0]
+    grid_t = np.empty((n, n, narm))
+    grid_d = np.empty((n, n, narm))
+    for a in range(narm):
+        extent = dt[a] * coef.shape[1]
+        ts = np.empty(COARSE_SAMPLES)
+        xs = np.empty(COARSE_SAMPLES)
+        ys = np.empty(COARSE_SAMPLES)
+        for k in range(COARSE_SAMPLES):
+            t = t0[a] + extent * k / (COARSE_SAMPLES - 1)
+            r = spline_r(t, t0[a], dt[a], coef[a])[0]
+            ts[k] = t
+            xs[k] = -r * math.sin(t)
+            ys[k] = r * math.cos(t)
+        for i in nb.prange(n):
+            x = -box + i * step
+            dsq = np.empty(COARSE_SAMPLES)
+            for j in range(n):
+                y = -box + j * step
+                for k in range(COARSE_SAMPLES):
+                    dsq[k] = (xs[k] - x) ** 2 + (ys[k] - y) ** 2
+                best_t = ts[0]
+                best_f = np.inf
+                for k in range(COARSE_SAMPLES):
+                    left = dsq[k - 1] if k > 0 else np.inf
+                    right = dsq[k + 1] if k < COARSE_SAMPLES - 1 else np.inf
+                    if dsq[k] <= left and dsq[k] <= right:
+                        t_loc, f_loc = refine_nearest(x, y, ts[k], t0[a], dt[a], coef[a])
+                        if f_loc < best_f:
+                            best_f = f_loc
+                            best_t = t_loc
+                grid_t[i, j, a] = best_t
+                grid_d[i, j, a] = math.sqrt(best_f)
+    return grid_t, grid_d
+
+
+@nb.njit(cache=True)
+def arm_distance(x: float, y: float, a: int, T, lower_cut: float) -> float:
+    """Exact distance (kpc) from (x, y) to arm ``a``; inf when surely beyond ``lower_cut``."""
+    box = T.arm_grid_box
+    step = T.arm_grid_step
+    n = T.arm_grid_t.shape[0]
+    fi = (x + box) / step
+    fj = (y + box) / step
+    if not (fi >= 0.0 and fj >= 0.0 and fi < n - 1 and fj < n - 1):
+        return np.inf
+    i = int(fi)
+    j = int(fj)
+    u = fi - i
+    v = fj - j
+    d00 = T.arm_grid_d[i, j, a]
+    d10 = T.arm_grid_d[i + 1, j, a]
+    d01 = T.arm_grid_d[i, j + 1, a]
+    d11 = T.arm_grid_d[i + 1, j + 1, a]
+    # the distance is 1-Lipschitz: no point of the cell is nearer than this
+    if min(min(d00, d10), min(d01, d11)) - 0.7072 * step >= lower_cut:
+        return np.inf
+    t00 = T.arm_grid_t[i, j, a]
+    t10 = T.arm_grid_t[i + 1, j, a]
+    t01 = T.arm_grid_t[i, j + 1, a]
+    t11 = T.arm_grid_t[i + 1, j + 1, a]
+    t0 = T.arm_t0[a]
+    dt = T.arm_dt[a]
+    coef = T.arm_coef[a]
+    lo = min(min(t00, t10), min(t01, t11))
+    hi = max(max(t00, t10), max(t01, t11))
+    if hi - lo < 0.05:
+        start = (1 - u) * (1 - v) * t00 + u * (1 - v) * t10 + (1 - u) * v * t01 + u * v * t11
+        return math.sqrt(refine_nearest(x, y, start, t0, dt, coef)[1])
+    # the cell straddles a change of nearest branch: try every corner's branch
+    best = np.inf
+    for start in (t00, t10, t01, t11):
+        best = min(best, refine_nearest(x, y, start, t0, dt, coef)[1])
+    return math.sqrt(best)
+
+
+@nb.njit(cache=True, inline="always")
+def sech2(u: float) -> float:
+    """sech^2(u), safe for any u."""
+    a = abs(u)
+    if a > 350.0:
+        return 0.0
+    e = math.exp(-2.0 * a)
+    return 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+@nb.njit(cache=True)
+def arms_density(x: float, y: float, z: float, T) -> tuple[float, int, int]:
+    """Spiral-arm n_e (cm^-3), TC93 number of the nearest arm in reach (0: none), reach mask.
+
+    Bit ``a`` of the mask is set when the point lies within the cutoff of arm ``a``.
+    """
+    narm = T.arm_t0.shape[0]
+    rr = math.sqrt(x * x + y * y)
+    radial = sech2((rr - T.Aa) / 2.0) if rr > T.Aa else 1.0
+    phi = math.degrees(math.atan2(-x, y))
+    if phi < 0.0:
+        phi += 360.0
+    ne = 0.0
+    which = 0
+    mask = 0
+    nearest = np.inf
+    for a in range(narm):
+        d = arm_distance(x, y, a, T, T.arm_cut)
+        if not d < T.arm_cut:
+            continue
+        mask |= 1 << a
+        if d <= nearest:
+            nearest = d
+            which = T.arm_tc93[a]
+        g = math.exp(-((d / T.arm_w[a]) ** 2)) * radial * sech2(z / T.arm_h[a])
+        taper = T.arm_taper[a]
+        if taper[0] > 0.0:
+            offset = phi - taper[1]
+            if offset < 0.0:
+                offset += 360.0
+            if offset < taper[2]:
+                floor = taper[3]
+                base = (1.0 + floor + (1.0 - floor) * math.cos(2.0 * math.pi * offset / taper[2]))
+                g *= (0.5 * base) ** taper[4]
+        ne += g * T.arm_ne[a]
+    return ne, which, mask

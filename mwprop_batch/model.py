@@ -1,0 +1,172 @@
+"""The public :class:`Model`: one NE2001 or NE2025 model, built once and reused."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+import numba
+import numpy as np
+import pandas as pd
+
+from .constants import SM_FACTOR
+from .kernels import density as density_kernels
+from .params import MODEL_NAMES, ModelParameters, load_parameters
+from .tables import KernelTables, build_tables
+
+# numba's default "workqueue" threading layer must not run two parallel kernels at once;
+# with it, concurrent calls from several Python threads take turns (each call uses every core).
+_WORKQUEUE_LOCK = threading.Lock()
+
+
+def run_parallel_kernel(kernel, *args):
+    """Call a ``parallel=True`` kernel safely from any Python thread."""
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet in this process
+        layer = "workqueue"
+    if layer == "workqueue":
+        with _WORKQUEUE_LOCK:
+            return kernel(*args)
+    return kernel(*args)
+
+
+def as_float_arrays(names: tuple[str, ...], *values) -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """Broadcast numeric inputs together; return their common shape and flat float64 copies.
+
+    Raises TypeError for non-numeric input and ValueError for shapes that do not broadcast.
+    """
+    arrays = []
+    for name, value in zip(names, values, strict=True):
+        array = np.asarray(value)
+        if array.dtype == object or not (
+            np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
+        ):
+            try:
+                array = array.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"{name} must be numeric, got dtype {array.dtype}") from exc
+        if np.iscomplexobj(array):
+            raise TypeError(f"{name} must be real, got dtype {array.dtype}")
+        arrays.append(array.astype(np.float64, copy=False))
+    try:
+        broadcast = np.broadcast_arrays(*arrays)
+    except ValueError as exc:
+        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays, strict=True))
+        raise ValueError(f"input shapes do not broadcast together: {shapes}") from exc
+    shape = broadcast[0].shape
+    return shape, [np.ascontiguousarray(a.ravel(), dtype=np.float64) for a in broadcast]
+
+
+class Model:
+    """An NE2001 or NE2025 Galactic free-electron density model.
+
+    Build it once (``Model("ne2025")``) and reuse it: it loads the published parameters and
+    precomputes the spiral-arm and clump/void tables. It holds no mutable state, so one
+    instance can serve many threads, and it pickles as its name (workers rebuild it).
+
+    Parameters
+    ----------
+    name : {"ne2001", "ne2025"}
+        Which model (case-insensitive).
+    """
+
+    def __init__(self, name: str = "ne2025") -> None:
+        key = str(name).lower()
+        if key not in MODEL_NAMES:
+            raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+        self._name = key
+        self._parameters = load_parameters(key)
+
+    @property
+    def name(self) -> str:
+        """Model name, "ne2001" or "ne2025"."""
+        return self._name
+
+    @property
+    def parameters(self) -> ModelParameters:
+        """The published parameters this model was built from."""
+        return self._parameters
+
+    @cached_property
+    def tables(self) -> KernelTables:
+        """Kernel tables (built on first use, about 0.2 s)."""
+        return build_tables(self._parameters)
+
+    def __repr__(self) -> str:
+        return f"Model({self._name!r})"
+
+    def __reduce__(self):
+        return (Model, (self._name,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Model) and other._name == self._name
+
+    def __hash__(self) -> int:
+        return hash(("mwprop_batch.Model", self._name))
+
+    def density(self, x, y, z) -> pd.DataFrame:
+        """Electron density and its components at Galactocentric points.
+
+        Parameters
+        ----------
+        x, y, z : array_like
+            Galactocentric coordinates in kpc (NE2001 frame: x toward l = 90 deg, y from the
+            Galactic centre toward the Sun, Sun at (0, 8.5, 0), z toward the north Galactic
+            pole). Broadcast together like numpy; the result has one row per element of the
+            broadcast shape, in C order. Non-finite coordinates give a row of NaN.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``ne`` total n_e (cm^-3); ``F`` effective fluctuation parameter, such that
+            ``F * ne**2`` is the local scattering integrand; ``Cn2`` (m^-20/3);
+            the components ``ne_thick``, ``ne_thin``, ``ne_arms``, ``ne_gc``, ``ne_lism``,
+            ``ne_clumps``, ``ne_voids`` (cm^-3) as each would be alone; ``arm`` (TC93 number of
+            the nearest arm in reach, 0 none); ``in_lism``, ``in_ldr``, ``in_lsb``, ``in_lhb``,
+            ``in_loop_i``; ``clump`` and ``void`` (1-based row numbers in the model's clump and
+            void lists of the governing one, 0 none).
+        """
+        _, (xf, yf, zf) = as_float_arrays(("x", "y", "z"), x, y, z)
+        raw = run_parallel_kernel(density_kernels.density_batch, xf, yf, zf, self.tables)
+        return density_frame(raw)
+
+
+def density_frame(raw: np.ndarray) -> pd.DataFrame:
+    """DataFrame of the per-point kernel output (see :func:`Model.density`)."""
+    col = {name: raw[:, i] for i, name in enumerate(density_kernels.COLUMNS)}
+    ne, dsm = col["ne"], col["dsm"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effective_f = np.where(ne > 0, dsm / (ne * ne), 0.0)
+    effective_f[~np.isfinite(ne)] = np.nan
+    valid = np.isfinite(ne)
+    lism = np.where(valid, col["lism"], 0).astype(np.int64)
+
+    def flag(bit: int) -> np.ndarray:
+        return (lism & bit) != 0
+
+    def integer(values: np.ndarray) -> pd.arrays.IntegerArray:
+        return pd.arrays.IntegerArray(np.where(valid, values, 0).astype(np.int64), ~valid)
+
+    return pd.DataFrame(
+        {
+            "ne": ne,
+            "F": effective_f,
+            "Cn2": SM_FACTOR * dsm,
+            "ne_thick": col["ne_thick"],
+            "ne_thin": col["ne_thin"],
+            "ne_arms": col["ne_arms"],
+            "ne_gc": col["ne_gc"],
+            "ne_lism": col["ne_lism"],
+            "ne_clumps": col["ne_clumps"],
+            "ne_voids": col["ne_voids"],
+            "arm": integer(col["arm"]),
+            "in_lism": lism != 0,
+            "in_ldr": flag(density_kernels.LISM_LDR),
+            "in_lsb": flag(density_kernels.LISM_LSB),
+            "in_lhb": flag(density_kernels.LISM_LHB),
+            "in_loop_i": flag(density_kernels.LISM_LOOP_I),
+            "clump": integer(col["clump"]),
+            "void": integer(col["void"]),
+        }
+    )

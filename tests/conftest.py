@@ -1,0 +1,26 @@
+"""Shared fixtures: models are built once per test session."""
+
+from pathlib import Path
+
+import pytest
+
+from mwprop_batch import Model
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session", params=["ne2001", "ne2025"])
+def model(request) -> Model:
+    return Model(request.param)
+
+
+@pytest.fixture(scope="session")
+def ne2001() -> Model:
+    return Model("ne2001")
+
+
+@pytest.fixture(scope="session")
+def ne2025() -> Model:
+    return Model("ne2025")
