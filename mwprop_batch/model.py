@@ -9,9 +9,11 @@ import numba
 import numpy as np
 import pandas as pd
 
+from . import sightlines
 from .constants import SM_FACTOR
 from .kernels import density as density_kernels
 from .params import MODEL_NAMES, ModelParameters, load_parameters
+from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .tables import KernelTables, build_tables
 
 # numba's default "workqueue" threading layer must not run two parallel kernels at once;
@@ -128,8 +130,99 @@ class Model:
             void lists of the governing one, 0 none).
         """
         _, (xf, yf, zf) = as_float_arrays(("x", "y", "z"), x, y, z)
-        raw = run_parallel_kernel(density_kernels.density_batch, xf, yf, zf, self.tables)
+        raw = run_parallel_kernel(density_kernels.density_batch, xf, yf, zf, *self.tables)
         return density_frame(raw)
+
+    def dm_to_dist(
+        self, l_deg, b_deg, dm, dm_err=None, *, scattering: bool = False,
+        freq_ghz: float = REFERENCE_FREQ_GHZ, velocity_kms: float = REFERENCE_VELOCITY_KMS,
+        errors: str = "nan",
+    ) -> pd.DataFrame:
+        """Distance from dispersion measure (DM -> D) along each sightline.
+
+        Parameters
+        ----------
+        l_deg, b_deg : array_like
+            Galactic longitude and latitude (deg); l is taken modulo 360.
+        dm : array_like
+            Dispersion measure (pc cm^-3).
+        dm_err : array_like, optional
+            DM uncertainty (pc cm^-3); adds ``DIST_LO`` and ``DIST_HI``, the distances for
+            DM - dm_err and DM + dm_err.
+        scattering : bool
+            Also return the scattering columns (SM, TAU, SBW, ... as in NE2001) at the
+            distance found.
+        freq_ghz, velocity_kms : float or array_like
+            Observing frequency (GHz) and transverse speed (km/s) for the chromatic and
+            scintillation columns (NE2001's 1 GHz and 100 km/s by default).
+        errors : {"nan", "raise"}
+            What a bad row (non-finite input, |b| > 90, DM <= 0) does: give NaN results and
+            its reason in ``status``, or raise :class:`~mwprop_batch.sightlines.InvalidRowError`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per element of the broadcast inputs (C order): ``DIST`` (kpc), ``DM``
+            (pc cm^-3), ``DMz`` (pc cm^-3), ``limit`` (True when the DM exceeds what the model
+            reaches by 50 kpc: then ``DIST`` is a lower limit, where the model's DM stops
+            growing, and ``DM`` the largest reached), optional ``DIST_LO``/``DIST_HI`` and
+            scattering columns, and ``status``.
+        """
+        names = ("l_deg", "b_deg", "dm") + (() if dm_err is None else ("dm_err",))
+        values = (l_deg, b_deg, dm) + (() if dm_err is None else (dm_err,))
+        _, flat = as_float_arrays(names, *values)
+        err = flat[3] if dm_err is not None else None
+        return sightlines.dm_to_dist(
+            self.tables, flat[0], flat[1], flat[2], err, scattering, freq_ghz, velocity_kms,
+            errors, run_parallel_kernel,
+        )
+
+    def dist_to_dm(
+        self, l_deg, b_deg, dist_kpc, *, scattering: bool = False,
+        freq_ghz: float = REFERENCE_FREQ_GHZ, velocity_kms: float = REFERENCE_VELOCITY_KMS,
+        errors: str = "nan",
+    ) -> pd.DataFrame:
+        """Dispersion measure out to a distance (D -> DM) along each sightline.
+
+        Same conventions as :meth:`dm_to_dist`; ``dist_kpc`` is the distance from the Sun
+        (kpc, > 0; beyond 50 kpc the model's density is integrated all the same). ``limit``
+        is always False.
+        """
+        _, (l_f, b_f, d_f) = as_float_arrays(("l_deg", "b_deg", "dist_kpc"), l_deg, b_deg,
+                                             dist_kpc)
+        return sightlines.dist_to_dm(
+            self.tables, l_f, b_f, d_f, scattering, freq_ghz, velocity_kms, errors,
+            run_parallel_kernel,
+        )
+
+    def dm_max(self, l_deg, b_deg) -> np.ndarray:
+        """DM (pc cm^-3) integrated to the model's 50 kpc edge: the Galaxy's DM (DM_MW).
+
+        Broadcasts l_deg and b_deg (deg) and returns an array of their broadcast shape;
+        NaN for invalid sightlines.
+        """
+        shape, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg)
+        return sightlines.dm_max(self.tables, l_f, b_f, run_parallel_kernel).reshape(shape)
+
+    def dm_profile(self, l_deg, b_deg, dist_kpc) -> np.ndarray:
+        """DM (pc cm^-3) at many distances along each sightline.
+
+        ``l_deg`` and ``b_deg`` broadcast to n sightlines; ``dist_kpc`` is either one grid of
+        m distances for all of them (1-D) or one row per sightline (n, m). Returns (n, m);
+        NaN where a distance is not finite or not > 0, or the sightline is invalid.
+        """
+        _, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg)
+        dist = np.asarray(dist_kpc, dtype=np.float64)
+        if dist.ndim == 1:
+            dist = np.broadcast_to(dist, (l_f.size, dist.size))
+        if dist.ndim != 2 or dist.shape[0] != l_f.size:
+            raise ValueError(
+                f"dist_kpc must be 1-D or have one row per sightline ({l_f.size}), "
+                f"got shape {dist.shape}"
+            )
+        return sightlines.dm_profile(
+            self.tables, l_f, b_f, np.ascontiguousarray(dist), run_parallel_kernel
+        )
 
 
 def density_frame(raw: np.ndarray) -> pd.DataFrame:

@@ -13,8 +13,26 @@ import math
 import numba as nb
 import numpy as np
 
+from .layout import (
+    ARM_DT,
+    ARM_H,
+    ARM_NE,
+    ARM_T0,
+    ARM_TAPER,
+    ARM_TAPER_FLOOR,
+    ARM_TAPER_POWER,
+    ARM_TAPER_SPAN,
+    ARM_TAPER_START,
+    ARM_TC93,
+    ARM_W,
+    P_AA,
+    P_ARMCUT,
+    P_GRIDBOX,
+    P_GRIDSTEP,
+)
+
 NEWTON_MAX_ITER = 30
-NEWTON_TOL = 1e-13  # rad
+NEWTON_TOL = 1e-7  # rad; the step after reaching it leaves ~1e-14
 COARSE_SAMPLES = 600  # samples per arm when building the start grid
 
 
@@ -57,46 +75,49 @@ def _dsq_derivs(
     return f, g, h
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def refine_nearest(
     x: float, y: float, t_start: float, t0: float, dt: float, coef: np.ndarray
 ) -> tuple[float, float]:
-    """Local minimum of the squared distance near t_start: (t, squared distance)."""
+    """Local minimum of the squared distance near t_start: (t, squared distance).
+
+    Newton steps stop once a step is below NEWTON_TOL; the error left after that step is of
+    order NEWTON_TOL^2, and the returned squared distance is the Newton model's minimum.
+    """
     t_end = t0 + dt * coef.shape[0]
     t = min(max(t_start, t0), t_end)
     f = 0.0
     for _ in range(NEWTON_MAX_ITER):
         f, g, h = _dsq_derivs(x, y, t, t0, dt, coef)
         t_new = min(max(t - g / h, t0), t_end)
-        if abs(t_new - t) < NEWTON_TOL:
-            t = t_new
-            break
+        step = t_new - t
+        if abs(step) < NEWTON_TOL:
+            return t_new, f + step * (g + 0.5 * h * step)
         t = t_new
-    f, _, _ = _dsq_derivs(x, y, t, t0, dt, coef)
     return t, f
 
 
 @nb.njit(cache=True, parallel=True)
-def build_arm_grid(
-    t0: np.ndarray, dt: np.ndarray, coef: np.ndarray, box: float, step: float
-) -> tuple[np.ndarray, np.ndarray]:
+def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: float) -> np.ndarray:
     """Global nearest centreline parameter and distance at every node of a plane grid.
 
-    The grid covers [-box, box]^2 in x and y (kpc) with spacing ``step``. Every discrete
-    local minimum of a dense sampling is refined by Newton's method and the best is kept.
+    The grid covers [-box, box]^2 in x and y (kpc) with spacing ``step``; the result has
+    shape (n, n, narm, 2). Every discrete local minimum of a dense sampling of the arm is
+    refined by Newton's method and the best is kept.
     """
     n = int(round(2.0 * box / step)) + 1
-    narm = t0.shape[0]
-    grid_t = np.empty((n, n, narm))
-    grid_d = np.empty((n, n, narm))
+    narm = arm_par.shape[0]
+    grid = np.empty((n, n, narm, 2))
     for a in range(narm):
-        extent = dt[a] * coef.shape[1]
+        t0 = arm_par[a, ARM_T0]
+        dt = arm_par[a, ARM_DT]
+        extent = dt * coef.shape[1]
         ts = np.empty(COARSE_SAMPLES)
         xs = np.empty(COARSE_SAMPLES)
         ys = np.empty(COARSE_SAMPLES)
         for k in range(COARSE_SAMPLES):
-            t = t0[a] + extent * k / (COARSE_SAMPLES - 1)
-            r = spline_r(t, t0[a], dt[a], coef[a])[0]
+            t = t0 + extent * k / (COARSE_SAMPLES - 1)
+            r = spline_r(t, t0, dt, coef[a])[0]
             ts[k] = t
             xs[k] = -r * math.sin(t)
             ys[k] = r * math.cos(t)
@@ -113,21 +134,24 @@ def build_arm_grid(
                     left = dsq[k - 1] if k > 0 else np.inf
                     right = dsq[k + 1] if k < COARSE_SAMPLES - 1 else np.inf
                     if dsq[k] <= left and dsq[k] <= right:
-                        t_loc, f_loc = refine_nearest(x, y, ts[k], t0[a], dt[a], coef[a])
+                        t_loc, f_loc = refine_nearest(x, y, ts[k], t0, dt, coef[a])
                         if f_loc < best_f:
                             best_f = f_loc
                             best_t = t_loc
-                grid_t[i, j, a] = best_t
-                grid_d[i, j, a] = math.sqrt(best_f)
-    return grid_t, grid_d
+                grid[i, j, a, 0] = best_t
+                grid[i, j, a, 1] = math.sqrt(best_f)
+    return grid
 
 
-@nb.njit(cache=True)
-def arm_distance(x: float, y: float, a: int, T, lower_cut: float) -> float:
+@nb.njit(cache=True, inline="always")
+def arm_distance(
+    x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
+    arm_grid: np.ndarray, lower_cut: float,
+) -> float:
     """Exact distance (kpc) from (x, y) to arm ``a``; inf when surely beyond ``lower_cut``."""
-    box = T.arm_grid_box
-    step = T.arm_grid_step
-    n = T.arm_grid_t.shape[0]
+    box = P[P_GRIDBOX]
+    step = P[P_GRIDSTEP]
+    n = arm_grid.shape[0]
     fi = (x + box) / step
     fj = (y + box) / step
     if not (fi >= 0.0 and fj >= 0.0 and fi < n - 1 and fj < n - 1):
@@ -136,29 +160,30 @@ def arm_distance(x: float, y: float, a: int, T, lower_cut: float) -> float:
     j = int(fj)
     u = fi - i
     v = fj - j
-    d00 = T.arm_grid_d[i, j, a]
-    d10 = T.arm_grid_d[i + 1, j, a]
-    d01 = T.arm_grid_d[i, j + 1, a]
-    d11 = T.arm_grid_d[i + 1, j + 1, a]
+    d00 = arm_grid[i, j, a, 1]
+    d10 = arm_grid[i + 1, j, a, 1]
+    d01 = arm_grid[i, j + 1, a, 1]
+    d11 = arm_grid[i + 1, j + 1, a, 1]
     # the distance is 1-Lipschitz: no point of the cell is nearer than this
     if min(min(d00, d10), min(d01, d11)) - 0.7072 * step >= lower_cut:
         return np.inf
-    t00 = T.arm_grid_t[i, j, a]
-    t10 = T.arm_grid_t[i + 1, j, a]
-    t01 = T.arm_grid_t[i, j + 1, a]
-    t11 = T.arm_grid_t[i + 1, j + 1, a]
-    t0 = T.arm_t0[a]
-    dt = T.arm_dt[a]
-    coef = T.arm_coef[a]
+    t00 = arm_grid[i, j, a, 0]
+    t10 = arm_grid[i + 1, j, a, 0]
+    t01 = arm_grid[i, j + 1, a, 0]
+    t11 = arm_grid[i + 1, j + 1, a, 0]
+    t0 = arm_par[a, ARM_T0]
+    dt = arm_par[a, ARM_DT]
+    coef = arm_coef[a]
     lo = min(min(t00, t10), min(t01, t11))
     hi = max(max(t00, t10), max(t01, t11))
     if hi - lo < 0.05:
         start = (1 - u) * (1 - v) * t00 + u * (1 - v) * t10 + (1 - u) * v * t01 + u * v * t11
         return math.sqrt(refine_nearest(x, y, start, t0, dt, coef)[1])
     # the cell straddles a change of nearest branch: try every corner's branch
-    best = np.inf
-    for start in (t00, t10, t01, t11):
-        best = min(best, refine_nearest(x, y, start, t0, dt, coef)[1])
+    best = refine_nearest(x, y, t00, t0, dt, coef)[1]
+    best = min(best, refine_nearest(x, y, t10, t0, dt, coef)[1])
+    best = min(best, refine_nearest(x, y, t01, t0, dt, coef)[1])
+    best = min(best, refine_nearest(x, y, t11, t0, dt, coef)[1])
     return math.sqrt(best)
 
 
@@ -172,15 +197,18 @@ def sech2(u: float) -> float:
     return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
-@nb.njit(cache=True)
-def arms_density(x: float, y: float, z: float, T) -> tuple[float, int, int]:
+@nb.njit(cache=True, inline="always")
+def arms_density(
+    x: float, y: float, z: float, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
+    arm_grid: np.ndarray,
+) -> tuple[float, int, int]:
     """Spiral-arm n_e (cm^-3), TC93 number of the nearest arm in reach (0: none), reach mask.
 
-    Bit ``a`` of the mask is set when the point lies within the cutoff of arm ``a``.
+    Bit ``a`` of the mask is set when the point lies within the reach of arm ``a``.
     """
-    narm = T.arm_t0.shape[0]
+    cut = P[P_ARMCUT]
     rr = math.sqrt(x * x + y * y)
-    radial = sech2((rr - T.Aa) / 2.0) if rr > T.Aa else 1.0
+    radial = sech2((rr - P[P_AA]) / 2.0) if rr > P[P_AA] else 1.0
     phi = math.degrees(math.atan2(-x, y))
     if phi < 0.0:
         phi += 360.0
@@ -188,23 +216,23 @@ def arms_density(x: float, y: float, z: float, T) -> tuple[float, int, int]:
     which = 0
     mask = 0
     nearest = np.inf
-    for a in range(narm):
-        d = arm_distance(x, y, a, T, T.arm_cut)
-        if not d < T.arm_cut:
+    for a in range(arm_par.shape[0]):
+        d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut)
+        if not d < cut:
             continue
         mask |= 1 << a
         if d <= nearest:
             nearest = d
-            which = T.arm_tc93[a]
-        g = math.exp(-((d / T.arm_w[a]) ** 2)) * radial * sech2(z / T.arm_h[a])
-        taper = T.arm_taper[a]
-        if taper[0] > 0.0:
-            offset = phi - taper[1]
+            which = int(arm_par[a, ARM_TC93])
+        g = math.exp(-((d / arm_par[a, ARM_W]) ** 2)) * radial * sech2(z / arm_par[a, ARM_H])
+        if arm_par[a, ARM_TAPER] > 0.0:
+            offset = phi - arm_par[a, ARM_TAPER_START]
             if offset < 0.0:
                 offset += 360.0
-            if offset < taper[2]:
-                floor = taper[3]
-                base = (1.0 + floor + (1.0 - floor) * math.cos(2.0 * math.pi * offset / taper[2]))
-                g *= (0.5 * base) ** taper[4]
-        ne += g * T.arm_ne[a]
+            span = arm_par[a, ARM_TAPER_SPAN]
+            if offset < span:
+                floor = arm_par[a, ARM_TAPER_FLOOR]
+                base = 1.0 + floor + (1.0 - floor) * math.cos(2.0 * math.pi * offset / span)
+                g *= (0.5 * base) ** arm_par[a, ARM_TAPER_POWER]
+        ne += g * arm_par[a, ARM_NE]
     return ne, which, mask

@@ -18,6 +18,40 @@ import numba as nb
 import numpy as np
 
 from .arms import arms_density, sech2
+from .layout import (
+    CL_EDGE,
+    CL_F,
+    CL_NE,
+    CL_RC,
+    CL_X,
+    CL_Y,
+    CL_Z,
+    P_A1,
+    P_A2,
+    P_CLUMP_GRID,
+    P_F1,
+    P_F2,
+    P_FA,
+    P_G1NORM,
+    P_GC,
+    P_H1,
+    P_H2,
+    P_LDR,
+    P_LHB,
+    P_LOOP,
+    P_LSB,
+    P_N1,
+    P_N2,
+    P_VOID_GRID,
+    VO_AXES,
+    VO_EDGE,
+    VO_F,
+    VO_NE,
+    VO_ROT,
+    VO_X,
+    VO_Y,
+    VO_Z,
+)
 
 # column order of the per-point output of :func:`density_batch`
 COLUMNS = (
@@ -28,199 +62,176 @@ LISM_LDR, LISM_LSB, LISM_LHB, LISM_LOOP_I = 1, 2, 4, 8
 
 
 @nb.njit(cache=True, inline="always")
-def thick_disk(x: float, y: float, z: float, T) -> float:
+def thick_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     rr = math.sqrt(x * x + y * y)
-    if rr > T.A1:
+    if rr > P[P_A1]:
         return 0.0
-    return T.n1 * math.cos(0.5 * math.pi * rr / T.A1) * T.g1_norm * sech2(z / T.h1)
+    return P[P_N1] * math.cos(0.5 * math.pi * rr / P[P_A1]) * P[P_G1NORM] * sech2(z / P[P_H1])
 
 
 @nb.njit(cache=True, inline="always")
-def thin_disk(x: float, y: float, z: float, T) -> float:
+def thin_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     rr = math.sqrt(x * x + y * y)
-    arg = ((rr - T.A2) / 1.8) ** 2
+    arg = ((rr - P[P_A2]) / 1.8) ** 2
     if arg >= 10.0:
         return 0.0
-    return T.n2 * math.exp(-arg) * sech2(z / T.h2)
+    return P[P_N2] * math.exp(-arg) * sech2(z / P[P_H2])
 
 
 @nb.njit(cache=True, inline="always")
-def galactic_centre(x: float, y: float, z: float, T) -> float:
-    g = T.gc
-    rr2 = (x - g[0]) ** 2 + (y - g[1]) ** 2
-    zz = z - g[2]
-    if rr2 / (g[3] * g[3]) + (zz / g[4]) ** 2 <= 1.0:
-        return g[5]
+def galactic_centre(x: float, y: float, z: float, P: np.ndarray) -> float:
+    g = P_GC
+    rr2 = (x - P[g]) ** 2 + (y - P[g + 1]) ** 2
+    zz = z - P[g + 2]
+    if rr2 / (P[g + 3] * P[g + 3]) + (zz / P[g + 4]) ** 2 <= 1.0:
+        return P[g + 5]
     return 0.0
 
 
 @nb.njit(cache=True, inline="always")
-def _in_rotated_ellipsoid(x: float, y: float, z: float, e: np.ndarray) -> bool:
-    dx, dy, dz = x - e[0], y - e[1], z - e[2]
-    return dx * dx * e[3] + dy * dy * e[4] + dz * dz * e[5] + dx * dy * e[6] <= 1.0
+def in_rotated_ellipsoid(x: float, y: float, z: float, P: np.ndarray, o: int) -> bool:
+    """Whether (x, y, z) is inside the LDR or LSB ellipsoid whose parameters start at P[o]."""
+    dx, dy, dz = x - P[o], y - P[o + 1], z - P[o + 2]
+    return dx * dx * P[o + 3] + dy * dy * P[o + 4] + dz * dz * P[o + 5] + dx * dy * P[o + 6] <= 1.0
 
 
 @nb.njit(cache=True, inline="always")
-def _in_lhb(x: float, y: float, z: float, h: np.ndarray) -> bool:
+def in_lhb(x: float, y: float, z: float, P: np.ndarray) -> bool:
     """Local hot bubble: a cylinder slanted in y with z, tapering to a point below z = 0."""
-    bottom = h[2] - h[5]
+    h = P_LHB
+    bottom = P[h + 2] - P[h + 5]
     if z <= 0.0 and z >= bottom:
-        a = 0.001 + (h[3] - 0.001) * (1.0 - z / bottom)
+        a = 0.001 + (P[h + 3] - 0.001) * (1.0 - z / bottom)
     else:
-        a = h[3]
-    y_axis = h[1] + h[6] * z
-    qxy = ((x - h[0]) / a) ** 2 + ((y - y_axis) / h[4]) ** 2
-    return qxy <= 1.0 and abs(z - h[2]) / h[5] <= 1.0
+        a = P[h + 3]
+    y_axis = P[h + 1] + P[h + 6] * z
+    qxy = ((x - P[h]) / a) ** 2 + ((y - y_axis) / P[h + 4]) ** 2
+    return qxy <= 1.0 and abs(z - P[h + 2]) / P[h + 5] <= 1.0
 
 
-@nb.njit(cache=True)
-def local_ism(x: float, y: float, z: float, T) -> tuple[float, float, int]:
+@nb.njit(cache=True, inline="always")
+def local_ism(x: float, y: float, z: float, P: np.ndarray) -> tuple[float, float, int]:
     """Local ISM n_e, F and region bits (LDR 1, LSB 2, LHB 4, Loop I 8; 0 outside).
 
     Precedence: LHB over Loop I over LSB over LDR.
     """
     bits = 0
-    if _in_rotated_ellipsoid(x, y, z, T.ldr):
+    if in_rotated_ellipsoid(x, y, z, P, P_LDR):
         bits |= LISM_LDR
-    if _in_rotated_ellipsoid(x, y, z, T.lsb):
+    if in_rotated_ellipsoid(x, y, z, P, P_LSB):
         bits |= LISM_LSB
-    if _in_lhb(x, y, z, T.lhb):
+    if in_lhb(x, y, z, P):
         bits |= LISM_LHB
-    loop = T.loop_i
+    o = P_LOOP
     shell = False
     if z >= 0.0:
-        r = math.sqrt((x - loop[0]) ** 2 + (y - loop[1]) ** 2 + (z - loop[2]) ** 2)
-        if r <= loop[4]:
+        r = math.sqrt((x - P[o]) ** 2 + (y - P[o + 1]) ** 2 + (z - P[o + 2]) ** 2)
+        if r <= P[o + 4]:
             bits |= LISM_LOOP_I
-            shell = r > loop[3]
+            shell = r > P[o + 3]
+    ne = 0.0
+    F = 0.0
     if bits & LISM_LHB:
-        return T.lhb[7], T.lhb[8], bits
-    if bits & LISM_LOOP_I:
-        if shell:
-            return loop[6], loop[8], bits
-        return loop[5], loop[7], bits
-    if bits & LISM_LSB:
-        return T.lsb[7], T.lsb[8], bits
-    if bits & LISM_LDR:
-        return T.ldr[7], T.ldr[8], bits
-    return 0.0, 0.0, 0
+        ne, F = P[P_LHB + 7], P[P_LHB + 8]
+    elif bits & LISM_LOOP_I:
+        ne, F = (P[o + 6], P[o + 8]) if shell else (P[o + 5], P[o + 7])
+    elif bits & LISM_LSB:
+        ne, F = P[P_LSB + 7], P[P_LSB + 8]
+    elif bits & LISM_LDR:
+        ne, F = P[P_LDR + 7], P[P_LDR + 8]
+    return ne, F, bits
 
 
 @nb.njit(cache=True, inline="always")
-def _cell(x: float, y: float, z: float, grid: np.ndarray) -> int:
-    """Flat index of the cell of (x, y, z) in a uniform object grid, -1 outside it."""
-    i = math.floor((x - grid[0]) / grid[3])
-    j = math.floor((y - grid[1]) / grid[3])
-    k = math.floor((z - grid[2]) / grid[3])
-    nx, ny, nz = int(grid[4]), int(grid[5]), int(grid[6])
-    if i < 0 or j < 0 or k < 0 or i >= nx or j >= ny or k >= nz:
+def _cell(x: float, y: float, z: float, P: np.ndarray, g: int) -> int:
+    """Flat index of the cell of (x, y, z) in the object grid described at P[g], -1 outside."""
+    i = math.floor((x - P[g]) / P[g + 3])
+    j = math.floor((y - P[g + 1]) / P[g + 3])
+    k = math.floor((z - P[g + 2]) / P[g + 3])
+    nx, ny, nz = int(P[g + 4]), int(P[g + 5]), int(P[g + 6])
+    if not (0 <= i < nx and 0 <= j < ny and 0 <= k < nz):
         return -1
     return (int(i) * ny + int(j)) * nz + int(k)
 
 
-@nb.njit(cache=True)
-def clumps(x: float, y: float, z: float, T) -> tuple[float, float, int]:
+@nb.njit(cache=True, inline="always")
+def clumps(
+    x: float, y: float, z: float, P: np.ndarray, clump_par: np.ndarray, cells: np.ndarray
+) -> tuple[float, float, int]:
     """Summed clump n_e, F of the last clump hit, and its 1-based number (0: none)."""
-    cell = _cell(x, y, z, T.clump_grid)
+    cell = _cell(x, y, z, P, P_CLUMP_GRID)
     ne = 0.0
     F = 0.0
     hit = 0
     if cell < 0:
         return ne, F, hit
-    for p in range(T.clump_start[cell], T.clump_start[cell + 1]):
-        c = T.clump_items[p]
+    for p in range(cells[cell], cells[cell + 1]):
+        c = cells[p]
         arg = (
-            (x - T.clump_xyz[c, 0]) ** 2 + (y - T.clump_xyz[c, 1]) ** 2
-            + (z - T.clump_xyz[c, 2]) ** 2
-        ) / (T.clump_rc[c] * T.clump_rc[c])
-        if T.clump_edge[c] == 0:
-            if arg < 5.0:
-                ne += T.clump_ne[c] * math.exp(-arg)
-            else:
+            (x - clump_par[c, CL_X]) ** 2 + (y - clump_par[c, CL_Y]) ** 2
+            + (z - clump_par[c, CL_Z]) ** 2
+        ) / (clump_par[c, CL_RC] * clump_par[c, CL_RC])
+        if clump_par[c, CL_EDGE] == 0.0:
+            if not arg < 5.0:
                 continue
+            ne += clump_par[c, CL_NE] * math.exp(-arg)
         elif arg <= 1.0:
-            ne += T.clump_ne[c]
+            ne += clump_par[c, CL_NE]
         else:
             continue
-        if c + 1 > hit:
-            hit = c + 1
-            F = T.clump_F[c]
+        hit = c + 1  # ids ascend within a cell: the last hit is the highest
+        F = clump_par[c, CL_F]
     return ne, F, hit
 
 
 @nb.njit(cache=True, inline="always")
-def void_q(x: float, y: float, z: float, v: int, T) -> float:
+def void_q(x: float, y: float, z: float, v: int, void_par: np.ndarray) -> float:
     """Ellipsoidal radius^2 of (x, y, z) in void v's frame (1 at its 1/e surface)."""
-    dx = x - T.void_xyz[v, 0]
-    dy = y - T.void_xyz[v, 1]
-    dz = z - T.void_xyz[v, 2]
+    dx = x - void_par[v, VO_X]
+    dy = y - void_par[v, VO_Y]
+    dz = z - void_par[v, VO_Z]
     q = 0.0
     for r in range(3):
-        u = T.void_rot[v, r, 0] * dx + T.void_rot[v, r, 1] * dy + T.void_rot[v, r, 2] * dz
-        q += (u / T.void_axes[v, r]) ** 2
+        o = VO_ROT + 3 * r
+        u = void_par[v, o] * dx + void_par[v, o + 1] * dy + void_par[v, o + 2] * dz
+        q += (u / void_par[v, VO_AXES + r]) ** 2
     return q
 
 
-@nb.njit(cache=True)
-def voids(x: float, y: float, z: float, T) -> tuple[float, float, int]:
+@nb.njit(cache=True, inline="always")
+def voids(
+    x: float, y: float, z: float, P: np.ndarray, void_par: np.ndarray, cells: np.ndarray
+) -> tuple[float, float, int]:
     """n_e and F of the void that governs (x, y, z) (the last one listed), its 1-based number."""
-    cell = _cell(x, y, z, T.void_grid)
+    cell = _cell(x, y, z, P, P_VOID_GRID)
     hit = 0
     ne = 0.0
     F = 0.0
     if cell < 0:
         return ne, F, hit
-    for p in range(T.void_start[cell], T.void_start[cell + 1]):
-        v = T.void_items[p]
-        if v + 1 < hit:
-            continue
-        q = void_q(x, y, z, v, T)
-        if T.void_edge[v] == 0:
+    for p in range(cells[cell], cells[cell + 1]):
+        v = cells[p]
+        q = void_q(x, y, z, v, void_par)
+        if void_par[v, VO_EDGE] == 0.0:
             if q < 3.0:
-                hit, ne, F = v + 1, T.void_ne[v] * math.exp(-q), T.void_F[v]
+                hit, ne, F = v + 1, void_par[v, VO_NE] * math.exp(-q), void_par[v, VO_F]
         elif q <= 1.0:
-            hit, ne, F = v + 1, T.void_ne[v], T.void_F[v]
+            hit, ne, F = v + 1, void_par[v, VO_NE], void_par[v, VO_F]
     return ne, F, hit
-
-
-@nb.njit(cache=True)
-def point_density(x: float, y: float, z: float, T, out: np.ndarray) -> None:
-    """All components at one point, written into ``out`` in :data:`COLUMNS` order."""
-    ne1 = thick_disk(x, y, z, T)
-    ne2 = thin_disk(x, y, z, T)
-    nea, which, _ = arms_density(x, y, z, T)
-    negc = galactic_centre(x, y, z, T)
-    nel, Fl, lism_bits = local_ism(x, y, z, T)
-    nec, Fc, hitc = clumps(x, y, z, T)
-    nev, Fv, hitv = voids(x, y, z, T)
-    ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, lism_bits, nec, Fc, nev, Fv, hitv, T)
-    out[0] = ne
-    out[1] = dsm
-    out[2] = ne1
-    out[3] = ne2
-    out[4] = nea
-    out[5] = negc
-    out[6] = nel
-    out[7] = nec
-    out[8] = nev
-    out[9] = which
-    out[10] = lism_bits
-    out[11] = hitc
-    out[12] = hitv
 
 
 @nb.njit(cache=True, inline="always")
 def combine(
     ne1: float, ne2: float, nea: float, negc: float, nel: float, Fl: float, lism_bits: int,
-    nec: float, Fc: float, nev: float, Fv: float, hitv: int, T,
+    nec: float, Fc: float, nev: float, Fv: float, hitv: int, P: np.ndarray,
 ) -> tuple[float, float]:
     """Total n_e and scattering integrand dsm from the components (NE2001 rule)."""
     outside_lism = 0.0 if lism_bits else 1.0
     outside_void = 0.0 if hitv else 1.0
     ne_large = outside_lism * (ne1 + ne2 + nea + negc) + (1.0 - outside_lism) * nel
     ne = outside_void * ne_large + (1.0 - outside_void) * nev + nec
-    smooth = T.F1 * ne1 * ne1 + T.F2 * ne2 * ne2 + T.Fa * nea * nea
-    gc_sm = T.gc[6] * negc * negc
+    smooth = P[P_F1] * ne1 * ne1 + P[P_F2] * ne2 * ne2 + P[P_FA] * nea * nea
+    gc_sm = P[P_GC + 6] * negc * negc
     dsm = (
         outside_void * outside_lism * (smooth + gc_sm)
         + outside_void * (1.0 - outside_lism) * Fl * nel * nel
@@ -230,14 +241,55 @@ def combine(
     return ne, dsm
 
 
+@nb.njit(cache=True, inline="always")
+def ne_dsm(
+    x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+    void_par, void_cells,
+) -> tuple[float, float, int]:
+    """Total n_e (cm^-3), scattering integrand dsm, and the arm-reach mask at a point."""
+    ne1 = thick_disk(x, y, z, P)
+    ne2 = thin_disk(x, y, z, P)
+    nea, _, mask = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
+    negc = galactic_centre(x, y, z, P)
+    nel, Fl, bits = local_ism(x, y, z, P)
+    nec, Fc, _ = clumps(x, y, z, P, clump_par, clump_cells)
+    nev, Fv, hitv = voids(x, y, z, P, void_par, void_cells)
+    ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
+    return ne, dsm, mask
+
+
 @nb.njit(cache=True, parallel=True)
-def density_batch(x: np.ndarray, y: np.ndarray, z: np.ndarray, T) -> np.ndarray:
+def density_batch(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, P, arm_par, arm_coef, arm_grid, clump_par,
+    clump_cells, void_par, void_cells,
+) -> np.ndarray:
     """Per-point components for 1-D coordinate arrays: (n, len(COLUMNS)) float64."""
     n = x.shape[0]
     out = np.empty((n, len(COLUMNS)))
     for i in nb.prange(n):
-        if math.isfinite(x[i]) and math.isfinite(y[i]) and math.isfinite(z[i]):
-            point_density(x[i], y[i], z[i], T, out[i])
-        else:
+        xi, yi, zi = x[i], y[i], z[i]
+        if not (math.isfinite(xi) and math.isfinite(yi) and math.isfinite(zi)):
             out[i, :] = np.nan
+            continue
+        ne1 = thick_disk(xi, yi, zi, P)
+        ne2 = thin_disk(xi, yi, zi, P)
+        nea, which, _ = arms_density(xi, yi, zi, P, arm_par, arm_coef, arm_grid)
+        negc = galactic_centre(xi, yi, zi, P)
+        nel, Fl, bits = local_ism(xi, yi, zi, P)
+        nec, Fc, hitc = clumps(xi, yi, zi, P, clump_par, clump_cells)
+        nev, Fv, hitv = voids(xi, yi, zi, P, void_par, void_cells)
+        ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
+        out[i, 0] = ne
+        out[i, 1] = dsm
+        out[i, 2] = ne1
+        out[i, 3] = ne2
+        out[i, 4] = nea
+        out[i, 5] = negc
+        out[i, 6] = nel
+        out[i, 7] = nec
+        out[i, 8] = nev
+        out[i, 9] = which
+        out[i, 10] = bits
+        out[i, 11] = hitc
+        out[i, 12] = hitv
     return out

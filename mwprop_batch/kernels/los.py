@@ -1,0 +1,553 @@
+"""Line-of-sight kernels: converged DM and scattering integrals along many sightlines.
+
+Each sightline from the Sun at Galactic (l, b) is cut at every place where the density is
+discontinuous or has a kink: the surfaces of clumps, voids, the Galactic centre and the local
+ISM regions (found analytically, as roots of quadratics, or by a fine scan for the tapered
+local hot bubble), the radii where the disks end, and the places where it enters or leaves
+an arm's reach (found by root finding on the exact arm distance). Between cuts the density
+is smooth, and it is integrated with Gauss-Legendre panels whose length follows the smallest
+scale present (disk scale heights, Gaussian clump and void sizes). DM -> D is solved by
+Newton's method inside the panel that contains the target. Results are independent of how
+sightlines are batched or how many threads run (each sightline is computed alone).
+
+Moments returned with every result (s in kpc, dsm = sum F_i n_i^2):
+``DM`` (pc cm^-3), ``M0 = int dsm ds``, ``M1 = int s dsm ds``, ``M2 = int s^2 dsm ds``,
+``MISO = int s^(5/3) dsm ds``; :mod:`mwprop_batch.scattering` turns them into SM etc.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from .arms import arm_distance
+from .density import in_lhb, ne_dsm
+from .layout import (
+    ARM_H,
+    ARM_NE,
+    CL_EDGE,
+    CL_RC,
+    CL_REACH,
+    CL_X,
+    CL_Y,
+    CL_Z,
+    P_A1,
+    P_A2,
+    P_ARMCUT,
+    P_G1NORM,
+    P_GC,
+    P_GRIDBOX,
+    P_H1,
+    P_H2,
+    P_HZMIN,
+    P_LDR,
+    P_LOOP,
+    P_LSB,
+    P_MAXDIST,
+    P_N1,
+    P_N2,
+    P_RSUN,
+    VO_AXES,
+    VO_EDGE,
+    VO_QMAX,
+    VO_ROT,
+    VO_X,
+    VO_Y,
+    VO_Z,
+)
+
+GL_ORDER = 6
+GL_NODES, GL_WEIGHTS = np.polynomial.legendre.leggauss(GL_ORDER)
+PANEL_MAX = 0.5  # kpc, longest Gauss-Legendre panel
+PANEL_PER_SCALE = 0.5  # panel length per smallest local length scale
+LHB_SCAN_REACH = 0.6  # kpc: the local hot bubble lies within this distance of the Sun
+LHB_SCAN_STEPS = 600
+ROOT_TOL = 1e-12  # kpc
+TAIL_TOL = 1e-14  # stop once what lies beyond is surely below this fraction of the DM
+N_OUT = 6  # per result: s or DM, then M0, M1, M2, MISO, and (for targets) reached flag
+KPC_TO_PC = 1000.0
+
+
+@nb.njit(cache=True, inline="always")
+def _roots(A: float, B: float, C: float) -> tuple[float, float]:
+    """Real roots (r1 <= r2) of A s^2 + B s + C = 0, NaN when there are none."""
+    if A == 0.0:
+        if B == 0.0:
+            return np.nan, np.nan
+        r = -C / B
+        return r, r
+    disc = B * B - 4.0 * A * C
+    if disc <= 0.0:
+        return np.nan, np.nan
+    q = -0.5 * (B + math.copysign(math.sqrt(disc), B))
+    r1 = q / A
+    r2 = C / q if q != 0.0 else r1
+    return min(r1, r2), max(r1, r2)
+
+
+@nb.njit(cache=True)
+def _arm_mask(s: float, u: np.ndarray, P, arm_par, arm_coef, arm_grid) -> int:
+    """Bit a set when the point at distance s lies within the reach of arm a."""
+    x, y = s * u[0], P[P_RSUN] + s * u[1]
+    mask = 0
+    for a in range(arm_par.shape[0]):
+        if arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, P[P_ARMCUT]) < P[P_ARMCUT]:
+            mask |= 1 << a
+    return mask
+
+
+@nb.njit(cache=True)
+def _arm_gap(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid) -> float:
+    """Distance to arm a's centreline minus its reach, at distance s along the sightline."""
+    x, y = s * u[0], P[P_RSUN] + s * u[1]
+    d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, np.inf)
+    return min(d, 1e3) - P[P_ARMCUT]
+
+
+@nb.njit(cache=True)
+def _arm_crossing(lo: float, hi: float, a: int, u, P, arm_par, arm_coef, arm_grid) -> float:
+    """Where arm a's reach begins or ends between lo and hi (Illinois regula falsi)."""
+    f_lo = _arm_gap(lo, a, u, P, arm_par, arm_coef, arm_grid)
+    f_hi = _arm_gap(hi, a, u, P, arm_par, arm_coef, arm_grid)
+    side = 0
+    for _ in range(100):
+        if hi - lo < ROOT_TOL:
+            break
+        mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        if not (lo < mid < hi):
+            mid = 0.5 * (lo + hi)
+        f_mid = _arm_gap(mid, a, u, P, arm_par, arm_coef, arm_grid)
+        if (f_mid < 0.0) == (f_lo < 0.0):
+            lo, f_lo = mid, f_mid
+            if side == -1:
+                f_hi *= 0.5
+            side = -1
+        else:
+            hi, f_hi = mid, f_mid
+            if side == 1:
+                f_lo *= 0.5
+            side = 1
+    return hi
+
+
+@nb.njit(cache=True)
+def _add_chord(r1: float, r2: float, end: float, cuts: np.ndarray, n: int) -> int:
+    """Append the ends of the chord [r1, r2] that fall strictly inside (0, end)."""
+    if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
+        return n
+    if r1 > 0.0:
+        cuts[n] = r1
+        n += 1
+    if r2 < end:
+        cuts[n] = r2
+        n += 1
+    return n
+
+
+@nb.njit(cache=True)
+def sightline_cuts(
+    u: np.ndarray, end: float, P, clump_par, void_par
+) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Cut points in (0, end), Gaussian features met, and where the last local feature ends.
+
+    Returns (cuts sorted ascending, features, n_features, last_feature); ``features[k]`` is
+    (s_in, s_out, longest panel) of a Gaussian clump or void on the sightline.
+    """
+    ux, uy, uz = u[0], u[1], u[2]
+    n_cl = clump_par.shape[0]
+    n_vo = void_par.shape[0]
+    cuts = np.empty(2 * (n_cl + n_vo) + 2 * LHB_SCAN_STEPS + 32)
+    features = np.empty((n_cl + n_vo, 3))
+    n = 0
+    nf = 0
+    last = 0.0
+    oy = P[P_RSUN]
+    for c in range(n_cl):  # clumps: spheres of their reach
+        wx, wy, wz = -clump_par[c, CL_X], oy - clump_par[c, CL_Y], -clump_par[c, CL_Z]
+        bq = ux * wx + uy * wy + uz * wz
+        r1, r2 = _roots(1.0, 2.0 * bq, wx * wx + wy * wy + wz * wz - clump_par[c, CL_REACH] ** 2)
+        if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
+            continue
+        n = _add_chord(r1, r2, end, cuts, n)
+        last = max(last, min(r2, end))
+        if clump_par[c, CL_EDGE] == 0.0:
+            features[nf, 0], features[nf, 1] = r1, r2
+            features[nf, 2] = PANEL_PER_SCALE * clump_par[c, CL_RC]
+            nf += 1
+    for v in range(n_vo):  # voids: ellipsoids q = qmax
+        wx, wy, wz = -void_par[v, VO_X], oy - void_par[v, VO_Y], -void_par[v, VO_Z]
+        A = 0.0
+        B = 0.0
+        C = -void_par[v, VO_QMAX]
+        for r in range(3):
+            o = VO_ROT + 3 * r
+            ax2 = void_par[v, VO_AXES + r] ** 2
+            pu = void_par[v, o] * ux + void_par[v, o + 1] * uy + void_par[v, o + 2] * uz
+            pw = void_par[v, o] * wx + void_par[v, o + 1] * wy + void_par[v, o + 2] * wz
+            A += pu * pu / ax2
+            B += 2.0 * pu * pw / ax2
+            C += pw * pw / ax2
+        r1, r2 = _roots(A, B, C)
+        if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
+            continue
+        n = _add_chord(r1, r2, end, cuts, n)
+        last = max(last, min(r2, end))
+        if void_par[v, VO_EDGE] == 0.0:
+            features[nf, 0], features[nf, 1] = r1, r2
+            features[nf, 2] = PANEL_PER_SCALE * min(
+                void_par[v, VO_AXES], min(void_par[v, VO_AXES + 1], void_par[v, VO_AXES + 2])
+            )
+            nf += 1
+    # Galactic centre spheroid
+    g = P_GC
+    ex, ey, ez = -P[g], oy - P[g + 1], -P[g + 2]
+    ir2, ih2 = 1.0 / P[g + 3] ** 2, 1.0 / P[g + 4] ** 2
+    r1, r2 = _roots(
+        (ux * ux + uy * uy) * ir2 + uz * uz * ih2,
+        2.0 * (ex * ux + ey * uy) * ir2 + 2.0 * ez * uz * ih2,
+        (ex * ex + ey * ey) * ir2 + ez * ez * ih2 - 1.0,
+    )
+    if not (math.isnan(r1) or r2 <= 0.0 or r1 >= end):
+        n = _add_chord(r1, r2, end, cuts, n)
+        last = max(last, min(r2, end))
+    for o in (P_LDR, P_LSB):  # local-ISM ellipsoids
+        ex, ey, ez = -P[o], oy - P[o + 1], -P[o + 2]
+        r1, r2 = _roots(
+            P[o + 3] * ux * ux + P[o + 4] * uy * uy + P[o + 5] * uz * uz + P[o + 6] * ux * uy,
+            2.0 * (P[o + 3] * ex * ux + P[o + 4] * ey * uy + P[o + 5] * ez * uz)
+            + P[o + 6] * (ex * uy + ey * ux),
+            P[o + 3] * ex * ex + P[o + 4] * ey * ey + P[o + 5] * ez * ez + P[o + 6] * ex * ey
+            - 1.0,
+        )
+        if not (math.isnan(r1) or r2 <= 0.0 or r1 >= end):
+            n = _add_chord(r1, r2, end, cuts, n)
+            last = max(last, min(r2, end))
+    if uz >= 0.0:  # Loop I: sphere and shell, absent below the plane (b < 0)
+        o = P_LOOP
+        ex, ey, ez = -P[o], oy - P[o + 1], -P[o + 2]
+        bq = ux * ex + uy * ey + uz * ez
+        for radius in (P[o + 3], P[o + 4]):
+            r1, r2 = _roots(1.0, 2.0 * bq, ex * ex + ey * ey + ez * ez - radius * radius)
+            if not (math.isnan(r1) or r2 <= 0.0 or r1 >= end):
+                n = _add_chord(r1, r2, end, cuts, n)
+                last = max(last, min(r2, end))
+    # local hot bubble: tapered and slanted, so scan finely and bisect its boundary
+    step = min(LHB_SCAN_REACH, end) / LHB_SCAN_STEPS
+    inside = in_lhb(0.0, oy, 0.0, P)
+    for k in range(1, LHB_SCAN_STEPS + 1):
+        s = k * step
+        if in_lhb(s * ux, oy + s * uy, s * uz, P) != inside:
+            lo, hi = s - step, s
+            while hi - lo > ROOT_TOL:
+                mid = 0.5 * (lo + hi)
+                if in_lhb(mid * ux, oy + mid * uy, mid * uz, P) == inside:
+                    lo = mid
+                else:
+                    hi = mid
+            if hi < end:
+                cuts[n] = hi
+                n += 1
+            last = max(last, hi)
+            inside = not inside
+    # radii where the thick disk ends (a kink) and the thin disk is cut off (a step)
+    A = ux * ux + uy * uy
+    B = 2.0 * oy * uy
+    reach2 = 1.8 * math.sqrt(10.0)
+    for radius in (P[P_A1], P[P_A2] + reach2, P[P_A2] - reach2):
+        if radius > 0.0:
+            r1, r2 = _roots(A, B, oy * oy - radius * radius)
+            n = _add_chord(r1, r2, end, cuts, n)
+    return np.sort(cuts[:n]), features, nf, last
+
+
+@nb.njit(cache=True)
+def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float:
+    """Longest Gauss-Legendre panel that resolves everything between s0 and s1."""
+    sb = abs(uz)
+    limit = PANEL_MAX
+    if sb > 0.0:  # one panel per vertical scale height; far from the plane only h1 matters
+        limit = min(limit, max(P[P_HZMIN], abs(s0 * uz) / 4.0) / sb)
+    mid = 0.5 * (s0 + s1)
+    for k in range(nf):
+        if features[k, 0] < mid < features[k, 1]:
+            limit = min(limit, features[k, 2])
+    return limit
+
+
+@nb.njit(cache=True)
+def _panel(
+    a: float, b: float, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+    void_cells,
+) -> tuple[float, float, float, float, float]:
+    """Gauss-Legendre integrals over [a, b]: DM (pc cm^-3), M0, M1, M2, MISO."""
+    half = 0.5 * (b - a)
+    mid = 0.5 * (a + b)
+    dm = m0 = m1 = m2 = miso = 0.0
+    for k in range(GL_ORDER):
+        s = mid + half * GL_NODES[k]
+        ne, dsm, _ = ne_dsm(s * u[0], P[P_RSUN] + s * u[1], s * u[2], P, arm_par, arm_coef,
+                            arm_grid, clump_par, clump_cells, void_par, void_cells)
+        w = GL_WEIGHTS[k] * half
+        dm += w * ne
+        wd = w * dsm
+        m0 += wd
+        m1 += wd * s
+        m2 += wd * s * s
+        miso += wd * s ** (5.0 / 3.0)
+    return KPC_TO_PC * dm, m0, m1, m2, miso
+
+
+@nb.njit(cache=True)
+def _solve_in_panel(
+    a: float, b: float, total: float, need: float, u, P, arm_par, arm_coef, arm_grid,
+    clump_par, clump_cells, void_par, void_cells,
+) -> float:
+    """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b])."""
+    lo, hi = a, b
+    s = a + (b - a) * min(max(need / total, 0.0), 1.0) if total > 0.0 else b
+    for _ in range(60):
+        value = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                       void_par, void_cells)[0] - need
+        if value < 0.0:
+            lo = s
+        else:
+            hi = s
+        ne = ne_dsm(s * u[0], P[P_RSUN] + s * u[1], s * u[2], P, arm_par, arm_coef, arm_grid,
+                    clump_par, clump_cells, void_par, void_cells)[0]
+        slope = KPC_TO_PC * ne
+        s_new = s - value / slope if slope > 0.0 else 0.5 * (lo + hi)
+        if not (lo < s_new < hi):
+            s_new = 0.5 * (lo + hi)
+        if abs(s_new - s) < ROOT_TOL or hi - lo < ROOT_TOL:
+            return s_new
+        s = s_new
+    return s
+
+
+@nb.njit(cache=True)
+def _tail_bound(s: float, uz: float, P, arm_par) -> float:
+    """Upper bound on the DM (pc cm^-3) the disks and arms add beyond s (for b != 0)."""
+    sb = abs(uz)
+    if sb == 0.0:
+        return np.inf
+    z = s * sb
+    total = P[P_N1] * P[P_G1NORM] * 2.0 * P[P_H1] * math.exp(-2.0 * z / P[P_H1])
+    total += P[P_N2] * 2.0 * P[P_H2] * math.exp(-2.0 * z / P[P_H2])
+    for a in range(arm_par.shape[0]):
+        h = arm_par[a, ARM_H]
+        total += arm_par[a, ARM_NE] * 2.0 * h * math.exp(-2.0 * z / h)
+    return KPC_TO_PC * total / sb
+
+
+@nb.njit(cache=True)
+def _empty_beyond(s: float, u, P) -> bool:
+    """True when no disk or arm reaches the sightline beyond s (its radius only grows)."""
+    x, y = s * u[0], P[P_RSUN] + s * u[1]
+    if x * u[0] + y * u[1] < 0.0:  # still approaching the Galactic axis
+        return False
+    outer = max(P[P_A1], P[P_A2] + 1.8 * math.sqrt(10.0), P[P_GRIDBOX])
+    return math.sqrt(x * x + y * y) > outer
+
+
+@nb.njit(cache=True)
+def march(
+    l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray, end: float,
+    out_targets: np.ndarray, out_queries: np.ndarray, P, arm_par, arm_coef, arm_grid,
+    clump_par, clump_cells, void_par, void_cells,
+) -> tuple[float, float]:
+    """Integrate one sightline outward from the Sun.
+
+    ``dm_targets`` (ascending, pc cm^-3): for each, the distance where the DM reaches it and
+    the moments there go to ``out_targets[k]`` = (s, M0, M1, M2, MISO, reached).
+    ``d_queries`` (ascending, kpc): DM and moments at each distance go to ``out_queries[k]``.
+    Integration stops once every target and query is answered, at ``end`` (kpc), or where
+    what lies beyond is surely negligible. Returns (DM reached, distance reached).
+    """
+    lr, br = math.radians(l_deg), math.radians(b_deg)
+    u = np.array([math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)])
+    cuts, features, nf, last_feature = sightline_cuts(u, end, P, clump_par, void_par)
+    n_cuts = cuts.shape[0]
+    nt = dm_targets.shape[0]
+    nq = d_queries.shape[0]
+    it = 0
+    iq = 0
+    dm = m0 = m1 = m2 = miso = 0.0
+    s = 0.0
+    icut = 0
+    mask_s = _arm_mask(0.0, u, P, arm_par, arm_coef, arm_grid)
+    while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
+        while icut < n_cuts and cuts[icut] <= s:
+            icut += 1
+        seg_end = cuts[icut] if icut < n_cuts else end
+        limit = _panel_limit(s, seg_end, u[2], features, nf, P)
+        n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
+        b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
+        mask_b = _arm_mask(b, u, P, arm_par, arm_coef, arm_grid)
+        if mask_b != mask_s:  # an arm's reach begins or ends: stop the panel there
+            first = b
+            for a in range(arm_par.shape[0]):
+                if ((mask_s ^ mask_b) >> a) & 1:
+                    first = min(first, _arm_crossing(s, b, a, u, P, arm_par, arm_coef, arm_grid))
+            b = first
+            mask_b = _arm_mask(b, u, P, arm_par, arm_coef, arm_grid)
+        pdm, p0, p1, p2, piso = _panel(s, b, u, P, arm_par, arm_coef, arm_grid, clump_par,
+                                       clump_cells, void_par, void_cells)
+        while it < nt and dm + pdm >= dm_targets[it]:
+            hit = _solve_in_panel(s, b, pdm, dm_targets[it] - dm, u, P, arm_par, arm_coef,
+                                  arm_grid, clump_par, clump_cells, void_par, void_cells)
+            q = _panel(s, hit, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                       void_par, void_cells)
+            out_targets[it, 0] = hit
+            out_targets[it, 1] = m0 + q[1]
+            out_targets[it, 2] = m1 + q[2]
+            out_targets[it, 3] = m2 + q[3]
+            out_targets[it, 4] = miso + q[4]
+            out_targets[it, 5] = 1.0
+            it += 1
+        while iq < nq and d_queries[iq] <= b:
+            q = _panel(s, max(d_queries[iq], s), u, P, arm_par, arm_coef, arm_grid, clump_par,
+                       clump_cells, void_par, void_cells)
+            out_queries[iq, 0] = dm + q[0]
+            out_queries[iq, 1] = m0 + q[1]
+            out_queries[iq, 2] = m1 + q[2]
+            out_queries[iq, 3] = m2 + q[3]
+            out_queries[iq, 4] = miso + q[4]
+            out_queries[iq, 5] = 1.0
+            iq += 1
+        dm += pdm
+        m0 += p0
+        m1 += p1
+        m2 += p2
+        miso += piso
+        s = b
+        mask_s = mask_b
+        if s >= last_feature and (
+            _tail_bound(s, u[2], P, arm_par) < TAIL_TOL * dm or _empty_beyond(s, u, P)
+        ):
+            break
+    # nothing measurable lies beyond where the march stopped
+    for k in range(iq, nq):
+        out_queries[k, 0] = dm
+        out_queries[k, 1] = m0
+        out_queries[k, 2] = m1
+        out_queries[k, 3] = m2
+        out_queries[k, 4] = miso
+        out_queries[k, 5] = 1.0
+    for k in range(it, nt):
+        out_targets[k, 0] = s
+        out_targets[k, 1] = m0
+        out_targets[k, 2] = m1
+        out_targets[k, 3] = m2
+        out_targets[k, 4] = miso
+        out_targets[k, 5] = 0.0
+    return dm, s
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches: one sightline per row, rows in parallel. Invalid rows (``valid`` False) give NaN.
+
+LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
+DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "M0", "M1", "M2", "MISO", "DIST_LO", "DIST_HI")
+DIST_TO_DM_COLUMNS = ("DM", "M0", "M1", "M2", "MISO")
+
+
+@nb.njit(cache=True)
+def _dm_to_dist_row(
+    l_deg: float, b_deg: float, dm: float, err: float, row: np.ndarray, P, arm_par, arm_coef,
+    arm_grid, clump_par, clump_cells, void_par, void_cells,
+) -> None:
+    with_err = err > 0.0
+    if with_err:
+        targets = np.array([max(dm - err, 0.0), dm, dm + err])
+        main = 1
+    else:
+        targets = np.array([dm])
+        main = 0
+    found = np.empty((targets.shape[0], N_OUT))
+    none = np.empty(0)
+    unused = np.empty((0, N_OUT))
+    total, _ = march(l_deg, b_deg, targets, none, P[P_MAXDIST], found, unused, P, arm_par,
+                     arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells)
+    if found[main, 5] == 1.0:
+        row[0] = found[main, 0]
+        row[1] = dm
+        row[2] = 0.0
+        row[3:7] = found[main, 1:5]
+    else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
+        edge = np.empty((1, N_OUT))
+        march(l_deg, b_deg, np.array([total * (1.0 - LIMIT_FRACTION)]), none, P[P_MAXDIST],
+              edge, unused, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+              void_cells)
+        row[0] = edge[0, 0]
+        row[1] = total
+        row[2] = 1.0
+        row[3:7] = edge[0, 1:5]
+    if with_err:
+        row[7] = found[0, 0] if found[0, 5] == 1.0 else row[0]
+        row[8] = found[2, 0] if found[2, 5] == 1.0 else row[0]
+    else:
+        row[7] = np.nan
+        row[8] = np.nan
+
+
+@nb.njit(cache=True, parallel=True)
+def dm_to_dist_batch(
+    l_deg, b_deg, dm, dm_err, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+    void_par, void_cells,
+) -> np.ndarray:
+    """(n, len(DM_TO_DIST_COLUMNS)): distance, DM, limit flag, moments, distance interval."""
+    n = l_deg.shape[0]
+    out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
+    for i in nb.prange(n):
+        if valid[i]:
+            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], P, arm_par, arm_coef,
+                            arm_grid, clump_par, clump_cells, void_par, void_cells)
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def dm_profile_batch(
+    l_deg, b_deg, dist, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+    void_par, void_cells,
+) -> np.ndarray:
+    """(n, m, 5): DM and moments at the m distances of each row of ``dist`` (NaN skipped)."""
+    n, m = dist.shape
+    out = np.full((n, m, 5), np.nan)
+    none = np.empty(0)
+    for i in nb.prange(n):
+        if not valid[i]:
+            continue
+        order = np.argsort(dist[i])
+        keep = order[np.isfinite(dist[i][order]) & (dist[i][order] > 0.0)]
+        if keep.shape[0] == 0:
+            continue
+        queries = dist[i][keep].copy()
+        found = np.empty((keep.shape[0], N_OUT))
+        unused = np.empty((0, N_OUT))
+        march(l_deg[i], b_deg[i], none, queries, max(P[P_MAXDIST], queries[-1]), unused, found,
+              P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells)
+        for k in range(keep.shape[0]):
+            out[i, keep[k], :] = found[k, :5]
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def dm_max_batch(
+    l_deg, b_deg, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+    void_cells,
+) -> np.ndarray:
+    """(n, 2): DM integrated to the model's edge (pc cm^-3) and the distance where it stopped."""
+    n = l_deg.shape[0]
+    out = np.full((n, 2), np.nan)
+    none = np.empty(0)
+    for i in nb.prange(n):
+        if valid[i]:
+            unused = np.empty((0, N_OUT))
+            total, reached = march(l_deg[i], b_deg[i], none, none, P[P_MAXDIST], unused, unused,
+                                   P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                                   void_par, void_cells)
+            out[i, 0] = total
+            out[i, 1] = reached
+    return out

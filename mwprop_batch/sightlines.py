@@ -1,0 +1,139 @@
+"""Line-of-sight queries: validate rows, run the batch kernels, assemble result tables.
+
+Used by :class:`mwprop_batch.Model`; see its methods for the public documentation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .kernels import los
+from .scattering import scattering_frame
+from .tables import KernelTables
+
+OK = "ok"
+ERROR_POLICIES = ("nan", "raise")
+
+# name: (unit, description) of the distance/DM columns
+CORE_COLUMNS: dict[str, tuple[str, str]] = {
+    "DIST": ("kpc", "distance (a lower limit where limit is True)"),
+    "DM": ("pc cm^-3", "dispersion measure (the largest the model reaches where limit is True)"),
+    "DMz": ("pc cm^-3", "DM |sin b|, the DM projected on the z axis"),
+    "limit": ("", "True when the DM exceeds what the model reaches by its 50 kpc edge"),
+    "DIST_LO": ("kpc", "distance for DM - dm_err"),
+    "DIST_HI": ("kpc", "distance for DM + dm_err (a lower limit if beyond the model's edge)"),
+    "status": ("", "'ok', or why the row has no result"),
+}
+
+
+class InvalidRowError(ValueError):
+    """Raised for an invalid input row when ``errors='raise'``."""
+
+
+def check_rows(
+    l_deg: np.ndarray, b_deg: np.ndarray, value: np.ndarray, value_name: str,
+    err: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row validity and status text ('ok' or the first reason the row is bad)."""
+    reasons = [
+        (~(np.isfinite(l_deg) & np.isfinite(b_deg)), "l or b not finite"),
+        (np.abs(b_deg) > 90.0, "|b| > 90 deg"),
+        (~np.isfinite(value), f"{value_name} not finite"),
+        (value <= 0.0, f"{value_name} <= 0"),
+    ]
+    if err is not None:
+        reasons.append((~(err >= 0.0), "dm_err negative or not finite"))
+    status = np.full(l_deg.shape, OK, dtype=object)
+    for bad, text in reversed(reasons):
+        status[bad] = text
+    return status == OK, status
+
+
+def apply_error_policy(valid: np.ndarray, status: np.ndarray, errors: str) -> None:
+    if errors not in ERROR_POLICIES:
+        raise ValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
+    if errors == "raise" and not valid.all():
+        first = int(np.flatnonzero(~valid)[0])
+        raise InvalidRowError(f"row {first}: {status[first]}")
+
+
+def _with_scattering(
+    frame: pd.DataFrame, moments: np.ndarray, freq_ghz, velocity_kms
+) -> pd.DataFrame:
+    scat = scattering_frame(
+        frame["DIST"].to_numpy(), *moments.T, freq_ghz=freq_ghz, velocity_kms=velocity_kms
+    )
+    status = frame.pop("status")
+    return pd.concat([frame, scat], axis=1).assign(status=status)
+
+
+def dm_to_dist(
+    tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dm: np.ndarray,
+    dm_err: np.ndarray | None, scattering: bool, freq_ghz, velocity_kms, errors: str,
+    run,
+) -> pd.DataFrame:
+    """Flat-array implementation of :meth:`Model.dm_to_dist`."""
+    l_deg = np.mod(l_deg, 360.0)
+    valid, status = check_rows(l_deg, b_deg, dm, "DM", dm_err)
+    apply_error_policy(valid, status, errors)
+    err = np.zeros_like(dm) if dm_err is None else np.where(valid, dm_err, 0.0)
+    raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
+    col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
+    frame = pd.DataFrame(
+        {
+            "DIST": col["DIST"],
+            "DM": col["DM"],
+            "DMz": col["DM"] * np.abs(np.sin(np.deg2rad(b_deg))),
+            "limit": col["limit"] == 1.0,
+        }
+    )
+    if dm_err is not None:
+        frame["DIST_LO"] = col["DIST_LO"]
+        frame["DIST_HI"] = col["DIST_HI"]
+    frame["status"] = status
+    if scattering:
+        moments = np.column_stack([col["M0"], col["M1"], col["M2"], col["MISO"]])
+        frame = _with_scattering(frame, moments, freq_ghz, velocity_kms)
+    return frame
+
+
+def dist_to_dm(
+    tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dist: np.ndarray,
+    scattering: bool, freq_ghz, velocity_kms, errors: str, run,
+) -> pd.DataFrame:
+    """Flat-array implementation of :meth:`Model.dist_to_dm`."""
+    l_deg = np.mod(l_deg, 360.0)
+    valid, status = check_rows(l_deg, b_deg, dist, "distance")
+    apply_error_policy(valid, status, errors)
+    raw = run(los.dm_profile_batch, l_deg, b_deg, dist[:, None], valid, *tables)[:, 0, :]
+    dm = raw[:, 0]
+    frame = pd.DataFrame(
+        {
+            "DIST": np.where(valid, dist, np.nan),
+            "DM": dm,
+            "DMz": dm * np.abs(np.sin(np.deg2rad(b_deg))),
+            "limit": np.zeros(dm.shape, dtype=bool),
+            "status": status,
+        }
+    )
+    if scattering:
+        frame = _with_scattering(frame, raw[:, 1:5], freq_ghz, velocity_kms)
+    return frame
+
+
+def dm_profile(
+    tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dist: np.ndarray, run
+) -> np.ndarray:
+    """DM (pc cm^-3) at each distance of each row of the 2-D array ``dist`` (kpc)."""
+    l_deg = np.mod(l_deg, 360.0)
+    valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
+    return run(los.dm_profile_batch, l_deg, b_deg, dist, valid, *tables)[:, :, 0]
+
+
+def dm_max(tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np.ndarray:
+    """DM (pc cm^-3) integrated to the model's edge along each sightline."""
+    l_deg = np.mod(l_deg, 360.0)
+    valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
+    return run(los.dm_max_batch, l_deg, b_deg, valid, *tables)[:, 0]
+
