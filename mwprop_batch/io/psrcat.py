@@ -27,7 +27,7 @@ _KEY = re.compile(r"[A-Z][A-Z0-9_]*")
 _UNCERTAINTY = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
 
 # key -> {row: (value text, uncertainty text or None)}
-Entries = dict[str, dict[int, tuple[str, str | None]]]
+_Entries = dict[str, dict[int, tuple[str, str | None]]]
 
 
 def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -46,7 +46,11 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
         as a number, except the text keys PSRJ, PSRB, RAJ and DECJ; other keys are object
         columns of str. Numeric keys with an uncertainty on any line get ``<KEY>_ERR``
         next to them, in the value's units (NaN where none is given). References are dropped.
-        A key repeated within a record keeps its last value and uncertainty.
+        A key repeated within a record keeps its first value and uncertainty: the catalogue's
+        derived values agree with the first (v1.59 has 15 repeats; e.g. J1738-3107 has DM
+        721.7 then 735, and DIST_DM1 9.21 follows from 721.7). A leading '+' is dropped with
+        the rest of the text: on DIST_DM and DIST_DM1 it marks a lower limit (the DM exceeds
+        the model's Galactic maximum).
 
     Raises
     ------
@@ -62,9 +66,10 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
     if n_rows == 0:
         raise ValueError(f"{path}: not a psrcat database: no pulsar records")
     if not has_separators and IDENTIFYING_KEYS.isdisjoint(entries):
+        first = next(n for n, line in enumerate(lines, 1) if line.strip()[:1] not in ("", COMMENT))
         raise ValueError(
-            f"{path}, line 1: not a psrcat database: no '{RECORD_SEPARATOR}' record separators "
-            f"and none of the keys {', '.join(sorted(IDENTIFYING_KEYS))}"
+            f"{path}, line {first}: not a psrcat database: no '{RECORD_SEPARATOR}' record "
+            f"separators and none of the keys {', '.join(sorted(IDENTIFYING_KEYS))}"
         )
     columns: dict[str, pd.Series] = {}
     for key, by_row in entries.items():
@@ -72,9 +77,9 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _parse_lines(lines: list[str], path: Path) -> tuple[Entries, int, bool]:
+def _parse_lines(lines: list[str], path: Path) -> tuple[_Entries, int, bool]:
     """Entries by key and row, the number of (non-empty) records, and whether '@' was seen."""
-    entries: Entries = {}
+    entries: _Entries = {}
     row, row_has_entries, has_separators = 0, False, False
     for lineno, line in enumerate(lines, start=1):
         tokens = line.split()

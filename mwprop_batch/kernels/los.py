@@ -354,16 +354,18 @@ def _empty_beyond(s: float, u, P) -> bool:
 @nb.njit(cache=True)
 def march(
     l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray, end: float,
-    out_targets: np.ndarray, out_queries: np.ndarray, P, arm_par, arm_coef, arm_grid,
-    clump_par, clump_cells, void_par, void_cells,
-) -> tuple[float, float]:
+    out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray, P, arm_par, arm_coef,
+    arm_grid, clump_par, clump_cells, void_par, void_cells,
+) -> tuple[float, float, int]:
     """Integrate one sightline outward from the Sun.
 
     ``dm_targets`` (ascending, pc cm^-3): for each, the distance where the DM reaches it and
     the moments there go to ``out_targets[k]`` = (s, M0, M1, M2, MISO, reached).
     ``d_queries`` (ascending, kpc): DM and moments at each distance go to ``out_queries[k]``.
     Integration stops once every target and query is answered, at ``end`` (kpc), or where
-    what lies beyond is surely negligible. Returns (DM reached, distance reached).
+    what lies beyond is surely negligible. The last panels are kept in the ring buffer
+    ``trail`` (rows: start, end, then DM, M0, M1, M2, MISO at the start).
+    Returns (DM reached, distance reached, number of panels).
     """
     lr, br = math.radians(l_deg), math.radians(b_deg)
     u = np.array([math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)])
@@ -377,6 +379,7 @@ def march(
     s = 0.0
     icut = 0
     mask_s = _arm_mask(0.0, u, P, arm_par, arm_coef, arm_grid)
+    n_panels_done = 0
     while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         while icut < n_cuts and cuts[icut] <= s:
             icut += 1
@@ -416,6 +419,10 @@ def march(
             out_queries[iq, 4] = miso + q[4]
             out_queries[iq, 5] = 1.0
             iq += 1
+        if trail.shape[0] > 0:
+            row = trail[n_panels_done % trail.shape[0]]
+            row[0], row[1], row[2], row[3], row[4], row[5], row[6] = s, b, dm, m0, m1, m2, miso
+        n_panels_done += 1
         dm += pdm
         m0 += p0
         m1 += p1
@@ -442,13 +449,47 @@ def march(
         out_targets[k, 3] = m2
         out_targets[k, 4] = miso
         out_targets[k, 5] = 0.0
-    return dm, s
+    return dm, s, n_panels_done
+
+
+@nb.njit(cache=True)
+def _limit_distance(
+    l_deg: float, b_deg: float, target: float, trail: np.ndarray, n_done: int, row: np.ndarray,
+    P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
+) -> None:
+    """Where the DM reaches ``target`` (just below the total): from the kept panels if they
+    hold it, else by integrating the sightline again. Writes s and moments into row[0:5]."""
+    lr, br = math.radians(l_deg), math.radians(b_deg)
+    u = np.array([math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)])
+    ring = trail.shape[0]
+    for back in range(min(n_done, ring)):
+        panel = trail[(n_done - 1 - back) % ring]
+        if panel[2] < target:
+            a, b = panel[0], panel[1]
+            pdm = _panel(a, b, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                         void_par, void_cells)[0]
+            if panel[2] + pdm < target:
+                break  # the target lies in a later panel: not kept exactly, integrate again
+            hit = _solve_in_panel(a, b, pdm, target - panel[2], u, P, arm_par, arm_coef,
+                                  arm_grid, clump_par, clump_cells, void_par, void_cells)
+            q = _panel(a, hit, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                       void_par, void_cells)
+            row[0] = hit
+            for k in range(4):
+                row[1 + k] = panel[3 + k] + q[1 + k]
+            return
+    edge = np.empty((1, N_OUT))
+    march(l_deg, b_deg, np.array([target]), np.empty(0), P[P_MAXDIST], edge,
+          np.empty((0, N_OUT)), np.empty((0, 7)), P, arm_par, arm_coef, arm_grid, clump_par,
+          clump_cells, void_par, void_cells)
+    row[0:5] = edge[0, 0:5]
 
 
 # ---------------------------------------------------------------------------------------------
 # Batches: one sightline per row, rows in parallel. Invalid rows (``valid`` False) give NaN.
 
 LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
+TRAIL_PANELS = 256  # panels kept to find a limit row's DIST without integrating again
 DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "M0", "M1", "M2", "MISO", "DIST_LO", "DIST_HI")
 DIST_TO_DM_COLUMNS = ("DM", "M0", "M1", "M2", "MISO")
 
@@ -466,24 +507,24 @@ def _dm_to_dist_row(
         targets = np.array([dm])
         main = 0
     found = np.empty((targets.shape[0], N_OUT))
-    none = np.empty(0)
-    unused = np.empty((0, N_OUT))
-    total, _ = march(l_deg, b_deg, targets, none, P[P_MAXDIST], found, unused, P, arm_par,
-                     arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells)
+    trail = np.empty((TRAIL_PANELS, 7))
+    total, _, n_done = march(l_deg, b_deg, targets, np.empty(0), P[P_MAXDIST], found,
+                             np.empty((0, N_OUT)), trail, P, arm_par, arm_coef, arm_grid,
+                             clump_par, clump_cells, void_par, void_cells)
     if found[main, 5] == 1.0:
         row[0] = found[main, 0]
         row[1] = dm
         row[2] = 0.0
         row[3:7] = found[main, 1:5]
     else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
-        edge = np.empty((1, N_OUT))
-        march(l_deg, b_deg, np.array([total * (1.0 - LIMIT_FRACTION)]), none, P[P_MAXDIST],
-              edge, unused, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-              void_cells)
-        row[0] = edge[0, 0]
+        edge = np.empty(5)
+        _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), trail, n_done, edge, P,
+                        arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+                        void_cells)
+        row[0] = edge[0]
         row[1] = total
         row[2] = 1.0
-        row[3:7] = edge[0, 1:5]
+        row[3:7] = edge[1:5]
     if with_err:
         row[7] = found[0, 0] if found[0, 5] == 1.0 else row[0]
         row[8] = found[2, 0] if found[2, 5] == 1.0 else row[0]
@@ -527,7 +568,8 @@ def dm_profile_batch(
         found = np.empty((keep.shape[0], N_OUT))
         unused = np.empty((0, N_OUT))
         march(l_deg[i], b_deg[i], none, queries, max(P[P_MAXDIST], queries[-1]), unused, found,
-              P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells)
+              np.empty((0, 7)), P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+              void_cells)
         for k in range(keep.shape[0]):
             out[i, keep[k], :] = found[k, :5]
     return out
@@ -545,9 +587,9 @@ def dm_max_batch(
     for i in nb.prange(n):
         if valid[i]:
             unused = np.empty((0, N_OUT))
-            total, reached = march(l_deg[i], b_deg[i], none, none, P[P_MAXDIST], unused, unused,
-                                   P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                                   void_par, void_cells)
+            total, reached, _ = march(l_deg[i], b_deg[i], none, none, P[P_MAXDIST], unused,
+                                      unused, np.empty((0, 7)), P, arm_par, arm_coef,
+                                      arm_grid, clump_par, clump_cells, void_par, void_cells)
             out[i, 0] = total
             out[i, 1] = reached
     return out
