@@ -303,13 +303,18 @@ def _panel(
 def _solve_in_panel(
     a: float, b: float, total: float, need: float, u, P, arm_par, arm_coef, arm_grid,
     clump_par, clump_cells, void_par, void_cells,
-) -> float:
-    """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b])."""
+) -> tuple[float, tuple[float, float, float, float, float]]:
+    """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b]).
+
+    Safeguarded Newton on the panel integral; also returns the integrals over [a, s]
+    (DM, M0, M1, M2, MISO) at the converged s (to within ROOT_TOL).
+    """
     lo, hi = a, b
     s = a + (b - a) * min(max(need / total, 0.0), 1.0) if total > 0.0 else b
+    q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+               void_cells)
     for _ in range(60):
-        value = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                       void_par, void_cells)[0] - need
+        value = q[0] - need
         if value < 0.0:
             lo = s
         else:
@@ -318,12 +323,14 @@ def _solve_in_panel(
                     clump_par, clump_cells, void_par, void_cells)[0]
         slope = KPC_TO_PC * ne
         s_new = s - value / slope if slope > 0.0 else 0.5 * (lo + hi)
-        if not (lo < s_new < hi):
+        if not (lo <= s_new <= hi):
             s_new = 0.5 * (lo + hi)
         if abs(s_new - s) < ROOT_TOL or hi - lo < ROOT_TOL:
-            return s_new
+            return s, q
         s = s_new
-    return s
+        q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+                   void_cells)
+    return s, q
 
 
 @nb.njit(cache=True)
@@ -398,10 +405,8 @@ def march(
         pdm, p0, p1, p2, piso = _panel(s, b, u, P, arm_par, arm_coef, arm_grid, clump_par,
                                        clump_cells, void_par, void_cells)
         while it < nt and dm + pdm >= dm_targets[it]:
-            hit = _solve_in_panel(s, b, pdm, dm_targets[it] - dm, u, P, arm_par, arm_coef,
-                                  arm_grid, clump_par, clump_cells, void_par, void_cells)
-            q = _panel(s, hit, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                       void_par, void_cells)
+            hit, q = _solve_in_panel(s, b, pdm, dm_targets[it] - dm, u, P, arm_par, arm_coef,
+                                     arm_grid, clump_par, clump_cells, void_par, void_cells)
             out_targets[it, 0] = hit
             out_targets[it, 1] = m0 + q[1]
             out_targets[it, 2] = m1 + q[2]
@@ -470,10 +475,8 @@ def _limit_distance(
                          void_par, void_cells)[0]
             if panel[2] + pdm < target:
                 break  # the target lies in a later panel: not kept exactly, integrate again
-            hit = _solve_in_panel(a, b, pdm, target - panel[2], u, P, arm_par, arm_coef,
-                                  arm_grid, clump_par, clump_cells, void_par, void_cells)
-            q = _panel(a, hit, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                       void_par, void_cells)
+            hit, q = _solve_in_panel(a, b, pdm, target - panel[2], u, P, arm_par, arm_coef,
+                                     arm_grid, clump_par, clump_cells, void_par, void_cells)
             row[0] = hit
             for k in range(4):
                 row[1 + k] = panel[3 + k] + q[1 + k]
