@@ -5,10 +5,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from helpers import true_arm_distance
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.interpolate import CubicSpline
-from scipy.optimize import minimize_scalar
 
 from mwprop_batch import Model
 from mwprop_batch.kernels.arms import arm_distance
@@ -107,23 +106,6 @@ def test_threads_agree_with_serial(ne2025):
         np.testing.assert_array_equal(a, b)
 
 
-def _true_arm_distance(theta, radius, x, y):
-    """Brute-force distance to a spline centreline: dense sampling, then a bounded refine."""
-    spline = CubicSpline(theta, radius)
-    t = np.linspace(theta[0], theta[-1], 200_001)
-    r = spline(t)
-    d2 = (-r * np.sin(t) - x) ** 2 + (r * np.cos(t) - y) ** 2
-    k = int(d2.argmin())
-
-    def squared(tt):
-        rr = spline(tt)
-        return (-rr * np.sin(tt) - x) ** 2 + (rr * np.cos(tt) - y) ** 2
-
-    lo, hi = t[max(k - 1, 0)], t[min(k + 1, t.size - 1)]
-    res = minimize_scalar(squared, bounds=(lo, hi), method="bounded", options={"xatol": 1e-12})
-    return float(np.sqrt(min(res.fun, d2[k])))
-
-
 def test_arm_distance_is_exact(ne2001):
     """Our nearest-point search finds the true distance to each spline centreline."""
     theta, radius = arm_centrelines(ne2001.parameters)
@@ -133,7 +115,7 @@ def test_arm_distance_is_exact(ne2001):
     for _ in range(40):
         x, y = rng.uniform(-14, 14, 2)
         for arm in range(theta.shape[0]):
-            truth = _true_arm_distance(theta[arm], radius[arm], x, y)
+            truth = true_arm_distance(theta[arm], radius[arm], x, y)
             if truth < 3.0:
                 ours = arm_distance(x, y, arm, T.P, T.arm_par, T.arm_coef, T.arm_grid, np.inf)
                 worst = max(worst, abs(ours - truth))

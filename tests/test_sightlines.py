@@ -4,36 +4,14 @@ import numba
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import brute_force
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mwprop_batch.constants import SM_FACTOR
 from mwprop_batch.sightlines import InvalidRowError
 
 longitude = st.floats(min_value=0.0, max_value=360.0)
 latitude = st.floats(min_value=-90.0, max_value=90.0)
-
-
-def brute_force(model, l_deg, b_deg, dist, n=200_001):
-    """DM and SM by the trapezoid rule on a very fine uniform grid, independent of the engine.
-
-    Returns ((DM, its error bound), (SM, its error bound)): where the integrand jumps, the
-    trapezoid rule errs by up to half a step times the jump, so the bounds are
-    step x total variation of the integrand, plus 1e-6 relative for the smooth parts.
-    """
-    s = np.linspace(0.0, dist, n)
-    lr, br = np.radians(l_deg), np.radians(b_deg)
-    x, y, z = s * np.cos(br) * np.sin(lr), 8.5 - s * np.cos(br) * np.cos(lr), s * np.sin(br)
-    f = model.density(x, y, z)
-    ne = 1000.0 * f["ne"].to_numpy()
-    sm = SM_FACTOR * (f["F"] * f["ne"] ** 2).to_numpy()
-    step = s[1] - s[0]
-    results = []
-    for values in (ne, sm):
-        total = np.trapezoid(values, s)
-        bound = step * np.abs(np.diff(values)).sum() + 1e-6 * total
-        results.append((total, bound))
-    return results
 
 
 # sightlines where mwprop's fixed sampling misses sharp local structure (see README):
