@@ -14,7 +14,7 @@ It writes, for each model (ne2001, ne2025):
   scattering quantities) on seeded sightlines: all-sky, the plane |b| < 5 and the inner Galaxy;
 
 and ``oracle_atnf.csv``: mwprop's DM -> D for every pulsar of the ATNF catalogue with a DM,
-next to the catalogue's Fortran NE2001 distance DIST_DM1.
+keyed by name (the catalogue itself stays in ../shared/data; tests join it there).
 
 mwprop selects its model by rewriting a file inside its package when NE2001 or NE2025 is
 imported, so each model runs in its own worker process on a private copy of the package.
@@ -190,7 +190,7 @@ def run_atnf(model: str, positions: Path, out: Path) -> None:
 
 
 def atnf_positions() -> dict[str, list]:
-    """PSRJ, position, DM and the catalogue distances of every ATNF pulsar with a DM."""
+    """Name, Galactic position (astropy) and DM of every ATNF pulsar with a DM."""
     import astropy.units as u
     from astropy.coordinates import BarycentricMeanEcliptic, SkyCoord
 
@@ -212,7 +212,6 @@ def atnf_positions() -> dict[str, list]:
     return {
         "PSRJ": cat["PSRJ"].fillna(cat.get("PSRB")).tolist(),
         "gl": gl.tolist(), "gb": gb.tolist(), "DM": cat["DM"].tolist(),
-        "DIST_DM1": cat["DIST_DM1"].tolist(), "DIST_DM": cat["DIST_DM"].tolist(),
     }
 
 
@@ -239,14 +238,11 @@ def make_atnf(out_dir: Path) -> None:
         results = {m: json.loads(outputs[m].read_text()) for m in MODELS}
     with (out_dir / "oracle_atnf.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["PSRJ", "gl", "gb", "DM", "DIST_DM1", "DIST_DM", "NE2001P_DIST",
-                         "NE2001P_limit", "NE2025P_DIST", "NE2025P_limit"])
+        writer.writerow(["PSRJ", "NE2001P_DIST", "NE2001P_limit", "NE2025P_DIST",
+                         "NE2025P_limit"])
         for i, name in enumerate(table["PSRJ"]):
-            writer.writerow([name, repr(table["gl"][i]), repr(table["gb"][i]),
-                             repr(table["DM"][i]), repr(table["DIST_DM1"][i]),
-                             repr(table["DIST_DM"][i]), repr(results["ne2001"][i][0]),
-                             results["ne2001"][i][1], repr(results["ne2025"][i][0]),
-                             results["ne2025"][i][1]])
+            writer.writerow([name, repr(results["ne2001"][i][0]), results["ne2001"][i][1],
+                             repr(results["ne2025"][i][0]), results["ne2025"][i][1]])
 
 
 def main() -> None:
