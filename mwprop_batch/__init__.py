@@ -8,11 +8,13 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .model import Model
-
 try:
     __version__ = version("mwprop_batch")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["Model", "__version__"]
+from . import accessor  # noqa: E402, F401  (registers the DataFrame.mwprop accessor)
+from .convert import convert  # noqa: E402
+from .model import Model  # noqa: E402
+
+__all__ = ["Model", "convert", "__version__"]
