@@ -50,6 +50,10 @@ def _add_convert(sub) -> None:
     p.add_argument("--strict", action="store_true",
                    help="stop at the first bad row instead of marking it in 'status'")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument("--scheduler", metavar="local|tcp://HOST:PORT",
+                   help="run on Dask (extra 'dask'): 'local' starts a LocalCluster, an address "
+                   "joins an existing cluster; INPUT and OUTPUT are then Parquet datasets")
+    p.add_argument("--workers", type=int, default=2, help="worker processes for --scheduler local")
     p.set_defaults(func=_run_convert)
 
 
@@ -106,6 +110,8 @@ def _run_convert(args) -> int:
     options = Options(models=tuple(m.strip() for m in args.model.split(",") if m.strip()),
                       to=args.to, scattering=args.scattering, freq_ghz=args.freq_ghz,
                       velocity_kms=args.velocity_kms, strict=args.strict)
+    if args.scheduler:
+        return _run_convert_on_dask(args, columns, options)
     summary = convert_file(
         args.input, args.output, options, fmt=args.format,
         columns={k: v for k, v in columns.items() if v}, batch_rows=args.batch_rows,
@@ -114,6 +120,25 @@ def _run_convert(args) -> int:
     )
     if not args.quiet:
         print(f"{args.output}: {summary.line()}")
+    return 0
+
+
+def _run_convert_on_dask(args, columns: dict, options) -> int:
+    import time
+
+    from .dask import convert_dataset
+
+    start = time.perf_counter()
+    rows = convert_dataset(
+        args.input, args.output, options.models, scheduler=args.scheduler,
+        workers=args.workers, overwrite=args.overwrite, progress=not args.quiet and sys.stderr.isatty(), to=options.to,
+        scattering=options.scattering, freq_ghz=options.freq_ghz,
+        velocity_kms=options.velocity_kms, strict=options.strict,
+        columns={k: v for k, v in columns.items() if v},
+    )
+    if not args.quiet:
+        seconds = time.perf_counter() - start
+        print(f"{args.output}: {rows} rows in {seconds:.1f} s on Dask ({args.scheduler})")
     return 0
 
 

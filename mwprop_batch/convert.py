@@ -103,7 +103,9 @@ def model_results(
     if options.strict and (status != OK).any():
         first = int(np.flatnonzero(status != OK)[0])
         raise InvalidRowError(f"row {first}: {status[first]}")
-    return pd.DataFrame(columns, index=frame.index).assign(status=status)
+    return pd.DataFrame(columns, index=frame.index).assign(
+        status=pd.Series(status, index=frame.index, dtype="str")
+    )
 
 
 def convert(
