@@ -131,7 +131,8 @@ def _run_convert_on_dask(args, columns: dict, options) -> int:
     start = time.perf_counter()
     rows = convert_dataset(
         args.input, args.output, options.models, scheduler=args.scheduler,
-        workers=args.workers, overwrite=args.overwrite, progress=not args.quiet and sys.stderr.isatty(), to=options.to,
+        workers=args.workers, overwrite=args.overwrite,
+        progress=not args.quiet and sys.stderr.isatty(), to=options.to,
         scattering=options.scattering, freq_ghz=options.freq_ghz,
         velocity_kms=options.velocity_kms, strict=options.strict,
         columns={k: v for k, v in columns.items() if v},
