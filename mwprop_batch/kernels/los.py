@@ -358,6 +358,17 @@ def _empty_beyond(s: float, u, P) -> bool:
     return math.sqrt(x * x + y * y) > outer
 
 
+@nb.njit(cache=True, inline="always")
+def _store(row, first: float, m0: float, m1: float, m2: float, miso: float, done: float):
+    """One result row: distance or DM, the four moments, and whether it was reached."""
+    row[0] = first
+    row[1] = m0
+    row[2] = m1
+    row[3] = m2
+    row[4] = miso
+    row[5] = done
+
+
 @nb.njit(cache=True)
 def march(
     l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray, end: float,
@@ -407,22 +418,13 @@ def march(
         while it < nt and dm + pdm >= dm_targets[it]:
             hit, q = _solve_in_panel(s, b, pdm, dm_targets[it] - dm, u, P, arm_par, arm_coef,
                                      arm_grid, clump_par, clump_cells, void_par, void_cells)
-            out_targets[it, 0] = hit
-            out_targets[it, 1] = m0 + q[1]
-            out_targets[it, 2] = m1 + q[2]
-            out_targets[it, 3] = m2 + q[3]
-            out_targets[it, 4] = miso + q[4]
-            out_targets[it, 5] = 1.0
+            _store(out_targets[it], hit, m0 + q[1], m1 + q[2], m2 + q[3], miso + q[4], 1.0)
             it += 1
         while iq < nq and d_queries[iq] <= b:
             q = _panel(s, max(d_queries[iq], s), u, P, arm_par, arm_coef, arm_grid, clump_par,
                        clump_cells, void_par, void_cells)
-            out_queries[iq, 0] = dm + q[0]
-            out_queries[iq, 1] = m0 + q[1]
-            out_queries[iq, 2] = m1 + q[2]
-            out_queries[iq, 3] = m2 + q[3]
-            out_queries[iq, 4] = miso + q[4]
-            out_queries[iq, 5] = 1.0
+            _store(out_queries[iq], dm + q[0], m0 + q[1], m1 + q[2], m2 + q[3], miso + q[4],
+                   1.0)
             iq += 1
         if trail.shape[0] > 0:
             row = trail[n_panels_done % trail.shape[0]]
@@ -441,19 +443,9 @@ def march(
             break
     # nothing measurable lies beyond where the march stopped
     for k in range(iq, nq):
-        out_queries[k, 0] = dm
-        out_queries[k, 1] = m0
-        out_queries[k, 2] = m1
-        out_queries[k, 3] = m2
-        out_queries[k, 4] = miso
-        out_queries[k, 5] = 1.0
+        _store(out_queries[k], dm, m0, m1, m2, miso, 1.0)
     for k in range(it, nt):
-        out_targets[k, 0] = s
-        out_targets[k, 1] = m0
-        out_targets[k, 2] = m1
-        out_targets[k, 3] = m2
-        out_targets[k, 4] = miso
-        out_targets[k, 5] = 0.0
+        _store(out_targets[k], s, m0, m1, m2, miso, 0.0)
     return dm, s, n_panels_done
 
 
