@@ -1,0 +1,63 @@
+"""Engine throughput: density points/s and sightlines/s for both models.
+
+    python -m pytest benchmarks/test_bench_kernels.py --benchmark-only
+    MWPROP_BATCH_BENCH_MILLION=1 python -m pytest benchmarks ...   # adds 1e6 sightlines
+
+Each result records ``per_s`` (points or sightlines per second) in extra_info.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+from mwprop_batch import Model
+
+SIZES = [1_000, 10_000, 100_000] + ([1_000_000] if os.environ.get(
+    "MWPROP_BATCH_BENCH_MILLION") else [])
+
+
+@pytest.fixture(scope="module", params=["ne2001", "ne2025"])
+def model(request) -> Model:
+    m = Model(request.param)
+    m.dm_to_dist(1.0, 1.0, 10.0)
+    m.dist_to_dm(1.0, 1.0, 1.0)
+    m.density(0.0, 8.5, 0.0)
+    return m
+
+
+def sky(n: int, seed: int = 0):
+    """Sightlines over the whole sky (uniform in sin b), DM 3-1500, distance 0.05-30 kpc."""
+    rng = np.random.default_rng(seed)
+    l_deg = rng.uniform(0, 360, n)
+    b_deg = np.degrees(np.arcsin(rng.uniform(-1, 1, n)))
+    dm = 10 ** rng.uniform(np.log10(3), np.log10(1500), n)
+    dist = 10 ** rng.uniform(np.log10(0.05), np.log10(30), n)
+    return l_deg, b_deg, dm, dist
+
+
+def run(benchmark, func, n: int, rounds: int = 3):
+    benchmark.pedantic(func, rounds=rounds, iterations=1)
+    benchmark.extra_info["per_s"] = n / benchmark.stats["mean"]
+
+
+def test_density_million_points(benchmark, model):
+    rng = np.random.default_rng(1)
+    x, y, z = rng.uniform(-20, 20, 10**6), rng.uniform(-20, 20, 10**6), rng.uniform(-1, 1, 10**6)
+    run(benchmark, lambda: model.density(x, y, z), 10**6)
+
+
+@pytest.mark.parametrize("scattering", [False, True])
+@pytest.mark.parametrize("n", SIZES)
+def test_dm_to_dist(benchmark, model, n, scattering):
+    l_deg, b_deg, dm, _ = sky(n)
+    run(benchmark, lambda: model.dm_to_dist(l_deg, b_deg, dm, scattering=scattering), n,
+        rounds=1 if n >= 10**5 else 3)
+
+
+@pytest.mark.parametrize("scattering", [False, True])
+@pytest.mark.parametrize("n", SIZES)
+def test_dist_to_dm(benchmark, model, n, scattering):
+    l_deg, b_deg, _, dist = sky(n)
+    run(benchmark, lambda: model.dist_to_dm(l_deg, b_deg, dist, scattering=scattering), n,
+        rounds=1 if n >= 10**5 else 3)
