@@ -1,26 +1,37 @@
-"""Catalogue conversion: rows in, every input column out unchanged plus the models' results.
+"""Convert whole catalogues: every input row and column, plus each model's results.
 
-Data path of one row: file batch (:mod:`mwprop_batch.io.tables`) -> column choice and
+One batch flows: catalogue file (:mod:`mwprop_batch.io.tables`) -> the columns to read and
 Galactic l, b (:mod:`mwprop_batch.positions`) -> :meth:`Model.dm_to_dist` or
-:meth:`Model.dist_to_dm` per model -> columns ``<MODEL>_<COLUMN>`` and ``status`` -> a row
-group of the output Parquet file.
+:meth:`Model.dist_to_dm` for each model -> columns ``<MODEL>_<COLUMN>`` (``NE2025_DIST``,
+``NE2001_SM`` ...) and one ``status`` -> a row group of the output Parquet file.
+
+>>> import pandas as pd
+>>> from mwprop_batch.convert import convert
+>>> out = convert(pd.DataFrame({"GL": [30.0], "GB": [1.0], "DM": [100.0]}), ["ne2001", "ne2025"])
+>>> list(out.columns[:5]), out["status"].tolist()
+(['GL', 'GB', 'DM', 'NE2001_DIST', 'NE2001_DM'], ['ok'])
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import os
 import sys
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from tqdm import tqdm
 
-from . import __version__
 from .io.tables import (
+    DEFAULT_BATCH_ROWS,
     AtomicParquetWriter,
     check_output,
     field_with_doc,
@@ -28,194 +39,317 @@ from .io.tables import (
     schema_with_file_metadata,
 )
 from .model import Model
-from .positions import ColumnChoice, choose_columns, galactic_positions, numeric
+from .positions import ColumnOverrides, Columns, ModelInputs, find_columns, read_inputs
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, SCATTERING_COLUMNS
 from .sightlines import CORE_COLUMNS, OK, InvalidRowError
 
-DIRECTIONS = ("dist", "dm")
-DEFAULT_BATCH_ROWS = 65_536
-NO_POSITION = "no position"
+STATUS = "status"
+STATUS_DESCRIPTION = "'ok', or why the row has no result (e.g. 'no position', 'DM not finite')"
+COLUMN_DOCS = {**CORE_COLUMNS, **SCATTERING_COLUMNS}
+
+
+class ConversionError(ValueError):
+    """A conversion cannot run or produced nothing (no output is written)."""
+
+
+@functools.cache
+def load_model(name: str) -> Model:
+    """The process's one :class:`Model` of this name (models are immutable and thread-safe)."""
+    return Model(name)
 
 
 @dataclass(frozen=True)
-class Options:
-    """What a conversion computes."""
+class Settings:
+    """What a conversion computes.
 
-    models: tuple[str, ...] = ("ne2025",)
+    models : the models, in output column order; to : "dist" (distance from DM) or "dm" (DM
+    from distance); scattering, freq_ghz (GHz), velocity_kms (km/s) : as in
+    :meth:`Model.dm_to_dist`; strict : the first bad row raises
+    :class:`~mwprop_batch.sightlines.InvalidRowError` instead of being marked in ``status``.
+    """
+
+    models: tuple[Model, ...]
     to: str = "dist"
     scattering: bool = False
     freq_ghz: float = REFERENCE_FREQ_GHZ
     velocity_kms: float = REFERENCE_VELOCITY_KMS
     strict: bool = False
 
-    def __post_init__(self) -> None:
-        if self.to not in DIRECTIONS:
-            raise ValueError(f"to must be 'dist' (from DM) or 'dm' (from distance): {self.to!r}")
-        if not self.models:
-            raise ValueError("at least one model is needed")
+    @classmethod
+    def create(
+        cls, models: str | Model | Iterable[str | Model] = ("ne2025",), **kwargs: Any
+    ) -> Settings:
+        """Settings for model names (case-insensitive; a comma-separated string is split)
+        or :class:`Model` instances; repeats are dropped."""
+        if isinstance(models, Model):
+            models = [models]
+        elif isinstance(models, str):
+            models = [m for m in models.split(",") if m.strip()]
+        built = [m if isinstance(m, Model) else load_model(m.strip().lower()) for m in models]
+        if not built:
+            raise ValueError("no model given; choose ne2001, ne2025 or both")
+        return cls(tuple(dict.fromkeys(built)), **kwargs)
+
+    def prefix(self, model: Model) -> str:
+        return f"{model.name.upper()}_"
 
 
 @dataclass
 class Summary:
-    """Counts of a conversion run."""
+    """Counts of a conversion: rows, bad rows by reason, limit rows per model, wall time (s)."""
 
+    models: tuple[str, ...]
     rows: int = 0
-    bad_rows: int = 0
-    limits: dict[str, int] = field(default_factory=dict)
+    bad: Counter[str] = field(default_factory=Counter)
+    limits: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    output: Path | None = None
 
-    def add(self, results: pd.DataFrame, models: Iterable[Model]) -> None:
+    @property
+    def bad_rows(self) -> int:
+        return sum(self.bad.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float("nan")
+
+    def add(self, results: pd.DataFrame) -> None:
+        """Count one batch of :func:`compute` results."""
         self.rows += len(results)
-        self.bad_rows += int((results["status"] != OK).sum())
-        for model in models:
-            key = model.name.upper()
-            self.limits[key] = self.limits.get(key, 0) + int(results[f"{key}_limit"].sum())
+        status = results[STATUS]
+        self.bad.update(status[status != OK].tolist())
+        for name in self.models:
+            self.limits[name] += int(results[f"{name}_limit"].sum())
 
     def line(self) -> str:
-        rate = self.rows / self.seconds if self.seconds > 0 else float("nan")
-        limits = ", ".join(f"{k} {v}" for k, v in self.limits.items())
-        return (f"{self.rows} rows in {self.seconds:.1f} s ({rate:,.0f} rows/s); "
-                f"limits: {limits}; bad rows: {self.bad_rows}")
+        """One line: rows, rate, limits per model, bad rows (with the commonest reasons)."""
+        limits = ", ".join(f"{name} {self.limits[name]:,}" for name in self.models)
+        reasons = ", ".join(f"{why}: {n:,}" for why, n in self.bad.most_common(3))
+        bad = f"{self.bad_rows:,}" + (f" ({reasons})" if reasons else "")
+        target = f" -> {self.output}" if self.output else ""
+        return (
+            f"{self.rows:,} rows in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s); "
+            f"limits: {limits}; bad rows: {bad}{target}"
+        )
 
 
-def model_results(
-    frame: pd.DataFrame, choice: ColumnChoice, models: Iterable[Model], options: Options
-) -> pd.DataFrame:
-    """The result columns (``<MODEL>_<COLUMN>``, ``status``) for one batch of rows."""
-    l_deg, b_deg = galactic_positions(frame, choice)
-    no_position = ~(np.isfinite(l_deg) & np.isfinite(b_deg))
-    columns: dict[str, np.ndarray] = {}
-    status = None
-    for model in models:
-        common = dict(scattering=options.scattering, freq_ghz=options.freq_ghz,
-                      velocity_kms=options.velocity_kms)
-        if options.to == "dist":
-            err = numeric(frame[choice.dm_err]) if choice.dm_err else None
-            if err is not None:
-                err = np.where(np.isfinite(err), err, 0.0)
-            out = model.dm_to_dist(l_deg, b_deg, numeric(frame[choice.dm]), err, **common)
-        else:
-            out = model.dist_to_dm(l_deg, b_deg, numeric(frame[choice.dist]), **common)
-        status = out.pop("status").to_numpy()
-        for name, values in out.items():
-            columns[f"{model.name.upper()}_{name}"] = values.to_numpy()
-    status = np.where(no_position, NO_POSITION, status)
-    if options.strict and (status != OK).any():
-        first = int(np.flatnonzero(status != OK)[0])
-        raise InvalidRowError(f"row {first}: {status[first]}")
-    return pd.DataFrame(columns, index=frame.index).assign(
-        status=pd.Series(status, index=frame.index, dtype="str")
+def model_frame(model: Model, inputs: ModelInputs, settings: Settings) -> pd.DataFrame:
+    """One model's result columns for ``inputs``, ``status`` including position problems.
+
+    A missing (NaN) DM error does not make a row bad: its ``DIST_LO``/``DIST_HI`` are NaN.
+    """
+    options = dict(
+        scattering=settings.scattering, freq_ghz=settings.freq_ghz,
+        velocity_kms=settings.velocity_kms,
     )
+    if settings.to == "dm":
+        out = model.dist_to_dm(inputs.l_deg, inputs.b_deg, inputs.value, **options)
+    elif inputs.dm_err is None:
+        out = model.dm_to_dist(inputs.l_deg, inputs.b_deg, inputs.value, **options)
+    else:
+        given = ~np.isnan(inputs.dm_err)
+        err = np.where(given, inputs.dm_err, 0.0)
+        out = model.dm_to_dist(inputs.l_deg, inputs.b_deg, inputs.value, err, **options)
+        out.loc[~given, ["DIST_LO", "DIST_HI"]] = np.nan
+    out[STATUS] = np.where(inputs.status != OK, inputs.status, out[STATUS].to_numpy(object))
+    return out
+
+
+def compute(
+    frame: pd.DataFrame, columns: Columns, settings: Settings, first_row: int = 0
+) -> pd.DataFrame:
+    """Result columns ``<MODEL>_<COLUMN>`` for every model, then ``status``, for ``frame``.
+
+    ``first_row`` is the position of ``frame``'s first row in the whole catalogue (for the
+    error message of a strict run). The result has ``frame``'s index.
+    """
+    inputs = read_inputs(frame, columns)
+    parts, status = [], None
+    for model in settings.models:
+        out = model_frame(model, inputs, settings)
+        status = out.pop(STATUS).to_numpy(object)
+        parts.append(out.add_prefix(settings.prefix(model)))
+    results = pd.concat(parts, axis=1).set_axis(frame.index)
+    results[STATUS] = pd.Series(status, index=frame.index, dtype="str")
+    if settings.strict:
+        raise_on_bad_row(status, first_row)
+    return results
+
+
+def raise_on_bad_row(status: np.ndarray, first_row: int = 0) -> None:
+    """Raise InvalidRowError for the first row whose status is not 'ok'."""
+    bad = np.flatnonzero(status != OK)
+    if bad.size:
+        raise InvalidRowError(f"row {first_row + bad[0]} (counting from 0): {status[bad[0]]}")
+
+
+def result_fields(settings: Settings, with_dm_err: bool) -> list[pa.Field]:
+    """Arrow fields of the result columns, with units and descriptions as field metadata."""
+    fields = []
+    for model in settings.models:
+        probe = model_frame(model, _empty_inputs(with_dm_err), settings).drop(columns=STATUS)
+        for name, dtype in probe.dtypes.items():
+            kind = pa.bool_() if dtype == np.bool_ else pa.float64()
+            unit, description = COLUMN_DOCS[name]
+            field_ = pa.field(settings.prefix(model) + name, kind)
+            fields.append(field_with_doc(field_, unit, f"{model.name.upper()}: {description}"))
+    fields.append(field_with_doc(pa.field(STATUS, pa.string()), "", STATUS_DESCRIPTION))
+    return fields
+
+
+def _empty_inputs(with_dm_err: bool) -> ModelInputs:
+    empty = np.empty(0)
+    return ModelInputs(empty, empty, empty, empty if with_dm_err else None, np.empty(0, object))
+
+
+def check_new_names(existing: Sequence[str], fields: Iterable[pa.Field]) -> None:
+    """Raise ConversionError if a result column would replace an input column."""
+    clash = [f.name for f in fields if f.name in set(existing)]
+    if clash:
+        raise ConversionError(
+            f"the input already has column(s) {', '.join(clash)}; rename them first"
+        )
 
 
 def convert(
-    df: pd.DataFrame, models: Iterable[str | Model] | str = ("ne2025",), to: str = "dist",
-    scattering: bool = False, freq_ghz: float = REFERENCE_FREQ_GHZ,
-    velocity_kms: float = REFERENCE_VELOCITY_KMS, columns: dict[str, str] | None = None,
+    df: pd.DataFrame,
+    models: str | Model | Iterable[str | Model] = ("ne2025",),
+    to: str = "dist",
+    *,
+    scattering: bool = False,
+    freq_ghz: float = REFERENCE_FREQ_GHZ,
+    velocity_kms: float = REFERENCE_VELOCITY_KMS,
+    columns: ColumnOverrides | None = None,
     strict: bool = False,
 ) -> pd.DataFrame:
-    """A copy of ``df`` with each model's results added as ``<MODEL>_<COLUMN>`` and ``status``.
+    """A new DataFrame: ``df``'s columns and index, then each model's results and ``status``.
 
     Parameters
     ----------
-    df : DataFrame
-        A catalogue with a position (Galactic l/b, RA/Dec or ecliptic longitude/latitude)
-        and a DM (``to="dist"``) or distance in kpc (``to="dm"``) column; names are detected
-        (see :data:`mwprop_batch.positions.CANDIDATES`) or given in ``columns`` with the keys
-        glon, glat, ra, dec, elon, elat, dm, dist, dm_err.
-    models : "ne2001", "ne2025", both ("ne2001,ne2025"), or already built Model objects
+    df : pandas.DataFrame
+        A catalogue with a position (Galactic l/b, RA/Dec J2000 in degrees or sexagesimal,
+        or ecliptic ELONG/ELAT, deg) and a DM (pc cm^-3; ``to="dist"``) or a distance (kpc;
+        ``to="dm"``). Columns are detected by name (see :mod:`mwprop_batch.positions`) or
+        named in ``columns``. A DM-error column (pc cm^-3) adds ``DIST_LO``/``DIST_HI``.
+    models : "ne2001", "ne2025", both (list or "ne2001,ne2025") or Model instances
     to : {"dist", "dm"}
         Distance from DM, or DM from distance.
-    scattering, freq_ghz, velocity_kms :
-        As in :meth:`Model.dm_to_dist`.
+    scattering, freq_ghz, velocity_kms
+        As in :meth:`Model.dm_to_dist` (GHz, km/s).
     strict : bool
-        Raise on the first bad row instead of marking it in ``status``.
+        Raise :class:`~mwprop_batch.sightlines.InvalidRowError` for the first bad row
+        instead of giving NaN results and the reason in ``status``.
     """
-    if isinstance(models, str):
-        models = models.split(",")
-    built = [m if isinstance(m, Model) else Model(m.strip()) for m in models]
-    options = Options(models=tuple(m.name for m in built), to=to, scattering=scattering,
-                      freq_ghz=freq_ghz, velocity_kms=velocity_kms, strict=strict)
-    choice = choose_columns(list(map(str, df.columns)), _need(options.to), columns)
-    return pd.concat([df, model_results(df, choice, built, options)], axis=1)
-
-
-def _need(to: str) -> str:
-    return "dm" if to == "dist" else "dist"
-
-
-def column_doc(name: str) -> tuple[str, str] | None:
-    """(unit, description) of a result column such as ``NE2025_DIST`` or ``status``."""
-    model, _, base = name.partition("_")
-    if model not in ("NE2001", "NE2025"):
-        model, base = "", name
-    described = {**CORE_COLUMNS, **SCATTERING_COLUMNS}.get(base)
-    if described is None:
-        return None
-    unit, description = described
-    return unit, f"{model}: {description}" if model else description
-
-
-def run_metadata(models: list[Model], options: Options, command: str) -> dict:
-    """What the output file records about how it was made."""
-    return {
-        "package": f"mwprop_batch {__version__}",
-        "models": [m.name for m in models],
-        "parameters": {m.name: m.parameters.provenance for m in models},
-        "to": options.to,
-        "scattering": options.scattering,
-        "freq_ghz": options.freq_ghz,
-        "velocity_kms": options.velocity_kms,
-        "command": command,
-    }
-
-
-def output_schema(table: pa.Table, result_names: list[str], metadata: dict) -> pa.Schema:
-    """The table's schema with units on the result columns and the run in the file metadata."""
-    fields = []
-    for f in table.schema:
-        doc = column_doc(f.name) if f.name in result_names else None
-        fields.append(field_with_doc(f, *doc) if doc else f.remove_metadata())
-    return schema_with_file_metadata(pa.schema(fields), metadata)
+    settings = Settings.create(
+        models, to=to, scattering=scattering, freq_ghz=freq_ghz, velocity_kms=velocity_kms,
+        strict=strict,
+    )
+    names = [str(c) for c in df.columns]
+    chosen = find_columns(names, to, columns)
+    check_new_names(names, result_fields(settings, chosen.dm_err is not None))
+    inputs = df.set_axis(names, axis=1)[chosen.names]
+    return pd.concat([df, compute(inputs, chosen, settings).set_axis(df.index)], axis=1)
 
 
 def convert_file(
-    source: Path, target: Path, options: Options, *, fmt: str | None = None,
-    columns: dict[str, str] | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
-    overwrite: bool = False, progress: bool | None = None, command: str = "",
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    models: str | Model | Iterable[str | Model] = ("ne2025",),
+    to: str = "dist",
+    *,
+    scattering: bool = False,
+    freq_ghz: float = REFERENCE_FREQ_GHZ,
+    velocity_kms: float = REFERENCE_VELOCITY_KMS,
+    columns: ColumnOverrides | None = None,
+    strict: bool = False,
+    format: str | None = None,
+    overwrite: bool = False,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    progress: bool = False,
+    command: str | None = None,
 ) -> Summary:
-    """Stream ``source`` through the models into the Parquet file ``target``; bounded memory.
+    """Stream a catalogue file through the models into a Parquet file, in bounded memory.
 
-    ``target`` appears only when the whole job succeeds. ``progress`` None shows a bar only
-    when stderr is a terminal.
+    Reads ``source`` (see :func:`mwprop_batch.io.tables.open_catalogue`; ``format``
+    overrides the guess from its name) in batches of ``batch_rows`` rows and writes one row
+    group per batch to ``target``: the input columns unchanged, in order, then the results as
+    in :func:`convert`. Units and descriptions are Parquet field metadata; the models, their
+    parameter provenance, the package version, the settings and ``command`` are file metadata
+    (:func:`mwprop_batch.io.tables.read_file_metadata`). ``target`` appears only when
+    everything was written. ``progress`` shows a tqdm bar on stderr.
+
+    Raises
+    ------
+    CatalogueError, MissingColumnError, ConversionError, InvalidRowError (strict)
+        With a one-line message; nothing is written.
     """
-    from tqdm.auto import tqdm
-
-    check_output(target, overwrite)
-    catalogue = open_catalogue(source, fmt)
-    if catalogue.num_rows == 0:
-        raise ValueError(f"{source}: no rows")
-    choice = choose_columns(catalogue.schema.names, _need(options.to), columns)
-    models = [Model(name) for name in options.models]
-    metadata = run_metadata(models, options, command)
-    summary = Summary(limits={m.name.upper(): 0 for m in models})
     start = time.perf_counter()
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=catalogue.num_rows, unit="rows", disable=not show, file=sys.stderr)
-    with bar, contextlib.ExitStack() as stack:
-        writer = None
+    settings = Settings.create(
+        models, to=to, scattering=scattering, freq_ghz=freq_ghz, velocity_kms=velocity_kms,
+        strict=strict,
+    )
+    if batch_rows < 1:
+        raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
+    target = check_output(target, overwrite)
+    if target.exists() and Path(source).exists() and target.samefile(source):
+        raise ConversionError(f"output {target} is the input file")
+    catalogue = open_catalogue(source, format)
+    if catalogue.num_rows == 0:
+        raise ConversionError(f"{catalogue.path} has no rows: nothing written")
+    chosen = find_columns(catalogue.schema.names, to, columns)
+    results = result_fields(settings, chosen.dm_err is not None)
+    check_new_names(catalogue.schema.names, results)
+    schema = schema_with_file_metadata(
+        pa.schema(list(catalogue.schema) + results),
+        file_metadata(settings, chosen, catalogue.path, command),
+    )
+    summary = Summary(tuple(m.name.upper() for m in settings.models), output=target)
+    bar = tqdm(
+        total=catalogue.num_rows, unit="row", unit_scale=True, disable=not progress,
+        file=sys.stderr, desc=catalogue.path.name,
+    )
+    with bar, AtomicParquetWriter(target, schema, overwrite=overwrite) as writer:
         for batch in catalogue.batches(batch_rows):
-            results = model_results(batch.to_pandas(), choice, models, options)
-            summary.add(results, models)
-            out = pa.Table.from_batches([batch])
-            for name in results.columns:
-                out = out.append_column(name, pa.array(results[name].to_numpy()))
-            if writer is None:
-                schema = output_schema(out, list(results.columns), metadata)
-                writer = stack.enter_context(
-                    AtomicParquetWriter(target, schema, overwrite=overwrite)
-                )
-            writer.write(out.cast(writer.schema).combine_chunks().to_batches()[0])
+            computed = compute(
+                batch.select(chosen.names).to_pandas(), chosen, settings, writer.rows_written
+            )
+            summary.add(computed)
+            writer.write(with_results(batch, computed, schema))
             bar.update(batch.num_rows)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def with_results(batch: pa.RecordBatch, results: pd.DataFrame, schema: pa.Schema) -> pa.RecordBatch:
+    """``batch``'s columns as they are, then the result columns, as a batch of ``schema``."""
+    added = [
+        pa.array(results[f.name].to_numpy(), type=f.type)
+        for f in schema if f.name in results.columns
+    ]
+    return pa.RecordBatch.from_arrays(batch.columns + added, schema=schema)
+
+
+def file_metadata(
+    settings: Settings, columns: Columns, source: Path, command: str | None
+) -> dict[str, Any]:
+    """The file-level metadata of a converted catalogue (stored as JSON)."""
+    from . import __version__
+
+    return {
+        "package": "mwprop_batch",
+        "version": __version__,
+        "models": [m.name for m in settings.models],
+        "parameters": {m.name: m.parameters.provenance for m in settings.models},
+        "to": settings.to,
+        "scattering": settings.scattering,
+        "freq_ghz": settings.freq_ghz,
+        "velocity_kms": settings.velocity_kms,
+        "columns": {
+            "positions": [[s.kind, s.lon, s.lat] for s in columns.positions],
+            "value": columns.value,
+            "dm_err": columns.dm_err,
+        },
+        "input": str(source),
+        "command": command,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from functools import cache
 from pathlib import Path
 
 import dask.dataframe as dd
@@ -19,17 +18,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .convert import convert as convert_frame
-from .model import Model
-
-
-@cache
-def worker_model(name: str) -> Model:
-    """The model ``name`` of this worker process, built on first use and then reused."""
-    return Model(name)
+from .convert import load_model
 
 
 def _convert_partition(partition: pd.DataFrame, names: tuple[str, ...], options: dict):
-    models = [worker_model(name) for name in names]
+    models = [load_model(name) for name in names]  # built once per worker process
     return convert_frame(partition, models=models, **options)
 
 

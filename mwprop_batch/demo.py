@@ -1,72 +1,98 @@
-"""The README's main job: a seeded synthetic pulsar catalogue, converted with both models.
+"""A seeded synthetic pulsar catalogue, and the demo job: convert it with both models.
 
-The catalogue is made here, with no download: pulsars drawn from an exponential disk
-(scale length 4 kpc, scale height 0.3 kpc, out to 20 kpc from the Galactic centre) seen from
-the Sun at (0, 8.5, 0) kpc, kept when nearer than 25 kpc; their DMs are the NE2025 DM at
-their true distance times a lognormal scatter (0.1 dex), like a model that is right on average.
+The catalogue is made here, with no download: pulsars in an exponential disk (scale length
+4 kpc, scale height 0.3 kpc, out to 20 kpc from the Galactic centre) seen from the Sun at
+(0, 8.5, 0) kpc in the NE2001 frame (x toward l = 90 deg, y from the Galactic centre to the
+Sun, z north); their DMs are NE2025's DM to their true distance times a lognormal scatter
+(the model's own error). Converting it back shows how well distances are recovered.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from .convert import Options, Summary, convert_file
-from .model import Model
+from .convert import Summary, convert_file, load_model
+from .io.tables import AtomicParquetWriter
 
 SCALE_LENGTH_KPC = 4.0
 SCALE_HEIGHT_KPC = 0.3
-R_MAX_KPC = 20.0
-D_MAX_KPC = 25.0
-DM_SCATTER_DEX = 0.1
-R_SUN_KPC = 8.5
+MAX_RADIUS_KPC = 20.0
+SUN_KPC = np.array([0.0, 8.5, 0.0])
+DM_SCATTER_DEX = 0.1  # sigma of log10(DM / model DM): about 26%
+DM_MODEL = "ne2025"
+DEFAULT_DIR = "mwprop_batch_demo"
+CATALOGUE_NAME = "synthetic_catalogue.parquet"
+CONVERTED_NAME = "synthetic_catalogue_distances.parquet"
+
+
+def galactic_disk(rows: int, rng: np.random.Generator) -> np.ndarray:
+    """Galactocentric x, y, z (kpc), shape (rows, 3), of an exponential disk.
+
+    Surface density ~ exp(-R / 4 kpc) (so R follows a Gamma(2) law; radii beyond 20 kpc are
+    drawn again), uniform azimuth, density ~ exp(-|z| / 0.3 kpc).
+    """
+    radius = rng.gamma(2.0, SCALE_LENGTH_KPC, rows)
+    while (outside := radius > MAX_RADIUS_KPC).any():
+        radius[outside] = rng.gamma(2.0, SCALE_LENGTH_KPC, outside.sum())
+    azimuth = rng.uniform(0.0, 2.0 * np.pi, rows)
+    z = rng.laplace(0.0, SCALE_HEIGHT_KPC, rows)
+    return np.column_stack([radius * np.cos(azimuth), radius * np.sin(azimuth), z])
+
+
+def heliocentric(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Galactic l in [0, 360), b (deg) and distance (kpc) from the Sun of Galactocentric points."""
+    dx, dy, dz = (xyz - SUN_KPC).T
+    dist = np.sqrt(dx**2 + dy**2 + dz**2)
+    l_deg = np.mod(np.degrees(np.arctan2(dx, -dy)), 360.0)
+    b_deg = np.degrees(np.arcsin(dz / dist))
+    return l_deg, b_deg, dist
 
 
 def synthetic_catalogue(rows: int = 100_000, seed: int = 1) -> pd.DataFrame:
-    """A seeded synthetic pulsar catalogue: name, Galactic l, b (deg), DM, true distance."""
+    """A synthetic pulsar catalogue: NAME, GL, GB (deg), DIST_TRUE (kpc), DM (pc cm^-3).
+
+    Same ``seed``, same catalogue. DM is NE2025's DM to DIST_TRUE times 10**N(0, 0.1).
+    """
     rng = np.random.default_rng(seed)
-    chunks = []
-    have = 0
-    while have < rows:
-        n = 2 * (rows - have) + 100
-        # radius from a 2-D exponential disk: Gamma(2, scale length), truncated
-        radius = rng.gamma(2.0, SCALE_LENGTH_KPC, n)
-        phi = rng.uniform(0.0, 2.0 * np.pi, n)
-        z = rng.laplace(0.0, SCALE_HEIGHT_KPC, n)
-        x, y = radius * np.sin(phi), radius * np.cos(phi)
-        dx, dy = x, y - R_SUN_KPC
-        dist = np.sqrt(dx**2 + dy**2 + z**2)
-        keep = (radius < R_MAX_KPC) & (dist < D_MAX_KPC) & (dist > 0.02)
-        chunks.append(np.column_stack([dx, dy, z, dist])[keep])
-        have += int(keep.sum())
-    dx, dy, z, dist = np.concatenate(chunks)[:rows].T
-    l_deg = np.degrees(np.arctan2(dx, -dy)) % 360.0
-    b_deg = np.degrees(np.arcsin(z / dist))
-    true_dm = Model("ne2025").dist_to_dm(l_deg, b_deg, dist)["DM"].to_numpy()
-    dm = true_dm * 10 ** rng.normal(0.0, DM_SCATTER_DEX, rows)
+    l_deg, b_deg, dist = heliocentric(galactic_disk(rows, rng))
+    model_dm = load_model(DM_MODEL).dist_to_dm(l_deg, b_deg, dist)["DM"].to_numpy()
+    dm = model_dm * 10.0 ** rng.normal(0.0, DM_SCATTER_DEX, rows)
     return pd.DataFrame(
         {
-            "name": [f"SYN{i:07d}" for i in range(rows)],
+            "NAME": [f"SYN{i:07d}" for i in range(rows)],
             "GL": l_deg,
             "GB": b_deg,
+            "DIST_TRUE": dist,
             "DM": dm,
-            "DM_ERR": 0.05 * dm,
-            "true_dist_kpc": dist,
         }
     )
 
 
-def run_demo(out_dir: Path, rows: int = 100_000, seed: int = 1,
-             progress: bool | None = None) -> tuple[Path, Summary]:
-    """Write the synthetic catalogue and its conversion with NE2001 and NE2025 into out_dir."""
+def run_demo(
+    out_dir: str | os.PathLike[str] = DEFAULT_DIR, rows: int = 100_000, seed: int = 1,
+    progress: bool = False, command: str | None = None,
+) -> Summary:
+    """Write the synthetic catalogue into ``out_dir`` and convert it with NE2001 and NE2025
+    (distances from DM, with scattering).
+
+    Makes ``out_dir`` if needed and replaces the two files it writes there,
+    :data:`CATALOGUE_NAME` and :data:`CONVERTED_NAME`. Returns the conversion's summary.
+    """
+    if rows < 1:
+        raise ValueError(f"rows must be at least 1, got {rows}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    catalogue = out_dir / "synthetic_catalogue.parquet"
-    synthetic_catalogue(rows, seed).to_parquet(catalogue, index=False)
-    converted = out_dir / "synthetic_catalogue_distances.parquet"
-    options = Options(models=("ne2001", "ne2025"), to="dist", scattering=True)
-    summary = convert_file(catalogue, converted, options, overwrite=True, progress=progress,
-                           command=f"mwprop-batch demo --rows {rows} --seed {seed}")
-    return converted, summary
+    table = pa.Table.from_pandas(synthetic_catalogue(rows, seed), preserve_index=False)
+    source = out_dir / CATALOGUE_NAME
+    with AtomicParquetWriter(source, table.schema, overwrite=True) as writer:
+        for batch in table.to_batches():
+            writer.write(batch)
+    return convert_file(
+        source, out_dir / CONVERTED_NAME, ("ne2001", "ne2025"), scattering=True,
+        overwrite=True, progress=progress, command=command,
+    )

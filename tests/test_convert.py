@@ -1,183 +1,196 @@
-"""Catalogue conversion: the Python API, the accessor and `mwprop-batch convert | los | demo`."""
+"""The catalogue conversion: in memory (convert, df.mwprop) and streamed (convert_file)."""
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
+import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SHARED_DATA
 
-import mwprop_batch  # noqa: F401  (registers the accessor)
-from mwprop_batch.cli import main
-from mwprop_batch.convert import convert
+import mwprop_batch.accessor  # noqa: F401  (registers df.mwprop)
+from mwprop_batch.convert import ConversionError, convert, convert_file
+from mwprop_batch.io.tables import CatalogueError, read_file_metadata
+from mwprop_batch.positions import NO_POSITION, ColumnOverrides, MissingColumnError
+from mwprop_batch.scattering import SCATTERING_COLUMNS
 from mwprop_batch.sightlines import InvalidRowError
 
-
-@pytest.fixture
-def catalogue() -> pd.DataFrame:
-    return pd.DataFrame({
-        "name": ["a", "b", "c", "d"],
-        "GL": [30.0, 200.0, np.nan, 10.0],
-        "GB": [2.0, -5.0, 1.0, 95.0],
-        "DM": [300.0, 40.0, 50.0, 20.0],
-    })
+CORE = ["DIST", "DM", "DMz", "limit"]
 
 
-def test_convert_keeps_every_row_and_column_in_order(catalogue, ne2001, ne2025):
-    out = convert(catalogue, models="ne2001,ne2025")
-    assert out.columns[:4].tolist() == catalogue.columns.tolist()
-    pd.testing.assert_frame_equal(out[catalogue.columns], catalogue)
-    assert out["status"].tolist() == ["ok", "ok", "no position", "|b| > 90 deg"]
-    expected = ne2025.dm_to_dist([30.0, 200.0], [2.0, -5.0], [300.0, 40.0])["DIST"]
-    np.testing.assert_array_equal(out["NE2025_DIST"].iloc[:2], expected)
-    assert out["NE2001_DIST"].iloc[:2].notna().all() and out["NE2001_DIST"].iloc[2:].isna().all()
+def catalogue(n: int = 40, seed: int = 1) -> pd.DataFrame:
+    """Random sightlines with a few bad rows, and pass-through columns of several types."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "NAME": [f"PSR{i:03d}" for i in range(n)],
+            "GL": rng.uniform(0.0, 360.0, n),
+            "GB": rng.uniform(-20.0, 20.0, n),
+            "DM": rng.uniform(5.0, 400.0, n),
+            "DM_ERR": rng.uniform(0.0, 2.0, n),
+            "flag": pd.array(rng.integers(0, 3, n), dtype="Int64"),
+        }
+    )
+    frame.loc[3, "GL"] = np.nan  # no position
+    frame.loc[5, "DM"] = -1.0  # DM <= 0
+    frame.loc[7, "GB"] = 95.0  # |b| > 90
+    frame.loc[9, "DM_ERR"] = np.nan  # no error: still a result, no DIST_LO/HI
+    frame.loc[11, "flag"] = pd.NA
+    return frame
 
 
-def test_accessor_and_strict(catalogue):
-    out = catalogue.iloc[:2].mwprop.dm_to_dist("ne2025", scattering=True)
-    assert {"NE2025_TAU", "NE2025_SM", "status"} <= set(out.columns)
-    with pytest.raises(InvalidRowError, match="row 2: no position"):
-        catalogue.mwprop.dm_to_dist(strict=True)
-    back = out.rename(columns={"NE2025_DIST": "dist"})[["GL", "GB", "dist"]]
-    dm = back.mwprop.dist_to_dm()["NE2025_DM"]
-    np.testing.assert_allclose(dm, [300.0, 40.0], rtol=1e-6)
+def test_convert_adds_prefixed_columns_after_the_input(ne2001, ne2025):
+    frame = catalogue().set_axis(np.arange(100, 140))
+    out = convert(frame, ["ne2001", "ne2025"])
+    added = [f"{m}_{c}" for m in ("NE2001", "NE2025") for c in [*CORE, "DIST_LO", "DIST_HI"]]
+    assert list(out.columns) == [*frame.columns, *added, "status"]
+    assert out.index.equals(frame.index)
+    pd.testing.assert_frame_equal(out[frame.columns], frame)
+    for model, prefix in ((ne2001, "NE2001_"), (ne2025, "NE2025_")):
+        err = frame["DM_ERR"].fillna(0.0)
+        direct = model.dm_to_dist(frame["GL"], frame["GB"], frame["DM"], err)
+        for name in ["DIST", "DM", "limit"]:
+            np.testing.assert_array_equal(out[prefix + name], direct[name])
 
 
-def test_positions_from_equatorial_and_ecliptic():
-    frame = pd.DataFrame({"RAJ": ["17:45:40.04", None], "DECJ": ["-29:00:28.1", None],
-                          "ELONG": [np.nan, 266.84], "ELAT": [np.nan, -5.61],
-                          "DM": [1000.0, 1000.0]})
-    out = convert(frame)
-    assert out["status"].tolist() == ["ok", "ok"]
-    assert out["NE2025_DIST"].notna().all()
+def test_status_combines_position_and_engine_reasons():
+    out = convert(catalogue(), "ne2025")
+    assert out["status"][3] == NO_POSITION
+    assert out["status"][5] == "DM <= 0"
+    assert out["status"][7] == "|b| > 90 deg"
+    assert (out["status"].drop([3, 5, 7]) == "ok").all()
+    assert out.loc[[3, 5, 7], "NE2025_DIST"].isna().all()
+    assert np.isfinite(out.loc[9, "NE2025_DIST"])
+    assert out.loc[9, ["NE2025_DIST_LO", "NE2025_DIST_HI"]].isna().all()
 
 
-def test_missing_column_lists_the_columns():
-    with pytest.raises(ValueError, match="no DM .*columns: GL, GB, flux"):
-        convert(pd.DataFrame({"GL": [1.0], "GB": [2.0], "flux": [3.0]}))
+def test_convert_to_dm_with_scattering(ne2025):
+    frame = pd.DataFrame({"l": [30.0, 200.0], "b": [1.0, -5.0], "dist_kpc": [3.0, 1.5]})
+    out = convert(frame, "ne2025", to="dm", scattering=True, freq_ghz=0.4)
+    expected = [f"NE2025_{c}" for c in [*CORE, *SCATTERING_COLUMNS]]
+    assert list(out.columns) == [*frame.columns, *expected, "status"]
+    direct = ne2025.dist_to_dm([30.0, 200.0], [1.0, -5.0], [3.0, 1.5], scattering=True,
+                               freq_ghz=0.4)
+    np.testing.assert_array_equal(out["NE2025_DM"], direct["DM"])
+    np.testing.assert_array_equal(out["NE2025_TAU"], direct["TAU"])
 
 
-def run_cli(*args: str) -> tuple[int, str, str]:
-    done = subprocess.run([sys.executable, "-m", "mwprop_batch.cli", *args],
-                          capture_output=True, text=True, timeout=300)
-    return done.returncode, done.stdout, done.stderr
+def test_strict_raises_with_the_row_number():
+    with pytest.raises(InvalidRowError, match=r"row 3 .*no position"):
+        convert(catalogue(), strict=True)
 
 
-def test_cli_parquet_dataset_and_metadata(tmp_path, catalogue):
-    folder = tmp_path / "set"
+def test_existing_result_column_is_an_error():
+    frame = catalogue().assign(status="mine")
+    with pytest.raises(ConversionError, match="already has column"):
+        convert(frame)
+
+
+def test_accessor_is_convert_on_the_frame():
+    frame = catalogue()
+    out = frame.mwprop.dm_to_dist("ne2001", scattering=True)
+    pd.testing.assert_frame_equal(out, convert(frame, "ne2001", scattering=True))
+    back = frame.assign(D=out["NE2001_DIST"]).mwprop.dist_to_dm(["ne2001"], dist_col="D")
+    ok = (out["status"] == "ok") & ~out["NE2001_limit"]
+    np.testing.assert_allclose(back["NE2001_DM"][ok], frame["DM"][ok], rtol=1e-6)
+    with pytest.raises(InvalidRowError, match="row 3"):
+        frame.mwprop.dm_to_dist(errors="raise")
+    with pytest.raises(MissingColumnError, match="--dm-col"):
+        frame.drop(columns="DM").mwprop.dm_to_dist()
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def write_parquet(frame: pd.DataFrame, path, **kwargs) -> None:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, **kwargs)
+
+
+def test_convert_file_passes_every_input_column_through_unchanged(tmp_path):
+    frame = catalogue(300)
+    table = pa.Table.from_pandas(frame, preserve_index=False).append_column(
+        "when", pa.array([dt.datetime(2020, 1, 1)] * 300, type=pa.timestamp("ms"))
+    )
+    source, target = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pq.write_table(table, source, row_group_size=77)
+    summary = convert_file(source, target, ["ne2001", "ne2025"], batch_rows=64, command="x y")
+    out = pq.read_table(target)
+    assert out.select(table.column_names).equals(table.replace_schema_metadata(None))
+    assert out.column_names[-1] == "status"
+    assert pq.ParquetFile(target).metadata.num_row_groups == 5  # 4 x 64 + 44
+    # batching does not change a result
+    in_memory = convert(frame, ["ne2001", "ne2025"])
+    for name in ["NE2001_DIST", "NE2025_DIST_HI", "status"]:
+        np.testing.assert_array_equal(out.column(name).to_numpy(zero_copy_only=False),
+                                      in_memory[name].to_numpy())
+    assert (summary.rows, summary.bad_rows) == (300, 3)
+    assert summary.limits["NE2025"] == int(in_memory["NE2025_limit"].sum())
+    assert "300 rows" in summary.line() and "bad rows: 3" in summary.line()
+
+
+def test_convert_file_metadata(tmp_path):
+    source, target = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    write_parquet(catalogue(10), source)
+    convert_file(source, target, "ne2025,ne2001", scattering=True, command="mwprop-batch x")
+    schema = pq.read_schema(target)
+    assert schema.field("NE2025_DIST").metadata[b"unit"] == b"kpc"
+    assert schema.field("NE2001_TAU").metadata[b"unit"] == b"ms"
+    assert b"NE2001" in schema.field("NE2001_SM").metadata[b"description"]
+    assert schema.field("NAME").metadata is None  # input fields as they were
+    meta = read_file_metadata(target)
+    assert meta["models"] == ["ne2025", "ne2001"]
+    assert meta["parameters"]["ne2001"]["model"] == "NE2001"
+    assert meta["command"] == "mwprop-batch x"
+    assert meta["scattering"] is True and meta["version"]
+
+
+def test_convert_file_dataset_directory_keeps_file_order(tmp_path):
+    frame = catalogue(90)
+    folder = tmp_path / "parts"
     folder.mkdir()
-    catalogue.iloc[:2].to_parquet(folder / "part-0.parquet")
-    catalogue.iloc[2:].to_parquet(folder / "part-1.parquet")
-    out = tmp_path / "out.parquet"
-    assert main(["convert", str(folder), str(out), "--model", "ne2001,ne2025", "--quiet"]) == 0
-    table = pq.read_table(out)
-    assert table.column("name").to_pylist() == ["a", "b", "c", "d"]
-    field = table.schema.field("NE2025_DIST")
-    assert field.metadata[b"unit"] == b"kpc"
-    info = json.loads(table.schema.metadata[b"mwprop_batch"])
-    assert info["models"] == ["ne2001", "ne2025"]
-    assert main(["convert", str(folder), str(out), "--quiet"]) == 2  # exists, no --overwrite
-    assert main(["convert", str(folder), str(out), "--quiet", "--overwrite", "--to", "dm",
-                 "--dist-col", "DM"]) == 0
+    for i in range(3):
+        write_parquet(frame.iloc[30 * i: 30 * (i + 1)], folder / f"part-{i}.parquet")
+    target = tmp_path / "out.parquet"
+    convert_file(folder, target, batch_rows=40)
+    out = pq.read_table(target).to_pandas()
+    assert out["NAME"].tolist() == frame["NAME"].tolist()
 
 
-def test_cli_csv_with_junk_values(tmp_path):
-    source = tmp_path / "frbs.csv"
-    source.write_text("id,RA,DEC,DM_obs\n1,83.6,22.0,300\n2,junk,10,200\n3,10.0,-20.0,abc\n")
-    out = tmp_path / "frbs.parquet"
-    code = main(["convert", str(source), str(out), "--ra-col", "RA", "--dec-col", "DEC",
-                 "--dm-col", "DM_obs", "--quiet"])
-    assert code == 0
-    frame = pd.read_parquet(out)
-    assert frame["status"].tolist() == ["ok", "no position", "DM not finite"]
-    assert frame["id"].tolist() == ["1", "2", "3"] or frame["id"].tolist() == [1, 2, 3]
-    assert main(["convert", str(source), str(tmp_path / "x.parquet"), "--ra-col", "RA", "--dec-col",
-                 "DEC", "--dm-col", "DM_obs", "--strict", "--quiet"]) == 2
-    assert not (tmp_path / "x.parquet").exists()
+def test_convert_file_csv_with_junk(tmp_path):
+    source, target = tmp_path / "in.csv", tmp_path / "out.parquet"
+    source.write_text(
+        "name,ra,dec,DM\n"
+        "crab,05:34:31.97,+22:00:52.1,56.8\n"
+        "junk_dm,83.63,22.01,lots\n"
+        "junk_pos,??,22.01,30\n"
+        "empty_dm,83.63,22.01,\n"
+        "degrees,83.63,22.01,56.8\n"
+    )
+    summary = convert_file(source, target)
+    out = pq.read_table(target)
+    assert out.column("DM").to_pylist() == ["56.8", "lots", "30", "", "56.8"]  # as written
+    assert out.column("status").to_pylist() == [
+        "ok", "DM not finite", NO_POSITION, "DM not finite", "ok"
+    ]
+    dist = out.column("NE2025_DIST").to_numpy()
+    assert dist[0] == pytest.approx(dist[4], rel=1e-3)  # sexagesimal = degrees
+    assert summary.bad_rows == 3
 
 
-@pytest.mark.parametrize(
-    ("setup", "message"),
-    [
-        (lambda p: p.write_text(""), "Empty CSV file"),
-        (lambda p: p.write_text("a,b\n1,2\n"), "no position columns"),
-        (lambda p: p.write_bytes(b"\x00\x01garbage"), "cannot"),
-        (None, "no such file"),
-    ],
-)
-def test_cli_bad_inputs_fail_with_one_line(tmp_path, setup, message):
-    source = tmp_path / "in.csv"
-    if setup is not None:
-        setup(source)
-    out = tmp_path / "out.parquet"
-    code, _, err = run_cli("convert", str(source), str(out))
-    assert code == 2
-    assert message in err and err.count("\n") == 1 and "Traceback" not in err
-    assert not out.exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-
-
-def test_cli_output_not_writable(tmp_path, catalogue):
-    source = tmp_path / "in.parquet"
-    catalogue.to_parquet(source)
-    code, _, err = run_cli("convert", str(source), str(tmp_path / "nowhere" / "out.parquet"))
-    assert code == 2 and "does not exist" in err
-
-
-def test_interrupted_run_leaves_no_output(tmp_path):
-    rng = np.random.default_rng(0)
-    n = 400_000
-    pd.DataFrame({"GL": rng.uniform(0, 360, n), "GB": rng.uniform(-5, 5, n),
-                  "DM": rng.uniform(100, 1500, n)}).to_parquet(tmp_path / "big.parquet")
-    out = tmp_path / "out.parquet"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mwprop_batch.cli", "convert", str(tmp_path / "big.parquet"),
-         str(out), "--batch-rows", "20000", "--model", "ne2001,ne2025"],
-        stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and not any(p.name.startswith(".out") for p in
-                                             tmp_path.iterdir()):
-        time.sleep(0.2)
-    time.sleep(1.0)
-    process.send_signal(signal.SIGTERM)
-    code = process.wait(timeout=60)
-    assert code == 130
-    assert not out.exists()
-    assert sorted(os.listdir(tmp_path)) == ["big.parquet"]
-
-
-def test_cli_los_table_and_json():
-    code, text, _ = run_cli("los", "30", "2", "300", "1", "--scattering")
-    assert code == 0 and " DIST " in text and "TAU" in text
-    code, text, _ = run_cli("los", "30", "2", "5", "-1", "--json", "--model", "ne2001")
-    values = json.loads(text)
-    assert code == 0 and values["DIST"] == 5.0 and values["DM"] > 100
-
-
-def test_demo_writes_parquet(tmp_path):
-    code, text, _ = run_cli("demo", "--rows", "2000", "--out", str(tmp_path))
-    assert code == 0 and "2000 rows" in text
-    frame = pd.read_parquet(tmp_path / "synthetic_catalogue_distances.parquet")
-    assert len(frame) == 2000 and (frame["status"] == "ok").all()
-    assert frame["NE2025_DIST"].notna().all()
-
-
-def test_real_atnf_catalogue_comes_through(tmp_path):
-    source = SHARED_DATA / "psrcat-1.59.db"
-    if not source.exists():
-        pytest.skip("ATNF catalogue not in ../shared/data")
-    out = tmp_path / "atnf.parquet"
-    assert main(["convert", str(source), str(out), "--model", "ne2001", "--quiet"]) == 0
-    frame = pd.read_parquet(out)
-    assert len(frame) == 2659
-    assert frame["PSRJ"].iloc[0] == "J0002+6216"
-    with_dm = frame["DM"].notna()
-    assert (frame.loc[with_dm, "status"] == "ok").all()
-    ratio = np.abs(np.log(frame["NE2001_DIST"] / frame["DIST_DM1"])).dropna()
-    assert np.median(ratio) < 0.005 and np.mean(ratio < 0.05) > 0.97
+def test_convert_file_errors_leave_no_output(tmp_path):
+    source, target = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    write_parquet(catalogue(30), source)
+    with pytest.raises(InvalidRowError, match="row 3"):
+        convert_file(source, target, strict=True, batch_rows=8)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+    with pytest.raises(MissingColumnError, match="columns: NAME, GL"):
+        convert_file(source, target, columns=ColumnOverrides(dm_col="nope"))
+    empty = tmp_path / "empty.parquet"
+    write_parquet(catalogue(30).iloc[:0], empty)
+    with pytest.raises(ConversionError, match="no rows: nothing written"):
+        convert_file(empty, target)
+    with pytest.raises(ConversionError, match="is the input"):
+        convert_file(source, source, overwrite=True)
+    with pytest.raises(CatalogueError, match="exists"):
+        convert_file(source, empty)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.parquet", "in.parquet"]

@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_hex
 from types import FrameType
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -40,7 +41,8 @@ _EXTENSIONS = {
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
 # CSV column types tried in this order; a column takes the first that every value fits
 _CSV_TYPES = (pa.int64(), pa.float64())
-_CSV_BLOCK_BYTES = 8 << 20
+# CSV cells read as missing in numeric columns (pyarrow's list, blank included)
+CSV_MISSING = pa.array(pacsv.ConvertOptions().null_values, type=pa.string())
 
 
 class CatalogueError(ValueError):
@@ -135,7 +137,7 @@ def open_catalogue(path: str | os.PathLike[str], format: str | None = None) -> C
     opener = {"parquet": _open_parquet, "csv": _open_csv, "psrcat": _open_psrcat}[kind]
     try:
         return opener(path)
-    except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError) as exc:
+    except (pa.ArrowException, OSError, ValueError) as exc:
         if isinstance(exc, CatalogueError):
             raise
         raise CatalogueError(f"cannot read {path} as {kind}: {one_line(exc)}") from exc
@@ -146,9 +148,16 @@ def _open_parquet(path: Path) -> Catalogue:
     if not dataset.files:
         raise CatalogueError(f"{path}: no Parquet files in this directory")
 
+    # Read on demand: the threaded scanner reads ahead as fast as it can while the models
+    # compute (most of a file), and pre-buffering keeps every row group read until the file
+    # is closed. Decoding is a small part of the time; memory stays a few batches.
+    options = ds.ParquetFragmentScanOptions(pre_buffer=False)
+
     def scan(rows: int) -> Iterator[pa.RecordBatch]:
-        # little read-ahead: memory stays a few batches whatever the file size
-        return dataset.to_batches(batch_size=rows, batch_readahead=2, fragment_readahead=1)
+        return dataset.to_batches(
+            batch_size=rows, batch_readahead=0, fragment_readahead=0,
+            fragment_scan_options=options, use_threads=False,
+        )
 
     return Catalogue(path, "parquet", dataset.schema, dataset.count_rows(), scan)
 
@@ -157,36 +166,54 @@ def _open_csv(path: Path) -> Catalogue:
     """A CSV file; one pass over it settles each column's type and counts the rows.
 
     A column is int64 if every value is an integer, float64 if every value is a number
-    (empty cells and NA/NaN/null spellings count as missing), and text otherwise: text
-    columns keep their cells exactly, so a numeric column with junk in it stays text.
+    (blank cells and the spellings in :data:`CSV_MISSING` count as missing), and text
+    otherwise: text columns keep their cells exactly as written, so a numeric column with junk
+    in it stays text. The file is read lazily, a chunk at a time, in both passes.
     """
-    names = _csv_reader(path).schema.names
-    text = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in names}, strings_can_be_null=True
-    )
+    names = [str(n) for n in pd.read_csv(path, nrows=0).columns]
     candidates = {name: list(_CSV_TYPES) for name in names}
     num_rows = 0
-    for batch in _csv_reader(path, text):
-        num_rows += batch.num_rows
-        for name, column in zip(names, batch.columns, strict=True):
-            candidates[name] = [t for t in candidates[name] if _casts(column, t)]
-    types = {name: (fits[0] if fits else pa.string()) for name, fits in candidates.items()}
-    schema = pa.schema([pa.field(name, types[name]) for name in names])
-    typed = pacsv.ConvertOptions(column_types=types)
-    return Catalogue(path, "csv", schema, num_rows, lambda rows: _csv_reader(path, typed))
+    for chunk in _csv_text(path, DEFAULT_BATCH_ROWS):
+        num_rows += chunk.num_rows
+        for name, column in zip(names, chunk.columns, strict=True):
+            candidates[name] = [t for t in candidates[name] if _converts(column, t)]
+    schema = pa.schema(
+        [pa.field(name, fits[0] if fits else pa.string()) for name, fits in candidates.items()]
+    )
+
+    def scan(rows: int) -> Iterator[pa.RecordBatch]:
+        for chunk in _csv_text(path, rows):
+            columns = [_from_text(c, f.type) for c, f in zip(chunk.columns, schema, strict=True)]
+            yield from pa.Table.from_arrays(columns, schema=schema).to_batches()
+
+    return Catalogue(path, "csv", schema, num_rows, scan)
 
 
-def _csv_reader(
-    path: Path, convert: pacsv.ConvertOptions | None = None
-) -> pacsv.CSVStreamingReader:
-    read = pacsv.ReadOptions(block_size=_CSV_BLOCK_BYTES)
-    return pacsv.open_csv(path, read_options=read, convert_options=convert)
+def _csv_text(path: Path, rows: int) -> Iterator[pa.Table]:
+    """The CSV's cells as text, exactly as written, ``rows`` rows at a time."""
+    with pd.read_csv(
+        path, dtype=str, keep_default_na=False, na_filter=False, chunksize=rows
+    ) as reader:
+        for chunk in reader:
+            yield pa.table({str(n): pa.array(chunk[n], type=pa.string()) for n in chunk})
 
 
-def _casts(column: pa.Array, to: pa.DataType) -> bool:
-    """Whether every (whitespace-trimmed) text value of ``column`` converts to type ``to``."""
+def _from_text(column: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
+    """CSV text as type ``to``: trimmed, with blanks and :data:`CSV_MISSING` as null.
+
+    Raises pyarrow.ArrowInvalid if a value does not convert.
+    """
+    if to == pa.string():
+        return column
+    trimmed = pc.utf8_trim_whitespace(column)
+    missing = pc.is_in(trimmed, value_set=CSV_MISSING)
+    return pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), trimmed), to)
+
+
+def _converts(column: pa.ChunkedArray, to: pa.DataType) -> bool:
+    """Whether every value of the text ``column`` converts to type ``to``."""
     try:
-        pc.cast(pc.utf8_trim_whitespace(column), to)
+        _from_text(column, to)
     except pa.ArrowInvalid:
         return False
     return True
@@ -300,11 +327,7 @@ class AtomicParquetWriter:
     def __enter__(self) -> AtomicParquetWriter:
         self._catch_sigterm()
         try:
-            handle, name = tempfile.mkstemp(
-                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-            )
-            os.close(handle)
-            self._temp = Path(name)
+            self._temp = _new_file(self.path.parent / f".{self.path.name}.{token_hex(6)}.tmp")
             self._writer = pq.ParquetWriter(self._temp, self.schema)
         except BaseException as exc:
             self._abort()
@@ -365,6 +388,12 @@ class AtomicParquetWriter:
 
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
+
+
+def _new_file(path: Path) -> Path:
+    """Create ``path``, which must not exist, with the permissions the umask gives new files."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    return path
 
 
 def _fsync(path: Path) -> None:

@@ -1,0 +1,297 @@
+"""Catalogue readers, the atomic Parquet writer, and column detection / position reading."""
+
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic
+from mwprop_batch.io.tables import (
+    AtomicParquetWriter,
+    CatalogueError,
+    Interrupted,
+    detect_format,
+    field_with_doc,
+    open_catalogue,
+    read_file_metadata,
+    rebatch,
+    schema_with_file_metadata,
+)
+from mwprop_batch.positions import (
+    NO_POSITION,
+    ColumnOverrides,
+    MissingColumnError,
+    PositionSource,
+    find_columns,
+    read_inputs,
+)
+
+PSRCAT_TEXT = """\
+PSRJ     J0001+0001
+RAJ      00:00:01.5               3    ref1
+DECJ     -00:30:00                     ref1
+DM       71.0227                  8    ref2
+@-----------------------------------------------------------------
+PSRJ     J0002-0002
+ELONG    10.5                     2
+ELAT     -3.25
+DM       12.5                     2
+@-----------------------------------------------------------------
+"""
+
+
+def small_table(n: int = 10, start: int = 0) -> pa.Table:
+    return pa.table({"id": np.arange(start, start + n), "x": np.linspace(0, 1, n)})
+
+
+def temp_files(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+# --- formats and readers --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("a.parquet", "parquet"), ("a.PQ", "parquet"), ("a.csv", "csv"), ("a.csv.gz", "csv"),
+     ("psrcat.db", "psrcat")],
+)
+def test_format_from_extension(name, expected):
+    assert detect_format(name) == expected
+
+
+def test_format_of_directory_override_and_unknown(tmp_path):
+    assert detect_format(tmp_path) == "parquet"
+    assert detect_format(tmp_path / "cat.txt", "csv") == "csv"
+    with pytest.raises(CatalogueError, match="--format"):
+        detect_format(tmp_path / "cat.txt")
+    with pytest.raises(CatalogueError, match="unknown format 'xls'"):
+        detect_format(tmp_path / "cat.csv", "xls")
+
+
+def test_parquet_file_streams_in_order_in_exact_batches(tmp_path):
+    path = tmp_path / "cat.parquet"
+    pq.write_table(small_table(1000), path, row_group_size=70)
+    catalogue = open_catalogue(path)
+    assert (catalogue.format, catalogue.num_rows) == ("parquet", 1000)
+    batches = list(catalogue.batches(256))
+    assert [b.num_rows for b in batches] == [256, 256, 256, 232]
+    ids = np.concatenate([b.column("id").to_numpy() for b in batches])
+    np.testing.assert_array_equal(ids, np.arange(1000))
+
+
+def test_parquet_directory_is_one_dataset_in_file_name_order(tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, name in enumerate(["part-0.parquet", "part-1.parquet", "part-2.parquet"]):
+        pq.write_table(small_table(40, start=40 * i), folder / name)
+    (folder / "_SUCCESS").write_text("")  # skipped, like '.'-files
+    catalogue = open_catalogue(folder)
+    assert catalogue.num_rows == 120
+    ids = np.concatenate([b.column("id").to_numpy() for b in catalogue.batches(50)])
+    np.testing.assert_array_equal(ids, np.arange(120))
+
+
+def test_csv_column_types_and_junk(tmp_path):
+    path = tmp_path / "cat.csv"
+    path.write_text(
+        "name,n,x,DM,note\n"
+        "a,1, 2.5,100,hello\n"
+        "b,2,3,abc,\n"
+        "c,3,,NA,NA\n"
+    )
+    catalogue = open_catalogue(path)
+    assert catalogue.schema.types == [pa.string(), pa.int64(), pa.float64(), pa.string(),
+                                      pa.string()]
+    (batch,) = catalogue.batches()
+    assert batch.column("x").to_pylist() == [2.5, 3.0, None]
+    # text columns keep their cells exactly, the junk included
+    assert batch.column("DM").to_pylist() == ["100", "abc", "NA"]
+    assert batch.column("note").to_pylist() == ["hello", "", "NA"]
+
+
+def test_csv_header_only_has_no_rows_and_empty_file_is_an_error(tmp_path):
+    header = tmp_path / "header.csv"
+    header.write_text("GL,GB,DM\n")
+    assert open_catalogue(header).num_rows == 0
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(CatalogueError, match="empty.csv"):
+        open_catalogue(empty)
+
+
+def test_psrcat_file(tmp_path):
+    path = tmp_path / "small.db"
+    path.write_text(PSRCAT_TEXT)
+    catalogue = open_catalogue(path)
+    assert catalogue.num_rows == 2
+    (batch,) = catalogue.batches()
+    assert batch.column("PSRJ").to_pylist() == ["J0001+0001", "J0002-0002"]
+    assert batch.schema.field("RAJ").type == pa.string()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("corrupt.parquet", b"PAR1 not really parquet"), ("cat.db", b"hello world\nfoo\n"),
+     ("ragged.csv", b"a,b\n1,2\n3,4,5\n")],
+)
+def test_unreadable_files_raise_catalogue_error(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CatalogueError, match=name):
+        open_catalogue(path)
+
+
+def test_missing_path_and_directory_without_parquet(tmp_path):
+    with pytest.raises(CatalogueError, match="no such file"):
+        open_catalogue(tmp_path / "nope.parquet")
+    (tmp_path / "empty_dir").mkdir()
+    with pytest.raises(CatalogueError, match="no Parquet files"):
+        open_catalogue(tmp_path / "empty_dir")
+
+
+def test_rebatch_regroups_any_sizes_in_order():
+    table = small_table(100)
+    sizes = [0, 3, 40, 1, 0, 56]
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(table.slice(start, size).to_batches()[0] if size else
+                      pa.RecordBatch.from_pylist([], schema=table.schema))
+        start += size
+    out = list(rebatch(pieces, 30, table.schema))
+    assert [b.num_rows for b in out] == [30, 30, 30, 10]
+    assert pa.Table.from_batches(out).equals(table)
+
+
+# --- the atomic writer ------------------------------------------------------------------------
+
+
+def test_writer_renames_into_place_with_metadata(tmp_path):
+    out = tmp_path / "out.parquet"
+    table = small_table(20)
+    schema = schema_with_file_metadata(
+        pa.schema([field_with_doc(table.schema.field("id"), "", "row id"),
+                   field_with_doc(table.schema.field("x"), "kpc", "a distance")]),
+        {"models": ["ne2025"], "command": "test"},
+    )
+    with AtomicParquetWriter(out, schema) as writer:
+        for batch in table.to_batches(max_chunksize=8):
+            writer.write(batch)
+        assert not out.exists() and len(temp_files(tmp_path)) == 1
+    assert temp_files(tmp_path) == []
+    assert pq.ParquetFile(out).metadata.num_row_groups == 3
+    written = pq.read_schema(out)
+    assert written.field("x").metadata == {b"unit": b"kpc", b"description": b"a distance"}
+    assert read_file_metadata(out) == {"models": ["ne2025"], "command": "test"}
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_writer_leaves_nothing_on_failure(tmp_path, error):
+    out = tmp_path / "out.parquet"
+    table = small_table(20)
+    with pytest.raises(error), AtomicParquetWriter(out, table.schema) as writer:
+        writer.write(table.to_batches()[0])
+        raise error("stop")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writer_turns_sigterm_into_interrupted_and_restores_the_handler(tmp_path):
+    out = tmp_path / "out.parquet"
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Interrupted), AtomicParquetWriter(out, small_table().schema):
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_writer_refuses_existing_output_unless_overwrite(tmp_path):
+    out = tmp_path / "out.parquet"
+    out.write_text("old")
+    table = small_table(5)
+    with pytest.raises(CatalogueError, match="--overwrite"):
+        AtomicParquetWriter(out, table.schema)
+    assert out.read_text() == "old"
+    with AtomicParquetWriter(out, table.schema, overwrite=True) as writer:
+        writer.write(table.to_batches()[0])
+    assert pq.read_table(out).equals(table)
+
+
+def test_writer_reports_unwritable_output(tmp_path):
+    schema = small_table().schema
+    with pytest.raises(CatalogueError, match="does not exist"):
+        AtomicParquetWriter(tmp_path / "no" / "out.parquet", schema)
+    with pytest.raises(CatalogueError, match="is a directory"):
+        AtomicParquetWriter(tmp_path, schema)
+
+
+# --- column detection and positions -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("names", "kind", "lon", "lat"),
+    [(["GL", "GB"], "galactic", "GL", "GB"), (["l", "b"], "galactic", "l", "b"),
+     (["glon", "glat"], "galactic", "glon", "glat"), (["Gl", "Gb"], "galactic", "Gl", "Gb"),
+     (["RAJ", "DECJ"], "equatorial", "RAJ", "DECJ"), (["ra", "dec"], "equatorial", "ra", "dec"),
+     (["RAJD", "DECJD", "RAJ", "DECJ"], "equatorial", "RAJD", "DECJD"),
+     (["ELONG", "ELAT"], "ecliptic", "ELONG", "ELAT")],
+)
+def test_position_conventions(names, kind, lon, lat):
+    columns = find_columns([*names, "DM"])
+    assert columns.positions[0] == PositionSource(kind, lon, lat)
+    assert columns.value == "DM"
+
+
+def test_detection_order_value_and_error_columns():
+    columns = find_columns(["NAME", "ELONG", "ELAT", "RAJ", "DECJ", "GL", "GB", "dm", "DM_ERR"])
+    assert [s.kind for s in columns.positions] == ["galactic", "equatorial", "ecliptic"]
+    assert (columns.value, columns.dm_err) == ("dm", "DM_ERR")
+    assert columns.names == ["GL", "GB", "RAJ", "DECJ", "ELONG", "ELAT", "dm", "DM_ERR"]
+    to_dm = find_columns(["l", "b", "DM", "DM_ERR", "DIST_A"], to="dm")
+    assert (to_dm.value, to_dm.dm_err) == ("DIST_A", None)
+
+
+def test_overrides_replace_detection():
+    names = ["GL", "GB", "my_ra", "my_dec", "DM", "dm_obs"]
+    columns = find_columns(names, overrides=ColumnOverrides(ra_col="my_ra", dec_col="my_dec",
+                                                            dm_col="dm_obs"))
+    assert columns.positions == (PositionSource("equatorial", "my_ra", "my_dec"),)
+    assert columns.value == "dm_obs"
+
+
+def test_missing_columns_are_named_with_the_existing_ones():
+    with pytest.raises(MissingColumnError, match=r"no DM column.*columns: GL, GB, flux"):
+        find_columns(["GL", "GB", "flux"])
+    with pytest.raises(MissingColumnError, match=r"no distance column.*--dist-col"):
+        find_columns(["GL", "GB", "DM"], to="dm")
+    with pytest.raises(MissingColumnError, match=r"no position columns.*columns: DM, flux"):
+        find_columns(["DM", "flux"])
+    with pytest.raises(MissingColumnError, match=r"'DMX' \(--dm-col\) not found"):
+        find_columns(["GL", "GB", "DM"], overrides=ColumnOverrides(dm_col="DMX"))
+    with pytest.raises(MissingColumnError, match="--ra-col given without --dec-col"):
+        find_columns(["RA", "DEC", "DM"], overrides=ColumnOverrides(ra_col="RA"))
+
+
+def test_positions_row_by_row_from_the_first_source_that_has_them():
+    frame = pd.DataFrame(
+        {
+            "RAJ": ["05:34:31.973", None, "junk", "83.6332"],
+            "DECJ": ["+22:00:52.06", None, "+10", "22.0145"],
+            "ELONG": [np.nan, 10.5, np.nan, np.nan],
+            "ELAT": [np.nan, -3.25, np.nan, np.nan],
+            "DM": ["56.77", "12.5", "x", 1.0],
+        }
+    )
+    inputs = read_inputs(frame, find_columns(list(frame.columns)))
+    crab_l, crab_b = equatorial_to_galactic(83.63322083, 22.01446111)
+    ecl_l, ecl_b = ecliptic_to_galactic(10.5, -3.25)
+    np.testing.assert_allclose(inputs.l_deg[:2], [crab_l, ecl_l], atol=1e-6)
+    np.testing.assert_allclose(inputs.b_deg[:2], [crab_b, ecl_b], atol=1e-6)
+    # a bare number in a text RA column is degrees, not hours
+    np.testing.assert_allclose([inputs.l_deg[3], inputs.b_deg[3]], [crab_l, crab_b], atol=1e-4)
+    assert inputs.status.tolist() == ["ok", "ok", NO_POSITION, "ok"]
+    np.testing.assert_array_equal(inputs.value, [56.77, 12.5, np.nan, 1.0])
