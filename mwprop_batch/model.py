@@ -148,7 +148,7 @@ class Model:
             Dispersion measure (pc cm^-3).
         dm_err : array_like, optional
             DM uncertainty (pc cm^-3); adds ``DIST_LO`` and ``DIST_HI``, the distances for
-            DM - dm_err and DM + dm_err.
+            DM - dm_err and DM + dm_err (NaN where dm_err is NaN; negative is a bad row).
         scattering : bool
             Also return the scattering columns (SM, TAU, SBW, ... as in NE2001) at the
             distance found.

@@ -43,7 +43,7 @@ def check_rows(
         (value <= 0.0, f"{value_name} <= 0"),
     ]
     if err is not None:
-        reasons.append((~(err >= 0.0), "dm_err negative or not finite"))
+        reasons.append(((err < 0.0) | np.isinf(err), "dm_err negative or infinite"))
     status = np.full(l_deg.shape, OK, dtype=object)
     for bad, text in reversed(reasons):
         status[bad] = text
@@ -77,7 +77,8 @@ def dm_to_dist(
     l_deg = np.mod(l_deg, 360.0)
     valid, status = check_rows(l_deg, b_deg, dm, "DM", dm_err)
     apply_error_policy(valid, status, errors)
-    err = np.zeros_like(dm) if dm_err is None else np.where(valid, dm_err, 0.0)
+    given = np.zeros(dm.shape, bool) if dm_err is None else valid & np.isfinite(dm_err)
+    err = np.where(given, dm_err, 0.0) if dm_err is not None else np.zeros_like(dm)
     raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
     col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
     frame = pd.DataFrame(
@@ -88,9 +89,9 @@ def dm_to_dist(
             "limit": col["limit"] == 1.0,
         }
     )
-    if dm_err is not None:
-        frame["DIST_LO"] = col["DIST_LO"]
-        frame["DIST_HI"] = col["DIST_HI"]
+    if dm_err is not None:  # a missing (NaN) error gives no interval
+        frame["DIST_LO"] = np.where(given, col["DIST_LO"], np.nan)
+        frame["DIST_HI"] = np.where(given, col["DIST_HI"], np.nan)
     frame["status"] = status
     if scattering:
         moments = np.column_stack([col["M0"], col["M1"], col["M2"], col["MISO"]])

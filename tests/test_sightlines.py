@@ -94,6 +94,10 @@ def test_dm_error_gives_a_distance_interval(model):
     assert out["DIST_LO"].iloc[1] == 0.0  # DM - dm_err <= 0
     np.testing.assert_allclose(out["DIST_HI"], hi, rtol=1e-12)
     assert (out["DIST_LO"] <= out["DIST"]).all() and (out["DIST"] <= out["DIST_HI"]).all()
+    partial = model.dm_to_dist([30.0, 30.0], [1.0, 1.0], [150.0, 150.0], [np.nan, -1.0])
+    assert partial["status"].tolist() == ["ok", "dm_err negative or infinite"]
+    assert partial["DIST"].iloc[0] == out["DIST"].iloc[0]
+    assert partial[["DIST_LO", "DIST_HI"]].isna().all().all()
 
 
 def test_bad_rows_give_nan_and_a_reason(model):
