@@ -8,8 +8,8 @@ Each result records ``per_s`` (points or sightlines per second) in extra_info.
 
 import os
 
-import numpy as np
 import pytest
+from workload import points, sky
 
 from mwprop_batch import Model
 
@@ -26,24 +26,13 @@ def model(request) -> Model:
     return m
 
 
-def sky(n: int, seed: int = 0):
-    """Sightlines over the whole sky (uniform in sin b), DM 3-1500, distance 0.05-30 kpc."""
-    rng = np.random.default_rng(seed)
-    l_deg = rng.uniform(0, 360, n)
-    b_deg = np.degrees(np.arcsin(rng.uniform(-1, 1, n)))
-    dm = 10 ** rng.uniform(np.log10(3), np.log10(1500), n)
-    dist = 10 ** rng.uniform(np.log10(0.05), np.log10(30), n)
-    return l_deg, b_deg, dm, dist
-
-
 def run(benchmark, func, n: int, rounds: int = 3):
     benchmark.pedantic(func, rounds=rounds, iterations=1)
     benchmark.extra_info["per_s"] = n / benchmark.stats["mean"]
 
 
 def test_density_million_points(benchmark, model):
-    rng = np.random.default_rng(1)
-    x, y, z = rng.uniform(-20, 20, 10**6), rng.uniform(-20, 20, 10**6), rng.uniform(-1, 1, 10**6)
+    x, y, z = points(10**6)
     run(benchmark, lambda: model.density(x, y, z), 10**6)
 
 

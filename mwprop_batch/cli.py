@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, plots, skymap, validate
 from .convert import convert_file, load_model
 from .demo import CATALOGUE_NAME, run_demo
 from .demo import DEFAULT_DIR as DEMO_DIR
@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_convert(commands)
     add_los(commands)
     add_demo(commands)
+    for module in (plots, skymap, validate):  # pictures and validation (extra "plot")
+        module.register_cli(commands)
     return parser
 
 

@@ -1,0 +1,378 @@
+"""Turn the results of ``report.py`` into docs/performance.md and docs/img/performance.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from workload import DIRECTIONS
+
+DOC = Path("docs/performance.md")
+PLOT = Path("docs/img/performance.png")
+LABEL = {"ne2001": "NE2001", "ne2025": "NE2025"}
+REFERENCE_LABEL = {("mwprop", "ne2001"): "mwprop NE2001p", ("mwprop", "ne2025"): "mwprop NE2025p",
+                   ("pygedm", "ne2001"): "pygedm NE2001 (Fortran)"}
+CONFIGS = [(direction, scattering) for direction in DIRECTIONS for scattering in (False, True)]
+FIT_FROM = 1_000  # sightlines: the scaling slope is fitted from here up
+PYGEDM_SETUP = """\
+```bash
+apt-get update && apt-get install -y libf2c2-dev   # pygedm's NE2001 links libf2c
+python3.11 -m venv /tmp/venv-pygedm
+/tmp/venv-pygedm/bin/pip install pygedm scipy      # pygedm imports scipy but does not declare it
+```
+
+pygedm still imports `scipy.integrate.simps`, removed in SciPy 1.14: `comparators.py` sets
+`scipy.integrate.simps = scipy.integrate.simpson` in its own process before importing pygedm
+(no file is patched). pygedm takes l, b in degrees and distances in pc, and returns the
+distance in pc; each call changes the working directory to its data files and back."""
+
+
+# ---------------------------------------------------------------------------------------------
+# numbers
+
+
+def duration(seconds: float) -> str:
+    if not np.isfinite(seconds):
+        return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def rate(per_s: float) -> str:
+    if not np.isfinite(per_s):
+        return "not measured"
+    return f"{per_s:,.0f}" if per_s >= 10 else f"{per_s:.2g}"
+
+
+def times(x: float) -> str:
+    if not np.isfinite(x):
+        return "-"
+    return f"{x:,.0f}×" if x >= 10 else f"{x:.2g}×"
+
+
+def slope(n: np.ndarray, seconds: np.ndarray) -> float:
+    """Exponent of time ∝ n^k, fitted from FIT_FROM sightlines up."""
+    keep = n >= FIT_FROM
+    return float(np.polyfit(np.log10(n[keep]), np.log10(seconds[keep]), 1)[0])
+
+
+def code_frame(results: dict) -> pd.DataFrame:
+    """Every per-code record with its label and rate (sightlines/s)."""
+    codes = pd.DataFrame(results["codes"])
+    name = codes["code"].str.split().str[0]
+    codes["label"] = [REFERENCE_LABEL.get((c, m), f"ours {LABEL[m]}")
+                      for c, m in zip(name, codes["model"], strict=True)]
+    codes["reference"] = name != "mwprop_batch"
+    codes["per_s"] = 1.0 / codes["seconds"]
+    return codes
+
+
+def lookup(codes: pd.DataFrame, label: str, direction: str, scattering: bool,
+           sightlines: int | None = None) -> float:
+    """Rate of one record; pygedm has one mode (it always computes its scattering time)."""
+    rows = codes[(codes["label"] == label) & (codes["direction"] == direction)]
+    if not label.startswith("pygedm"):
+        rows = rows[rows["scattering"] == scattering]
+    if sightlines is not None:
+        rows = rows[rows["sightlines"] == sightlines]
+    return float(rows["per_s"].iloc[0]) if len(rows) else np.nan
+
+
+# ---------------------------------------------------------------------------------------------
+# tables
+
+
+def throughput_table(codes: pd.DataFrame, plan) -> str:
+    labels = [*REFERENCE_LABEL.values(), "ours NE2001", "ours NE2025"]
+    rows = []
+    for direction, scattering in CONFIGS:
+        row = {"direction": direction, "scattering": "yes" if scattering else "no"}
+        for label in labels:
+            n = plan.rows if label.startswith("ours") else None
+            row[label] = rate(lookup(codes, label, direction, scattering, n))
+        rows.append(row)
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
+
+
+def speedup_table(codes: pd.DataFrame, plan) -> str:
+    pairs = [("NE2001 vs mwprop NE2001p", "ours NE2001", "mwprop NE2001p", plan.mwprop_rows),
+             ("NE2025 vs mwprop NE2025p", "ours NE2025", "mwprop NE2025p", plan.mwprop_rows),
+             ("NE2001 vs pygedm", "ours NE2001", "pygedm NE2001 (Fortran)", plan.pygedm_rows)]
+    rows = []
+    for direction, scattering in CONFIGS:
+        row = {"direction": direction, "scattering": "yes" if scattering else "no"}
+        for title, mine, theirs, same in pairs:
+            reference = lookup(codes, theirs, direction, scattering)
+            at_scale = lookup(codes, mine, direction, scattering, plan.rows) / reference
+            batch = lookup(codes, mine, direction, scattering, same) / reference
+            row[title] = f"{times(at_scale)} ({times(batch)})"
+        rows.append(row)
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
+
+
+def reference_table(codes: pd.DataFrame) -> str:
+    refs = codes[codes["reference"]]
+    return pd.DataFrame({
+        "code": refs["code"], "model": refs["label"].str.split(n=1).str[1],
+        "direction": refs["direction"],
+        "scattering": ["always (τ)" if c.startswith("pygedm") else ("yes" if s else "no")
+                       for c, s in zip(refs["code"], refs["scattering"], strict=True)],
+        "sightlines": refs["sightlines"], "mean time per call": refs["seconds"].map(duration),
+        "other load (cores)": refs["other"].map("{:.2f}".format),
+        "compared (not limit)": refs["compared"].astype(int),
+        "median abs(ours/theirs - 1)": refs["agreement"].map("{:.1e}".format),
+    }).to_markdown(index=False, disable_numparse=True)
+
+
+def split_table(results: dict) -> str:
+    split = pd.DataFrame(results["split"])
+    return pd.DataFrame({
+        "model": split["model"].map(LABEL), "direction": split["direction"],
+        "scattering": split["scattering"].map({True: "yes", False: "no"}),
+        "sightlines": split["sightlines"].map("{:,}".format),
+        "whole call": split["total"].map(duration),
+        "numba kernels": split["kernel"].map(duration),
+        "Python around them": (1 - split["kernel"] / split["total"]).map("{:.1%}".format),
+        "sightlines/s": (split["sightlines"] / split["total"]).map(rate),
+        "kernels alone": (split["sightlines"] / split["kernel"]).map(rate),
+    }).to_markdown(index=False, disable_numparse=True)
+
+
+def rows_tables(results: dict) -> tuple[str, str]:
+    curve = pd.DataFrame(results["rows"])
+    curve["curve"] = curve["model"].map(LABEL) + " " + curve["direction"]
+    wide = curve.pivot(index="n", columns="curve", values="seconds")
+    times_table = wide.map(duration).reset_index()
+    times_table["n"] = times_table["n"].map("{:,}".format)
+    fits = []
+    for name, group in curve.groupby("curve"):
+        largest = group.loc[group["n"].idxmax()]
+        exponent = slope(group["n"].to_numpy(), group["seconds"].to_numpy())
+        fits.append({"curve": name, f"slope (n ≥ {FIT_FROM:,})": f"{exponent:.3f}",
+                     "one sightline": duration(group.loc[group["n"].idxmin(), "seconds"]),
+                     "largest n": f"{largest['n']:,}",
+                     "sightlines/s there": rate(largest["n"] / largest["seconds"])})
+    return (times_table.to_markdown(index=False, disable_numparse=True),
+            pd.DataFrame(fits).to_markdown(index=False, disable_numparse=True))
+
+
+def dm_table(results: dict) -> str:
+    dm = pd.DataFrame(results["dm"])
+    wide = dm.pivot_table(index=["b_abs", "dm"], columns="model",
+                          values=["seconds", "median_dist", "limit"])
+    table = pd.DataFrame({
+        "abs(b)": [f"{b:g}°" for b, _ in wide.index],
+        "DM": [f"{d:,.0f}" for _, d in wide.index],
+    })
+    for model in wide["seconds"].columns:
+        table[f"{LABEL[model]} time/sightline"] = wide["seconds"][model].map(duration).to_numpy()
+        table[f"{LABEL[model]} median DIST (kpc)"] = (
+            wide["median_dist"][model].map("{:.3g}".format).to_numpy())
+        table[f"{LABEL[model]} limit"] = wide["limit"][model].map("{:.0%}".format).to_numpy()
+    return table.to_markdown(index=False, disable_numparse=True)
+
+
+def threads_table(results: dict) -> str:
+    threads = pd.DataFrame(results["threads"])
+    wide = threads.pivot(index="workload", columns="threads", values="per_s")
+    table = pd.DataFrame({"workload": wide.index})
+    for k in wide.columns:
+        table[f"{k} thread{'s' if k > 1 else ''} (per s)"] = wide[k].map(rate).to_numpy()
+    table["speed-up"] = (wide[wide.columns[-1]] / wide[wide.columns[0]]).map(
+        "{:.2f}×".format).to_numpy()
+    return table.to_markdown(index=False, disable_numparse=True)
+
+
+def first_call_table(results: dict) -> str:
+    rows = [{"numba cache": cache, "whole process": duration(t["process"]),
+             "import mwprop_batch": duration(t["import"]),
+             "Model + tables": duration(t["build"]),
+             "first sightline": duration(t["first_sightline"])}
+            for cache, t in results["first_call"].items()]
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
+
+
+def machine_table(results: dict) -> str:
+    return pd.DataFrame(list(results["machine"].items()), columns=["", ""]).to_markdown(
+        index=False, disable_numparse=True)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def markdown(results: dict) -> str:
+    plan, codes = results["plan"], code_frame(results)
+    times_table, fits_table = rows_tables(results)
+    missing = "".join(f"\n\n**{code} not measured**: {why}"
+                      for code, why in results["missing"].items())
+    return f"""# Performance
+
+Measured by `benchmarks/report.py` in one run of {results['elapsed'] / 60:.0f} min (the
+command below); every figure comes from the same seeded whole-sky sightlines
+(`benchmarks/workload.py`: l uniform, b uniform in sin b, DM 3-1500 pc cm^-3 and distance
+0.05-30 kpc log-uniform). Our times are the shortest of repeated calls (at least two for the
+throughput figures; one for calls longer than a second on the scaling curve), the ones least
+disturbed by other load: a call during which other processes used more than 0.1 core is
+repeated while the repeats take under 30 s. The pytest-benchmark suite (`pytest benchmarks`)
+measures the same workloads for regression tracking.
+
+![Performance curves](img/performance.png)
+
+## Machine
+
+{machine_table(results)}
+
+## Against mwprop and pygedm
+
+Sightlines per second. mwprop and pygedm run one sightline per call in their own process (one
+core), timed per call inside that process after one untimed warm-up call: mwprop on the first
+{plan.mwprop_rows} sightlines of the sample in each direction and mode, pygedm on the first
+{plan.pygedm_rows:,}. Ours runs the first {plan.rows:,} as one call, on every core.
+
+{throughput_table(codes, plan)}
+
+How many times faster we are; in brackets, when we run exactly the comparator's sightlines as
+one batch ({plan.mwprop_rows} for mwprop, {plan.pygedm_rows:,} for pygedm), where our fixed cost
+per call weighs more. pygedm always computes its scattering time; it is compared with ours
+with and without scattering.
+
+{speedup_table(codes, plan)}
+
+Each reference run, the load of other processes on the machine during it (in cores; the
+reference runs once), and how closely our result (DIST or DM) matches it on the same sightlines
+where ours is not a `limit` row (beyond the DM the model reaches, each code reports a different
+lower-limit distance). The Fortran NE2001 is a different code from NE2001p; see
+[accuracy.md](accuracy.md).
+
+{reference_table(codes)}{missing}
+
+## Where our time goes
+
+A call on {plan.rows:,} sightlines (the faster of two), split into the numba kernels (the
+line-of-sight integrals, in parallel over rows) and the Python around them (validation, result
+table, scattering columns).
+
+{split_table(results)}
+
+## Time against the number of sightlines
+
+Time of one call, no scattering. The cost is linear in the number of sightlines above about
+a thousand (fitted slope of log time against log n), with a fixed cost per call below.
+
+{fits_table}
+
+{times_table}
+
+## Time per sightline against DM (path length)
+
+DM -> D on {plan.dm_rows:,} sightlines at random l per point, in the plane (b = 0) and at
+abs(b) = 30°. Where the DM exceeds what the model reaches (`limit`), the sightline is integrated
+to the model's 50 kpc edge.
+
+{dm_table(results)}
+
+## Threads
+
+`numba.set_num_threads(k)`; sightlines on {plan.thread_rows:,} rows, density on
+{plan.density_points:,} points.
+
+{threads_table(results)}
+
+## First call in a fresh process
+
+Interpreter start, `import mwprop_batch`, `Model("ne2025")` with its tables, and one DM -> D
+sightline; cold: an empty numba cache (a new `NUMBA_CACHE_DIR`, so every kernel compiles),
+warm: the same cache afterwards (median of {plan.warm_runs} runs).
+
+{first_call_table(results)}
+
+## pygedm's environment
+
+{PYGEDM_SETUP}
+"""
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 9), layout="constrained")
+    plot_rows(axes[0, 0], results)
+    plot_dm(axes[0, 1], results)
+    plot_codes(axes[1, 0], code_frame(results), results["plan"])
+    plot_threads(axes[1, 1], results)
+    fig.suptitle(f"mwprop_batch on {results['machine']['CPU']}, {results['machine']['cores']}"
+                 " cores")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_rows(ax, results: dict) -> None:
+    curve = pd.DataFrame(results["rows"])
+    for (model, direction), group in curve.groupby(["model", "direction"]):
+        n, seconds = group["n"].to_numpy(), group["seconds"].to_numpy()
+        ax.loglog(n, seconds, "o-", ms=4,
+                  label=f"{LABEL[model]} {direction} (slope {slope(n, seconds):.2f})")
+    n = np.array([curve["n"].min(), curve["n"].max()], dtype=float)
+    top = curve.loc[curve["n"] == curve["n"].max(), "seconds"].max()
+    ax.loglog(n, top * n / n[-1], "k:", lw=1, label="∝ n")
+    ax.set(xlabel="sightlines per call", ylabel="time per call (s)",
+           title="Time against the number of sightlines")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="major", alpha=0.3)
+
+
+def plot_dm(ax, results: dict) -> None:
+    dm = pd.DataFrame(results["dm"])
+    for (model, b_abs), group in dm.groupby(["model", "b_abs"]):
+        ax.semilogx(group["dm"], group["seconds"] * 1e6, "o-", ms=4,
+                    label=f"{LABEL[model]}, |b| = {b_abs:g}°")
+    ax.set(xlabel="DM (pc cm$^{-3}$)", ylabel="time per sightline (µs)",
+           title="DM → D: cost per sightline against DM", ylim=(0, None))
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+
+
+def plot_codes(ax, codes: pd.DataFrame, plan) -> None:
+    labels = [*REFERENCE_LABEL.values(), "ours NE2001", "ours NE2025"]
+    width = 0.8 / len(CONFIGS)
+    y = np.arange(len(labels))
+    for j, (direction, scattering) in enumerate(CONFIGS):
+        values = [lookup(codes, label, direction, scattering,
+                         plan.rows if label.startswith("ours") else None) for label in labels]
+        ax.barh(y + (j - 1.5) * width, values, width,
+                label=f"{direction}{' + scattering' if scattering else ''}")
+    ax.set_xscale("log")
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set(xlabel="sightlines per second", title="Throughput of each code")
+    ax.legend(fontsize=8)
+    ax.grid(True, axis="x", alpha=0.3)
+
+
+def plot_threads(ax, results: dict) -> None:
+    threads = pd.DataFrame(results["threads"])
+    for workload, group in threads.groupby("workload"):
+        ax.plot(group["threads"], group["per_s"] / group["per_s"].iloc[0], "o-", ms=4,
+                label=workload)
+    counts = np.sort(threads["threads"].unique())
+    ax.plot(counts, counts, "k:", lw=1, label="ideal")
+    ax.set(xlabel="numba threads", ylabel="speed-up over 1 thread", xticks=counts,
+           title="Threads")
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+
+
+def write_report(results: dict, root: Path) -> list[Path]:
+    """Write the Markdown report and its figure under ``root``; return their paths."""
+    doc, figure = root / DOC, root / PLOT
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    plot(results, figure)
+    doc.write_text(markdown(results))
+    return [doc, figure]

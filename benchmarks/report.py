@@ -1,0 +1,459 @@
+"""Performance report: ours against mwprop and pygedm, scaling curves, first-call times.
+
+    .venv/bin/python benchmarks/report.py [--quick]
+
+In one run, on the same seeded sightlines (``workload.sky``): the cost per sightline of
+mwprop's NE2001p and NE2025p and of pygedm's Fortran NE2001, each in its own interpreter and
+timed per call there (``comparators.py``), and mwprop_batch's throughput; how our time scales
+with the number of sightlines, the DM (path length) and the number of threads; the first call
+in a fresh process with a cold and a warm numba cache. Writes ``docs/performance.md`` and
+``docs/img/performance.png`` (``render.py``). The full run takes about 20 minutes on 2 cores
+(its 1e7-sightline points about 11), ``--quick`` about 4.
+
+mwprop is taken from this interpreter (``--mwprop-python`` to change); pygedm needs its own
+environment (steps in docs/performance.md), named by ``--pygedm-python`` or ``PYGEDM_PYTHON``.
+A comparator that cannot run is reported, with the reason, instead of measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from itertools import product
+from pathlib import Path
+
+import numba
+import numpy as np
+import pandas as pd
+from render import write_report
+from workload import D_TO_DM, DIRECTIONS, DM_TO_D, latitude_band, points, sky
+
+import mwprop_batch
+from mwprop_batch import Model, sightlines
+from mwprop_batch.model import run_parallel_kernel
+from mwprop_batch.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPARATORS = Path(__file__).with_name("comparators.py")
+DEFAULT_PYGEDM_PYTHON = "/tmp/venv-pygedm/bin/python"
+MODELS = ("ne2001", "ne2025")
+NDIR = {DM_TO_D: 1, D_TO_DM: -1}
+RESULT = {DM_TO_D: "DIST", D_TO_DM: "DM"}  # the column compared with the other codes
+LADDER = (1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000,
+          10_000_000)
+LATITUDES = (0.0, 30.0)
+QUIET = 0.1  # cores: other processes' load below which a timed call counts as undisturbed
+PATIENCE = 30.0  # seconds: how long to keep repeating a call that ran beside other load
+FIRST_CALL = """
+import json, time
+start = time.perf_counter()
+from mwprop_batch import Model
+imported = time.perf_counter()
+model = Model("ne2025")
+model.tables
+built = time.perf_counter()
+model.dm_to_dist(30.0, 2.0, 300.0)
+done = time.perf_counter()
+print(json.dumps({"import": imported - start, "build": built - imported,
+                  "first_sightline": done - built}))
+"""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure."""
+
+    mwprop_rows: int  # sightlines per direction and scattering mode, per mwprop model
+    pygedm_rows: int  # sightlines per direction for pygedm
+    rows: int  # our throughput sample
+    thread_rows: int  # sightlines in the threads test
+    curve_max: int  # largest number of sightlines on the scaling curves...
+    main_curve_max: int  # ...and on that of the main job, NE2025 DM -> D
+    dm_values: int  # points on the DM curve
+    dm_rows: int  # sightlines per point of the DM curve
+    density_points: int
+    warm_runs: int  # fresh processes with a warm cache
+
+
+QUICK = Plan(5, 500, 20_000, 20_000, 100_000, 100_000, 6, 500, 200_000, 2)
+FULL = Plan(20, 2_000, 100_000, 50_000, 1_000_000, 10_000_000, 12, 2_000, 1_000_000, 3)
+MAIN_JOB = ("ne2025", DM_TO_D)
+
+
+class Unavailable(RuntimeError):
+    """A comparator could not run here."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Seeded whole-sky sightlines; every measurement uses a prefix of them."""
+
+    l_deg: np.ndarray
+    b_deg: np.ndarray
+    inputs: dict[str, np.ndarray]  # per direction: DM (pc cm^-3) or distance (kpc)
+
+    @classmethod
+    def make(cls, n: int) -> Sample:
+        l_deg, b_deg, dm, dist = sky(n)
+        return cls(l_deg, b_deg, {DM_TO_D: dm, D_TO_DM: dist})
+
+    def head(self, direction: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.l_deg[:n], self.b_deg[:n], self.inputs[direction][:n]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ours(model: Model, direction: str, l_deg, b_deg, value, scattering: bool = False):
+    """Our public API in either direction."""
+    if direction == DM_TO_D:
+        return model.dm_to_dist(l_deg, b_deg, value, scattering=scattering)
+    return model.dist_to_dm(l_deg, b_deg, value, scattering=scattering)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed call: wall time, other processes' load during it (cores), what it returned."""
+
+    seconds: float
+    other: float
+    result: object
+
+
+def timed_call(func: Callable[[], object]) -> Run:
+    busy, own, start = busy_seconds(), own_seconds(), time.perf_counter()
+    result = func()
+    seconds = time.perf_counter() - start
+    other = (busy_seconds() - busy) - (own_seconds() - own)
+    return Run(seconds, max(other, 0.0) / seconds, result)
+
+
+def best_run(
+    func: Callable[[], object], budget: float = 1.0, min_runs: int = 1, max_runs: int = 20
+) -> Run:
+    """The fastest of repeated calls, the one least disturbed by other load.
+
+    At least ``min_runs`` calls, then more while they fit in about ``budget`` seconds, or
+    while the fastest ran beside other processes (over QUIET cores) and all took < PATIENCE s.
+    """
+    runs = [timed_call(func) for _ in range(min_runs)]
+    while len(runs) < max_runs:
+        best, spent = min(runs, key=lambda r: r.seconds), sum(r.seconds for r in runs)
+        if spent >= budget and not (best.other > QUIET and spent < PATIENCE):
+            break
+        runs.append(timed_call(func))
+    best = min(runs, key=lambda r: r.seconds)
+    if best.other > QUIET:
+        log(f"  disturbed: other processes used {best.other:.2f} cores during the best call")
+    return best
+
+
+def seconds_per_call(func: Callable[[], object], budget: float = 1.0, min_runs: int = 1) -> float:
+    return best_run(func, budget, min_runs).seconds
+
+
+def warm_up(models: dict[str, Model]) -> None:
+    """Build the tables and load every kernel from numba's cache."""
+    for model, direction, scattering in product(models.values(), DIRECTIONS, (False, True)):
+        ours(model, direction, 30.0, 2.0, 3.0, scattering)
+    for model in models.values():
+        model.density(0.0, 8.5, 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# the reference codes, on the first sightlines of the sample
+
+
+def run_comparator(python: str, code: str, model: str, rows: dict[str, np.ndarray]) -> dict:
+    """Per-call seconds, results and version of ``code`` on ``rows`` (comparators.py)."""
+    with tempfile.TemporaryDirectory(prefix="mwprop_batch_bench_") as tmp:
+        source, target = Path(tmp, "in.npz"), Path(tmp, "out.npz")
+        np.savez(source, **rows)
+        command = [python, str(COMPARATORS), code, model, str(source), str(target)]
+        try:
+            subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp)
+        except FileNotFoundError as exc:
+            raise Unavailable(f"no interpreter {python}") from exc
+        except subprocess.CalledProcessError as exc:
+            lines = (exc.stderr or exc.stdout or "failed").strip().splitlines()
+            raise Unavailable(f"{python}: {lines[-1]}") from exc
+        with np.load(target) as out:
+            return {"seconds": out["seconds"], "result": out["result"],
+                    "version": str(out["version"])}
+
+
+def comparator_records(
+    python: str, code: str, model: str, configs: list[tuple[str, bool]], n: int,
+    sample: Sample, models: dict[str, Model],
+) -> list[dict]:
+    """Time ``code`` on the first n sightlines for each (direction, scattering) config."""
+    parts = [sample.head(direction, n) for direction, _ in configs]
+    rows = {
+        "l": np.concatenate([p[0] for p in parts]),
+        "b": np.concatenate([p[1] for p in parts]),
+        "value": np.concatenate([p[2] for p in parts]),
+        "ndir": np.repeat([NDIR[d] for d, _ in configs], n),
+        "scattering": np.repeat([s for _, s in configs], n),
+    }
+    run = timed_call(partial(run_comparator, python, code, model, rows))
+    out = run.result
+    records = []
+    for j, ((direction, scattering), part) in enumerate(zip(configs, parts, strict=True)):
+        seconds, theirs = (out[key][j * n:(j + 1) * n] for key in ("seconds", "result"))
+        frame = ours(models[model], direction, *part, scattering)
+        keep = ~frame["limit"].to_numpy()  # where DIST is a lower limit, the codes differ
+        mine = frame[RESULT[direction]].to_numpy()[keep]
+        records.append({
+            "code": f"{code} {out['version']}", "model": model, "direction": direction,
+            "scattering": scattering, "sightlines": n, "seconds": float(seconds.mean()),
+            "other": run.other, "compared": int(keep.sum()),
+            "agreement": float(np.median(np.abs(mine / theirs[keep] - 1.0))) if keep.any()
+            else np.nan,
+        })
+    return records
+
+
+def reference_codes(
+    plan: Plan, sample: Sample, models: dict[str, Model], mwprop_python: str,
+    pygedm_python: str,
+) -> tuple[list[dict], dict[str, str]]:
+    """Records of mwprop (both models, both modes) and pygedm, and why any could not run."""
+    every = list(product(DIRECTIONS, (False, True)))
+    jobs = [("mwprop", mwprop_python, model, every, plan.mwprop_rows) for model in MODELS]
+    jobs.append(("pygedm", pygedm_python, "ne2001", [(d, False) for d in DIRECTIONS],
+                 plan.pygedm_rows))
+    records: list[dict] = []
+    missing: dict[str, str] = {}
+    for code, python, model, configs, n in jobs:
+        if code in missing:
+            continue
+        log(f"{code} {model}: {n} sightlines x {len(configs)}")
+        try:
+            records += comparator_records(python, code, model, configs, n, sample, models)
+        except Unavailable as exc:
+            missing[code] = str(exc)
+            log(f"{code} not measured: {exc}")
+    return records, missing
+
+
+def our_records(plan: Plan, sample: Sample, models: dict[str, Model]) -> list[dict]:
+    """Our time per sightline on the comparators' sightlines and on the throughput sample."""
+    records = []
+    sizes = sorted({plan.mwprop_rows, plan.pygedm_rows, plan.rows})
+    for (name, model), direction, scattering, n in product(
+        models.items(), DIRECTIONS, (False, True), sizes
+    ):
+        args = sample.head(direction, n)
+        seconds = seconds_per_call(partial(ours, model, direction, *args, scattering), 0.5, 2)
+        records.append({"code": f"mwprop_batch {mwprop_batch.__version__}", "model": name,
+                        "direction": direction, "scattering": scattering, "sightlines": n,
+                        "seconds": seconds / n})
+    return records
+
+
+# ---------------------------------------------------------------------------------------------
+# where our time goes, and how it scales
+
+
+def kernel_seconds(model: Model, direction: str, args, scattering: bool) -> float:
+    """Run one call through the sightlines layer; return the time its numba kernels took."""
+    spent: list[float] = []
+
+    def timed(kernel, *kernel_args):
+        start = time.perf_counter()
+        try:
+            return run_parallel_kernel(kernel, *kernel_args)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    l_deg, b_deg, value = (np.ascontiguousarray(a, dtype=np.float64) for a in args)
+    common = (scattering, REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, "nan", timed)
+    if direction == DM_TO_D:
+        sightlines.dm_to_dist(model.tables, l_deg, b_deg, value, None, *common)
+    else:
+        sightlines.dist_to_dm(model.tables, l_deg, b_deg, value, *common)
+    return sum(spent)
+
+
+def split_records(plan: Plan, sample: Sample, models: dict[str, Model]) -> list[dict]:
+    """Whole call and kernel time (the fastest of at least two calls) per configuration."""
+    records = []
+    for (name, model), direction, scattering in product(models.items(), DIRECTIONS,
+                                                         (False, True)):
+        args = sample.head(direction, plan.rows)
+        run = best_run(partial(kernel_seconds, model, direction, args, scattering), 0.0, 2)
+        records.append({"model": name, "direction": direction, "scattering": scattering,
+                        "sightlines": plan.rows, "total": run.seconds, "kernel": run.result})
+    return records
+
+
+def rows_curve(plan: Plan, sample: Sample, models: dict[str, Model]) -> list[dict]:
+    """Time of one call against the number of sightlines (no scattering)."""
+    records = []
+    for (name, model), direction in product(models.items(), DIRECTIONS):
+        top = plan.main_curve_max if (name, direction) == MAIN_JOB else plan.curve_max
+        for n in (n for n in LADDER if n <= top):
+            args = sample.head(direction, n)
+            seconds = seconds_per_call(partial(ours, model, direction, *args))
+            records.append({"model": name, "direction": direction, "n": n, "seconds": seconds})
+            log(f"rows curve {name} {direction} n={n:,}: {seconds:.4g} s")
+    return records
+
+
+def dm_curve(plan: Plan, models: dict[str, Model]) -> list[dict]:
+    """DM -> D cost per sightline against DM, in the plane and at |b| = 30 deg."""
+    records = []
+    for b_abs, dm in product(LATITUDES, np.geomspace(10.0, 3000.0, plan.dm_values)):
+        l_deg, b_deg = latitude_band(plan.dm_rows, b_abs)
+        for name, model in models.items():
+            seconds = seconds_per_call(partial(model.dm_to_dist, l_deg, b_deg, dm), 0.5)
+            frame = model.dm_to_dist(l_deg, b_deg, dm)
+            records.append({"model": name, "b_abs": b_abs, "dm": float(dm),
+                            "seconds": seconds / plan.dm_rows,
+                            "median_dist": float(frame["DIST"].median()),
+                            "limit": float(frame["limit"].mean())})
+    return records
+
+
+def thread_counts() -> list[int]:
+    top = numba.config.NUMBA_NUM_THREADS
+    return sorted({2**k for k in range(top.bit_length()) if 2**k <= top} | {top})
+
+
+def threads_curve(plan: Plan, sample: Sample, models: dict[str, Model]) -> list[dict]:
+    """Throughput of each workload with 1, 2, ... numba threads."""
+    x, y, z = points(plan.density_points)
+    workloads: dict[str, tuple[int, Callable[[], object]]] = {}
+    for (name, model), direction in product(models.items(), DIRECTIONS):
+        args = sample.head(direction, plan.thread_rows)
+        workloads[f"{name.upper()} {direction}"] = (plan.thread_rows,
+                                                    partial(ours, model, direction, *args))
+    for name, model in models.items():
+        workloads[f"{name.upper()} density"] = (plan.density_points,
+                                                partial(model.density, x, y, z))
+    previous = numba.get_num_threads()
+    records = []
+    try:
+        for threads in thread_counts():
+            numba.set_num_threads(threads)
+            for label, (n, func) in workloads.items():
+                seconds = seconds_per_call(func, budget=0.0, min_runs=2)
+                records.append({"workload": label, "threads": threads, "per_s": n / seconds})
+            log(f"threads={threads} done")
+    finally:
+        numba.set_num_threads(previous)
+    return records
+
+
+# ---------------------------------------------------------------------------------------------
+# first call in a fresh process
+
+
+def fresh_process(cache_dir: str) -> dict[str, float]:
+    """Interpreter start to the first sightline's result, with numba caching in cache_dir."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    process = time.perf_counter() - start
+    return {"process": process, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def first_calls(plan: Plan) -> dict[str, dict[str, float]]:
+    """Cold (empty numba cache) and warm (median of later runs) first-call times."""
+    with tempfile.TemporaryDirectory(prefix="mwprop_batch_numba_cache_") as cache:
+        cold = fresh_process(cache)
+        log(f"first call, cold cache: {cold['process']:.1f} s")
+        warm = pd.DataFrame([fresh_process(cache) for _ in range(plan.warm_runs)]).median()
+    return {"cold": cold, "warm": warm.to_dict()}
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def busy_seconds() -> float:
+    """CPU seconds used so far by every process on the machine (Linux; NaN elsewhere)."""
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        return np.nan
+    ticks = [int(t) for t in stat.read_text().splitlines()[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle, iowait
+
+
+def own_seconds() -> float:
+    """CPU seconds used so far by this process and the subprocesses it waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def machine(argv: list[str], other_load: float) -> dict[str, str]:
+    cpuinfo = Path("/proc/cpuinfo")
+    names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+             if line.startswith("model name")] if cpuinfo.exists() else []
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    command = [os.path.relpath(sys.executable, ROOT), os.path.relpath(sys.argv[0], ROOT), *argv]
+    return {
+        "CPU": names[0] if names else platform.processor() or "unknown",
+        "cores": str(os.cpu_count()),
+        "numba threads": f"{numba.get_num_threads()} ({numba.threading_layer()} layer)",
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "numba / numpy / pandas": f"{numba.__version__} / {np.__version__} / {pd.__version__}",
+        "mwprop_batch": f"{mwprop_batch.__version__} (git {commit or 'unknown'})",
+        "other processes": f"{other_load:.0%} of one core on average during the run",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": shlex.join(command),
+    }
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller samples, scaling curves up to 1e5 sightlines")
+    parser.add_argument("--mwprop-python", default=sys.executable,
+                        help="interpreter with mwprop 2.0.5 (default: this one)")
+    parser.add_argument("--pygedm-python",
+                        default=os.environ.get("PYGEDM_PYTHON", DEFAULT_PYGEDM_PYTHON),
+                        help="interpreter with pygedm (default: $PYGEDM_PYTHON or %(default)s)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> None:
+    options = parse(argv)
+    plan = QUICK if options.quick else FULL
+    start, busy, own = time.perf_counter(), busy_seconds(), own_seconds()
+    models = {name: Model(name) for name in MODELS}
+    warm_up(models)
+    sample = Sample.make(max(plan.rows, plan.curve_max, plan.main_curve_max))
+    references, missing = reference_codes(plan, sample, models, options.mwprop_python,
+                                          options.pygedm_python)
+    log("ours on the same sightlines")
+    results = {"plan": plan, "codes": references + our_records(plan, sample, models),
+               "missing": missing, "split": split_records(plan, sample, models)}
+    results["dm"] = dm_curve(plan, models)
+    log("DM curve done")
+    results["threads"] = threads_curve(plan, sample, models)
+    results["first_call"] = first_calls(plan)
+    results["rows"] = rows_curve(plan, sample, models)
+    results["elapsed"] = time.perf_counter() - start
+    other = (busy_seconds() - busy) - (own_seconds() - own)
+    results["machine"] = machine(argv, max(other, 0.0) / results["elapsed"])
+    for path in write_report(results, ROOT):
+        log(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
