@@ -336,7 +336,11 @@ def model_names(text: str) -> tuple[str, ...]:
 
 
 def register_cli(subparsers) -> None:
-    """Add ``plot-los`` to an argparse subparsers object (handler in ``func``)."""
+    """Add ``plot-los`` to an argparse subparsers object.
+
+    The handler is set as ``func`` and as ``run`` (the name ``mwprop_batch.cli.main`` calls,
+    with the command line as a second argument, which the handler ignores).
+    """
     p = subparsers.add_parser(
         "plot-los", help="picture of one sightline (n_e, DM, C_n^2, face-on map)",
         description="Draw n_e by component, cumulative DM and C_n^2 along one sightline, with "
@@ -351,11 +355,11 @@ def register_cli(subparsers) -> None:
     p.add_argument("out", type=Path, metavar="OUT.png", help="PNG to write")
     p.add_argument("--model", type=model_names, default=("ne2025",), metavar="MODELS",
                    help="ne2025, ne2001, or two separated by a comma (default: ne2025)")
-    p.set_defaults(func=run_plot_los)
+    p.set_defaults(func=run_plot_los, run=run_plot_los)
 
 
-def run_plot_los(args: argparse.Namespace) -> int:
-    """Handler of ``plot-los``."""
+def run_plot_los(args: argparse.Namespace, command: str = "") -> int:
+    """Handler of ``plot-los`` (``command``, the command line, is not used)."""
     path = plot_los(args.model, args.l, args.b, args.value, args.ndir, args.out)
     print(f"wrote {path}")
     return 0

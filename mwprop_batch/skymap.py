@@ -242,7 +242,11 @@ def power_of_two(text: str) -> int:
 
 
 def register_cli(subparsers) -> None:
-    """Add ``skymap`` and ``faceon`` to an argparse subparsers object (handlers in ``func``)."""
+    """Add ``skymap`` and ``faceon`` to an argparse subparsers object.
+
+    Each handler is set as ``func`` and as ``run`` (the name ``mwprop_batch.cli.main`` calls,
+    with the command line as a second argument, which the handlers ignore).
+    """
     p = subparsers.add_parser(
         "skymap", help="all-sky Mollweide map of DM_max, DM, TAU or SM (HEALPix)",
         description="Compute a quantity at the centres of HEALPix pixels over the whole sky and "
@@ -260,7 +264,7 @@ def register_cli(subparsers) -> None:
                    help="frequency for tau, GHz (default: 1)")
     p.add_argument("--parquet", type=Path, metavar="OUT.parquet",
                    help="also write the map as Parquet (pixel, l, b, value)")
-    p.set_defaults(func=run_skymap)
+    p.set_defaults(func=run_skymap, run=run_skymap)
     f = subparsers.add_parser(
         "faceon", help="face-on picture of log n_e in a slice of the Galaxy",
         description="Draw log10 n_e in the plane z = Z (kpc) seen from the north Galactic pole, "
@@ -274,11 +278,14 @@ def register_cli(subparsers) -> None:
                    help="half-width of the square, kpc (default: 20)")
     f.add_argument("--resolution", type=int, default=600, metavar="N",
                    help="cells along each side (default: 600)")
-    f.set_defaults(func=run_faceon)
+    f.set_defaults(func=run_faceon, run=run_faceon)
 
 
-def run_skymap(args: argparse.Namespace) -> int:
-    """Handler of ``skymap``: compute, draw, optionally write Parquet, print one line."""
+def run_skymap(args: argparse.Namespace, command: str = "") -> int:
+    """Handler of ``skymap``: compute, draw, optionally write Parquet, print one line.
+
+    ``command`` (the command line, passed by ``mwprop_batch.cli.main``) is not used.
+    """
     model = as_model(args.model)
     start = time.perf_counter()
     frame = sky_map(model, args.quantity, args.nside, dist_kpc=args.dist, freq_ghz=args.freq_ghz)
@@ -294,8 +301,8 @@ def run_skymap(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_faceon(args: argparse.Namespace) -> int:
-    """Handler of ``faceon``."""
+def run_faceon(args: argparse.Namespace, command: str = "") -> int:
+    """Handler of ``faceon`` (``command``, the command line, is not used)."""
     path = plot_face_on(args.model, args.out, args.z, args.extent, args.resolution)
     print(f"wrote {path}")
     return 0

@@ -410,7 +410,11 @@ def run_validation(
 
 
 def register_cli(subparsers) -> None:
-    """Add ``validate`` to an argparse subparsers object (handler in ``func``)."""
+    """Add ``validate`` to an argparse subparsers object.
+
+    The handler is set as ``func`` and as ``run`` (the name ``mwprop_batch.cli.main`` calls,
+    with the command line as a second argument, which the handler ignores).
+    """
     p = subparsers.add_parser(
         "validate", help="compare the models with measured distances and pulse broadening",
         description="Compare NE2001 and NE2025 DM distances with parallax, globular-cluster "
@@ -429,11 +433,11 @@ def register_cli(subparsers) -> None:
     p.add_argument("--no-atnf", action="store_true", help="leave the ATNF distances out")
     p.add_argument("--model", type=model_names, default=("ne2001", "ne2025"), metavar="MODELS",
                    help="default: ne2001,ne2025")
-    p.set_defaults(func=run_validate)
+    p.set_defaults(func=run_validate, run=run_validate)
 
 
-def run_validate(args: argparse.Namespace) -> int:
-    """Handler of ``validate``."""
+def run_validate(args: argparse.Namespace, command: str = "") -> int:
+    """Handler of ``validate`` (``command``, the command line, is not used)."""
     if args.data is None:
         raise FileNotFoundError("no calibration data found: give --data DIR")
     psrcat = None if args.no_atnf else (args.psrcat or _beside(args.data, PSRCAT_NAME))

@@ -164,3 +164,13 @@ def test_plot_los_cli(tmp_path, capsys):
     assert png_size(out) == (1300, 800) and str(out) in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli("plot-los", "120", "5", "80", "1", str(out), "--model", "ne2025,ymw16")
+
+
+def test_commands_run_through_the_project_cli(tmp_path, capsys):
+    from mwprop_batch.cli import main
+
+    out = tmp_path / "main.png"
+    assert main(["faceon", str(out), "--model", "ne2001", "--resolution", "20"]) == 0
+    assert png_size(out) == (800, 700)
+    assert main(["plot-los", "30", "95", "100", "1", str(tmp_path / "bad.png")]) == 2
+    assert "bad sightline" in capsys.readouterr().err

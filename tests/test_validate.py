@@ -234,3 +234,10 @@ def test_validate_cli_writes_report_and_figure(tmp_path, capsys):
 def test_validate_cli_without_data(tmp_path):
     with pytest.raises(FileNotFoundError, match="psr_dist_data.npz"):
         cli("validate", "--data", str(tmp_path), "--out", str(tmp_path / "out"), "--no-atnf")
+
+
+def test_validate_through_the_project_cli(tmp_path, capsys):
+    from mwprop_batch.cli import main
+
+    assert main(["validate", "--data", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "psr_dist_data.npz" in capsys.readouterr().err
