@@ -142,6 +142,17 @@ def split_table(results: dict) -> str:
     }).to_markdown(index=False, disable_numparse=True)
 
 
+def limit_table(results: dict) -> str:
+    split = pd.DataFrame(results["limit_split"])
+    total = split.groupby("model")[["sightlines", "seconds"]].transform("sum")
+    return pd.DataFrame({
+        "model": split["model"].map(LABEL), "rows": split["rows"],
+        "share of sightlines": (split["sightlines"] / total["sightlines"]).map("{:.0%}".format),
+        "time per sightline": (split["seconds"] / split["sightlines"]).map(duration),
+        "share of the time": (split["seconds"] / total["seconds"]).map("{:.0%}".format),
+    }).to_markdown(index=False, disable_numparse=True)
+
+
 def rows_tables(results: dict) -> tuple[str, str]:
     curve = pd.DataFrame(results["rows"])
     curve["curve"] = curve["model"].map(LABEL) + " " + curve["direction"]
@@ -205,7 +216,7 @@ def machine_table(results: dict) -> str:
 
 
 def markdown(results: dict) -> str:
-    plan, codes = results["plan"], code_frame(results)
+    plan, timing, codes = results["plan"], results["timing"], code_frame(results)
     times_table, fits_table = rows_tables(results)
     missing = "".join(f"\n\n**{code} not measured**: {why}"
                       for code, why in results["missing"].items())
@@ -216,9 +227,10 @@ command below); every figure comes from the same seeded whole-sky sightlines
 (`benchmarks/workload.py`: l uniform, b uniform in sin b, DM 3-1500 pc cm^-3 and distance
 0.05-30 kpc log-uniform). Our times are the shortest of repeated calls (at least two for the
 throughput figures; one for calls longer than a second on the scaling curve), the ones least
-disturbed by other load: a call during which other processes used more than 0.1 core is
-repeated while the repeats take under 30 s. The pytest-benchmark suite (`pytest benchmarks`)
-measures the same workloads for regression tracking.
+disturbed by other load: a call of {timing['measurable']:g} s or more during which other
+processes used more than {timing['quiet']:g} core is repeated while the repeats take under
+{timing['patience']:g} s. The pytest-benchmark suite (`pytest benchmarks`) measures the same
+workloads for regression tracking.
 
 ![Performance curves](img/performance.png)
 
@@ -257,6 +269,12 @@ line-of-sight integrals, in parallel over rows) and the Python around them (vali
 table, scattering columns).
 
 {split_table(results)}
+
+Inside the kernels, DM -> D costs most where the DM exceeds what the model reaches by its
+50 kpc edge (`limit` rows, common at high latitude for this sample's DM range): those
+sightlines are integrated all the way to the edge.
+
+{limit_table(results)}
 
 ## Time against the number of sightlines
 

@@ -54,7 +54,8 @@ LADDER = (1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000
           10_000_000)
 LATITUDES = (0.0, 30.0)
 QUIET = 0.1  # cores: other processes' load below which a timed call counts as undisturbed
-PATIENCE = 30.0  # seconds: how long to keep repeating a call that ran beside other load
+PATIENCE = 10.0  # seconds: how long to keep repeating a call that ran beside other load
+MEASURABLE = 0.1  # seconds: shorter calls are repeated anyway, and their load is not measured
 FIRST_CALL = """
 import json, time
 start = time.perf_counter()
@@ -133,11 +134,12 @@ class Run:
 
 
 def timed_call(func: Callable[[], object]) -> Run:
+    """Time one call; other load is NaN for calls too short to tell (CPU time has 10 ms ticks)."""
     busy, own, start = busy_seconds(), own_seconds(), time.perf_counter()
     result = func()
     seconds = time.perf_counter() - start
     other = (busy_seconds() - busy) - (own_seconds() - own)
-    return Run(seconds, max(other, 0.0) / seconds, result)
+    return Run(seconds, max(other, 0.0) / seconds if seconds >= MEASURABLE else np.nan, result)
 
 
 def best_run(
@@ -299,6 +301,19 @@ def split_records(plan: Plan, sample: Sample, models: dict[str, Model]) -> list[
     return records
 
 
+def limit_split(plan: Plan, sample: Sample, models: dict[str, Model]) -> list[dict]:
+    """DM -> D time on the rows whose DM the model does not reach (limit) and on the others."""
+    records = []
+    for name, model in models.items():
+        l_deg, b_deg, dm = sample.head(DM_TO_D, plan.rows)
+        limit = model.dm_to_dist(l_deg, b_deg, dm)["limit"].to_numpy()
+        for label, rows in (("limit", limit), ("not limit", ~limit)):
+            call = partial(model.dm_to_dist, l_deg[rows], b_deg[rows], dm[rows])
+            records.append({"model": name, "rows": label, "sightlines": int(rows.sum()),
+                            "seconds": seconds_per_call(call, 0.0, 2)})
+    return records
+
+
 def rows_curve(plan: Plan, sample: Sample, models: dict[str, Model]) -> list[dict]:
     """Time of one call against the number of sightlines (no scattering)."""
     records = []
@@ -438,13 +453,16 @@ def main(argv: list[str]) -> None:
     models = {name: Model(name) for name in MODELS}
     warm_up(models)
     sample = Sample.make(max(plan.rows, plan.curve_max, plan.main_curve_max))
-    references, missing = reference_codes(plan, sample, models, options.mwprop_python,
-                                          options.pygedm_python)
-    log("ours on the same sightlines")
-    results = {"plan": plan, "codes": references + our_records(plan, sample, models),
-               "missing": missing, "split": split_records(plan, sample, models)}
+    results: dict = {"plan": plan, "timing": {"quiet": QUIET, "patience": PATIENCE,
+                                              "measurable": MEASURABLE}}
+    results["codes"], results["missing"] = reference_codes(
+        plan, sample, models, options.mwprop_python, options.pygedm_python)
+    log("ours on the same sightlines, and the kernel split")
+    results["codes"] += our_records(plan, sample, models)
+    results["split"] = split_records(plan, sample, models)
+    results["limit_split"] = limit_split(plan, sample, models)
+    log("DM curve")
     results["dm"] = dm_curve(plan, models)
-    log("DM curve done")
     results["threads"] = threads_curve(plan, sample, models)
     results["first_call"] = first_calls(plan)
     results["rows"] = rows_curve(plan, sample, models)
@@ -453,7 +471,6 @@ def main(argv: list[str]) -> None:
     results["machine"] = machine(argv, max(other, 0.0) / results["elapsed"])
     for path in write_report(results, ROOT):
         log(f"wrote {path.relative_to(ROOT)}")
-
 
 if __name__ == "__main__":
     main(sys.argv[1:])
