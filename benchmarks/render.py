@@ -15,6 +15,7 @@ REFERENCE_LABEL = {("mwprop", "ne2001"): "mwprop NE2001p", ("mwprop", "ne2025"):
                    ("pygedm", "ne2001"): "pygedm NE2001 (Fortran)"}
 CONFIGS = [(direction, scattering) for direction in DIRECTIONS for scattering in (False, True)]
 FIT_FROM = 1_000  # sightlines: the scaling slope is fitted from here up
+CONVERT_FIT_FROM = 10_000  # rows: convert's slope and rate are fitted from here up
 PYGEDM_SETUP = """\
 ```bash
 apt-get update && apt-get install -y libf2c2-dev   # pygedm's NE2001 links libf2c
@@ -54,9 +55,9 @@ def times(x: float) -> str:
     return f"{x:,.0f}×" if x >= 10 else f"{x:.2g}×"
 
 
-def slope(n: np.ndarray, seconds: np.ndarray) -> float:
-    """Exponent of time ∝ n^k, fitted from FIT_FROM sightlines up."""
-    keep = n >= FIT_FROM
+def slope(n: np.ndarray, seconds: np.ndarray, fit_from: int = FIT_FROM) -> float:
+    """Exponent of time ∝ n^k, fitted from ``fit_from`` sightlines up."""
+    keep = n >= fit_from
     return float(np.polyfit(np.log10(n[keep]), np.log10(seconds[keep]), 1)[0])
 
 
@@ -198,6 +199,38 @@ def threads_table(results: dict) -> str:
     return table.to_markdown(index=False, disable_numparse=True)
 
 
+def convert_frame(results: dict) -> pd.DataFrame:
+    """The convert runs, with the time beyond that of converting one row (start-up)."""
+    runs = pd.DataFrame(results["convert"]).sort_values("n")
+    runs["beyond_start"] = (runs["seconds"] - runs["seconds"].iloc[0]).where(
+        runs["n"] >= CONVERT_FIT_FROM)
+    return runs
+
+
+def convert_tables(results: dict) -> tuple[str, str]:
+    runs = convert_frame(results)
+    table = pd.DataFrame({
+        "rows": runs["n"].map("{:,}".format),
+        "wall time": runs["seconds"].map(duration),
+        "beyond start-up": runs["beyond_start"].map(duration),
+        "rows/s beyond start-up": (runs["n"] / runs["beyond_start"]).map(
+            lambda per_s: rate(per_s) if np.isfinite(per_s) else "-"),
+        "peak RSS": runs["peak_mb"].map("{:,.0f} MB".format),
+        "other load (cores)": runs["other"].map("{:.2f}".format),
+    })
+    big = runs[runs["n"] >= CONVERT_FIT_FROM]
+    fit = pd.DataFrame([{
+        f"slope of time beyond start-up (n ≥ {CONVERT_FIT_FROM:,})":
+            f"{slope(big['n'].to_numpy(), big['beyond_start'].to_numpy(), 0):.3f}",
+        "start-up (1 row)": duration(runs["seconds"].iloc[0]),
+        "largest catalogue": f"{runs['n'].iloc[-1]:,} rows",
+        "its peak RSS": f"{runs['peak_mb'].iloc[-1]:,.0f} MB",
+        "peak RSS of 1 row": f"{runs['peak_mb'].iloc[0]:,.0f} MB",
+    }])
+    return (fit.to_markdown(index=False, disable_numparse=True),
+            table.to_markdown(index=False, disable_numparse=True))
+
+
 def first_call_table(results: dict) -> str:
     rows = [{"numba cache": cache, "whole process": duration(t["process"]),
              "import mwprop_batch": duration(t["import"]),
@@ -218,6 +251,7 @@ def machine_table(results: dict) -> str:
 def markdown(results: dict) -> str:
     plan, timing, codes = results["plan"], results["timing"], code_frame(results)
     times_table, fits_table = rows_tables(results)
+    convert_fit, convert_table = convert_tables(results)
     missing = "".join(f"\n\n**{code} not measured**: {why}"
                       for code, why in results["missing"].items())
     return f"""# Performance
@@ -300,6 +334,19 @@ to the model's 50 kpc edge.
 
 {threads_table(results)}
 
+## Catalogue conversion: time and peak memory against rows
+
+`mwprop-batch convert IN.parquet OUT.parquet --model ne2025` (distance from DM, no scattering)
+on the first n sightlines of the sample as a Parquet catalogue (ID, GL, GB, DM in row groups of
+65,536), each in a fresh process: interpreter start, numba cache, reading, computing, writing
+and the fsync, with the process's peak resident memory (`ru_maxrss`). Rows are read, computed
+and written one batch of 65,536 at a time, so memory stays flat however long the catalogue.
+"Beyond start-up" subtracts the 1-row run (interpreter, imports, model build).
+
+{convert_fit}
+
+{convert_table}
+
 ## First call in a fresh process
 
 Interpreter start, `import mwprop_batch`, `Model("ne2025")` with its tables, and one DM -> D
@@ -320,11 +367,12 @@ def plot(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(12, 9), layout="constrained")
+    fig, axes = plt.subplots(3, 2, figsize=(12, 13), layout="constrained")
     plot_rows(axes[0, 0], results)
     plot_dm(axes[0, 1], results)
     plot_codes(axes[1, 0], code_frame(results), results["plan"])
     plot_threads(axes[1, 1], results)
+    plot_convert(axes[2, 0], axes[2, 1], results)
     fig.suptitle(f"mwprop_batch on {results['machine']['CPU']}, {results['machine']['cores']}"
                  " cores")
     fig.savefig(path, dpi=110)
@@ -385,6 +433,25 @@ def plot_threads(ax, results: dict) -> None:
            title="Threads")
     ax.legend(fontsize=8)
     ax.grid(True, alpha=0.3)
+
+
+def plot_convert(time_ax, memory_ax, results: dict) -> None:
+    runs = convert_frame(results)
+    big = runs[runs["n"] >= CONVERT_FIT_FROM]
+    time_ax.loglog(runs["n"], runs["seconds"], "o-", ms=4, label="wall time (fresh process)")
+    time_ax.loglog(big["n"], big["beyond_start"], "s-", ms=4, label="beyond start-up")
+    n = big["n"].to_numpy(dtype=float)
+    time_ax.loglog(n, big["beyond_start"].iloc[-1] * n / n[-1], "k:", lw=1, label="∝ n")
+    time_ax.set(xlabel="catalogue rows", ylabel="time (s)",
+                title="convert (NE2025 DM → D): time against rows")
+    time_ax.legend(fontsize=8)
+    time_ax.grid(True, which="major", alpha=0.3)
+    memory_ax.semilogx(runs["n"], runs["peak_mb"], "o-", ms=4, label="peak RSS")
+    memory_ax.axhline(1500.0, color="r", ls="--", lw=1, label="1.5 GB target")
+    memory_ax.set(xlabel="catalogue rows", ylabel="peak resident memory (MB)", ylim=(0, None),
+                  title="convert: peak memory against rows")
+    memory_ax.legend(fontsize=8)
+    memory_ax.grid(True, alpha=0.3)
 
 
 def write_report(results: dict, root: Path) -> list[Path]:

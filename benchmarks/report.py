@@ -36,8 +36,18 @@ from pathlib import Path
 import numba
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from render import write_report
-from workload import D_TO_DM, DIRECTIONS, DM_TO_D, latitude_band, points, sky
+from workload import (
+    D_TO_DM,
+    DIRECTIONS,
+    DM_TO_D,
+    latitude_band,
+    points,
+    run_cli,
+    sky,
+    write_catalogue,
+)
 
 import mwprop_batch
 from mwprop_batch import Model, sightlines
@@ -52,6 +62,7 @@ NDIR = {DM_TO_D: 1, D_TO_DM: -1}
 RESULT = {DM_TO_D: "DIST", D_TO_DM: "DM"}  # the column compared with the other codes
 LADDER = (1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000,
           10_000_000)
+CONVERT_LADDER = (1, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 LATITUDES = (0.0, 30.0)
 QUIET = 0.1  # cores: other processes' load below which a timed call counts as undisturbed
 PATIENCE = 10.0  # seconds: how long to keep repeating a call that ran beside other load
@@ -85,10 +96,12 @@ class Plan:
     dm_rows: int  # sightlines per point of the DM curve
     density_points: int
     warm_runs: int  # fresh processes with a warm cache
+    convert_max: int  # largest catalogue converted on the memory curve
 
 
-QUICK = Plan(5, 500, 20_000, 20_000, 100_000, 100_000, 6, 500, 200_000, 2)
-FULL = Plan(20, 2_000, 100_000, 50_000, 1_000_000, 10_000_000, 12, 2_000, 1_000_000, 3)
+QUICK = Plan(5, 500, 20_000, 20_000, 100_000, 100_000, 6, 500, 200_000, 2, 100_000)
+FULL = Plan(20, 2_000, 100_000, 50_000, 1_000_000, 10_000_000, 12, 2_000, 1_000_000, 3,
+            10_000_000)
 MAIN_JOB = ("ne2025", DM_TO_D)
 
 
@@ -372,6 +385,31 @@ def threads_curve(plan: Plan, sample: Sample, models: dict[str, Model]) -> list[
     return records
 
 
+def convert_curve(plan: Plan, sample: Sample) -> list[dict]:
+    """``mwprop-batch convert`` (NE2025, DM -> D) of Parquet catalogues of growing size.
+
+    Each run is a fresh process (interpreter, numba cache, read, compute, write, fsync); its
+    wall time and peak resident memory (ru_maxrss), the best of three for the small ones whose
+    time is mostly start-up. The catalogues are prefixes of the sample.
+    """
+    records = []
+    with tempfile.TemporaryDirectory(prefix="mwprop_batch_convert_") as tmp:
+        for n in (n for n in CONVERT_LADDER if n <= plan.convert_max):
+            source = write_catalogue(Path(tmp, "in.parquet"), *sample.head(DM_TO_D, n))
+            target = Path(tmp, "out.parquet")
+            convert = partial(run_cli, "convert", str(source), str(target), "--model",
+                              "ne2025", "--quiet", "--overwrite")
+            run = best_run(convert, budget=0.0, min_runs=3 if n <= 1_000 else 1, max_runs=3)
+            seconds, peak_mb = run.result
+            written = pq.ParquetFile(target).metadata.num_rows
+            if written != n:
+                raise RuntimeError(f"convert wrote {written} rows for {n}")
+            records.append({"n": n, "seconds": seconds, "peak_mb": peak_mb,
+                            "other": run.other})
+            log(f"convert n={n:,}: {seconds:.4g} s, peak RSS {peak_mb:,.0f} MB")
+    return records
+
+
 # ---------------------------------------------------------------------------------------------
 # first call in a fresh process
 
@@ -452,7 +490,7 @@ def main(argv: list[str]) -> None:
     start, busy, own = time.perf_counter(), busy_seconds(), own_seconds()
     models = {name: Model(name) for name in MODELS}
     warm_up(models)
-    sample = Sample.make(max(plan.rows, plan.curve_max, plan.main_curve_max))
+    sample = Sample.make(max(plan.rows, plan.curve_max, plan.main_curve_max, plan.convert_max))
     results: dict = {"plan": plan, "timing": {"quiet": QUIET, "patience": PATIENCE,
                                               "measurable": MEASURABLE}}
     results["codes"], results["missing"] = reference_codes(
@@ -466,6 +504,7 @@ def main(argv: list[str]) -> None:
     results["threads"] = threads_curve(plan, sample, models)
     results["first_call"] = first_calls(plan)
     results["rows"] = rows_curve(plan, sample, models)
+    results["convert"] = convert_curve(plan, sample)
     results["elapsed"] = time.perf_counter() - start
     other = (busy_seconds() - busy) - (own_seconds() - own)
     results["machine"] = machine(argv, max(other, 0.0) / results["elapsed"])

@@ -12,28 +12,18 @@ already in memory. The subprocess reports its peak resident memory (ru_maxrss).
 """
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from workload import run_cli, write_catalogue
 
 from mwprop_batch import Model
 from mwprop_batch.demo import galactic_disk, heliocentric
 
 ROWS = int(os.environ.get("MWPROP_BENCH_ROWS", "1000000"))
 MAX_PEAK_RSS_MB = 1500.0
-# runs the CLI, then prints the process's peak RSS (kB on Linux) on the last stderr line
-CLI_WITH_RSS = (
-    "import resource, sys\n"
-    "from mwprop_batch.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
 
 
 @pytest.fixture(scope="module")
@@ -41,22 +31,15 @@ def catalogue(tmp_path_factory) -> Path:
     rng = np.random.default_rng(42)
     l_deg, b_deg, dist = heliocentric(galactic_disk(ROWS, rng))
     dm = 30.0 * dist * 10.0 ** rng.normal(0.0, 0.2, ROWS)
-    path = tmp_path_factory.mktemp("bench") / "catalogue.parquet"
-    table = pa.table({"ID": np.arange(ROWS), "GL": l_deg, "GB": b_deg, "DM": dm})
-    pq.write_table(table, path, row_group_size=65_536)
-    return path
+    return write_catalogue(tmp_path_factory.mktemp("bench") / "catalogue.parquet",
+                           l_deg, b_deg, dm)
 
 
 def test_end_to_end(benchmark, catalogue):
     target = catalogue.with_name("converted.parquet")
-    command = [sys.executable, "-c", CLI_WITH_RSS, "convert", str(catalogue), str(target),
-               "--model", "ne2025", "--quiet", "--overwrite"]
-
-    def convert() -> subprocess.CompletedProcess:
-        return subprocess.run(command, capture_output=True, text=True, check=True)
-
-    done = benchmark.pedantic(convert, rounds=1, iterations=1)
-    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024.0
+    command = ("convert", str(catalogue), str(target), "--model", "ne2025", "--quiet",
+               "--overwrite")
+    _, peak_mb = benchmark.pedantic(run_cli, command, rounds=1, iterations=1)
     rate = ROWS / benchmark.stats.stats.mean
     benchmark.extra_info.update(rows=ROWS, rows_per_s=rate, peak_rss_mb=peak_mb)
     print(f"\nend to end: {ROWS:,} rows, {rate:,.0f} rows/s, peak RSS {peak_mb:,.0f} MB")

@@ -1,6 +1,17 @@
-"""Seeded sightline samples shared by the benchmark tests and ``benchmarks/report.py``."""
+"""Workloads shared by the benchmark tests and ``benchmarks/report.py``.
+
+Seeded sightline samples, a Parquet catalogue writer, and ``mwprop-batch`` run in a fresh
+process that reports its peak memory.
+"""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 SEED = 0
 DM_TO_D, D_TO_DM = "DM->D", "D->DM"
@@ -30,3 +41,35 @@ def latitude_band(n: int, b_abs: float, seed: int = SEED) -> tuple[np.ndarray, n
     """l uniform over 360 deg at b = +-b_abs (random sign)."""
     rng = np.random.default_rng(seed)
     return rng.uniform(0, 360, n), b_abs * rng.choice([-1.0, 1.0], n)
+
+
+ROW_GROUP_ROWS = 65_536
+# runs the CLI, then prints the process's peak RSS (kB on Linux) on the last stderr line
+CLI_WITH_RSS = (
+    "import resource, sys\n"
+    "from mwprop_batch.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def write_catalogue(path: Path, l_deg: np.ndarray, b_deg: np.ndarray, dm: np.ndarray) -> Path:
+    """Parquet catalogue of columns ID, GL, GB (deg), DM (pc cm^-3) in 65,536-row groups."""
+    schema = pa.schema([("ID", pa.int64()), ("GL", pa.float64()), ("GB", pa.float64()),
+                        ("DM", pa.float64())])
+    with pq.ParquetWriter(path, schema) as writer:
+        for start in range(0, len(dm), ROW_GROUP_ROWS):
+            part = slice(start, start + ROW_GROUP_ROWS)
+            ids = np.arange(start, start + len(dm[part]))
+            writer.write_table(pa.table([ids, l_deg[part], b_deg[part], dm[part]], schema=schema))
+    return path
+
+
+def run_cli(*args: str) -> tuple[float, float]:
+    """Run ``mwprop-batch ARGS`` in a fresh interpreter; return wall seconds and peak RSS (MB)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", CLI_WITH_RSS, *args], capture_output=True,
+                          text=True, check=True)
+    seconds = time.perf_counter() - start
+    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024.0
