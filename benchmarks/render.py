@@ -339,7 +339,7 @@ to the model's 50 kpc edge.
 `mwprop-batch convert IN.parquet OUT.parquet --model ne2025` (distance from DM, no scattering)
 on the first n sightlines of the sample as a Parquet catalogue (ID, GL, GB, DM in row groups of
 65,536), each in a fresh process: interpreter start, numba cache, reading, computing, writing
-and the fsync, with the process's peak resident memory (`ru_maxrss`). Rows are read, computed
+and the fsync, with the process's peak resident memory (`VmHWM`). Rows are read, computed
 and written one batch of 65,536 at a time, so memory stays flat however long the catalogue.
 "Beyond start-up" subtracts the 1-row run (interpreter, imports, model build).
 

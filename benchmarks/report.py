@@ -389,7 +389,7 @@ def convert_curve(plan: Plan, sample: Sample) -> list[dict]:
     """``mwprop-batch convert`` (NE2025, DM -> D) of Parquet catalogues of growing size.
 
     Each run is a fresh process (interpreter, numba cache, read, compute, write, fsync); its
-    wall time and peak resident memory (ru_maxrss), the best of three for the small ones whose
+    wall time and peak resident memory (VmHWM), the best of three for the small ones whose
     time is mostly start-up. The catalogues are prefixes of the sample.
     """
     records = []

@@ -8,7 +8,7 @@ DM = 30 pc cm^-3 per kpc of distance times a lognormal scatter (no model call ne
 it). End to end is ``mwprop-batch convert`` in a fresh process, Parquet in and out, NE2025,
 distance from DM: it includes interpreter start-up, loading numba's cache, reading, column
 detection, writing and the fsync; the engine alone is ``Model.dm_to_dist`` on the same rows
-already in memory. The subprocess reports its peak resident memory (ru_maxrss).
+already in memory. The subprocess reports its peak resident memory (VmHWM).
 """
 
 import os

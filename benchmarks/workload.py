@@ -44,12 +44,15 @@ def latitude_band(n: int, b_abs: float, seed: int = SEED) -> tuple[np.ndarray, n
 
 
 ROW_GROUP_ROWS = 65_536
-# runs the CLI, then prints the process's peak RSS (kB on Linux) on the last stderr line
+# Peak RSS is read from VmHWM (kB), the high-water mark of this process's own address space.
+# ru_maxrss is not used: Linux carries it across fork and exec, so a child started by a large
+# parent would report the parent's peak.
 CLI_WITH_RSS = (
-    "import resource, sys\n"
+    "import sys\n"
     "from mwprop_batch.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+    "print(status, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
