@@ -7,8 +7,8 @@ mwprop's NE2001p and NE2025p and of pygedm's Fortran NE2001, each in its own int
 timed per call there (``comparators.py``), and mwprop_batch's throughput; how our time scales
 with the number of sightlines, the DM (path length) and the number of threads; the first call
 in a fresh process with a cold and a warm numba cache. Writes ``docs/performance.md`` and
-``docs/img/performance.png`` (``render.py``). The full run takes about 20 minutes on 2 cores
-(its 1e7-sightline points about 11), ``--quick`` about 4.
+``docs/img/performance.png`` (``render.py``). The full run takes about 25 minutes on 2 cores
+(its two 1e7-row points, one call and one ``convert``, about 15), ``--quick`` about 4.
 
 mwprop is taken from this interpreter (``--mwprop-python`` to change); pygedm needs its own
 environment (steps in docs/performance.md), named by ``--pygedm-python`` or ``PYGEDM_PYTHON``.
