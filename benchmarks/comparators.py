@@ -15,6 +15,7 @@ imported, so it is imported from a private copy of the package; one model per pr
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.metadata
 import importlib.util
@@ -45,6 +46,7 @@ def mwprop_call(model: str) -> Call:
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("mwprop is not importable")
     private = Path(tempfile.mkdtemp(prefix="mwprop_bench_"))
+    atexit.register(shutil.rmtree, private, ignore_errors=True)
     shutil.copytree(spec.submodule_search_locations[0], private / "mwprop")
     sys.path.insert(0, str(private))
     with quiet():

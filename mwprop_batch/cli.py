@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from . import __version__, plots, skymap, validate
+from .cliargs import add_sightline_arguments, model_list, positive_int
 from .convert import convert_file, load_model
 from .demo import CATALOGUE_NAME, run_demo
 from .demo import DEFAULT_DIR as DEMO_DIR
@@ -67,25 +68,6 @@ examples:
 
 # 'los' prints these columns with a fixed decimal point, the others in exponent notation
 FIXED_POINT = {"DIST", "DM", "DMz", "NU_T", "DEFFSM2"}
-
-
-def model_list(text: str) -> tuple[str, ...]:
-    """'ne2001,ne2025' -> ('ne2001', 'ne2025'), checked; an argparse type."""
-    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
-    unknown = [n for n in names if n not in MODEL_NAMES]
-    if not names or unknown:
-        wrong = ", ".join(unknown) or repr(text)
-        raise argparse.ArgumentTypeError(
-            f"unknown model {wrong}; choose from {', '.join(MODEL_NAMES)}"
-        )
-    return names
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,11 +141,7 @@ def add_los(commands) -> None:
         "sightline, as NE2001p.py/NE2025p.py print it (value, name, unit, description), or JSON.",
         epilog=LOS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("l", type=float, metavar="L", help="Galactic longitude, deg")
-    p.add_argument("b", type=float, metavar="B", help="Galactic latitude, deg")
-    p.add_argument("value", type=float, metavar="DM_OR_DIST",
-                   help="DM (pc cm^-3) if NDIR >= 0, distance (kpc) if NDIR < 0")
-    p.add_argument("ndir", type=int, metavar="NDIR", help=">= 0: DM -> D; < 0: D -> DM")
+    add_sightline_arguments(p)
     p.add_argument("--model", choices=MODEL_NAMES, default="ne2025",
                    help="model (default: ne2025)")
     p.add_argument("--scattering", action="store_true", help="also the scattering quantities")

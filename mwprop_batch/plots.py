@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy.interpolate import CubicSpline
 
+from .cliargs import add_sightline_arguments, model_list
 from .convert import load_model
 from .model import Model
-from .params import MODEL_NAMES
 from .tables import arm_centrelines, sky_to_galactocentric
 
 if TYPE_CHECKING:
@@ -324,17 +324,6 @@ def _los_title(
     return f"{where}: D = {value:g} kpc → {results}"
 
 
-def model_names(text: str) -> tuple[str, ...]:
-    """'ne2025,ne2001' -> ('ne2025', 'ne2001'), one or two known names; an argparse type."""
-    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
-    unknown = [n for n in names if n not in MODEL_NAMES]
-    if unknown or not 1 <= len(names) <= MAX_MODELS:
-        raise argparse.ArgumentTypeError(
-            f"expected one or two of {', '.join(MODEL_NAMES)} separated by a comma, got {text!r}"
-        )
-    return names
-
-
 def register_cli(subparsers) -> None:
     """Add ``plot-los`` to an argparse subparsers object.
 
@@ -347,13 +336,9 @@ def register_cli(subparsers) -> None:
         "a face-on map of the Galaxy, for one model or two overlaid (needs matplotlib).",
         epilog=LOS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("l", type=float, metavar="L", help="Galactic longitude, deg")
-    p.add_argument("b", type=float, metavar="B", help="Galactic latitude, deg")
-    p.add_argument("value", type=float, metavar="DM_OR_DIST",
-                   help="DM (pc cm^-3) if NDIR >= 0, distance (kpc) if NDIR < 0")
-    p.add_argument("ndir", type=int, metavar="NDIR", help=">= 0: DM -> D; < 0: D -> DM")
+    add_sightline_arguments(p)
     p.add_argument("out", type=Path, metavar="OUT.png", help="PNG to write")
-    p.add_argument("--model", type=model_names, default=("ne2025",), metavar="MODELS",
+    p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
                    help="ne2025, ne2001, or two separated by a comma (default: ne2025)")
     p.set_defaults(func=run_plot_los, run=run_plot_los)
 

@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .cliargs import model_list
 from .io.psrcat import read_psrcat
 from .model import Model
-from .plots import as_model, model_names, new_figure, save_png
+from .plots import as_model, new_figure, save_png
 from .positions import find_columns, read_inputs
 
 REPO_PARENT = Path(__file__).resolve().parents[2]  # the checkout's parent, holding shared/
@@ -431,7 +432,7 @@ def register_cli(subparsers) -> None:
                    help=f"ATNF psrcat.db for its DIST_A/PX distances (default: {PSRCAT_NAME} "
                    "beside the calibration folder, if there)")
     p.add_argument("--no-atnf", action="store_true", help="leave the ATNF distances out")
-    p.add_argument("--model", type=model_names, default=("ne2001", "ne2025"), metavar="MODELS",
+    p.add_argument("--model", type=model_list, default=("ne2001", "ne2025"), metavar="MODELS",
                    help="default: ne2001,ne2025")
     p.set_defaults(func=run_validate, run=run_validate)
 

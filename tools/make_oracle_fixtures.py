@@ -24,6 +24,7 @@ Slow: about 10 minutes for density and sightlines, 20 more for the ATNF catalogu
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import csv
 import importlib.util
@@ -56,6 +57,7 @@ def import_model(model: str):
     if spec is None or spec.submodule_search_locations is None:
         raise SystemExit("mwprop is not installed: pip install mwprop==2.0.5 astropy mpmath")
     private = Path(tempfile.mkdtemp(prefix="mwprop_oracle_"))
+    atexit.register(shutil.rmtree, private, ignore_errors=True)
     shutil.copytree(spec.submodule_search_locations[0], private / "mwprop")
     sys.path.insert(0, str(private))
     with quiet():

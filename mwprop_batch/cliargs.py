@@ -1,0 +1,35 @@
+"""argparse types and arguments shared by the ``mwprop-batch`` commands."""
+
+from __future__ import annotations
+
+import argparse
+
+from .params import MODEL_NAMES
+
+
+def model_list(text: str) -> tuple[str, ...]:
+    """'ne2001,ne2025' -> ('ne2001', 'ne2025'): known names, in order, once each."""
+    names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in MODEL_NAMES]
+    if not names or unknown:
+        wrong = ", ".join(unknown) or repr(text)
+        raise argparse.ArgumentTypeError(
+            f"unknown model {wrong}; choose from {', '.join(MODEL_NAMES)}"
+        )
+    return names
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_sightline_arguments(parser: argparse.ArgumentParser) -> None:
+    """The positional L B DM_OR_DIST NDIR of the one-sightline commands (NE2001p's order)."""
+    parser.add_argument("l", type=float, metavar="L", help="Galactic longitude, deg")
+    parser.add_argument("b", type=float, metavar="B", help="Galactic latitude, deg")
+    parser.add_argument("value", type=float, metavar="DM_OR_DIST",
+                        help="DM (pc cm^-3) if NDIR >= 0, distance (kpc) if NDIR < 0")
+    parser.add_argument("ndir", type=int, metavar="NDIR", help=">= 0: DM -> D; < 0: D -> DM")
