@@ -10,19 +10,14 @@ scattering time). The output holds ``seconds`` (wall time of each call, after on
 warm-up call), ``result`` (distance in kpc or DM in pc cm^-3) and ``version``.
 
 mwprop selects its model by rewriting a file inside its package when NE2001 or NE2025 is
-imported, so it is imported from a private copy of the package; one model per process.
+imported, so it is imported from a private copy of the package (``tools/mwprop_oracle.py``);
+one model per process.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import importlib.metadata
-import importlib.util
-import io
-import shutil
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -33,32 +28,16 @@ import numpy as np
 Call = Callable[[float, float, float, int, bool], float]
 
 
-@contextlib.contextmanager
-def quiet():
-    """Swallow the Python-level prints of the reference codes."""
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        yield
-
-
 def mwprop_call(model: str) -> Call:
     """mwprop's NE2001p or NE2025p entry point, imported from a private copy of the package."""
-    spec = importlib.util.find_spec("mwprop")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("mwprop is not importable")
-    private = Path(tempfile.mkdtemp(prefix="mwprop_bench_"))
-    atexit.register(shutil.rmtree, private, ignore_errors=True)
-    shutil.copytree(spec.submodule_search_locations[0], private / "mwprop")
-    sys.path.insert(0, str(private))
-    with quiet():
-        if model == "ne2025":
-            from mwprop.nemod.NE2025 import ne2025 as entry
-        else:
-            from mwprop.nemod.NE2001 import ne2001 as entry
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from mwprop_oracle import call as oracle_call
+    from mwprop_oracle import import_model
+
+    entry = import_model(model)
 
     def call(l_deg: float, b_deg: float, value: float, ndir: int, scattering: bool) -> float:
-        with quiet():
-            _, values, _, _ = entry(l_deg, b_deg, value, ndir, classic=False,
-                                    dmd_only=not scattering)
+        values = oracle_call(entry, l_deg, b_deg, value, ndir, scattering)
         return float(values["DIST"] if ndir >= 0 else values["DM"])
 
     return call

@@ -17,20 +17,16 @@ and ``oracle_atnf.csv``: mwprop's DM -> D for every pulsar of the ATNF catalogue
 keyed by name (the catalogue itself stays in ../shared/data; tests join it there).
 
 mwprop selects its model by rewriting a file inside its package when NE2001 or NE2025 is
-imported, so each model runs in its own worker process on a private copy of the package.
+imported, so each model runs in its own worker process on a private copy of the package
+(``mwprop_oracle.py``).
 Slow: about 10 minutes for density and sightlines, 20 more for the ATNF catalogue.
 """
 
 from __future__ import annotations
 
 import argparse
-import atexit
-import contextlib
 import csv
-import importlib.util
-import io
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,10 +34,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from mwprop_oracle import MODELS, call, import_model, quiet
 
 REPO = Path(__file__).resolve().parents[1]
 PSRCAT = REPO.parent / "shared" / "data" / "psrcat-1.59.db"
-MODELS = ("ne2001", "ne2025")
 SCATTERING_KEYS = ("DIST", "DM", "DMz", "SM", "SMtau", "SMtheta", "SMiso", "TAU", "SBW",
                    "SCINTIME", "THETA_G", "THETA_X", "NU_T", "EM", "DEFFSM2", "TAU_X", "SBW_X")
 N_SIGHTLINES = 120  # per set and direction
@@ -49,29 +45,6 @@ N_SIGHTLINES = 120  # per set and direction
 
 # ---------------------------------------------------------------------------------------------
 # worker side: runs inside a process that imported one mwprop model
-
-
-def import_model(model: str):
-    """Import one mwprop model from a private copy of the package; return its entry point."""
-    spec = importlib.util.find_spec("mwprop")
-    if spec is None or spec.submodule_search_locations is None:
-        raise SystemExit("mwprop is not installed: pip install mwprop==2.0.5 astropy mpmath")
-    private = Path(tempfile.mkdtemp(prefix="mwprop_oracle_"))
-    atexit.register(shutil.rmtree, private, ignore_errors=True)
-    shutil.copytree(spec.submodule_search_locations[0], private / "mwprop")
-    sys.path.insert(0, str(private))
-    with quiet():
-        if model == "ne2025":
-            from mwprop.nemod.NE2025 import ne2025 as entry
-        else:
-            from mwprop.nemod.NE2001 import ne2001 as entry
-    return entry
-
-
-@contextlib.contextmanager
-def quiet():
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        yield
 
 
 def density_points(rng: np.random.Generator, config) -> tuple[np.ndarray, np.ndarray]:
@@ -153,13 +126,6 @@ def sightlines(rng: np.random.Generator) -> dict[str, np.ndarray]:
         cols["b"] += list(b_deg)
         cols["input"] += list(dm) + list(dist)
     return {k: np.array(v) for k, v in cols.items()}
-
-
-def call(entry, l_deg: float, b_deg: float, value: float, ndir: int, scattering: bool):
-    with quiet():
-        _, values, _, _ = entry(float(l_deg), float(b_deg), float(value), int(ndir),
-                                classic=False, dmd_only=not scattering)
-    return values
 
 
 def run_los(model: str, out: Path) -> None:
