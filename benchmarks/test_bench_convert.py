@@ -12,9 +12,11 @@ already in memory. The subprocess reports its peak resident memory (VmHWM).
 """
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from workload import run_cli, write_catalogue
@@ -39,8 +41,8 @@ def test_end_to_end(benchmark, catalogue):
     target = catalogue.with_name("converted.parquet")
     command = ("convert", str(catalogue), str(target), "--model", "ne2025", "--quiet",
                "--overwrite")
-    _, peak_mb = benchmark.pedantic(run_cli, command, rounds=1, iterations=1)
-    rate = ROWS / benchmark.stats.stats.mean
+    seconds, peak_mb = benchmark.pedantic(run_cli, command, rounds=1, iterations=1)
+    rate = ROWS / seconds
     benchmark.extra_info.update(rows=ROWS, rows_per_s=rate, peak_rss_mb=peak_mb)
     print(f"\nend to end: {ROWS:,} rows, {rate:,.0f} rows/s, peak RSS {peak_mb:,.0f} MB")
     assert pq.ParquetFile(target).metadata.num_rows == ROWS
@@ -52,8 +54,13 @@ def test_engine_in_memory(benchmark, catalogue):
     l_deg, b_deg, dm = (table.column(n).to_numpy() for n in ("GL", "GB", "DM"))
     model = Model("ne2025")
     model.dm_to_dist(l_deg[:100], b_deg[:100], dm[:100])  # tables built, numba cache loaded
-    result = benchmark.pedantic(model.dm_to_dist, (l_deg, b_deg, dm), rounds=1, iterations=1)
-    rate = ROWS / benchmark.stats.stats.mean
+
+    def engine() -> tuple[pd.DataFrame, float]:
+        start = time.perf_counter()
+        return model.dm_to_dist(l_deg, b_deg, dm), time.perf_counter() - start
+
+    result, seconds = benchmark.pedantic(engine, rounds=1, iterations=1)
+    rate = ROWS / seconds
     benchmark.extra_info.update(rows=ROWS, rows_per_s=rate)
     print(f"\nengine in memory: {ROWS:,} rows, {rate:,.0f} rows/s")
     assert len(result) == ROWS

@@ -11,6 +11,8 @@ import pytest
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
+from workload import record_rate  # noqa: E402
+
 from mwprop_batch.convert import convert  # noqa: E402
 from mwprop_batch.dask import convert as dask_convert  # noqa: E402
 
@@ -34,7 +36,7 @@ def test_single_process(benchmark, catalogue, threads):
         benchmark.pedantic(convert, args=(catalogue,), rounds=3, iterations=1)
     finally:
         numba.set_num_threads(previous)
-    benchmark.extra_info["rows_per_s"] = ROWS / benchmark.stats["mean"]
+    record_rate(benchmark, ROWS, "rows_per_s")
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -46,4 +48,4 @@ def test_dask_local_cluster(benchmark, catalogue, workers):
         ddf = dd.from_pandas(catalogue, npartitions=16)
         dask_convert(ddf.partitions[:workers]).compute()  # build the models on every worker
         benchmark.pedantic(lambda: dask_convert(ddf).compute(), rounds=3, iterations=1)
-    benchmark.extra_info["rows_per_s"] = ROWS / benchmark.stats["mean"]
+    record_rate(benchmark, ROWS, "rows_per_s")

@@ -9,7 +9,7 @@ Each result records ``per_s`` (points or sightlines per second) in extra_info.
 import os
 
 import pytest
-from workload import points, sky
+from workload import points, record_rate, sky
 
 from mwprop_batch import Model
 
@@ -28,7 +28,7 @@ def model(request) -> Model:
 
 def run(benchmark, func, n: int, rounds: int = 3):
     benchmark.pedantic(func, rounds=rounds, iterations=1)
-    benchmark.extra_info["per_s"] = n / benchmark.stats["mean"]
+    record_rate(benchmark, n)
 
 
 def test_density_million_points(benchmark, model):

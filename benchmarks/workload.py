@@ -76,3 +76,9 @@ def run_cli(*args: str) -> tuple[float, float]:
                           text=True, check=True)
     seconds = time.perf_counter() - start
     return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024.0
+
+
+def record_rate(benchmark, n: int, key: str = "per_s") -> None:
+    """Store n / mean seconds in extra_info (absent with --benchmark-disable: no timings)."""
+    if benchmark.stats is not None:
+        benchmark.extra_info[key] = n / benchmark.stats["mean"]
