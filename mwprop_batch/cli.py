@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import shlex
@@ -10,6 +11,9 @@ import signal
 import sys
 import time
 from pathlib import Path
+
+from numba.core.event import Listener, install_listener
+from tqdm import tqdm
 
 from . import __version__, plots, skymap, validate
 from .cliargs import add_sightline_arguments, model_list, positive_int
@@ -26,6 +30,8 @@ from .sightlines import CORE_COLUMNS
 COLUMN_DOCS = {**CORE_COLUMNS, **SCATTERING_COLUMNS}
 
 EXIT_ERROR = 2  # as argparse's usage errors
+COMPILE_NOTICE = ("mwprop-batch: compiling the numba kernels; this happens once per "
+                  "installation and takes about 40 s")
 
 EPILOG = """\
 examples:
@@ -285,6 +291,25 @@ def show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
+class CompileNotice(Listener):
+    """Says once, on stderr, that numba is compiling (a fresh installation's first run).
+
+    numba reports a compile only when its on-disk cache has no kernel to load, so a warm
+    process prints nothing.
+    """
+
+    def __init__(self) -> None:
+        self.told = False
+
+    def on_start(self, event) -> None:
+        if not self.told:
+            self.told = True
+            tqdm.write(COMPILE_NOTICE, file=sys.stderr)
+
+    def on_end(self, event) -> None:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``mwprop-batch`` with ``argv`` (default: sys.argv[1:]); return the exit code.
 
@@ -298,8 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    notice = (contextlib.nullcontext() if getattr(args, "quiet", False)
+              else install_listener("numba:compile", CompileNotice()))
     try:
-        return args.run(args, shlex.join(["mwprop-batch", *argv]))
+        with notice:
+            return args.run(args, shlex.join(["mwprop-batch", *argv]))
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         print(f"mwprop-batch: interrupted ({signal.Signals(signum).name}); nothing written",

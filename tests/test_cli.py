@@ -6,13 +6,15 @@ import subprocess
 import sys
 import time
 
+import numba
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from numba.core.event import install_listener
 
 from mwprop_batch import __version__
-from mwprop_batch.cli import main
+from mwprop_batch.cli import COMPILE_NOTICE, CompileNotice, main
 from mwprop_batch.demo import CATALOGUE_NAME, CONVERTED_NAME, synthetic_catalogue
 
 
@@ -151,6 +153,16 @@ def test_los_table_json_and_bad_sightline(capsys):
     assert next(line for line in out.splitlines() if "DIST " in line).startswith(">")
     code, _, err = run(capsys, "los", 45, 95, 100, 1)
     assert_one_line_error(code, err, "|b| > 90")
+
+
+def test_compile_notice_only_when_numba_compiles(capsys, ne2025):
+    ne2025.dm_to_dist(45.0, 2.0, 100.0)  # kernels compiled, or loaded from the cache
+    code, _, err = run(capsys, "los", 45, 2, 100, 1)
+    assert code == 0 and COMPILE_NOTICE not in err
+    with install_listener("numba:compile", CompileNotice()):
+        numba.njit(lambda x: x + 1)(1)
+        numba.njit(lambda x: x + 2)(1)
+    assert capsys.readouterr().err.count(COMPILE_NOTICE) == 1
 
 
 def test_demo(capsys, tmp_path):
