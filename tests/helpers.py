@@ -44,3 +44,12 @@ def brute_force(model, l_deg, b_deg, dist, n=200_001):
         bound = step * np.abs(np.diff(values)).sum() + 1e-6 * total
         results.append((total, bound))
     return results
+
+
+def relative(ours, ref) -> np.ndarray:
+    """|ours - ref| / |ref|, and 0 where both are 0."""
+    ours, ref = np.asarray(ours, float), np.asarray(ref, float)
+    both_zero = (ours == 0) & (ref == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.abs(ours - ref) / np.abs(ref)
+    return np.where(both_zero, 0.0, rel)

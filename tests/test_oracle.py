@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import DATA
-from helpers import true_arm_distance
+from helpers import relative, true_arm_distance
 
 from mwprop_batch.tables import arm_centrelines
 
@@ -31,14 +31,6 @@ def load(name: str) -> dict:
         pytest.skip(f"{path.name} not generated (run tools/make_oracle_fixtures.py)")
     with np.load(path, allow_pickle=False) as archive:
         return {key: archive[key] for key in archive.files}
-
-
-def relative(ours, ref) -> np.ndarray:
-    ours, ref = np.asarray(ours, float), np.asarray(ref, float)
-    both_zero = (ours == 0) & (ref == 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.abs(ours - ref) / np.abs(ref)
-    return np.where(both_zero, 0.0, rel)
 
 
 def mwprop_total(o: dict) -> np.ndarray:

@@ -11,8 +11,10 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import REPO
+from helpers import relative
 
 pytestmark = [
     pytest.mark.oracle,
@@ -50,10 +52,6 @@ def mwprop_results() -> dict[str, list[dict]]:
     return results
 
 
-def relative(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
-    return np.abs(ours / theirs - 1.0)
-
-
 @pytest.mark.parametrize("name", ["ne2001", "ne2025"])
 def test_fresh_sightlines_agree_with_mwprop(name, mwprop_results, request):
     model = request.getfixturevalue(name)
@@ -62,16 +60,15 @@ def test_fresh_sightlines_agree_with_mwprop(name, mwprop_results, request):
     to_dist = np.array(rows["ndir"]) > 0
     a = model.dm_to_dist(l_deg[to_dist], b_deg[to_dist], value[to_dist], scattering=True)
     b = model.dist_to_dm(l_deg[~to_dist], b_deg[~to_dist], value[~to_dist], scattering=True)
-    ref_a = [r for r, d in zip(mwprop_results[name], to_dist, strict=True) if d]
-    ref_b = [r for r, d in zip(mwprop_results[name], to_dist, strict=True) if not d]
+    ref = pd.DataFrame(mwprop_results[name])
+    ref_a, ref_b = ref[to_dist].reset_index(drop=True), ref[~to_dist].reset_index(drop=True)
 
-    limits = np.array([r["limit"] for r in ref_a])
-    assert (a["limit"].to_numpy() == limits).all()
-    free = ~limits
-    dist = relative(a["DIST"].to_numpy()[free], np.array([r["DIST"] for r in ref_a])[free])
-    dm = relative(b["DM"].to_numpy(), np.array([r["DM"] for r in ref_b]))
-    sm = relative(np.concatenate([a["SM"].to_numpy()[free], b["SM"].to_numpy()]),
-                  np.array([r["SM"] for r in ref_a if not r["limit"]] + [r["SM"] for r in ref_b]))
+    assert (a["limit"] == ref_a["limit"]).all()
+    free = ~ref_a["limit"]
+    dist = relative(a["DIST"][free], ref_a["DIST"][free])
+    dm = relative(b["DM"], ref_b["DM"])
+    sm = np.concatenate([relative(a["SM"][free], ref_a["SM"][free]),
+                         relative(b["SM"], ref_b["SM"])])
     print(f"{name}: DIST {np.round(dist, 5)}, DM {np.round(dm, 5)}, SM median {np.median(sm):.1e}")
     assert free.sum() >= N // 2
     assert np.median(dist) < 2e-3 and dist.max() < 0.05
