@@ -8,7 +8,7 @@ from mwprop_batch import Model
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
-SHARED_DATA = REPO.parent / "shared" / "data"
+REAL_DATA = REPO / "data"  # the real data kept in the repository (data/README.md)
 
 
 @pytest.fixture(scope="session", params=["ne2001", "ne2025"])

@@ -17,10 +17,9 @@ from mwprop_batch.cli import main
 from mwprop_batch.io.psrcat import read_psrcat
 from mwprop_batch.positions import find_columns, read_inputs
 
-PSRCAT = Path(__file__).resolve().parents[2] / "shared" / "data" / "psrcat-1.59.db"
+PSRCAT = Path(__file__).resolve().parents[1] / "data" / "psrcat-1.59.db"
 ARCSEC = 1.0 / 3600.0
 
-pytestmark = pytest.mark.skipif(not PSRCAT.exists(), reason=f"{PSRCAT} not found")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from mwprop_batch.coords import (
 )
 from mwprop_batch.io.psrcat import read_psrcat
 
-PSRCAT = Path(__file__).resolve().parents[2] / "shared" / "data" / "psrcat-1.59.db"
+PSRCAT = Path(__file__).resolve().parents[1] / "data" / "psrcat-1.59.db"
 # measured maxima vs astropy are 0.025 arcsec (ICRS) and 0.030 arcsec (ecliptic): frame bias
 MAX_SEPARATION_ARCSEC = 0.05
 
@@ -54,8 +54,6 @@ def sky() -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def catalogue() -> pd.DataFrame:
-    if not PSRCAT.exists():
-        pytest.skip(f"{PSRCAT} not found")
     return read_psrcat(PSRCAT)
 
 

@@ -1,24 +1,22 @@
 """NE2001 against the Fortran NE2001 distances stored in the ATNF catalogue (DIST_DM1).
 
 mwprop's NE2001p results for the same pulsars come from tests/data/oracle_atnf.csv (made by
-tools/make_oracle_fixtures.py); the catalogue itself is read from ../shared/data.
+tools/make_oracle_fixtures.py); the catalogue itself is read from data/.
 """
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, SHARED_DATA
+from conftest import DATA, REAL_DATA
 
 from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic, parse_dec, parse_ra
 from mwprop_batch.io.psrcat import read_psrcat
 
-CATALOGUE = SHARED_DATA / "psrcat-1.59.db"
+CATALOGUE = REAL_DATA / "psrcat-1.59.db"
 
 
 @pytest.fixture(scope="module")
 def atnf(ne2001) -> pd.DataFrame:
-    if not CATALOGUE.exists():
-        pytest.skip("ATNF catalogue not found in ../shared/data")
     cat = read_psrcat(CATALOGUE)
     cat = cat[cat["DM"].notna()].reset_index(drop=True)
     l_deg, b_deg = equatorial_to_galactic(parse_ra(cat["RAJ"]), parse_dec(cat["DECJ"]))

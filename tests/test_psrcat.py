@@ -9,7 +9,7 @@ import pytest
 
 from mwprop_batch.io.psrcat import read_psrcat
 
-PSRCAT = Path(__file__).resolve().parents[2] / "shared" / "data" / "psrcat-1.59.db"
+PSRCAT = Path(__file__).resolve().parents[1] / "data" / "psrcat-1.59.db"
 
 SYNTHETIC = """\
 #CATALOGUE test
@@ -41,8 +41,6 @@ P1       -3.77535E-10             2    ref5
 
 @pytest.fixture(scope="module")
 def catalogue() -> pd.DataFrame:
-    if not PSRCAT.exists():
-        pytest.skip(f"{PSRCAT} not found")
     return read_psrcat(PSRCAT)
 
 
@@ -111,8 +109,6 @@ def test_real_catalogue_counts(catalogue):
 
 
 def test_real_catalogue_reads_fast():
-    if not PSRCAT.exists():
-        pytest.skip(f"{PSRCAT} not found")
     start = time.perf_counter()
     read_psrcat(PSRCAT)
     assert time.perf_counter() - start < 1.0

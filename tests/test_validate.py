@@ -11,10 +11,9 @@ import pytest
 from mwprop_batch import validate as v
 from mwprop_batch.coords import equatorial_to_galactic
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-CALIBRATION = SHARED_DATA / "ne2025-calibration"
-PSRCAT = SHARED_DATA / "psrcat-1.59.db"
-needs_data = pytest.mark.skipif(not CALIBRATION.is_dir(), reason="../shared/data is absent")
+REAL_DATA = Path(__file__).resolve().parents[1] / "data"
+CALIBRATION = REAL_DATA / "ne2025-calibration"
+PSRCAT = REAL_DATA / "psrcat-1.59.db"
 
 
 def cli(*argv: str) -> int:
@@ -159,7 +158,6 @@ def results():
     return v.validate(["ne2001", "ne2025"], CALIBRATION)
 
 
-@needs_data
 def test_loaders_read_the_calibration_sets():
     parallax = v.load_parallax(CALIBRATION)
     clusters = v.load_globular_clusters(CALIBRATION)
@@ -172,7 +170,6 @@ def test_loaders_read_the_calibration_sets():
     assert (scattering["tau"] > 0).all()
 
 
-@needs_data
 def test_statistics_agree_with_a_direct_computation(results, ne2025):
     """Independent: the model called directly and the fractions written out with numpy."""
     data = v.load_parallax(CALIBRATION).iloc[::3]
@@ -198,7 +195,6 @@ def test_statistics_agree_with_a_direct_computation(results, ne2025):
     assert tau_result.stats["within_10x"] == pytest.approx(np.mean(np.abs(logs) <= 1.0))
 
 
-@needs_data
 def test_ne2025_does_better_than_ne2001_on_its_calibration_data(results):
     stats = {(r.model, r.sample): r.stats for r in results}
     for sample in ("parallax", "gc"):
@@ -210,7 +206,6 @@ def test_ne2025_does_better_than_ne2001_on_its_calibration_data(results):
     assert new["scatter_dex"] < old["scatter_dex"]
 
 
-@needs_data
 def test_report_lists_every_comparison(results):
     text = v.report_markdown(results, ["data"])
     for r in results:
@@ -220,8 +215,6 @@ def test_report_lists_every_comparison(results):
         assert f"{r.stats['median_log']:+.2f}" in row
 
 
-@needs_data
-@pytest.mark.skipif(not PSRCAT.is_file(), reason="no ATNF catalogue")
 def test_validate_cli_writes_report_and_figure(tmp_path, capsys):
     assert cli("validate", "--data", str(CALIBRATION), "--out", str(tmp_path / "out")) == 0
     report = (tmp_path / "out" / v.REPORT_NAME).read_text()

@@ -14,7 +14,7 @@ It writes, for each model (ne2001, ne2025):
   scattering quantities) on seeded sightlines: all-sky, the plane |b| < 5 and the inner Galaxy;
 
 and ``oracle_atnf.csv``: mwprop's DM -> D for every pulsar of the ATNF catalogue with a DM,
-keyed by name (the catalogue itself stays in ../shared/data; tests join it there).
+keyed by name (the catalogue itself is data/psrcat-1.59.db; tests join it there).
 
 mwprop selects its model by rewriting a file inside its package when NE2001 or NE2025 is
 imported, so each model runs in its own worker process on a private copy of the package
@@ -37,7 +37,7 @@ import numpy as np
 from mwprop_oracle import MODELS, call, import_model, quiet
 
 REPO = Path(__file__).resolve().parents[1]
-PSRCAT = REPO.parent / "shared" / "data" / "psrcat-1.59.db"
+PSRCAT = REPO / "data" / "psrcat-1.59.db"
 SCATTERING_KEYS = ("DIST", "DM", "DMz", "SM", "SMtau", "SMtheta", "SMiso", "TAU", "SBW",
                    "SCINTIME", "THETA_G", "THETA_X", "NU_T", "EM", "DEFFSM2", "TAU_X", "SBW_X")
 N_SIGHTLINES = 120  # per set and direction
