@@ -1,9 +1,10 @@
 """Judge NE2001 and NE2025 against independent pulsar distances and measured pulse broadening.
 
-Data (not shipped with the package; Ocker & Cordes 2026, as released with NE2025):
-``psr_dist_data.npz`` (126 parallax distances), ``GCdata.npz`` (45 globular clusters with
-pulsars) and ``scattering_database_nov2025.npz`` (569 pulse-broadening times at 1 GHz), plus,
-optionally, the ATNF catalogue's independent distances (``DIST_A``, else a parallax ``PX``).
+Data (shipped in the package, copies of the repository's ``data/``; see its README for
+provenance): the NE2025 calibration sets (Ocker & Cordes 2026) ``psr_dist_data.npz`` (126
+parallax distances), ``GCdata.npz`` (45 globular clusters with pulsars) and
+``scattering_database_nov2025.npz`` (569 pulse-broadening times at 1 GHz), plus the ATNF
+catalogue v1.59's independent distances (``DIST_A``, else a parallax ``PX``).
 
 Distances: each model's DM -> D distance against the measured one. Pulse broadening: each
 model's TAU at 1 GHz for DM -> D (NE2001's formula) against the measured TAU. The statistics
@@ -16,6 +17,7 @@ import argparse
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +29,9 @@ from .model import Model
 from .plots import as_model, new_figure, save_png
 from .positions import find_columns, read_inputs
 
-REPO_PARENT = Path(__file__).resolve().parents[2]  # the checkout's parent, holding shared/
-DEFAULT_DATA_DIR = REPO_PARENT / "shared" / "data" / "ne2025-calibration"
-PSRCAT_NAME = "psrcat-1.59.db"  # looked for beside the calibration folder
+PACKAGE_DATA = Path(str(resources.files("mwprop_batch") / "data"))
+DEFAULT_DATA_DIR = PACKAGE_DATA / "ne2025-calibration"  # copies of data/ne2025-calibration
+DEFAULT_PSRCAT = PACKAGE_DATA / "atnf" / "psrcat-1.59.db.gz"  # data/psrcat-1.59.db, gzipped
 PARALLAX_FILE = "psr_dist_data.npz"
 GC_FILE = "GCdata.npz"
 SCATTERING_FILE = "scattering_database_nov2025.npz"
@@ -61,7 +63,7 @@ comparison is in-sample.
 
 examples:
   mwprop-batch validate --out validation/
-  mwprop-batch validate --data ../shared/data/ne2025-calibration --no-atnf
+  mwprop-batch validate --data data/ne2025-calibration --psrcat data/psrcat-1.59.db
 """
 
 
@@ -139,11 +141,6 @@ def _median(values: np.ndarray) -> float:
 
 
 # --- data ---------------------------------------------------------------------------------
-
-def default_data_dir() -> Path | None:
-    """``<checkout>/../shared/data/ne2025-calibration`` if it exists, else None."""
-    return DEFAULT_DATA_DIR if DEFAULT_DATA_DIR.is_dir() else None
-
 
 def _npz(path: Path) -> dict[str, np.ndarray]:
     if not path.is_file():
@@ -423,14 +420,14 @@ def register_cli(subparsers) -> None:
         f"{REPORT_NAME} and {FIGURE_NAME} (needs matplotlib).",
         epilog=VALIDATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--data", type=Path, metavar="DIR", default=default_data_dir(),
-                   help="folder with the NE2025 calibration .npz files (default: "
-                   "../shared/data/ne2025-calibration beside the checkout, if there)")
+    p.add_argument("--data", type=Path, metavar="DIR", default=DEFAULT_DATA_DIR,
+                   help="folder with the NE2025 calibration .npz files (default: the copy "
+                   "shipped in the package)")
     p.add_argument("--out", type=Path, metavar="DIR", default=Path("."),
                    help="folder for the report and the figure (default: .)")
     p.add_argument("--psrcat", type=Path, metavar="PATH",
-                   help=f"ATNF psrcat.db for its DIST_A/PX distances (default: {PSRCAT_NAME} "
-                   "beside the calibration folder, if there)")
+                   help="ATNF psrcat.db (or .db.gz) for its DIST_A/PX distances (default: "
+                   "psrcat 1.59, shipped in the package)")
     p.add_argument("--no-atnf", action="store_true", help="leave the ATNF distances out")
     p.add_argument("--model", type=model_list, default=("ne2001", "ne2025"), metavar="MODELS",
                    help="default: ne2001,ne2025")
@@ -439,15 +436,7 @@ def register_cli(subparsers) -> None:
 
 def run_validate(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``validate`` (``command``, the command line, is not used)."""
-    if args.data is None:
-        raise FileNotFoundError("no calibration data found: give --data DIR")
-    psrcat = None if args.no_atnf else (args.psrcat or _beside(args.data, PSRCAT_NAME))
+    psrcat = None if args.no_atnf else (args.psrcat or DEFAULT_PSRCAT)
     report, figure, _ = run_validation(args.out, args.data, psrcat, args.model)
     print(f"wrote {report} and {figure}")
     return 0
-
-
-def _beside(data_dir: Path, name: str) -> Path | None:
-    """``name`` in the folder holding ``data_dir``, if it exists."""
-    path = data_dir.parent / name
-    return path if path.is_file() else None

@@ -1,6 +1,7 @@
 """Validation against measured distances and pulse broadening: statistics, data, report, CLI."""
 
 import argparse
+import gzip
 import math
 import struct
 from pathlib import Path
@@ -215,11 +216,22 @@ def test_report_lists_every_comparison(results):
         assert f"{r.stats['median_log']:+.2f}" in row
 
 
-def test_validate_cli_writes_report_and_figure(tmp_path, capsys):
-    assert cli("validate", "--data", str(CALIBRATION), "--out", str(tmp_path / "out")) == 0
-    report = (tmp_path / "out" / v.REPORT_NAME).read_text()
+def test_packaged_data_equals_the_repository_data():
+    """The copies shipped in the package (what an installed `validate` reads) cannot drift."""
+    packaged = sorted(p.name for p in v.DEFAULT_DATA_DIR.iterdir())
+    assert packaged == sorted(p.name for p in CALIBRATION.iterdir())
+    for name in packaged:
+        assert (v.DEFAULT_DATA_DIR / name).read_bytes() == (CALIBRATION / name).read_bytes()
+    assert gzip.decompress(v.DEFAULT_PSRCAT.read_bytes()) == PSRCAT.read_bytes()
+
+
+def test_validate_cli_needs_no_arguments(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nothing beside the working directory helps it
+    assert cli("validate") == 0
+    report = (tmp_path / v.REPORT_NAME).read_text()
     assert "ATNF DIST_A / PX" in report and "NE2025" in report and "NE2001" in report
-    head = (tmp_path / "out" / v.FIGURE_NAME).read_bytes()[:24]
+    assert "| ATNF DIST_A / PX | NE2025 | 166 |" in report
+    head = (tmp_path / v.FIGURE_NAME).read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", head[16:24]) == (1500, 950)
     assert "validation.md" in capsys.readouterr().out
 

@@ -4,10 +4,18 @@ The format (Manchester et al. 2005, AJ 129, 1993): one record per pulsar, record
 lines starting with ``@``; each other line is ``KEY VALUE [UNCERTAINTY] [REFERENCE]``, whitespace
 separated; lines starting with ``#`` are comments. An integer uncertainty counts units of the
 value's last quoted digit; one with a decimal point is already absolute.
+
+Each parameter is typed by the catalogue's definition, never by the values it happens to have:
+the text parameters (:data:`TEXT_KEYS`: names, positions, classifications, survey and timing
+labels) are text, every other parameter is a number (float64) with its uncertainty beside it
+(``<KEY>_ERR``), so a catalogue's columns depend only on the keys it has. A value of a numeric
+parameter that is not a number becomes a missing value; its text is kept in
+``frame.attrs["unparseable"]`` (see :func:`read_psrcat`).
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 from pathlib import Path
@@ -17,9 +25,14 @@ import pandas as pd
 
 RECORD_SEPARATOR = "@"
 COMMENT = "#"
-# always text, even when a value looks like a number: RAJ '12' means 12 h, DECJ '+57' is
-# sexagesimal (see mwprop_batch.coords.parse_ra/parse_dec)
-STRING_KEYS = frozenset({"PSRJ", "PSRB", "RAJ", "DECJ"})
+# the catalogue's text parameters (psrcat's parameter definitions); always text, even when a
+# value looks like a number: RAJ '12' means 12 h and DECJ '+57' 57 deg, both sexagesimal text
+# (see mwprop_batch.coords.parse_ra/parse_dec). Every other parameter is numeric.
+TEXT_KEYS = frozenset({
+    "PSRJ", "PSRB", "NAME", "JNAME", "BNAME", "RAJ", "DECJ", "TYPE", "ASSOC", "ASSOCIATION",
+    "SURVEY", "OSURVEY", "BINARY", "BINCOMP", "UNITS", "CLK", "EPHEM",
+})
+UNPARSEABLE = "unparseable"  # key of DataFrame.attrs: {key: {row: text}}
 # at least one of these, or an '@' separator, tells a catalogue from other text
 IDENTIFYING_KEYS = frozenset({"PSRJ", "PSRB", "RAJ", "DECJ", "ELONG", "ELAT", "DM", "P0", "F0"})
 
@@ -42,10 +55,11 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One column per key present in any record, in order of first appearance; NaN (numeric)
-        or None (text) where a record lacks the key. A key is float64 when every value parses
-        as a number, except the text keys PSRJ, PSRB, RAJ and DECJ; other keys are object
-        columns of str. Numeric keys with an uncertainty on any line get ``<KEY>_ERR``
-        next to them, in the value's units (NaN where none is given). References are dropped.
+        or None (text) where a record lacks the key. The keys in :data:`TEXT_KEYS` are object
+        columns of str; every other key is float64, followed by ``<KEY>_ERR``, its
+        uncertainty in the value's units (NaN where none is given). References are dropped.
+        A numeric value that does not parse ('11.4x1') is NaN, and its text is recorded in
+        ``frame.attrs["unparseable"]`` as ``{key: {row: text}}`` (rows counted from 0).
         A key repeated within a record keeps its first value and uncertainty: the catalogue's
         derived values agree with the first (v1.59 has 15 repeats; e.g. J1738-3107 has DM
         721.7 then 735, and DIST_DM1 9.21 follows from 721.7). A leading '+' is dropped with
@@ -61,7 +75,7 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
         or neither ``@`` separators nor any of :data:`IDENTIFYING_KEYS`.
     """
     path = Path(path)
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = _read_text(path).splitlines()
     entries, n_rows, has_separators = _parse_lines(lines, path)
     if n_rows == 0:
         raise ValueError(f"{path}: not a psrcat database: no pulsar records")
@@ -72,9 +86,20 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"separators and none of the keys {', '.join(sorted(IDENTIFYING_KEYS))}"
         )
     columns: dict[str, pd.Series] = {}
+    unparseable: dict[str, dict[int, str]] = {}
     for key, by_row in entries.items():
-        columns.update(_key_columns(key, by_row, n_rows))
-    return pd.DataFrame(columns)
+        columns.update(_key_columns(key, by_row, n_rows, unparseable))
+    frame = pd.DataFrame(columns)
+    frame.attrs[UNPARSEABLE] = unparseable
+    return frame
+
+
+def _read_text(path: Path) -> str:
+    """The file's text; a name ending in '.gz' is gunzipped."""
+    if path.suffix.lower() == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as stream:
+            return stream.read()
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def _parse_lines(lines: list[str], path: Path) -> tuple[_Entries, int, bool]:
@@ -104,31 +129,36 @@ def _parse_lines(lines: list[str], path: Path) -> tuple[_Entries, int, bool]:
 
 
 def _key_columns(
-    key: str, by_row: dict[int, tuple[str, str | None]], n_rows: int
+    key: str, by_row: dict[int, tuple[str, str | None]], n_rows: int,
+    unparseable: dict[str, dict[int, str]],
 ) -> dict[str, pd.Series]:
-    """The column for ``key``, and ``<key>_ERR`` if it is numeric and has uncertainties."""
+    """The column for ``key`` and, for a numeric key, ``<key>_ERR``.
+
+    Values of a numeric key that do not parse are NaN and go into ``unparseable[key]``.
+    """
     rows = np.fromiter(by_row, dtype=np.intp, count=len(by_row))
     texts = [value for value, _ in by_row.values()]
-    numbers = None if key in STRING_KEYS else _as_floats(texts)
-    if numbers is None:
+    if key in TEXT_KEYS:
         column = np.full(n_rows, None, dtype=object)
         column[rows] = texts
         return {key: pd.Series(column, dtype=object)}
     column = np.full(n_rows, np.nan)
-    column[rows] = numbers
-    result = {key: pd.Series(column)}
-    with_err = {r: _absolute_uncertainty(v, u) for r, (v, u) in by_row.items() if u is not None}
-    if with_err:
-        err = np.full(n_rows, np.nan)
-        err[list(with_err)] = list(with_err.values())
-        result[f"{key}_ERR"] = pd.Series(err)
-    return result
+    err = np.full(n_rows, np.nan)
+    for row, (value, uncertainty) in by_row.items():
+        number = _number(value)
+        if number is None:
+            unparseable.setdefault(key, {})[row] = value
+            continue
+        column[row] = number
+        if uncertainty is not None:
+            err[row] = _absolute_uncertainty(value, uncertainty)
+    return {key: pd.Series(column), f"{key}_ERR": pd.Series(err)}
 
 
-def _as_floats(texts: list[str]) -> np.ndarray | None:
-    """The texts as float64, or None if any does not parse as a number."""
+def _number(text: str) -> float | None:
+    """``text`` as a float, or None if it is not a number."""
     try:
-        return np.array(texts, dtype=float)
+        return float(text)
     except ValueError:
         return None
 
