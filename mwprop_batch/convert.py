@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,23 +33,88 @@ from tqdm import tqdm
 from .io.tables import (
     DEFAULT_BATCH_ROWS,
     AtomicParquetWriter,
+    Catalogue,
+    check_not_inside,
     check_output,
     field_with_doc,
     open_catalogue,
     schema_with_file_metadata,
 )
 from .model import Model
-from .positions import ColumnOverrides, Columns, ModelInputs, find_columns, read_inputs
-from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, SCATTERING_COLUMNS
+from .positions import (
+    DIRECTIONS,
+    ColumnOverrides,
+    Columns,
+    ModelInputs,
+    find_columns,
+    read_inputs,
+)
+from .scattering import (
+    REFERENCE_FREQ_GHZ,
+    REFERENCE_VELOCITY_KMS,
+    SCATTERING_COLUMNS,
+    check_observing,
+)
 from .sightlines import CORE_COLUMNS, OK, InvalidRowError
 
 STATUS = "status"
-STATUS_DESCRIPTION = "'ok', or why the row has no result (e.g. 'no position', 'DM not finite')"
+STATUS_DESCRIPTION = (
+    "'ok', or why the row has no result (e.g. 'no position', \"DM unparseable: '11.4x1'\", "
+    "'DM <= 0')"
+)
 COLUMN_DOCS = {**CORE_COLUMNS, **SCATTERING_COLUMNS}
+UNPARSEABLE = "unparseable"  # DataFrame.attrs key: {column: {row: text}} (see io.psrcat)
 
 
 class ConversionError(ValueError):
     """A conversion cannot run or produced nothing (no output is written)."""
+
+
+class InputTypeError(ConversionError):
+    """A model input column has a type that is not a number or numeric text."""
+
+
+def check_input_types(types: dict[str, pa.DataType]) -> None:
+    """Raise :class:`InputTypeError` unless every model input column (name: Arrow type) is
+    a number (integer, floating point, decimal), text or all-null.
+
+    Timestamps, dates, durations, booleans, binary and nested types are refused, naming the
+    column and its type: their numeric value (nanoseconds, 0/1) is never a DM or a position.
+    """
+    for name, kind in types.items():
+        if isinstance(kind, pa.DictionaryType):
+            kind = kind.value_type
+        accepted = (
+            pa.types.is_integer(kind) or pa.types.is_floating(kind)
+            or pa.types.is_decimal(kind) or pa.types.is_string(kind)
+            or pa.types.is_large_string(kind) or pa.types.is_null(kind)
+        )
+        if not accepted:
+            raise InputTypeError(
+                f"column {name!r} has type {kind}: a model input must be numbers or numeric text"
+            )
+
+
+def frame_input_types(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, pa.DataType]:
+    """The Arrow types of ``frame``'s columns ``names``; an object column of numbers and
+    text is text. Raises :class:`InputTypeError` for an object column holding other values."""
+    types = {}
+    for name in names:
+        column = frame[name]
+        if column.dtype != object:
+            types[name] = pa.Array.from_pandas(column.iloc[:0]).type
+            continue
+        odd = sorted({
+            type(v).__name__ for v in column.dropna()
+            if isinstance(v, bool | np.bool_) or not isinstance(v, str | int | float | np.number)
+        })
+        if odd:
+            raise InputTypeError(
+                f"column {name!r} holds {', '.join(odd)} values: a model input must be numbers "
+                "or numeric text"
+            )
+        types[name] = pa.string()
+    return types
 
 
 @functools.cache
@@ -75,6 +140,12 @@ class Settings:
     velocity_kms: float = REFERENCE_VELOCITY_KMS
     strict: bool = False
 
+    def __post_init__(self) -> None:
+        if self.to not in DIRECTIONS:
+            raise ValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got "
+                             f"{self.to!r}")
+        check_observing(self.freq_ghz, self.velocity_kms)
+
     @classmethod
     def create(
         cls, models: str | Model | Iterable[str | Model] = ("ne2025",), **kwargs: Any
@@ -96,13 +167,15 @@ class Settings:
 
 @dataclass
 class Summary:
-    """Counts of a conversion: rows, bad rows by reason, limit rows per model, wall time (s)."""
+    """Counts of a conversion: rows, bad rows by reason, limit rows per model, wall time (s)
+    and, of that, the start-up (opening, checking, loading or compiling the kernels, s)."""
 
     models: tuple[str, ...]
     rows: int = 0
     bad: Counter[str] = field(default_factory=Counter)
     limits: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    startup_seconds: float = 0.0
     output: Path | None = None
 
     @property
@@ -111,7 +184,9 @@ class Summary:
 
     @property
     def rows_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else float("nan")
+        """Rows per second once started (the start-up excluded)."""
+        working = self.seconds - self.startup_seconds
+        return self.rows / working if working > 0 else float("nan")
 
     def add(self, results: pd.DataFrame) -> None:
         """Count one batch of :func:`compute` results."""
@@ -128,7 +203,8 @@ class Summary:
         bad = f"{self.bad_rows:,}" + (f" ({reasons})" if reasons else "")
         target = f" -> {self.output}" if self.output else ""
         return (
-            f"{self.rows:,} rows in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s); "
+            f"{self.rows:,} rows in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s "
+            f"after {self.startup_seconds:.1f} s start-up); "
             f"limits: {limits}; bad rows: {bad}{target}"
         )
 
@@ -156,14 +232,17 @@ def model_frame(model: Model, inputs: ModelInputs, settings: Settings) -> pd.Dat
 
 
 def compute(
-    frame: pd.DataFrame, columns: Columns, settings: Settings, first_row: int = 0
+    frame: pd.DataFrame, columns: Columns, settings: Settings, first_row: int = 0,
+    unparseable: Mapping[str, Mapping[int, str]] | None = None,
 ) -> pd.DataFrame:
     """Result columns ``<MODEL>_<COLUMN>`` for every model, then ``status``, for ``frame``.
 
     ``first_row`` is the position of ``frame``'s first row in the whole catalogue (for the
-    error message of a strict run). The result has ``frame``'s index.
+    error message of a strict run); ``unparseable`` gives cells the reader could not read
+    (``{column: {row position in frame: text}}``, see :func:`read_inputs`). The result has
+    ``frame``'s index.
     """
-    inputs = read_inputs(frame, columns)
+    inputs = read_inputs(frame, columns, unparseable)
     parts, status = [], None
     for model in settings.models:
         out = model_frame(model, inputs, settings)
@@ -239,6 +318,12 @@ def convert(
     strict : bool
         Raise :class:`~mwprop_batch.sightlines.InvalidRowError` for the first bad row
         instead of giving NaN results and the reason in ``status``.
+
+    Raises
+    ------
+    ValueError
+        ``freq_ghz`` or ``velocity_kms`` not finite and > 0; :class:`InputTypeError` for an
+        input column of timestamps, booleans, ...; MissingColumnError, ConversionError.
     """
     settings = Settings.create(
         models, to=to, scattering=scattering, freq_ghz=freq_ghz, velocity_kms=velocity_kms,
@@ -248,7 +333,9 @@ def convert(
     chosen = find_columns(names, to, columns)
     check_new_names(names, result_fields(settings, chosen.dm_err is not None))
     inputs = df.set_axis(names, axis=1)[chosen.names]
-    return pd.concat([df, compute(inputs, chosen, settings).set_axis(df.index)], axis=1)
+    check_input_types(frame_input_types(inputs, chosen.names))
+    computed = compute(inputs, chosen, settings, unparseable=df.attrs.get(UNPARSEABLE))
+    return pd.concat([df, computed.set_axis(df.index)], axis=1)
 
 
 def convert_file(
@@ -291,33 +378,86 @@ def convert_file(
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
     target = check_output(target, overwrite)
-    if target.exists() and Path(source).exists() and target.samefile(source):
-        raise ConversionError(f"output {target} is the input file")
-    catalogue = open_catalogue(source, format)
-    if catalogue.num_rows == 0:
-        raise ConversionError(f"{catalogue.path} has no rows: nothing written")
-    chosen = find_columns(catalogue.schema.names, to, columns)
-    results = result_fields(settings, chosen.dm_err is not None)
-    check_new_names(catalogue.schema.names, results)
-    schema = schema_with_file_metadata(
-        pa.schema(list(catalogue.schema) + results),
-        file_metadata(settings, chosen, catalogue.path, command),
-    )
+    plan = plan_conversion(source, target, settings, columns, format, command)
+    catalogue, chosen = plan.catalogue, plan.columns
     summary = Summary(tuple(m.name.upper() for m in settings.models), output=target)
+    warm_up(settings)
+    summary.startup_seconds = time.perf_counter() - start
     bar = tqdm(
         total=catalogue.num_rows, unit="row", unit_scale=True, disable=not progress,
         file=sys.stderr, desc=catalogue.path.name,
     )
-    with bar, AtomicParquetWriter(target, schema, overwrite=overwrite) as writer:
+    with bar, AtomicParquetWriter(target, plan.schema, overwrite=overwrite) as writer:
         for batch in catalogue.batches(batch_rows):
+            first = writer.rows_written
             computed = compute(
-                batch.select(chosen.names).to_pandas(), chosen, settings, writer.rows_written
+                batch.select(chosen.names).to_pandas(), chosen, settings, first,
+                rows_between(catalogue.unparseable, first, first + batch.num_rows),
             )
             summary.add(computed)
-            writer.write(with_results(batch, computed, schema))
+            writer.write(with_results(batch, computed, plan.schema))
             bar.update(batch.num_rows)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked conversion: the opened catalogue, what to compute, the output schema."""
+
+    catalogue: Catalogue
+    settings: Settings
+    columns: Columns
+    schema: pa.Schema
+
+
+def plan_conversion(
+    source: str | os.PathLike[str], target: str | os.PathLike[str], settings: Settings,
+    columns: ColumnOverrides | None = None, format: str | None = None,
+    command: str | None = None,
+) -> Plan:
+    """Open ``source`` and check everything that can be checked before a row is computed.
+
+    The output schema is the input's columns exactly as they are (types, field metadata, the
+    file's key/value metadata) followed by the result columns, with our file metadata added.
+
+    Raises
+    ------
+    CatalogueError, MissingColumnError, ConversionError (InputTypeError)
+        With a one-line message.
+    """
+    check_not_inside(Path(target), Path(source))
+    catalogue = open_catalogue(source, format)
+    if catalogue.num_rows == 0:
+        raise ConversionError(f"{catalogue.path} has no rows: nothing written")
+    chosen = find_columns(catalogue.schema.names, settings.to, columns)
+    check_input_types({n: catalogue.schema.field(n).type for n in chosen.names})
+    results = result_fields(settings, chosen.dm_err is not None)
+    check_new_names(catalogue.schema.names, results)
+    schema = schema_with_file_metadata(
+        pa.schema(list(catalogue.schema) + results, metadata=catalogue.schema.metadata),
+        file_metadata(settings, chosen, catalogue, command),
+    )
+    return Plan(catalogue, settings, chosen, schema)
+
+
+def warm_up(settings: Settings) -> None:
+    """Run every model on one row, so that loading or compiling the kernels is done."""
+    one = ModelInputs(np.array([30.0]), np.array([1.0]), np.array([1.0]), np.array([0.1]),
+                      np.array([OK], dtype=object))
+    for model in settings.models:
+        model_frame(model, one, settings)
+
+
+def rows_between(
+    cells: Mapping[str, Mapping[int, str]], first: int, stop: int
+) -> dict[str, dict[int, str]]:
+    """``cells`` (``{column: {row: text}}``) of rows ``first`` to ``stop`` - 1, counted from
+    ``first``."""
+    return {
+        column: {row - first: text for row, text in by_row.items() if first <= row < stop}
+        for column, by_row in cells.items()
+    }
 
 
 def with_results(batch: pa.RecordBatch, results: pd.DataFrame, schema: pa.Schema) -> pa.RecordBatch:
@@ -330,9 +470,13 @@ def with_results(batch: pa.RecordBatch, results: pd.DataFrame, schema: pa.Schema
 
 
 def file_metadata(
-    settings: Settings, columns: Columns, source: Path, command: str | None
+    settings: Settings, columns: Columns, catalogue: Catalogue, command: str | None
 ) -> dict[str, Any]:
-    """The file-level metadata of a converted catalogue (stored as JSON)."""
+    """The file-level metadata of a converted catalogue (stored as JSON under our key).
+
+    ``unparseable`` keeps the text of every cell the reader could not read (``{column:
+    {row: text}}``), so that nothing of the input is lost.
+    """
     from . import __version__
 
     return {
@@ -349,7 +493,9 @@ def file_metadata(
             "value": columns.value,
             "dm_err": columns.dm_err,
         },
-        "input": str(source),
+        "input": str(catalogue.path),
+        "unparseable": {c: {str(r): t for r, t in rows.items()}
+                        for c, rows in catalogue.unparseable.items()},
         "command": command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }

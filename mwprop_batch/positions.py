@@ -4,17 +4,23 @@ Column names are matched against common conventions (exact name first, then igno
 unless given explicitly. A row's position comes from the first source that gives it:
 Galactic l/b, then RA/Dec (J2000), then ecliptic ELONG/ELAT, so a catalogue such as the ATNF's,
 where a few pulsars have only ecliptic coordinates, is read row by row.
+
+One rule for angles everywhere (as :func:`mwprop_batch.coords.parse_ra`/``parse_dec``): a
+numeric column is degrees; a text cell is sexagesimal, right ascension in *hours* ('12',
+'12:30', '12 30 00.5') and declination in degrees ('+57', '-05:30'). A text cell that gives no
+angle, or an angle out of range, makes the row's status name the column and the text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
 from .coords import ecliptic_to_galactic, equatorial_to_galactic, parse_dec, parse_ra
+from .io.csvfile import CSV_MISSING
 from .sightlines import OK
 
 NO_POSITION = "no position"
@@ -29,6 +35,8 @@ POSITION_CONVENTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 DM_NAMES = ("DM", "dm")
 DIST_NAMES = ("dist", "DIST", "dist_kpc", "DIST_A")
 DM_ERR_NAMES = ("DM_ERR", "dm_err")
+# text cells that mean "no value" (lower case): CSV's missing-value spellings and NaN
+_MISSING = frozenset(m.lower() for m in CSV_MISSING) | {"nan", "+nan", "-nan"}
 
 
 class MissingColumnError(ValueError):
@@ -86,7 +94,7 @@ class ModelInputs:
     b_deg: np.ndarray
     value: np.ndarray  # DM (pc cm^-3) or distance (kpc)
     dm_err: np.ndarray | None  # pc cm^-3, NaN where not given
-    status: np.ndarray  # 'ok' or NO_POSITION
+    status: np.ndarray  # 'ok', NO_POSITION or which input cell is bad and why
 
 
 def find_columns(
@@ -188,50 +196,132 @@ def _required(names: list[str], candidates: Sequence[str], what: str, option: st
     return found
 
 
-def read_inputs(frame: pd.DataFrame, columns: Columns) -> ModelInputs:
+def read_inputs(
+    frame: pd.DataFrame, columns: Columns,
+    unparseable: Mapping[str, Mapping[int, str]] | None = None,
+) -> ModelInputs:
     """The engine's inputs from a DataFrame holding (at least) ``columns.names``.
 
-    Numbers in text columns are parsed and junk becomes NaN (the engine then reports the
-    row as bad). A row's l, b (deg) come from its first position source with both values;
-    rows with none get NaN and the status :data:`NO_POSITION`.
+    Numbers in text columns are parsed; a row's l, b (deg) come from its first position
+    source with both values. A row's status names its first problem: a position cell that
+    does not parse (``"RAJ unparseable: '25:61:00'"``), :data:`NO_POSITION` when no source
+    has both values, then the value's or the DM error's cell (``"DM unparseable: 'abc'"``).
+    ``unparseable`` maps a column to ``{row position in frame: text}`` for cells the reader
+    already could not read (null in ``frame``), e.g. a psrcat ``DM 11.4x1``.
     """
+    frame = frame.reset_index(drop=True)  # row positions as the index
     n = len(frame)
+    problems = _Problems(n, unparseable or {})
     l_deg, b_deg = np.full(n, np.nan), np.full(n, np.nan)
     for source in columns.positions:
         missing = ~(np.isfinite(l_deg) & np.isfinite(b_deg))
         if not missing.any():
             break
-        lon, lat = galactic(frame.loc[missing, [source.lon, source.lat]], source)
+        lon, lat = galactic(frame.loc[missing, [source.lon, source.lat]], source, problems)
         l_deg[missing], b_deg[missing] = lon, lat
     status = np.full(n, OK, dtype=object)
-    status[~(np.isfinite(l_deg) & np.isfinite(b_deg))] = NO_POSITION
-    dm_err = numbers(frame[columns.dm_err]) if columns.dm_err else None
-    return ModelInputs(l_deg, b_deg, numbers(frame[columns.value]), dm_err, status)
+    no_position = ~(np.isfinite(l_deg) & np.isfinite(b_deg))
+    status[no_position] = NO_POSITION
+    problems.fill(status, no_position, [n for s in columns.positions for n in (s.lon, s.lat)])
+    value = numbers(frame[columns.value], problems)
+    problems.fill(status, status == OK, [columns.value])
+    dm_err = None
+    if columns.dm_err:
+        dm_err = numbers(frame[columns.dm_err], problems)
+        problems.fill(status, status == OK, [columns.dm_err])
+    return ModelInputs(l_deg, b_deg, value, dm_err, status)
 
 
-def galactic(frame: pd.DataFrame, source: PositionSource) -> tuple[np.ndarray, np.ndarray]:
+class _Problems:
+    """The first problem text of each input column's cells, by row position."""
+
+    def __init__(self, n: int, unparseable: Mapping[str, Mapping[int, str]]) -> None:
+        self.n = n
+        self.by_column: dict[str, np.ndarray] = {}
+        for column, cells in unparseable.items():
+            for row, text in cells.items():
+                self.note(column, np.array([row]), f"{column} unparseable: {text!r}")
+
+    def note(self, column: str, rows: np.ndarray, texts) -> None:
+        """Record ``texts`` (one, or one per row) for ``rows`` of ``column``, unless noted."""
+        notes = self.by_column.setdefault(column, np.full(self.n, None, dtype=object))
+        fresh = notes[rows] == None  # noqa: E711  (elementwise)
+        notes[rows[fresh]] = texts if isinstance(texts, str) else np.asarray(texts)[fresh]
+
+    def fill(self, status: np.ndarray, rows: np.ndarray, columns: Sequence[str]) -> None:
+        """Where ``rows`` (mask), put the first noted problem of ``columns`` in ``status``."""
+        for column in reversed(columns):
+            notes = self.by_column.get(column)
+            if notes is not None:
+                noted = rows & (notes != None)  # noqa: E711
+                status[noted] = notes[noted]
+
+
+def galactic(
+    frame: pd.DataFrame, source: PositionSource, problems: _Problems | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Galactic l, b (deg) from the two columns of ``source`` in ``frame``."""
     lon, lat = frame[source.lon], frame[source.lat]
     if source.kind == "galactic":
-        return numbers(lon), numbers(lat)
+        return numbers(lon, problems), numbers(lat, problems)
     if source.kind == "ecliptic":
-        return ecliptic_to_galactic(numbers(lon), numbers(lat))
-    return equatorial_to_galactic(angles(lon, parse_ra), angles(lat, parse_dec))
+        return ecliptic_to_galactic(numbers(lon, problems), numbers(lat, problems))
+    return equatorial_to_galactic(angles(lon, parse_ra, problems),
+                                  angles(lat, parse_dec, problems))
 
 
-def numbers(values: pd.Series) -> np.ndarray:
-    """float64 values; text that is not a number (and missing values) becomes NaN."""
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+def numbers(values: pd.Series, problems: _Problems | None = None) -> np.ndarray:
+    """float64 values; text that is not a number (and missing values) becomes NaN.
 
-
-def angles(values: pd.Series, parse) -> np.ndarray:
-    """Angles in degrees: plain numbers as degrees, other text by ``parse`` (sexagesimal).
-
-    A bare number is degrees even in a text column, so a column of degrees with a few junk
-    cells still reads as degrees; write hours of right ascension as 'hh:mm:ss' or 'hh mm ss'.
+    With ``problems``, text that is not a number is noted there (``values.name`` and the
+    text) for the rows it is at; ``values``' index must be row positions.
     """
-    degrees = numbers(values).copy()
-    text = np.isnan(degrees) & values.notna().to_numpy()
-    if text.any():
-        degrees[text] = parse(values[text].to_numpy(dtype=object))
-    return parse(degrees)
+    parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if problems is not None and not _is_numeric(values):
+        _note_junk(values, parsed, problems)
+    return parsed
+
+
+def angles(values: pd.Series, parse, problems: _Problems | None = None) -> np.ndarray:
+    """Angles in degrees by ``parse`` (:func:`~mwprop_batch.coords.parse_ra` or ``parse_dec``):
+    a numeric column is degrees, a text cell sexagesimal (see the module's rule).
+
+    With ``problems``, cells that give no angle (junk, out of range) are noted there.
+    """
+    if _is_numeric(values):
+        degrees = parse(numbers(values))
+        if problems is not None:
+            given = values.notna().to_numpy() & np.isnan(degrees)
+            texts = [f"{values.name} out of range: {v}" for v in values.to_numpy(float)]
+            problems.note(str(values.name), values.index.to_numpy()[given],
+                          np.asarray(texts, dtype=object)[given])
+        return degrees
+    degrees = parse(values.to_numpy(dtype=object))
+    if problems is not None:
+        unit = "hours" if parse is parse_ra else "deg"
+        _note_junk(values, degrees, problems, f"out of range ({unit})")
+    return degrees
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+        values.dtype
+    )
+
+
+def _note_junk(
+    values: pd.Series, parsed: np.ndarray, problems: _Problems, if_number: str = "unparseable"
+) -> None:
+    """Note the cells of a text column that hold something but gave NaN (not a spelling of
+    missing, :data:`~mwprop_batch.io.csvfile.CSV_MISSING`, nor 'nan'):
+    ``<column> unparseable: '<text>'``, or ``<column> <if_number>: '<text>'`` for a number."""
+    objects = values.to_numpy(dtype=object)
+    junk = np.flatnonzero(values.notna().to_numpy() & np.isnan(parsed))
+    junk = [k for k in junk if str(objects[k]).strip().lower() not in _MISSING]
+    if junk:
+        is_number = pd.to_numeric(pd.Series(objects[junk]), errors="coerce").notna().to_numpy()
+        texts = [
+            f"{values.name} {if_number if number else 'unparseable'}: {objects[k]!r}"
+            for k, number in zip(junk, is_number, strict=True)
+        ]
+        problems.note(str(values.name), values.index.to_numpy()[junk], texts)

@@ -41,6 +41,15 @@ SCATTERING_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+def check_observing(freq_ghz: float | np.ndarray, velocity_kms: float | np.ndarray) -> None:
+    """Raise ValueError unless the frequency (GHz) and the transverse speed (km/s) are finite
+    and > 0 (every element, for arrays)."""
+    for name, value in (("freq_ghz", freq_ghz), ("velocity_kms", velocity_kms)):
+        values = np.asarray(value, dtype=float)
+        if not (np.isfinite(values).all() and (values > 0).all()):
+            raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+
+
 def scattering_measures(
     dist: np.ndarray, m0: np.ndarray, m1: np.ndarray, m2: np.ndarray, miso: np.ndarray
 ) -> dict[str, np.ndarray]:
@@ -67,8 +76,10 @@ def scattering_frame(
     """All scattering columns (see :data:`SCATTERING_COLUMNS`) as a DataFrame.
 
     ``freq_ghz`` and ``velocity_kms`` (transverse speed) scale the chromatic and
-    scintillation quantities; NE2001's defaults are 1 GHz and 100 km/s.
+    scintillation quantities; NE2001's defaults are 1 GHz and 100 km/s. Both must be finite
+    and > 0 (ValueError).
     """
+    check_observing(freq_ghz, velocity_kms)
     sm = scattering_measures(dist, m0, m1, m2, miso)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         tau = pulse_broadening_ms(dist, sm["SMtau"], freq_ghz)

@@ -279,11 +279,11 @@ def test_missing_columns_are_named_with_the_existing_ones():
 def test_positions_row_by_row_from_the_first_source_that_has_them():
     frame = pd.DataFrame(
         {
-            "RAJ": ["05:34:31.973", None, "junk", "83.6332"],
-            "DECJ": ["+22:00:52.06", None, "+10", "22.0145"],
-            "ELONG": [np.nan, 10.5, np.nan, np.nan],
-            "ELAT": [np.nan, -3.25, np.nan, np.nan],
-            "DM": ["56.77", "12.5", "x", 1.0],
+            "RAJ": ["05:34:31.973", None, "junk", "5.575548055", None],
+            "DECJ": ["+22:00:52.06", None, "+10", "22.0144611", None],
+            "ELONG": [np.nan, 10.5, np.nan, np.nan, np.nan],
+            "ELAT": [np.nan, -3.25, np.nan, np.nan, np.nan],
+            "DM": ["56.77", "12.5", "x", 1.0, "7"],
         }
     )
     inputs = read_inputs(frame, find_columns(list(frame.columns)))
@@ -291,7 +291,8 @@ def test_positions_row_by_row_from_the_first_source_that_has_them():
     ecl_l, ecl_b = ecliptic_to_galactic(10.5, -3.25)
     np.testing.assert_allclose(inputs.l_deg[:2], [crab_l, ecl_l], atol=1e-6)
     np.testing.assert_allclose(inputs.b_deg[:2], [crab_b, ecl_b], atol=1e-6)
-    # a bare number in a text RA column is degrees, not hours
-    np.testing.assert_allclose([inputs.l_deg[3], inputs.b_deg[3]], [crab_l, crab_b], atol=1e-4)
-    assert inputs.status.tolist() == ["ok", "ok", NO_POSITION, "ok"]
-    np.testing.assert_array_equal(inputs.value, [56.77, 12.5, np.nan, 1.0])
+    # a bare number in a text RA column is hours, as parse_ra reads it
+    np.testing.assert_allclose([inputs.l_deg[3], inputs.b_deg[3]], [crab_l, crab_b], atol=1e-6)
+    # the status names the actual problem
+    assert inputs.status.tolist() == ["ok", "ok", "RAJ unparseable: 'junk'", "ok", NO_POSITION]
+    np.testing.assert_array_equal(inputs.value, [56.77, 12.5, np.nan, 1.0, 7.0])

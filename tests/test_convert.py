@@ -161,20 +161,25 @@ def test_convert_file_csv_with_junk(tmp_path):
     source.write_text(
         "name,ra,dec,DM\n"
         "crab,05:34:31.97,+22:00:52.1,56.8\n"
-        "junk_dm,83.63,22.01,lots\n"
+        "junk_dm,05:34:31.97,22.01,lots\n"
         "junk_pos,??,22.01,30\n"
-        "empty_dm,83.63,22.01,\n"
+        "empty_dm,05:34:31.97,22.01,\n"
+        "hours,5.575547,22.01447,56.8\n"
         "degrees,83.63,22.01,56.8\n"
     )
     summary = convert_file(source, target)
     out = pq.read_table(target)
-    assert out.column("DM").to_pylist() == ["56.8", "lots", "30", "", "56.8"]  # as written
+    # text columns as written
+    assert out.column("DM").to_pylist() == ["56.8", "lots", "30", "", "56.8", "56.8"]
+    # each status names the actual problem
     assert out.column("status").to_pylist() == [
-        "ok", "DM not finite", NO_POSITION, "DM not finite", "ok"
+        "ok", "DM unparseable: 'lots'", "ra unparseable: '??'", "DM not finite", "ok",
+        "ra out of range (hours): '83.63'",
     ]
     dist = out.column("NE2025_DIST").to_numpy()
-    assert dist[0] == pytest.approx(dist[4], rel=1e-3)  # sexagesimal = degrees
-    assert summary.bad_rows == 3
+    # a bare number in a text RA column is hours, as in parse_ra and psrcat's RAJ
+    assert dist[0] == pytest.approx(dist[4], rel=1e-4)
+    assert summary.bad_rows == 4
 
 
 def test_convert_file_errors_leave_no_output(tmp_path):
@@ -189,7 +194,7 @@ def test_convert_file_errors_leave_no_output(tmp_path):
     write_parquet(catalogue(30).iloc[:0], empty)
     with pytest.raises(ConversionError, match="no rows: nothing written"):
         convert_file(empty, target)
-    with pytest.raises(ConversionError, match="is the input"):
+    with pytest.raises(CatalogueError, match="is the input"):
         convert_file(source, source, overwrite=True)
     with pytest.raises(CatalogueError, match="exists"):
         convert_file(source, empty)

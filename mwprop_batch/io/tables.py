@@ -1,48 +1,53 @@
 """Catalogue files in and out: streaming readers and the atomic Parquet writer.
 
 Readers (:func:`open_catalogue`) turn a Parquet file, a directory of Parquet files, a CSV file
-or an ATNF ``psrcat.db`` into a :class:`Catalogue`: an Arrow schema, a row count and an
-iterator of record batches in file order. The writer (:class:`AtomicParquetWriter`) writes
-row groups to a hidden temporary file beside the output and renames it into place only when
-everything was written. No physics here: the columns pass through as they are.
+or an ATNF ``psrcat.db`` into a :class:`Catalogue`: an Arrow schema (with the file's own
+key/value and field metadata), a row count and an iterator of record batches in file order.
+The writer (:class:`AtomicParquetWriter`) writes row groups to a hidden temporary file beside
+the output and renames it into place only when everything was written. No physics here: the
+columns pass through as they are.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import shutil
 import signal
+import socket
+import stat
+import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from secrets import token_hex
 from types import FrameType
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from .psrcat import read_psrcat
+from .csvfile import csv_batches, csv_schema
+from .psrcat import TEXT_KEYS, UNPARSEABLE, read_psrcat
 
 FORMATS = ("parquet", "csv", "psrcat")
 DEFAULT_BATCH_ROWS = 65_536
 FILE_METADATA_KEY = b"mwprop_batch"
+STDIN = "-"  # as INPUT: read standard input (CSV unless a format is given)
+# signals that abort a write cleanly: the temporary file is removed, OUTPUT left as it was
+ABORT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 _EXTENSIONS = {
     ".parquet": "parquet", ".pq": "parquet", ".parq": "parquet",
     ".csv": "csv", ".db": "psrcat",
 }
-# compressed CSV is read transparently by pyarrow
+# compressed CSV is read transparently by pyarrow; a gzipped psrcat.db by read_psrcat
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
-# CSV column types tried in this order; a column takes the first that every value fits
-_CSV_TYPES = (pa.int64(), pa.float64())
-# CSV cells read as missing in numeric columns (pyarrow's list, blank included)
-CSV_MISSING = pa.array(pacsv.ConvertOptions().null_values, type=pa.string())
+_TEMP_TAG = "mwprop-batch.tmp"  # temp files: .<output name>.<host>.<pid>.<random>.<tag>
 
 
 class CatalogueError(ValueError):
@@ -50,7 +55,7 @@ class CatalogueError(ValueError):
 
 
 class Interrupted(KeyboardInterrupt):
-    """SIGTERM (or another signal) received while an :class:`AtomicParquetWriter` was open."""
+    """SIGTERM or SIGHUP received while an :class:`AtomicParquetWriter` was open."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -68,9 +73,13 @@ class Catalogue:
     format : str
         One of :data:`FORMATS`.
     schema : pyarrow.Schema
-        The columns, in file order, with the types every batch has.
+        The columns, in file order, with the types every batch has, the fields' metadata and
+        the file's key/value metadata (pandas' included).
     num_rows : int
         Number of rows.
+    unparseable : dict
+        ``{column: {row: text}}``: values the reader could not read as their column's type
+        (psrcat numeric parameters), null in the batches.
     """
 
     path: Path
@@ -78,6 +87,8 @@ class Catalogue:
     schema: pa.Schema
     num_rows: int
     _scan: Callable[[int], Iterable[pa.RecordBatch]]
+    unparseable: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    _keep: Any = None  # a spooled copy of a pipe, alive as long as the catalogue
 
     def batches(self, rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """Record batches of ``rows`` rows (the last may be shorter), in file order.
@@ -94,12 +105,15 @@ def detect_format(path: str | os.PathLike[str], override: str | None = None) -> 
     """The catalogue format of ``path``: ``override`` if given, else from the name.
 
     A directory is a Parquet dataset; ``.parquet``/``.pq``/``.parq`` are Parquet, ``.csv``
-    (optionally compressed, e.g. ``.csv.gz``) is CSV and ``.db`` is an ATNF psrcat database.
+    (optionally compressed, e.g. ``.csv.gz``) is CSV and ``.db`` (or ``.db.gz``) is an ATNF
+    psrcat database; ``-`` (standard input) is CSV.
     """
     if override is not None:
         if override not in FORMATS:
             raise CatalogueError(f"unknown format {override!r}; choose one of {', '.join(FORMATS)}")
         return override
+    if str(path) == STDIN:
+        return "csv"
     path = Path(path)
     if path.is_dir():
         return "parquet"
@@ -120,33 +134,64 @@ def open_catalogue(path: str | os.PathLike[str], format: str | None = None) -> C
     Parameters
     ----------
     path : str or path-like
-        A Parquet file, a directory of Parquet files (read as one dataset, files in name
-        order, names starting with '.' or '_' skipped), a CSV file or a psrcat database.
+        A Parquet file; a directory of Parquet files, read as one dataset (files in the
+        order of their paths, names starting with '.' or '_' skipped, columns the union of
+        the files' columns, null where a file lacks one); a CSV file (see
+        :mod:`mwprop_batch.io.csvfile`); a psrcat database; or ``-`` for standard input. A
+        pipe or standard input is first copied to a temporary file.
     format : {"parquet", "csv", "psrcat"}, optional
         Overrides the format guessed by :func:`detect_format`.
 
     Raises
     ------
     CatalogueError
-        If the path does not exist or is not a readable catalogue of that format.
+        If the path does not exist or is not a readable catalogue of that format, or if two
+        files of a dataset give a column different types.
     """
-    path = Path(path)
-    if not path.exists():
-        raise CatalogueError(f"{path}: no such file or directory")
     kind = detect_format(path, format)
+    spool = None
+    if str(path) == STDIN or (Path(path).exists() and _is_stream(Path(path))):
+        spool = _spool(path)
+        source = Path(spool.name)
+    else:
+        source = Path(path)
+        if not source.exists():
+            raise CatalogueError(f"{source}: no such file or directory")
     opener = {"parquet": _open_parquet, "csv": _open_csv, "psrcat": _open_psrcat}[kind]
     try:
-        return opener(path)
+        catalogue = opener(source)
     except (pa.ArrowException, OSError, ValueError) as exc:
         if isinstance(exc, CatalogueError):
             raise
         raise CatalogueError(f"cannot read {path} as {kind}: {one_line(exc)}") from exc
+    return dataclasses.replace(catalogue, path=Path(path), _keep=spool)
+
+
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` is neither a regular file nor a directory (a pipe, a device)."""
+    mode = path.stat().st_mode
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _spool(path: str | os.PathLike[str]):
+    """A temporary file holding everything ``path`` (or standard input, ``-``) gives."""
+    suffix = "".join(Path(path).suffixes) if str(path) != STDIN else ".csv"
+    spool = tempfile.NamedTemporaryFile(prefix="mwprop-batch-input-", suffix=suffix)
+    if str(path) == STDIN:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+    else:
+        with open(path, "rb") as stream:
+            shutil.copyfileobj(stream, spool)
+    spool.flush()
+    return spool
 
 
 def _open_parquet(path: Path) -> Catalogue:
-    dataset = ds.dataset(path, format="parquet")
-    if not dataset.files:
+    files = sorted(ds.dataset(path, format="parquet").files) if path.is_dir() else [str(path)]
+    if not files:
         raise CatalogueError(f"{path}: no Parquet files in this directory")
+    schema = union_schema(files)
+    dataset = ds.dataset(files, schema=schema, format="parquet")
 
     # Read on demand: the threaded scanner reads ahead as fast as it can while the models
     # compute (most of a file), and pre-buffering keeps every row group read until the file
@@ -159,72 +204,57 @@ def _open_parquet(path: Path) -> Catalogue:
             fragment_scan_options=options, use_threads=False,
         )
 
-    return Catalogue(path, "parquet", dataset.schema, dataset.count_rows(), scan)
+    return Catalogue(path, "parquet", schema, dataset.count_rows(), scan)
+
+
+def union_schema(files: Iterable[str]) -> pa.Schema:
+    """The columns of all ``files`` in order of first appearance, with the first file's
+    key/value metadata and each column's first field metadata.
+
+    A column that is all-null (type null) in one file takes its type from the others.
+
+    Raises
+    ------
+    CatalogueError
+        Naming the file and the column, if two files give a column different types.
+    """
+    fields: dict[str, pa.Field] = {}
+    first_seen: dict[str, str] = {}
+    metadata = None
+    for k, name in enumerate(files):
+        schema = pq.read_schema(name)
+        if k == 0:
+            metadata = schema.metadata
+        for new in schema:
+            old = fields.get(new.name)
+            if old is None or pa.types.is_null(old.type):
+                kept = new if old is None or new.metadata else new.with_metadata(old.metadata)
+                fields[new.name], first_seen[new.name] = kept, name
+            elif not pa.types.is_null(new.type) and new.type != old.type:
+                raise CatalogueError(
+                    f"{name}: column {new.name!r} is {new.type}, but it is {old.type} in "
+                    f"{first_seen[new.name]}; give every file of a dataset the same types"
+                )
+    return pa.schema(list(fields.values()), metadata=metadata)
 
 
 def _open_csv(path: Path) -> Catalogue:
-    """A CSV file; one pass over it settles each column's type and counts the rows.
-
-    A column is int64 if every value is an integer, float64 if every value is a number
-    (blank cells and the spellings in :data:`CSV_MISSING` count as missing), and text
-    otherwise: text columns keep their cells exactly as written, so a numeric column with junk
-    in it stays text. The file is read lazily, a chunk at a time, in both passes.
-    """
-    names = [str(n) for n in pd.read_csv(path, nrows=0).columns]
-    candidates = {name: list(_CSV_TYPES) for name in names}
-    num_rows = 0
-    for chunk in _csv_text(path, DEFAULT_BATCH_ROWS):
-        num_rows += chunk.num_rows
-        for name, column in zip(names, chunk.columns, strict=True):
-            candidates[name] = [t for t in candidates[name] if _converts(column, t)]
-    schema = pa.schema(
-        [pa.field(name, fits[0] if fits else pa.string()) for name, fits in candidates.items()]
-    )
-
-    def scan(rows: int) -> Iterator[pa.RecordBatch]:
-        for chunk in _csv_text(path, rows):
-            columns = [_from_text(c, f.type) for c, f in zip(chunk.columns, schema, strict=True)]
-            yield from pa.Table.from_arrays(columns, schema=schema).to_batches()
-
-    return Catalogue(path, "csv", schema, num_rows, scan)
-
-
-def _csv_text(path: Path, rows: int) -> Iterator[pa.Table]:
-    """The CSV's cells as text, exactly as written, ``rows`` rows at a time."""
-    with pd.read_csv(
-        path, dtype=str, keep_default_na=False, na_filter=False, chunksize=rows
-    ) as reader:
-        for chunk in reader:
-            yield pa.table({str(n): pa.array(chunk[n], type=pa.string()) for n in chunk})
-
-
-def _from_text(column: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray:
-    """CSV text as type ``to``: trimmed, with blanks and :data:`CSV_MISSING` as null.
-
-    Raises pyarrow.ArrowInvalid if a value does not convert.
-    """
-    if to == pa.string():
-        return column
-    trimmed = pc.utf8_trim_whitespace(column)
-    missing = pc.is_in(trimmed, value_set=CSV_MISSING)
-    return pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), trimmed), to)
-
-
-def _converts(column: pa.ChunkedArray, to: pa.DataType) -> bool:
-    """Whether every value of the text ``column`` converts to type ``to``."""
-    try:
-        _from_text(column, to)
-    except pa.ArrowInvalid:
-        return False
-    return True
+    schema, num_rows = csv_schema(path)
+    return Catalogue(path, "csv", schema, num_rows, lambda rows: csv_batches(path, schema))
 
 
 def _open_psrcat(path: Path) -> Catalogue:
-    table = pa.Table.from_pandas(read_psrcat(path), preserve_index=False)
+    frame = read_psrcat(path)
+    schema = pa.schema([
+        pa.field(name, pa.string() if name in TEXT_KEYS else pa.float64())
+        for name in frame.columns
+    ])
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     table = table.replace_schema_metadata(None)
     return Catalogue(
         path, "psrcat", table.schema, table.num_rows,
         lambda rows: table.to_batches(max_chunksize=rows),
+        unparseable=frame.attrs[UNPARSEABLE],
     )
 
 
@@ -254,14 +284,18 @@ def rebatch(
 def check_output(path: str | os.PathLike[str], overwrite: bool = False) -> Path:
     """Check that ``path`` can be created (or replaced, with ``overwrite``); return it.
 
-    Raises :class:`CatalogueError` naming the problem: the file exists, it is a directory,
-    or its directory does not exist or is not writable.
+    OUTPUT must be a new path or, with ``overwrite``, a regular file. Symbolic links (even
+    dangling ones), directories, device nodes, FIFOs and sockets are refused whatever
+    ``overwrite`` says, so nothing but a file this tool could have written is ever replaced.
+
+    Raises :class:`CatalogueError` naming the problem.
     """
     path = Path(path)
-    if path.is_dir():
-        raise CatalogueError(f"output {path} is a directory")
-    if path.exists() and not overwrite:
+    kind = _existing_kind(path)
+    if kind == "a regular file" and not overwrite:
         raise CatalogueError(f"output {path} exists; use --overwrite to replace it")
+    if kind not in (None, "a regular file"):
+        raise CatalogueError(f"output {path} is {kind}; give the path of a new or regular file")
     parent = path.parent
     if not parent.is_dir():
         raise CatalogueError(f"cannot write {path}: directory {parent} does not exist")
@@ -270,14 +304,48 @@ def check_output(path: str | os.PathLike[str], overwrite: bool = False) -> Path:
     return path
 
 
+def _existing_kind(path: Path) -> str | None:
+    """What is at ``path`` (not following a symbolic link), in words; None if nothing."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    kinds = [
+        (stat.S_ISLNK, "a symbolic link"), (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ]
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
+
+
+def check_not_inside(target: Path, source: Path) -> None:
+    """Raise :class:`CatalogueError` if ``target`` would lie inside the directory ``source``
+    (a later run would read its own output back in) or is the file ``source``."""
+    source = Path(source)
+    if str(source) == STDIN:
+        return
+    where, what = Path(os.path.abspath(target)), Path(os.path.realpath(source))
+    real_parent = Path(os.path.realpath(where.parent)) / where.name
+    if source.is_dir() and (real_parent == what or what in real_parent.parents):
+        raise CatalogueError(
+            f"output {target} is inside the input dataset {source}; write it elsewhere"
+        )
+    if real_parent == what:
+        raise CatalogueError(f"output {target} is the input file")
+
+
 def field_with_doc(field: pa.Field, unit: str, description: str) -> pa.Field:
     """``field`` with Parquet field metadata ``unit`` and ``description``."""
     return field.with_metadata({b"unit": unit.encode(), b"description": description.encode()})
 
 
 def schema_with_file_metadata(schema: pa.Schema, metadata: Mapping[str, Any]) -> pa.Schema:
-    """``schema`` whose only file metadata is ``metadata``, as JSON under b"mwprop_batch"."""
-    return schema.with_metadata({FILE_METADATA_KEY: json.dumps(metadata).encode()})
+    """``schema`` with ``metadata`` added, as JSON under b"mwprop_batch", to the file
+    metadata it already has (the input's, pandas' included, kept as they are)."""
+    kept = dict(schema.metadata or {})
+    kept[FILE_METADATA_KEY] = json.dumps(metadata).encode()
+    return schema.with_metadata(kept)
 
 
 def read_file_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -291,20 +359,23 @@ def read_file_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
 class AtomicParquetWriter:
     """Write a Parquet file all or nothing.
 
-    Row groups go to a hidden temporary file in the output's directory; on a clean exit from
-    the ``with`` block it is flushed to disk (fsync) and renamed to ``path``. On any exception,
-    KeyboardInterrupt included, the temporary file is removed and ``path`` is left as it was.
-    While open in the main thread, SIGTERM raises :class:`Interrupted` (a KeyboardInterrupt)
-    so that it cleans up too; the previous handler is restored on exit.
+    Row groups go to a hidden temporary file in the output's directory,
+    ``.<name>.<host>.<pid>.<random>.mwprop-batch.tmp``; on a clean exit from the ``with``
+    block it is flushed to disk (fsync) and renamed to ``path``. On any exception, KeyboardInterrupt
+    included, the temporary file is removed and ``path`` is left as it was. While open in the
+    main thread, SIGTERM and SIGHUP raise :class:`Interrupted` (a KeyboardInterrupt) so that
+    it cleans up too; the previous handlers are restored on exit. A run killed outright
+    (SIGKILL, power loss) leaves its temporary file: the next writer to the same ``path``
+    removes the leftovers of runs on this host whose process no longer exists.
 
     Parameters
     ----------
     path : str or path-like
-        The output file.
+        The output file (see :func:`check_output`).
     schema : pyarrow.Schema
         Schema of every batch written, with its metadata.
     overwrite : bool
-        Replace an existing file (otherwise :class:`CatalogueError`).
+        Replace an existing regular file (otherwise :class:`CatalogueError`).
 
     Examples
     --------
@@ -322,12 +393,13 @@ class AtomicParquetWriter:
         self.rows_written = 0
         self._temp: Path | None = None
         self._writer: pq.ParquetWriter | None = None
-        self._previous_sigterm: Any = None
+        self._previous_handlers: dict[int, Any] = {}
 
     def __enter__(self) -> AtomicParquetWriter:
-        self._catch_sigterm()
+        self._catch_signals()
         try:
-            self._temp = _new_file(self.path.parent / f".{self.path.name}.{token_hex(6)}.tmp")
+            remove_dead_temp_files(self.path)
+            self._temp = _new_file(temp_path(self.path))
             self._writer = pq.ParquetWriter(self._temp, self.schema)
         except BaseException as exc:
             self._abort()
@@ -357,12 +429,11 @@ class AtomicParquetWriter:
         self._writer.close()
         self._writer = None
         _fsync(self._temp)
-        if self.path.exists() and not self.overwrite:  # appeared while we were writing
-            raise CatalogueError(f"output {self.path} exists; use --overwrite to replace it")
+        check_output(self.path, self.overwrite)  # nothing else appeared there meanwhile
         os.replace(self._temp, self.path)
         self._temp = None
         _fsync(self.path.parent)
-        self._restore_sigterm()
+        self._restore_signals()
 
     def _abort(self) -> None:
         if self._writer is not None:
@@ -374,16 +445,46 @@ class AtomicParquetWriter:
         if self._temp is not None:
             self._temp.unlink(missing_ok=True)
             self._temp = None
-        self._restore_sigterm()
+        self._restore_signals()
 
-    def _catch_sigterm(self) -> None:
+    def _catch_signals(self) -> None:
         if threading.current_thread() is threading.main_thread():
-            self._previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupted)
+            for signum in ABORT_SIGNALS:
+                self._previous_handlers[signum] = signal.signal(signum, _raise_interrupted)
 
-    def _restore_sigterm(self) -> None:
-        if self._previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, self._previous_sigterm)
-            self._previous_sigterm = None
+    def _restore_signals(self) -> None:
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler)
+        self._previous_handlers = {}
+
+
+def temp_path(path: Path) -> Path:
+    """A new temporary file name for ``path``, naming this host and process."""
+    host = socket.gethostname().replace(".", "_")
+    return path.parent / f".{path.name}.{host}.{os.getpid()}.{token_hex(4)}.{_TEMP_TAG}"
+
+
+def remove_dead_temp_files(path: Path) -> list[Path]:
+    """Remove the temporary files of earlier writers to ``path`` whose process on this host
+    no longer exists (see :func:`temp_path`); return them."""
+    host = socket.gethostname().replace(".", "_")
+    removed = []
+    for temp in path.parent.glob(f".{path.name}.{host}.*.*.{_TEMP_TAG}"):
+        pid = temp.name[len(f".{path.name}.{host}.") :].split(".")[0]
+        if pid.isdigit() and not _process_exists(int(pid)) and temp.is_file():
+            temp.unlink(missing_ok=True)
+            removed.append(temp)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
