@@ -16,10 +16,11 @@ from numba.core.event import Listener, install_listener
 from tqdm import tqdm
 
 from . import __version__, plots, skymap, validate
-from .cliargs import add_sightline_arguments, model_list, positive_int
+from .cliargs import add_sightline_arguments, model_list, positive_float, positive_int
 from .convert import convert_file, load_model
 from .demo import CATALOGUE_NAME, run_demo
 from .demo import DEFAULT_DIR as DEMO_DIR
+from .extras import MissingExtraError, missing_extra
 from .io.tables import one_line
 from .params import MODEL_NAMES
 from .positions import ColumnOverrides
@@ -76,8 +77,15 @@ examples:
 FIXED_POINT = {"DIST", "DM", "DMz", "NU_T", "DEFFSM2"}
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit 2), no usage text."""
+
+    def error(self, message: str):
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="mwprop-batch",
         description=(
             "Apply the NE2001 and NE2025 Galactic free-electron density models to whole "
@@ -87,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"mwprop-batch {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error instead of one line")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     add_convert(commands)
     add_los(commands)
@@ -104,7 +114,8 @@ def add_convert(commands) -> None:
         epilog=CONVERT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("input", type=Path, metavar="INPUT",
-                   help="Parquet file, directory of Parquet files, CSV file or ATNF psrcat.db")
+                   help="Parquet file, directory of Parquet files, CSV file, ATNF psrcat.db, "
+                   "or - (CSV on standard input)")
     p.add_argument("output", type=Path, metavar="OUTPUT", help="Parquet file to write")
     p.add_argument("--format", choices=("parquet", "csv", "psrcat"),
                    help="input format (default: from INPUT's extension; a directory is Parquet)")
@@ -114,9 +125,9 @@ def add_convert(commands) -> None:
                    help="dist: distance from DM (default); dm: DM from distance")
     p.add_argument("--scattering", action="store_true",
                    help="add SM, TAU, SBW, SCINTIME, THETA_G, ... (NE2001 definitions)")
-    p.add_argument("--freq-ghz", type=float, default=1.0,
+    p.add_argument("--freq-ghz", type=positive_float, default=1.0,
                    help="frequency for the scattering columns, GHz (default: 1)")
-    p.add_argument("--velocity-kms", type=float, default=100.0,
+    p.add_argument("--velocity-kms", type=positive_float, default=100.0,
                    help="transverse speed for SCINTIME, km/s (default: 100)")
     columns = p.add_argument_group("columns (default: found by name)")
     for role, what in (
@@ -151,8 +162,9 @@ def add_los(commands) -> None:
     p.add_argument("--model", choices=MODEL_NAMES, default="ne2025",
                    help="model (default: ne2025)")
     p.add_argument("--scattering", action="store_true", help="also the scattering quantities")
-    p.add_argument("--freq-ghz", type=float, default=1.0, help="GHz (default: 1)")
-    p.add_argument("--velocity-kms", type=float, default=100.0, help="km/s (default: 100)")
+    p.add_argument("--freq-ghz", type=positive_float, default=1.0, help="GHz (default: 1)")
+    p.add_argument("--velocity-kms", type=positive_float, default=100.0,
+                   help="km/s (default: 100)")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     p.set_defaults(run=run_los)
 
@@ -185,7 +197,7 @@ def run_convert(args: argparse.Namespace, command: str) -> int:
         columns=overrides, strict=args.strict,
     )
     if args.scheduler:
-        return run_convert_on_dask(args, settings)
+        return run_convert_on_dask(args, settings, command)
     summary = convert_file(
         args.input, args.output, args.model, args.to, format=args.format,
         overwrite=args.overwrite, batch_rows=args.batch_rows,
@@ -196,14 +208,18 @@ def run_convert(args: argparse.Namespace, command: str) -> int:
     return 0
 
 
-def run_convert_on_dask(args: argparse.Namespace, settings: dict) -> int:
+def run_convert_on_dask(args: argparse.Namespace, settings: dict, command: str) -> int:
     """``convert --scheduler``: the same conversion, partition by partition, on Dask."""
-    from .dask import convert_dataset  # the optional extra: imported only when asked for
+    try:  # the optional extra: imported only when asked for
+        from .dask import convert_dataset
+    except ImportError as exc:
+        raise missing_extra("--scheduler", "dask[distributed]>=2024.1", "dask") from exc
 
     start = time.perf_counter()
     rows = convert_dataset(
         args.input, args.output, args.model, scheduler=args.scheduler, workers=args.workers,
-        overwrite=args.overwrite, progress=show_progress(args.quiet), to=args.to, **settings,
+        overwrite=args.overwrite, progress=show_progress(args.quiet), to=args.to,
+        command=command, **settings,
     )
     if not args.quiet:
         seconds = time.perf_counter() - start
@@ -314,8 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``mwprop-batch`` with ``argv`` (default: sys.argv[1:]); return the exit code.
 
     User errors (bad or missing input, missing columns, unwritable output, a bad row with
-    --strict) print one line to stderr and return 2, as usage errors do (argparse); an
-    interrupt (SIGINT, SIGTERM) returns 128 + the signal number, leaving no output.
+    --strict, a missing optional extra) print one line to stderr and return 2, as usage errors
+    do (argparse); an interrupt (SIGINT, SIGTERM, SIGHUP) prints one line and returns 128 +
+    the signal number, leaving no output. ``--debug`` shows the traceback instead.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
@@ -329,12 +346,15 @@ def main(argv: list[str] | None = None) -> int:
         with notice:
             return args.run(args, shlex.join(["mwprop-batch", *argv]))
     except KeyboardInterrupt as exc:
+        if args.debug:
+            raise
         signum = getattr(exc, "signum", signal.SIGINT)
         print(f"mwprop-batch: interrupted ({signal.Signals(signum).name}); nothing written",
               file=sys.stderr)
         return 128 + signum
-    except (ValueError, OSError) as exc:
-
+    except (ValueError, OSError, MissingExtraError) as exc:
+        if args.debug:
+            raise
         print(f"mwprop-batch {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
 

@@ -2,8 +2,10 @@
 
 Requires the optional extra ``pip install "mwprop_batch[dask]"``; the rest of the package
 never imports Dask. Each partition goes through exactly the function the single-process
-conversion uses (:func:`mwprop_batch.convert.convert`), so results are bit-identical whatever
-the partitioning and the number of workers. A task carries only the model names; each worker
+conversion uses (:func:`mwprop_batch.convert.convert` for DataFrames; for files, the
+functions of :func:`mwprop_batch.convert.convert_file`, so that a dataset written on Dask has
+the single-process schema, metadata and values), so results are bit-identical whatever the
+partitioning and the number of workers. A task carries only the model names; each worker
 process builds each model once and reuses it for all its partitions.
 """
 
@@ -11,14 +13,27 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import dask.dataframe as dd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from .convert import STATUS, Settings, compute, load_model, plan_conversion, with_results
 from .convert import convert as convert_frame
-from .convert import load_model
+from .io.tables import (
+    FILE_METADATA_KEY,
+    AtomicParquetWriter,
+    CatalogueError,
+    check_output,
+    remove_dead_temp_files,
+    temp_path,
+)
+from .positions import ColumnOverrides, Columns
+from .sightlines import OK
 
 
 def _convert_partition(partition: pd.DataFrame, names: tuple[str, ...], options: dict):
@@ -41,45 +56,129 @@ def convert(
     return ddf.map_partitions(_convert_partition, names, options, meta=meta)
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One task: row group ``row_group`` of file ``path``, rows from ``first_row`` on."""
+
+    path: str
+    row_group: int
+    first_row: int
+    rows: int
+
+
+def pieces(files: list[str]) -> list[Piece]:
+    """One piece per row group of each file, in the files' order (their rows' order)."""
+    out, first = [], 0
+    for path in files:
+        metadata = pq.ParquetFile(path).metadata
+        for group in range(metadata.num_row_groups):
+            rows = metadata.row_group(group).num_rows
+            if rows:
+                out.append(Piece(path, group, first, rows))
+                first += rows
+    return out
+
+
+def _convert_piece(
+    piece: Piece, part: Path, schema: pa.Schema, input_schema: pa.Schema, names: tuple[str, ...],
+    columns: Columns, options: dict,
+) -> tuple[int, dict[str, int]]:
+    """Convert one piece into the Parquet file ``part`` (exactly as the single process does);
+    return its rows and its bad rows by reason."""
+    settings = Settings.create([load_model(name) for name in names], **options)
+    table = pq.ParquetFile(piece.path).read_row_group(piece.row_group)
+    arrays = [
+        table.column(f.name).cast(f.type) if f.name in table.column_names
+        else pa.nulls(table.num_rows, f.type) for f in input_schema
+    ]  # as the single-process reader gives it: the dataset's union schema
+    batch = pa.table(arrays, schema=input_schema).combine_chunks().to_batches()[0]
+    computed = compute(batch.select(columns.names).to_pandas(), columns, settings,
+                       piece.first_row)
+    with AtomicParquetWriter(part, schema) as writer:
+        writer.write(with_results(batch, computed, schema))
+    bad = computed[STATUS][computed[STATUS] != OK].value_counts()
+    return batch.num_rows, {str(k): int(v) for k, v in bad.items()}
+
+
 def convert_dataset(
     source: str | Path, target: str | Path, models: str | tuple[str, ...] = ("ne2025",),
     scheduler: str = "local", workers: int = 2, progress: bool = False,
-    overwrite: bool = False, **options,
+    overwrite: bool = False, columns: ColumnOverrides | None = None, command: str | None = None,
+    **options,
 ) -> int:
-    """Convert a Parquet dataset on a Dask cluster into a Parquet dataset; return its rows.
+    """Convert a Parquet file or dataset on a Dask cluster into a Parquet dataset; return its
+    rows.
 
     ``scheduler`` is "local" (a ``LocalCluster`` of ``workers`` single-threaded processes)
-    or the address of an existing scheduler (``tcp://host:port``). Each input file or row
-    group is a partition; ``target`` becomes a directory of ``part.*.parquet`` files in
-    order. It is written aside and renamed into place when complete (the workers must see
-    the same file system, as for any Dask Parquet output).
+    or the address of an existing scheduler (``tcp://host:port``). Each row group of each
+    input file is a task; ``target`` becomes a directory of ``part.<n>.parquet`` files in row
+    order, each with exactly the schema and metadata of the single-process output
+    (:func:`mwprop_batch.convert.convert_file`) and its values, byte for byte. It is written
+    aside and renamed into place when complete; an existing ``target`` is replaced (with
+    ``overwrite``) only if it is a dataset this tool wrote. The workers must see the same file
+    system. ``options`` are ``to``, ``scattering``, ``freq_ghz``, ``velocity_kms``, ``strict``.
     """
     target = Path(target)
-    if target.exists() and not overwrite:
-        raise FileExistsError(f"output {target} exists; use --overwrite to replace it")
-    staging = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
+    check_dataset_output(target, overwrite)
+    names = tuple(m.strip().lower() for m in (models.split(",") if isinstance(models, str)
+                                               else models) if m.strip())
+    settings = Settings.create(names, **options)
+    plan = plan_conversion(source, target, settings, columns, "parquet", command)
+    files = sorted(ds.dataset(str(source), format="parquet").files)
+    work = pieces(files)
+    remove_dead_temp_files(target)
+    staging = temp_path(target)
+    staging.mkdir()
     from dask.distributed import Client, LocalCluster
     from dask.distributed import progress as show_progress
 
-    with contextlib.ExitStack() as stack:
-        if scheduler == "local":
-            cluster = stack.enter_context(
-                LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
+    try:
+        with contextlib.ExitStack() as stack:
+            if scheduler == "local":
+                cluster = stack.enter_context(LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None,
+                ))
+                client = stack.enter_context(Client(cluster))
+            else:
+                client = stack.enter_context(Client(scheduler))
+            futures = [
+                client.submit(
+                    _convert_piece, piece, staging / f"part.{k:06d}.parquet", plan.schema,
+                    plan.catalogue.schema, names, plan.columns, options, pure=False,
+                )
+                for k, piece in enumerate(work)
+            ]
+            try:
+                if progress:
+                    show_progress(futures)
+                rows = sum(n for n, _ in client.gather(futures))
+            except BaseException:
+                client.cancel(futures)
+                raise
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return rows
+
+
+def check_dataset_output(target: Path, overwrite: bool) -> None:
+    """Raise CatalogueError unless ``target`` is new or, with ``overwrite``, a real directory
+    holding only Parquet parts this tool wrote (each with our file metadata)."""
+    if not target.exists() and not target.is_symlink():
+        check_output(target)
+        return
+    if target.is_symlink() or not target.is_dir():
+        check_output(target, overwrite)  # names what is there
+        raise CatalogueError(f"output {target} is a file; a Dask run writes a directory")
+    if not overwrite:
+        raise CatalogueError(f"output {target} exists; use --overwrite to replace it")
+    for entry in target.iterdir():
+        ours = entry.is_file() and not entry.is_symlink() and entry.suffix == ".parquet"
+        if not ours or FILE_METADATA_KEY not in (pq.read_schema(entry).metadata or {}):
+            raise CatalogueError(
+                f"output {target} holds {entry.name}, which mwprop-batch did not write; "
+                "not replacing it"
             )
-            client = stack.enter_context(Client(cluster))
-        else:
-            client = stack.enter_context(Client(scheduler))
-        out = convert(dd.read_parquet(str(source)), models, **options)
-        try:
-            job = out.to_parquet(str(staging), write_index=False, compute=False)
-            future = client.compute(job)
-            if progress:
-                show_progress(future)
-            future.result()
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return int(pq.ParquetDataset(str(target)).read(columns=[]).num_rows)

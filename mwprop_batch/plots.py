@@ -20,6 +20,7 @@ from scipy.interpolate import CubicSpline
 
 from .cliargs import add_sightline_arguments, model_list
 from .convert import load_model
+from .extras import missing_extra
 from .model import Model
 from .tables import arm_centrelines, sky_to_galactocentric
 
@@ -72,7 +73,7 @@ def new_figure(width_in: float, height_in: float) -> Figure:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as exc:
-        raise ImportError("pictures need matplotlib: pip install 'mwprop_batch[plot]'") from exc
+        raise missing_extra("pictures", "matplotlib>=3.8", "plot") from exc
     fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .cliargs import positive_float
+from .extras import missing_extra
 from .model import Model
 from .params import MODEL_NAMES
 from .plots import as_model, draw_galaxy, new_figure, save_png
@@ -61,8 +63,7 @@ def _healpy():
     try:
         from astropy_healpix import healpy
     except ImportError as exc:
-        hint = "sky maps need astropy-healpix: pip install 'mwprop_batch[healpix]'"
-        raise ImportError(hint) from exc
+        raise missing_extra("sky maps", "astropy-healpix>=1.0", "healpix") from exc
     return healpy
 
 
@@ -260,7 +261,7 @@ def register_cli(subparsers) -> None:
     p.add_argument("--nside", type=power_of_two, default=DEFAULT_NSIDE,
                    help=f"HEALPix nside, 12 nside^2 pixels (default: {DEFAULT_NSIDE})")
     p.add_argument("--dist", type=float, metavar="KPC", help="source distance, kpc (see below)")
-    p.add_argument("--freq-ghz", type=float, default=DEFAULT_FREQ_GHZ,
+    p.add_argument("--freq-ghz", type=positive_float, default=DEFAULT_FREQ_GHZ,
                    help="frequency for tau, GHz (default: 1)")
     p.add_argument("--parquet", type=Path, metavar="OUT.parquet",
                    help="also write the map as Parquet (pixel, l, b, value)")

@@ -465,15 +465,20 @@ def temp_path(path: Path) -> Path:
 
 
 def remove_dead_temp_files(path: Path) -> list[Path]:
-    """Remove the temporary files of earlier writers to ``path`` whose process on this host
-    no longer exists (see :func:`temp_path`); return them."""
+    """Remove the temporary files (or directories, of a Dask run) of earlier writers to
+    ``path`` whose process on this host no longer exists (see :func:`temp_path`); return
+    them."""
     host = socket.gethostname().replace(".", "_")
     removed = []
     for temp in path.parent.glob(f".{path.name}.{host}.*.*.{_TEMP_TAG}"):
         pid = temp.name[len(f".{path.name}.{host}.") :].split(".")[0]
-        if pid.isdigit() and not _process_exists(int(pid)) and temp.is_file():
+        if not pid.isdigit() or _process_exists(int(pid)) or temp.is_symlink():
+            continue
+        if temp.is_dir():
+            shutil.rmtree(temp, ignore_errors=True)
+        else:
             temp.unlink(missing_ok=True)
-            removed.append(temp)
+        removed.append(temp)
     return removed
 
 
