@@ -221,6 +221,7 @@ def read_inputs(
         l_deg[missing], b_deg[missing] = lon, lat
     status = np.full(n, OK, dtype=object)
     no_position = ~(np.isfinite(l_deg) & np.isfinite(b_deg))
+    l_deg[no_position] = b_deg[no_position] = np.nan  # no infinities for the engine
     status[no_position] = NO_POSITION
     problems.fill(status, no_position, [n for s in columns.positions for n in (s.lon, s.lat)])
     value = numbers(frame[columns.value], problems)
@@ -277,8 +278,12 @@ def numbers(values: pd.Series, problems: _Problems | None = None) -> np.ndarray:
     text) for the rows it is at; ``values``' index must be row positions.
     """
     parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    if problems is not None and not _is_numeric(values):
-        _note_junk(values, parsed, problems)
+    if problems is not None:
+        if not _is_numeric(values):
+            _note_junk(values, parsed, problems)
+        infinite = np.flatnonzero(np.isinf(parsed))
+        problems.note(str(values.name), values.index.to_numpy()[infinite],
+                      [f"{values.name} infinite: {parsed[k]:g}" for k in infinite])
     return parsed
 
 

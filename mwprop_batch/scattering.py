@@ -54,11 +54,11 @@ def scattering_measures(
     dist: np.ndarray, m0: np.ndarray, m1: np.ndarray, m2: np.ndarray, miso: np.ndarray
 ) -> dict[str, np.ndarray]:
     """SM, SMtau, SMtheta, SMiso (kpc m^-20/3) from the path moments to distance ``dist``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return {
             "SM": SM_FACTOR * m0,
-            "SMtau": 6.0 * SM_FACTOR / dist * (m1 - m2 / dist),
-            "SMtheta": 3.0 * SM_FACTOR * (m0 + m2 / dist**2 - 2.0 * m1 / dist),
+            "SMtau": 6.0 * SM_FACTOR * (m1 - m2 / dist) / dist,
+            "SMtheta": 3.0 * SM_FACTOR * (m0 + m2 / dist / dist - 2.0 * m1 / dist),
             "SMiso": SM_FACTOR * miso,
         }
 
