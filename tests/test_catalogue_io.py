@@ -2,6 +2,9 @@
 
 import os
 import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +18,8 @@ from mwprop_batch.io.tables import (
     AtomicParquetWriter,
     CatalogueError,
     Interrupted,
+    check_not_inside,
+    check_output,
     detect_format,
     field_with_doc,
     open_catalogue,
@@ -296,3 +301,154 @@ def test_positions_row_by_row_from_the_first_source_that_has_them():
     # the status names the actual problem
     assert inputs.status.tolist() == ["ok", "ok", "RAJ unparseable: 'junk'", "ok", NO_POSITION]
     np.testing.assert_array_equal(inputs.value, [56.77, 12.5, np.nan, 1.0, 7.0])
+
+
+# --- issue 12: exact pass-through, safe writes ----------------------------------------------
+
+
+def test_dataset_takes_the_union_of_its_files_columns(tmp_path):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    pq.write_table(pa.table({"GL": [1.0, 2.0], "DM": [10.0, 20.0]}), folder / "a.parquet")
+    pq.write_table(pa.table({"GL": [3.0], "DM": [30.0], "late": ["x"]}), folder / "b.parquet")
+    catalogue = open_catalogue(folder)
+    assert catalogue.schema.names == ["GL", "DM", "late"]
+    table = pa.Table.from_batches(list(catalogue.batches()))
+    assert table.column("late").to_pylist() == [None, None, "x"]
+    assert table.column("GL").to_pylist() == [1.0, 2.0, 3.0]
+
+
+def test_dataset_type_conflict_names_the_file_and_the_column(tmp_path):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    pq.write_table(pa.table({"GL": [1.0], "DM": [10.0]}), folder / "a.parquet")
+    pq.write_table(pa.table({"GL": [2.0], "DM": ["20"]}), folder / "b.parquet")
+    with pytest.raises(CatalogueError, match=r"b\.parquet: column 'DM' is string.*double.*a\."):
+        open_catalogue(folder)
+
+
+def test_file_and_field_metadata_are_kept(tmp_path):
+    table = pa.table({"GL": [1.0], "DM": [10.0]})
+    schema = pa.schema(
+        [table.schema.field("GL").with_metadata({b"unit": b"deg"}), table.schema.field("DM")],
+        metadata={b"survey": b"GPPS", b"pandas": b"{}"},
+    )
+    pq.write_table(table.cast(schema), tmp_path / "a.parquet")
+    catalogue = open_catalogue(tmp_path / "a.parquet")
+    assert catalogue.schema.metadata[b"survey"] == b"GPPS"
+    assert catalogue.schema.field("GL").metadata == {b"unit": b"deg"}
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_output_must_be_new_or_a_regular_file(tmp_path, overwrite):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    dangling = tmp_path / "dangling.parquet"
+    dangling.symlink_to(tmp_path / "nowhere.parquet")
+    regular = tmp_path / "real.parquet"
+    regular.write_bytes(b"keep")
+    link = tmp_path / "link.parquet"
+    link.symlink_to(regular)
+    cases = [(fifo, "FIFO"), (dangling, "symbolic link"), (link, "symbolic link"),
+             (Path("/dev/null"), "character device"), (tmp_path, "directory")]
+    for path, words in cases:
+        with pytest.raises(CatalogueError, match=words):
+            check_output(path, overwrite=overwrite)
+    assert fifo.is_fifo() and dangling.is_symlink() and not (tmp_path / "nowhere.parquet").exists()
+    assert regular.read_bytes() == b"keep"
+    if overwrite:
+        assert check_output(regular, overwrite=True) == regular
+    else:
+        with pytest.raises(CatalogueError, match="exists"):
+            check_output(regular)
+
+
+def test_output_inside_the_input_dataset_is_refused(tmp_path):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    pq.write_table(pa.table({"GL": [1.0]}), folder / "a.parquet")
+    for target in (folder / "out.parquet", folder / "sub" / ".." / "x.parquet"):
+        with pytest.raises(CatalogueError, match="inside the input dataset"):
+            check_not_inside(target, folder)
+    check_not_inside(tmp_path / "out.parquet", folder)  # beside it is fine
+
+
+def test_a_dead_runs_temp_file_is_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "out.parquet"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    pid = int(dead.stdout)
+    host = socket.gethostname().replace(".", "_")
+    leftover = tmp_path / f".out.parquet.{host}.{pid}.abcd1234.mwprop-batch.tmp"
+    leftover.write_bytes(b"partial")
+    alive = tmp_path / f".out.parquet.{host}.{os.getpid()}.abcd1234.mwprop-batch.tmp"
+    alive.write_bytes(b"someone is writing")
+    other = tmp_path / ".other.parquet.tmp"
+    other.write_bytes(b"not ours")
+    table = small_table()
+    with AtomicParquetWriter(out, table.schema) as writer:
+        writer.write(table.to_batches()[0])
+    assert not leftover.exists()
+    assert alive.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [alive.name, other.name, "out.parquet"])
+
+
+def test_writer_turns_sighup_into_interrupted(tmp_path):
+    out = tmp_path / "out.parquet"
+    before = signal.getsignal(signal.SIGHUP)
+    with pytest.raises(Interrupted) as caught, AtomicParquetWriter(out, small_table().schema):
+        os.kill(os.getpid(), signal.SIGHUP)
+    assert caught.value.signum == signal.SIGHUP
+    assert signal.getsignal(signal.SIGHUP) is before
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [("DM,GL,DM\n", "'DM' appears twice.*columns 1 and 3"), ("GL,,DM\n", "empty column name")],
+)
+def test_csv_duplicate_or_empty_header_is_an_error(tmp_path, header, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(header + "1,2,3\n")
+    with pytest.raises(CatalogueError, match=message):
+        open_catalogue(path)
+
+
+def test_csv_identifiers_and_big_integers_keep_every_digit(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "id,big,mixed,x\n"
+        "00123,9007199254740993,9007199254740993,1\n"
+        "00456,-9223372036854775807,0.5,2.5\n"
+    )
+    catalogue = open_catalogue(path)
+    assert catalogue.schema.types == [pa.string(), pa.int64(), pa.string(), pa.float64()]
+    (batch,) = catalogue.batches()
+    assert batch.column("id").to_pylist() == ["00123", "00456"]
+    assert batch.column("big").to_pylist() == [9007199254740993, -9223372036854775807]
+    assert batch.column("mixed").to_pylist() == ["9007199254740993", "0.5"]
+
+
+def test_csv_from_a_pipe(tmp_path):
+    fifo = tmp_path / "stream.csv"
+    os.mkfifo(fifo)
+    text = "GL,GB,DM\n" + "".join(f"{i},1.5,{10 + i}\n" for i in range(1000))
+    writer = subprocess.Popen([sys.executable, "-c",
+                               f"open({str(fifo)!r}, 'w').write({text!r})"])
+    catalogue = open_catalogue(fifo)
+    writer.wait(timeout=60)
+    assert catalogue.num_rows == 1000
+    table = pa.Table.from_batches(list(catalogue.batches(300)))
+    assert table.column("DM").to_pylist() == [10 + i for i in range(1000)]
+
+
+def test_psrcat_bad_value_is_null_and_noted(tmp_path):
+    path = tmp_path / "bad.db"
+    path.write_text(PSRCAT_TEXT.replace("DM       12.5", "DM       12.5x1"))
+    catalogue = open_catalogue(path)
+    assert catalogue.schema.field("DM").type == pa.float64()
+    assert "DM_ERR" in catalogue.schema.names
+    assert catalogue.unparseable == {"DM": {1: "12.5x1"}}
+    (batch,) = catalogue.batches()
+    assert batch.column("DM").to_pylist() == [71.0227, None]

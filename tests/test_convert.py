@@ -1,6 +1,8 @@
 """The catalogue conversion: in memory (convert, df.mwprop) and streamed (convert_file)."""
 
 import datetime as dt
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,8 @@ from mwprop_batch.io.tables import CatalogueError, read_file_metadata
 from mwprop_batch.positions import NO_POSITION, ColumnOverrides, MissingColumnError
 from mwprop_batch.scattering import SCATTERING_COLUMNS
 from mwprop_batch.sightlines import InvalidRowError
+
+REAL_DATA = Path(__file__).resolve().parents[1] / "data"
 
 CORE = ["DIST", "DM", "DMz", "limit"]
 
@@ -199,3 +203,123 @@ def test_convert_file_errors_leave_no_output(tmp_path):
     with pytest.raises(CatalogueError, match="exists"):
         convert_file(source, empty)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.parquet", "in.parquet"]
+
+
+# --- issue 12: nothing lost, nothing silently changed, checked inputs -------------------------
+
+
+def test_every_input_column_round_trips_exactly(tmp_path):
+    frame = catalogue(30)
+    frame["when"] = pd.date_range("2020-01-01", periods=30, freq="D", tz="UTC")
+    frame["label"] = pd.array([None if i % 4 == 0 else f"x{i}" for i in range(30)],
+                              dtype="string")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    schema = table.schema.with_metadata({**table.schema.metadata, b"survey": b"GPPS DR1"})
+    schema = schema.set(1, schema.field("GL").with_metadata({b"unit": b"deg"}))
+    source, target = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pq.write_table(table.cast(schema), source)
+    convert_file(source, target, batch_rows=7)
+    out = pq.read_table(target)
+    for field in schema:
+        assert out.schema.field(field.name) == field
+        assert out.schema.field(field.name).metadata == field.metadata
+        assert out.column(field.name).equals(table.column(field.name))
+    assert out.schema.metadata[b"survey"] == b"GPPS DR1"
+    assert out.schema.metadata[b"pandas"] == table.schema.metadata[b"pandas"]
+    back = pd.read_parquet(target)
+    assert back["flag"].dtype == "Int64" and back["flag"].isna().sum() == 1
+    pd.testing.assert_frame_equal(back[frame.columns], frame)
+
+
+def test_psrcat_bad_dm_is_named_in_status_and_the_schema_is_unchanged(tmp_path):
+    # the first three pulsars of the real catalogue; J0006+1834 has 'DM 11.41 55 bkk+16'
+    lines = (REAL_DATA / "psrcat-1.59.db").read_text().splitlines(keepends=True)
+    ends = [k for k, line in enumerate(lines) if line.startswith("@")]
+    text = "".join(lines[: ends[2] + 1])
+    assert "DM       11.41" in text
+    clean, broken = tmp_path / "clean.db", tmp_path / "broken.db"
+    clean.write_text(text)
+    broken.write_text(text.replace("DM       11.41", "DM       11.4x1", 1))
+    convert_file(clean, tmp_path / "clean.parquet")
+    convert_file(broken, tmp_path / "broken.parquet")
+    a, b = pq.read_table(tmp_path / "clean.parquet"), pq.read_table(tmp_path / "broken.parquet")
+    assert a.schema.names == b.schema.names and a.schema.types == b.schema.types
+    assert "NE2025_DIST_LO" in b.schema.names
+    status = b.column("status").to_pylist()
+    assert status[1] == "DM unparseable: '11.4x1'"
+    assert b.column("DM").to_pylist()[1] is None
+    assert read_file_metadata(tmp_path / "broken.parquet")["unparseable"] == {
+        "DM": {"1": "11.4x1"}
+    }
+    differ = [k for k, (x, y) in enumerate(zip(a.column("status").to_pylist(), status,
+                                               strict=True)) if x != y]
+    assert differ == [1]
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (pd.date_range("2020", periods=3), "timestamp"),
+        (pd.Series([True, False, True]), "bool"),
+        (pd.to_timedelta([1, 2, 3], unit="s"), "duration"),
+        (pd.Series([b"1", b"2", b"3"]), "bytes"),
+        (pd.Series([1.0, True, 3.0], dtype=object), "bool"),
+    ],
+)
+def test_non_numeric_dm_columns_are_refused(tmp_path, values, kind):
+    frame = pd.DataFrame({"GL": [10.0, 20.0, 30.0], "GB": [1.0, 2.0, 3.0], "DM": values})
+    with pytest.raises(ConversionError, match=f"column 'DM' (has type|holds).*{kind}"):
+        convert(frame)
+    if kind == "bytes" or frame["DM"].dtype == object:
+        return
+    source = tmp_path / "in.parquet"
+    frame.to_parquet(source, index=False)
+    with pytest.raises(ConversionError, match=f"column 'DM' has type {kind}"):
+        convert_file(source, tmp_path / "out.parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(freq_ghz=0.0), dict(freq_ghz=-1.0), dict(freq_ghz=float("nan")),
+     dict(velocity_kms=-100.0), dict(velocity_kms=float("inf"))],
+)
+def test_frequency_and_velocity_must_be_finite_and_positive(tmp_path, ne2025, options):
+    frame = catalogue(5)
+    with pytest.raises(ValueError, match="must be finite and > 0"):
+        convert(frame, scattering=True, **options)
+    with pytest.raises(ValueError, match="must be finite and > 0"):
+        ne2025.dm_to_dist(30.0, 1.0, 100.0, scattering=True, **options)
+    source = tmp_path / "in.parquet"
+    write_parquet(frame, source)
+    with pytest.raises(ValueError, match="must be finite and > 0"):
+        convert_file(source, tmp_path / "out.parquet", scattering=True, **options)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
+def test_bad_rows_raise_no_warning_and_name_their_problem():
+    frame = pd.DataFrame({
+        "GL": [np.inf, 30.0, 30.0, 30.0, 30.0],
+        "GB": [1.0, 1.0, -np.inf, 1.0, 1.0],
+        "DM": ["10", "1e308", "10", "11.4x1", "nan"],
+    })
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = convert(frame, "ne2001,ne2025", scattering=True)
+        dist = convert(pd.DataFrame({"GL": [30.0], "GB": [1.0], "dist": [1e308]}), to="dm",
+                       scattering=True)
+    assert out["status"].tolist() == [
+        "GL infinite: inf", "ok", "GB infinite: -inf", "DM unparseable: '11.4x1'",
+        "DM not finite",
+    ]
+    assert dist["status"].tolist() == ["ok"] and 0 < dist["NE2025_DM"][0] < 1e4
+
+
+def test_summary_rate_leaves_out_the_start_up(tmp_path):
+    source = tmp_path / "in.parquet"
+    write_parquet(catalogue(40), source)
+    summary = convert_file(source, tmp_path / "out.parquet")
+    assert 0 < summary.startup_seconds < summary.seconds
+    assert summary.rows_per_second == pytest.approx(
+        summary.rows / (summary.seconds - summary.startup_seconds))
+    assert "start-up" in summary.line()
