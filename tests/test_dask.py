@@ -1,11 +1,14 @@
 """Scale-out on Dask: a real LocalCluster of worker processes gives the single-process answer."""
 
+import json
 import os
 import signal
 import time
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 dd = pytest.importorskip("dask.dataframe")
@@ -59,13 +62,85 @@ def test_dataset_directory_through_the_cli(tmp_path):
 
 def test_a_killed_worker_does_not_lose_or_repeat_rows(client):
     frame = catalogue(24_000, 7)
-    ddf = dd.from_pandas(frame, npartitions=24)
-    future = client.compute(dask_convert(ddf, models="ne2001,ne2025"))
-    time.sleep(1.5)
-    pids = client.run(os.getpid)
-    victim = sorted(pids.values())[0]
-    os.kill(victim, signal.SIGKILL)
-    out = future.result(timeout=300)
-    assert sorted(out["id"]) == list(range(len(frame)))
+    ddf = dd.from_pandas(frame, npartitions=12)
+    out = client.persist(dask_convert(ddf, models="ne2001,ne2025"))
+    futures = distributed.futures_of(out)
+    deadline = time.monotonic() + 300
+    busy: dict = {}
+    # kill a worker once some partitions are done and it is computing another one
+    while time.monotonic() < deadline:
+        done = sum(f.done() for f in futures)
+        busy = {w: keys for w, keys in client.processing().items() if keys}
+        if 0 < done < len(futures) - 2 and busy:
+            break
+        time.sleep(0.01)
+    victim = next(iter(busy))
+    pid = client.run(os.getpid, workers=[victim])[victim]
+    pending_at_kill = sum(not f.done() for f in futures)
+    os.kill(pid, signal.SIGKILL)
+    result = out.compute()
+    assert pending_at_kill > 0
+    # the scheduler saw the worker die while it was computing: those tasks were rerun
+    rerun = client.run_on_scheduler(
+        lambda dask_scheduler: [str(k) for k, t in dask_scheduler.tasks.items() if t.suspicious]
+    )
+    assert rerun, "no task was running on the killed worker"
+    assert sorted(result["id"]) == list(range(len(frame)))
     expected = convert(frame, models="ne2001,ne2025")
-    pd.testing.assert_frame_equal(out.sort_values("id").reset_index(drop=True), expected)
+    pd.testing.assert_frame_equal(result.sort_values("id").reset_index(drop=True), expected)
+
+
+def test_dataset_output_equals_the_single_process_output(tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    for k in range(3):
+        part = catalogue(400, k)
+        part["when"] = pd.date_range("2021-01-01", periods=400, freq="h", tz="UTC")
+        part["flag"] = pd.array([None if i % 5 else i for i in range(400)], dtype="Int64")
+        pq.write_table(pa.Table.from_pandas(part, preserve_index=False), source / f"p{k}.parquet",
+                       row_group_size=150)
+    single, on_dask = tmp_path / "single.parquet", tmp_path / "dask"
+    assert main(["convert", str(source), str(single), "--model", "ne2001,ne2025",
+                 "--scattering", "--quiet"]) == 0
+    assert main(["convert", str(source), str(on_dask), "--model", "ne2001,ne2025",
+                 "--scattering", "--scheduler", "local", "--workers", "2", "--quiet"]) == 0
+    expected = pq.read_table(single)
+    parts = sorted(on_dask.iterdir())
+    assert [p.name for p in parts] == [f"part.{k:06d}.parquet" for k in range(9)]
+    for part in parts:
+        schema = pq.read_schema(part)
+        assert schema.names == expected.schema.names and schema.types == expected.schema.types
+        assert [f.metadata for f in schema] == [f.metadata for f in expected.schema]
+        assert schema.field("status").type == pa.string()
+        assert same_metadata(schema.metadata, expected.schema.metadata)
+    got = pa.concat_tables([pq.read_table(p) for p in parts])
+    for name in expected.column_names:
+        assert same_bits(got.column(name), expected.column(name)), name
+    # a second run replaces only a dataset this tool wrote
+    assert main(["convert", str(source), str(on_dask), "--scheduler", "local", "--quiet",
+                 "--overwrite"]) == 0
+    (on_dask / "notes.txt").write_text("mine")
+    assert main(["convert", str(source), str(on_dask), "--scheduler", "local", "--quiet",
+                 "--overwrite"]) == 2
+    assert (on_dask / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dask", "in", "single.parquet"]
+
+
+def same_bits(a: pa.ChunkedArray, b: pa.ChunkedArray) -> bool:
+    """Equal nulls and equal values, float columns compared bit for bit (NaN included)."""
+    a, b = a.combine_chunks(), b.combine_chunks()
+    if a.type != b.type or not a.is_null().equals(b.is_null()):
+        return False
+    if pa.types.is_floating(a.type):
+        bits = [x.fill_null(0.0).to_numpy().view(np.uint64) for x in (a, b)]
+        return bool(np.array_equal(*bits))
+    return a.equals(b)
+
+
+def same_metadata(ours: dict, theirs: dict) -> bool:
+    """File metadata equal but for when and how the run was started."""
+    ours, theirs = dict(ours), dict(theirs)
+    a, b = json.loads(ours.pop(b"mwprop_batch")), json.loads(theirs.pop(b"mwprop_batch"))
+    for key in ("created", "command"):
+        a.pop(key), b.pop(key)
+    return ours == theirs and a == b
