@@ -12,7 +12,11 @@ process builds each model once and reuses it for all its partitions.
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
+import signal
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,10 +139,11 @@ def convert_dataset(
     try:
         with contextlib.ExitStack() as stack:
             if scheduler == "local":
-                cluster = stack.enter_context(LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None,
-                ))
+                with _sigint_ignored():  # Ctrl-C is for this process: it stops the workers
+                    cluster = stack.enter_context(LocalCluster(
+                        n_workers=workers, threads_per_worker=1, processes=True,
+                        dashboard_address=None, silence_logs=logging.CRITICAL,
+                    ))
                 client = stack.enter_context(Client(cluster))
             else:
                 client = stack.enter_context(Client(scheduler))
@@ -152,6 +157,8 @@ def convert_dataset(
             try:
                 if progress:
                     show_progress(futures)
+                while not all(f.done() for f in futures):  # Ctrl-C lands here, not in Dask
+                    time.sleep(0.1)
                 rows = sum(n for n, _ in client.gather(futures))
             except BaseException:
                 client.cancel(futures)
@@ -162,6 +169,20 @@ def convert_dataset(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return rows
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored meanwhile, so that processes started now inherit that (a terminal's
+    Ctrl-C reaches the whole process group; only this process should act on it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def check_dataset_output(target: Path, overwrite: bool) -> None:

@@ -3,6 +3,8 @@
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -144,3 +146,34 @@ def same_metadata(ours: dict, theirs: dict) -> bool:
     for key in ("created", "command"):
         a.pop(key), b.pop(key)
     return ours == theirs and a == b
+
+
+@pytest.mark.reliability
+def test_ctrl_c_on_a_dask_run_is_one_line_and_leaves_nothing(tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    for k in range(4):
+        catalogue(60_000, k).to_parquet(source / f"p{k}.parquet", index=False,
+                                        row_group_size=10_000)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mwprop_batch.cli", "convert", str(source), str(out),
+         "--scheduler", "local", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and process.poll() is None:
+            staging = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+            if staging and any(staging[0].iterdir()):  # some parts written, more to come
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+        _, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 128 + signal.SIGINT
+    assert err.strip().splitlines() == ["mwprop-batch: interrupted (SIGINT); nothing written"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
