@@ -1,9 +1,11 @@
 """Validation against measured distances and pulse broadening: statistics, data, report, CLI."""
 
 import argparse
+import fnmatch
 import gzip
 import math
 import struct
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -223,6 +225,17 @@ def test_packaged_data_equals_the_repository_data():
     for name in packaged:
         assert (v.DEFAULT_DATA_DIR / name).read_bytes() == (CALIBRATION / name).read_bytes()
     assert gzip.decompress(v.DEFAULT_PSRCAT.read_bytes()) == PSRCAT.read_bytes()
+
+
+def test_packaged_data_is_declared_as_package_data():
+    """Every data file the package reads is in pyproject's package-data, so a wheel has it."""
+    config = tomllib.loads((REAL_DATA.parent / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["mwprop_batch"]
+    package = v.PACKAGE_DATA.parent
+    files = [p.relative_to(package).as_posix() for p in v.PACKAGE_DATA.rglob("*") if p.is_file()]
+    assert v.DEFAULT_PSRCAT.relative_to(package).as_posix() in files
+    undeclared = [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)]
+    assert undeclared == []
 
 
 def test_validate_cli_needs_no_arguments(tmp_path, capsys, monkeypatch):
