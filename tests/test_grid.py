@@ -130,3 +130,17 @@ def test_labelled_form(ne2001):
     assert list(one.data_vars) == ["ne"] and dict(one.sizes) == {"sightline": 1, "distance": 10}
     with pytest.raises(GridShapeError):
         ne2001.density_along(np.zeros((2, 2)), 1.0, dist, labelled=True)
+
+
+def test_the_gufunc_is_loaded_from_numba_cache_in_a_fresh_process(ne2025):
+    import os
+    import subprocess
+    import sys
+
+    ne2025.density_along(1.0, 1.0, [0.5])  # compiled, or loaded, and cached by now
+    code = "from mwprop_batch.kernels import grid"
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NUMBA_DEBUG_CACHE": "1"},
+                         capture_output=True, text=True, check=True).stdout
+    ours = [line for line in out.splitlines() if "guf-grid.density_grid" in line]
+    assert any("data loaded from" in line for line in ours), out
+    assert not any("data saved to" in line for line in ours), out
