@@ -153,7 +153,9 @@ class Model:
             (``arm``, ``clump`` and ``void`` as float, NaN at invalid points); with
             ``labelled=True`` (1-D l, b and dist; extra ``xarray``) an ``xarray.Dataset`` with
             dims ``sightline`` and ``distance``, coordinates l, b (deg) and distance (kpc), one
-            variable per column and its unit in ``attrs["units"]``.
+            variable per column and its unit in ``attrs["units"]``. xarray DataArray inputs
+            (the distances along ``dist_kpc``'s last dim) give a Dataset over their dims, as
+            for every method here (:mod:`mwprop_batch.labelled`).
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.density_along(self, l_deg, b_deg, dist_kpc, components)
