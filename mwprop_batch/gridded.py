@@ -78,7 +78,7 @@ def density_along(
             f"l_deg {l_arr.shape}, b_deg {b_arr.shape} and the leading dimensions of dist_kpc "
             f"{dist.shape} do not broadcast together"
         ) from exc
-    columns = np.arange(len(COLUMNS)) if components else np.zeros(1, dtype=np.int64)
+    columns = np.arange(len(COLUMNS), dtype=np.int64) if components else np.zeros(1, np.int64)
     with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
         raw = run_parallel_kernel(density_grid, l_arr, b_arr, dist, columns, *model.tables)
     if not components:
