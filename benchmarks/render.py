@@ -358,6 +358,35 @@ warm: the same cache afterwards (median of {plan.warm_runs} runs).
 ## pygedm's environment
 
 {PYGEDM_SETUP}
+{psrqpy_section(results)}"""
+
+
+def psrqpy_section(results: dict) -> str:
+    """The optional psrqpy section (``report.py --psrqpy``), or nothing."""
+    if "psrqpy" not in results:
+        return ""
+    r = results["psrqpy"]
+    agreement = pd.DataFrame([
+        {"psrqpy's DIST_DM_NE2025 against": f"our {name.upper()}",
+         "pulsars compared": f"{v['compared']:,}", "median": f"{v['median']:.1e}",
+         "90%": f"{v['p90']:.1e}", "max": f"{v['max']:.1e}",
+         "within 1%": f"{v['within_1pct']:.1%}"}
+        for name, v in ((n, r[f"vs_{n}"]) for n in ("ne2025", "ne2001"))
+    ]).to_markdown(index=False)
+    return f"""
+## psrqpy's NE2025 distances for the ATNF catalogue
+
+`QueryATNF(loadfromdb="data/psrcat-1.59.db", include_ne2025_dist=True)` (psrqpy
+{r['psrqpy']}) on {r['pulsars']:,} pulsars with GL, GB and DM, NE2025 selected first in a
+private copy of mwprop in its own process (`benchmarks/psrqpy_timing.py`; its
+`which_model.inp` read {r['which_model_inp']}). psrqpy computed the distances in
+{duration(r['psrqpy_ne2025_s'])} (one mwprop call per pulsar in a pool of one process per
+core; its catalogue load, {duration(r['load_s'])}, not counted); ours on the same rows in
+{duration(r['ours_ne2025_s'])} (NE2025) and {duration(r['ours_ne2001_s'])} (NE2001).
+Relative difference of the distances where ours is not a `limit` row: psrqpy used
+**{r['psrqpy_used']}**.
+
+{agreement}
 """
 
 

@@ -37,6 +37,7 @@ import numba
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from psrqpy_timing import psrqpy_comparison
 from render import write_report
 from workload import (
     D_TO_DM,
@@ -481,6 +482,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--pygedm-python",
                         default=os.environ.get("PYGEDM_PYTHON", DEFAULT_PYGEDM_PYTHON),
                         help="interpreter with pygedm (default: $PYGEDM_PYTHON or %(default)s)")
+    parser.add_argument("--psrqpy", action="store_true",
+                        help="add psrqpy's own NE2025 distances for the ATNF catalogue beside "
+                        "ours (psrqpy_timing.py; about 3 more minutes on 2 cores)")
     return parser.parse_args(argv)
 
 
@@ -505,6 +509,9 @@ def main(argv: list[str]) -> None:
     results["first_call"] = first_calls(plan)
     results["rows"] = rows_curve(plan, sample, models)
     results["convert"] = convert_curve(plan, sample)
+    if options.psrqpy:
+        log("psrqpy's NE2025 distances for the ATNF catalogue")
+        results["psrqpy"] = psrqpy_comparison(python=options.mwprop_python)
     results["elapsed"] = time.perf_counter() - start
     other = (busy_seconds() - busy) - (own_seconds() - own)
     results["machine"] = machine(argv, max(other, 0.0) / results["elapsed"])

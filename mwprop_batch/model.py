@@ -9,6 +9,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from . import labelled as xarray_forms
 from . import sightlines
 from .constants import SM_FACTOR
 from .kernels import density as density_kernels
@@ -133,6 +134,35 @@ class Model:
         raw = run_parallel_kernel(density_kernels.density_batch, xf, yf, zf, *self.tables)
         return density_frame(raw)
 
+    def density_along(
+        self, l_deg, b_deg, dist_kpc, components: bool = False, labelled: bool = False,
+    ):
+        """Electron density on a grid of sightlines x distances from the Sun, in one pass.
+
+        A NumPy generalized ufunc with core layout ``(),(),(n)->(n)``: ``l_deg``, ``b_deg``
+        (deg) and the leading dimensions of ``dist_kpc`` (its last axis holds the n distances
+        from the Sun, kpc) broadcast, and the sightlines run in parallel. Values equal
+        :meth:`density` at the same points bit for bit. NaN where the sightline is invalid
+        (non-finite, |b| > 90) or a distance is not finite and >= 0.
+
+        Returns
+        -------
+        numpy.ndarray, dict or xarray.Dataset
+            n_e (cm^-3) of shape ``broadcast(l, b, dist[..., 0]).shape + (n,)``; with
+            ``components=True`` a dict of such arrays, one per column of :meth:`density`
+            (``arm``, ``clump`` and ``void`` as float, NaN at invalid points); with
+            ``labelled=True`` (1-D l, b and dist; extra ``xarray``) an ``xarray.Dataset`` with
+            dims ``sightline`` and ``distance``, coordinates l, b (deg) and distance (kpc), one
+            variable per column and its unit in ``attrs["units"]``. xarray DataArray inputs
+            (the distances along ``dist_kpc``'s last dim) give a Dataset over their dims, as
+            for every method here (:mod:`mwprop_batch.labelled`).
+        """
+        if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
+            return xarray_forms.density_along(self, l_deg, b_deg, dist_kpc, components)
+        from . import gridded
+
+        return gridded.density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
+
     def dm_to_dist(
         self, l_deg, b_deg, dm, dm_err=None, *, scattering: bool = False,
         freq_ghz: float = REFERENCE_FREQ_GHZ, velocity_kms: float = REFERENCE_VELOCITY_KMS,
@@ -168,6 +198,11 @@ class Model:
             growing, and ``DM`` the largest reached), optional ``DIST_LO``/``DIST_HI`` and
             scattering columns, and ``status``.
         """
+        if xarray_forms.is_labelled(l_deg, b_deg, dm, dm_err):
+            return xarray_forms.dm_to_dist(
+                self, l_deg, b_deg, dm, dm_err, scattering=scattering, freq_ghz=freq_ghz,
+                velocity_kms=velocity_kms, errors=errors,
+            )
         names = ("l_deg", "b_deg", "dm") + (() if dm_err is None else ("dm_err",))
         values = (l_deg, b_deg, dm) + (() if dm_err is None else (dm_err,))
         _, flat = as_float_arrays(names, *values)
@@ -188,6 +223,11 @@ class Model:
         (kpc, > 0; beyond 50 kpc the model's density is integrated all the same). ``limit``
         is always False.
         """
+        if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
+            return xarray_forms.dist_to_dm(
+                self, l_deg, b_deg, dist_kpc, scattering=scattering, freq_ghz=freq_ghz,
+                velocity_kms=velocity_kms, errors=errors,
+            )
         _, (l_f, b_f, d_f) = as_float_arrays(("l_deg", "b_deg", "dist_kpc"), l_deg, b_deg,
                                              dist_kpc)
         return sightlines.dist_to_dm(
@@ -201,6 +241,8 @@ class Model:
         Broadcasts l_deg and b_deg (deg) and returns an array of their broadcast shape;
         NaN for invalid sightlines.
         """
+        if xarray_forms.is_labelled(l_deg, b_deg):
+            return xarray_forms.dm_max(self, l_deg, b_deg)
         shape, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg)
         return sightlines.dm_max(self.tables, l_f, b_f, run_parallel_kernel).reshape(shape)
 
@@ -211,6 +253,8 @@ class Model:
         m distances for all of them (1-D) or one row per sightline (n, m). Returns (n, m);
         NaN where a distance is not finite or not > 0, or the sightline is invalid.
         """
+        if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
+            return xarray_forms.dm_profile(self, l_deg, b_deg, dist_kpc)
         _, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg)
         dist = np.asarray(dist_kpc, dtype=np.float64)
         if dist.ndim == 1:

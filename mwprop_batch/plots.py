@@ -171,8 +171,7 @@ def trace(
     model: Model, l_deg: float, b_deg: float, grid_kpc: np.ndarray, end: tuple[float, float, bool]
 ) -> Sightline:
     """Densities and cumulative DM along ``grid_kpc`` (kpc from the Sun, starting at 0)."""
-    xyz = sky_to_galactocentric(l_deg, b_deg, grid_kpc, model.parameters.r_sun)
-    density = model.density(xyz[:, 0], xyz[:, 1], xyz[:, 2])
+    density = pd.DataFrame(model.density_along(l_deg, b_deg, grid_kpc, components=True))
     dm = np.concatenate([[0.0], model.dm_profile(l_deg, b_deg, grid_kpc[1:])[0]])
     return Sightline(model, *end, density, dm)
 

@@ -49,6 +49,7 @@ quantities:
 examples:
   mwprop-batch skymap --model ne2025 --quantity dm_max dm_max.png --parquet dm_max.parquet
   mwprop-batch skymap --model ne2001 --quantity tau tau.png --dist 10 --nside 32
+  mwprop-batch skymap --quantity dm_max,dm_at --dist 5 --nside 256 --fits dm.fits --nested
 """
 
 FACEON_EPILOG = """\
@@ -254,17 +255,23 @@ def register_cli(subparsers) -> None:
         "draw it in Galactic coordinates (needs matplotlib and astropy-healpix).",
         epilog=SKYMAP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("out", type=Path, metavar="OUT.png", help="PNG to write")
+    p.add_argument("out", type=Path, metavar="OUT.png", nargs="?",
+                   help="PNG to write (of the first quantity)")
     p.add_argument("--model", choices=MODEL_NAMES, default="ne2025", help="default: ne2025")
-    p.add_argument("--quantity", choices=tuple(QUANTITIES), default="dm_max",
-                   help="default: dm_max")
+    p.add_argument("--quantity", type=quantity_list, default=("dm_max",), metavar="Q[,Q...]",
+                   help=f"one or more of {', '.join(QUANTITIES)}, separated by commas "
+                   "(default: dm_max)")
     p.add_argument("--nside", type=power_of_two, default=DEFAULT_NSIDE,
                    help=f"HEALPix nside, 12 nside^2 pixels (default: {DEFAULT_NSIDE})")
     p.add_argument("--dist", type=float, metavar="KPC", help="source distance, kpc (see below)")
     p.add_argument("--freq-ghz", type=positive_float, default=DEFAULT_FREQ_GHZ,
                    help="frequency for tau, GHz (default: 1)")
     p.add_argument("--parquet", type=Path, metavar="OUT.parquet",
-                   help="also write the map as Parquet (pixel, l, b, value)")
+                   help="also write the (first) map as Parquet (pixel, l, b, value)")
+    p.add_argument("--fits", type=Path, metavar="OUT.fits",
+                   help="also write a HEALPix FITS map, one column per quantity")
+    p.add_argument("--nested", action="store_true",
+                   help="NESTED pixel order in the FITS file (default: RING)")
     p.set_defaults(func=run_skymap, run=run_skymap)
     f = subparsers.add_parser(
         "faceon", help="face-on picture of log n_e in a slice of the Galaxy",
@@ -282,23 +289,80 @@ def register_cli(subparsers) -> None:
     f.set_defaults(func=run_faceon, run=run_faceon)
 
 
+def quantity_list(text: str) -> tuple[str, ...]:
+    """An argparse type: quantities separated by commas, each one of :data:`QUANTITIES`."""
+    names = tuple(q.strip() for q in text.split(",") if q.strip())
+    unknown = [q for q in names if q not in QUANTITIES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown quantity {', '.join(unknown) or text!r}; choose from {', '.join(QUANTITIES)}"
+        )
+    return names
+
+
+def sky_maps(
+    model: Model, quantities: tuple[str, ...], nside: int, dist_kpc: float | None,
+    freq_ghz: float,
+) -> list[pd.DataFrame]:
+    """:func:`sky_map` of each quantity; ``dist_kpc`` goes to those that take a distance."""
+    return [sky_map(model, q, nside, dist_kpc=None if q == "dm_max" else dist_kpc,
+                    freq_ghz=freq_ghz) for q in quantities]
+
+
+def write_fits(
+    frames: list[pd.DataFrame], path: Path, nested: bool, model: Model,
+) -> Path:
+    """Write :func:`sky_map` frames of one nside as a HEALPix FITS table, one column each."""
+    from . import __version__
+    from .healpix_fits import write_healpix_fits
+
+    columns = {}
+    for frame in frames:
+        a = frame.attrs
+        what = QUANTITIES[a["quantity"]][0].format(dist=a["dist_kpc"], freq=a["freq_ghz"])
+        columns[a["quantity"]] = (frame["value"].to_numpy(), a["unit"], what)
+    first = frames[0].attrs
+    provenance = {
+        "CREATOR": ("mwprop_batch", "software that made this map"),
+        "VERSION": (__version__, "mwprop_batch version"),
+        "MODEL": (model.name.upper(), "Galactic free-electron density model"),
+        "MODELREF": (model.parameters.provenance.get("reference", ""), ""),
+        "PIXVALUE": ("pixel centre", "each value is at the centre of its pixel"),
+        "DIST_KPC": (next((f.attrs["dist_kpc"] for f in frames if f.attrs["dist_kpc"]), None),
+                     "source distance (kpc)"),
+        "FREQ_GHZ": (next((f.attrs["freq_ghz"] for f in frames if f.attrs["freq_ghz"]), None),
+                     "frequency of TAU (GHz)"),
+    }
+    provenance = {k: v for k, v in provenance.items() if v[0] is not None}
+    return write_healpix_fits(path, columns, first["nside"],
+                              "NESTED" if nested else "RING", provenance, overwrite=True)
+
+
 def run_skymap(args: argparse.Namespace, command: str = "") -> int:
-    """Handler of ``skymap``: compute, draw, optionally write Parquet, print one line.
+    """Handler of ``skymap``: compute, draw, optionally write Parquet and FITS, print one line.
 
     ``command`` (the command line, passed by ``mwprop_batch.cli.main``) is not used.
     """
+    if args.out is None and args.parquet is None and args.fits is None:
+        raise SystemExit("skymap: give OUT.png, --parquet or --fits (nothing to write)")
     model = as_model(args.model)
     start = time.perf_counter()
-    frame = sky_map(model, args.quantity, args.nside, dist_kpc=args.dist, freq_ghz=args.freq_ghz)
+    frames = sky_maps(model, args.quantity, args.nside, args.dist, args.freq_ghz)
     seconds = time.perf_counter() - start
-    label = describe(args.quantity, frame.attrs["dist_kpc"], args.freq_ghz)
-    plot_sky_map(frame["value"].to_numpy(), args.out, label, title=model.name.upper())
-    written = [str(args.out)]
+    frame = frames[0]
+    written = []
+    if args.out:
+        label = describe(frame.attrs["quantity"], frame.attrs["dist_kpc"], args.freq_ghz)
+        plot_sky_map(frame["value"].to_numpy(), args.out, label, title=model.name.upper())
+        written.append(str(args.out))
     if args.parquet:
         frame.to_parquet(args.parquet, index=False)
         written.append(str(args.parquet))
-    print(f"{model.name} {args.quantity}: {len(frame):,} pixels (nside {args.nside}) in "
-          f"{seconds:.1f} s -> {', '.join(written)}")
+    if args.fits:
+        write_fits(frames, args.fits, args.nested, model)
+        written.append(str(args.fits))
+    print(f"{model.name} {','.join(args.quantity)}: {len(frame):,} pixels (nside {args.nside}) "
+          f"in {seconds:.1f} s -> {', '.join(written)}")
     return 0
 
 

@@ -1,0 +1,146 @@
+"""Model.density_along: the (sightline x distance) gufunc equals Model.density point by point."""
+
+import numpy as np
+import pytest
+
+from mwprop_batch import Model
+from mwprop_batch.gridded import DENSITY_COLUMNS, GridShapeError
+from mwprop_batch.kernels.grid import sightline_points
+from mwprop_batch.kernels.layout import CL_X, CL_Y, CL_Z, P_RSUN
+from mwprop_batch.tables import sky_to_galactocentric
+
+
+def sightlines_through_everything(model: Model, n_random: int = 300) -> tuple[np.ndarray, ...]:
+    """Random all-sky sightlines, plus the plane, the GC and one toward every clump."""
+    rng = np.random.default_rng(16)
+    l_deg = rng.uniform(0.0, 360.0, n_random)
+    b_deg = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n_random)))
+    c = model.tables.clump_par
+    r_sun = model.tables.P[P_RSUN]
+    dx, dy, dz = c[:, CL_X], c[:, CL_Y] - r_sun, c[:, CL_Z]
+    l_clump = np.degrees(np.arctan2(dx, -dy)) % 360.0
+    b_clump = np.degrees(np.arctan2(dz, np.hypot(dx, dy)))
+    l_all = np.concatenate([l_deg, np.linspace(0, 359, 60), [0.0, 0.0], l_clump])
+    b_all = np.concatenate([b_deg, np.zeros(60), [0.0, -0.05], b_clump])
+    return l_all, b_all
+
+
+def test_equals_density_at_the_same_points_bit_for_bit(model):
+    l_deg, b_deg = sightlines_through_everything(model)
+    # fine near the Sun (local ISM), then out to beyond the model's edge
+    dist = np.concatenate([np.linspace(0.0, 0.6, 121), np.linspace(0.6, 60.0, 700)[1:]])
+    grid = model.density_along(l_deg[:, None], b_deg[:, None], dist, components=True)
+    n, m = l_deg.size, dist.size
+    ll = np.broadcast_to(l_deg[:, None], (n, m)).ravel().copy()
+    bb = np.broadcast_to(b_deg[:, None], (n, m)).ravel().copy()
+    dd = np.broadcast_to(dist, (n, m)).ravel().copy()
+    x, y, z = sightline_points(ll, bb, dd, model.tables.P[P_RSUN])
+    ref = model.density(x, y, z)
+    assert set(grid) == set(ref.columns) == set(DENSITY_COLUMNS)
+    for name in ref.columns:
+        got = grid[name].reshape(n, 1, m).reshape(-1)
+        want = ref[name].to_numpy(dtype=got.dtype, na_value=np.nan if got.dtype != bool else 0)
+        assert np.array_equal(got, want, equal_nan=True), name
+    # the comparison reached every kind of place
+    assert (ref["clump"] > 0).sum() > 100 and (ref["void"] > 0).sum() > 100
+    assert ref["in_lism"].sum() > 100 and (ref["ne_gc"] > 0).any() and (ref["arm"] > 0).any()
+    # the ne-only form is the same numbers
+    ne = model.density_along(l_deg[:, None], b_deg[:, None], dist)
+    assert np.array_equal(ne, grid["ne"], equal_nan=True)
+
+
+def test_points_are_the_sky_positions(ne2025):
+    rng = np.random.default_rng(3)
+    l_deg, b_deg = rng.uniform(0, 360, 1000), rng.uniform(-90, 90, 1000)
+    dist = rng.uniform(0, 50, 1000)
+    got = np.column_stack(sightline_points(l_deg, b_deg, dist, ne2025.parameters.r_sun))
+    want = sky_to_galactocentric(l_deg, b_deg, dist, ne2025.parameters.r_sun)
+    assert np.max(np.abs(got - want)) < 1e-12
+
+
+def test_broadcasts_like_a_gufunc(ne2025):
+    l_deg = np.array([10.0, 100.0, 250.0])[:, None]
+    b_deg = np.array([-3.0, 0.0, 2.0, 40.0])
+    dist = np.linspace(0.1, 12.0, 5)
+    out = ne2025.density_along(l_deg, b_deg, dist)
+    assert out.shape == (3, 4, 5)
+    for i in range(3):
+        for j in range(4):
+            single = ne2025.density_along(l_deg[i, 0], b_deg[j], dist)
+            assert single.shape == (5,)
+            assert np.array_equal(out[i, j], single)
+    # leading dimensions of the distances are loop dimensions too: one grid per sightline
+    per_row = np.stack([dist, 2 * dist, 3 * dist])[:, None, :]  # (3, 1, 5)
+    out = ne2025.density_along(l_deg, b_deg, per_row)
+    assert out.shape == (3, 4, 5)
+    assert np.array_equal(out[2, 1], ne2025.density_along(250.0, 0.0, 3 * dist))
+    with pytest.raises(GridShapeError):
+        ne2025.density_along([1.0, 2.0], [1.0, 2.0, 3.0], dist)
+    with pytest.raises(GridShapeError):
+        ne2025.density_along(1.0, 2.0, 3.0)
+    with pytest.raises(TypeError):
+        ne2025.density_along("a", 2.0, dist)
+
+
+def test_invalid_points_are_nan(ne2025):
+    dist = np.array([-1.0, 0.0, 1.0, np.inf, np.nan])
+    out = ne2025.density_along([30.0, np.nan, 30.0], [1.0, 1.0, 95.0], dist, components=True)
+    assert np.isnan(out["ne"][0, [0, 3, 4]]).all() and np.isfinite(out["ne"][0, [1, 2]]).all()
+    assert np.isnan(out["ne"][1:]).all() and np.isnan(out["arm"][1:]).all()
+    assert not out["in_lism"][1:].any()
+    # l is taken modulo 360
+    assert np.array_equal(ne2025.density_along(-30.0, 1.0, dist[1:3]),
+                          ne2025.density_along(330.0, 1.0, dist[1:3]))
+
+
+def test_inside_dask_apply_gufunc_and_xarray_apply_ufunc(ne2025):
+    da = pytest.importorskip("dask.array")
+    xr = pytest.importorskip("xarray")
+    rng = np.random.default_rng(5)
+    l_deg, b_deg = rng.uniform(0, 360, 40), rng.uniform(-10, 10, 40)
+    dist = np.linspace(0.0, 20.0, 64)
+    eager = ne2025.density_along(l_deg, b_deg, dist)
+    lazy = da.apply_gufunc(ne2025.density_along, "(),(),(n)->(n)",
+                           da.from_array(l_deg, chunks=7), da.from_array(b_deg, chunks=7), dist,
+                           output_dtypes=float)
+    assert lazy.chunks[0] == (7,) * 5 + (5,)
+    assert np.array_equal(lazy.compute(scheduler="threads"), eager)
+    result = xr.apply_ufunc(
+        ne2025.density_along, xr.DataArray(l_deg, dims="psr").chunk({"psr": 9}),
+        xr.DataArray(b_deg, dims="psr"), xr.DataArray(dist, dims="d"),
+        input_core_dims=[[], [], ["d"]], output_core_dims=[["d"]], dask="parallelized",
+        output_dtypes=[float],
+    )
+    assert result.chunks is not None
+    assert np.array_equal(result.values, eager)
+
+
+def test_labelled_form(ne2001):
+    pytest.importorskip("xarray")
+    dist = np.linspace(0.5, 5.0, 10)
+    ds = ne2001.density_along([30.0, 200.0], [1.0, -5.0], dist, components=True, labelled=True)
+    assert dict(ds.sizes) == {"sightline": 2, "distance": 10}
+    assert set(ds.data_vars) == set(DENSITY_COLUMNS)
+    assert ds["ne"].attrs["units"] == "cm^-3" and ds["Cn2"].attrs["units"] == "m^-20/3"
+    assert ds["distance"].attrs["units"] == "kpc" and list(ds["l"].values) == [30.0, 200.0]
+    assert ds.attrs["model"] == "ne2001"
+    plain = ne2001.density_along([30.0, 200.0], [1.0, -5.0], dist)
+    assert np.array_equal(ds["ne"].values, plain)
+    one = ne2001.density_along(30.0, 1.0, dist, labelled=True)
+    assert list(one.data_vars) == ["ne"] and dict(one.sizes) == {"sightline": 1, "distance": 10}
+    with pytest.raises(GridShapeError):
+        ne2001.density_along(np.zeros((2, 2)), 1.0, dist, labelled=True)
+
+
+def test_the_gufunc_is_loaded_from_numba_cache_in_a_fresh_process(ne2025):
+    import os
+    import subprocess
+    import sys
+
+    ne2025.density_along(1.0, 1.0, [0.5])  # compiled, or loaded, and cached by now
+    code = "from mwprop_batch.kernels import grid"
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NUMBA_DEBUG_CACHE": "1"},
+                         capture_output=True, text=True, check=True).stdout
+    ours = [line for line in out.splitlines() if "guf-grid.density_grid" in line]
+    assert any("data loaded from" in line for line in ours), out
+    assert not any("data saved to" in line for line in ours), out
