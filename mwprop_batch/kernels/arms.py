@@ -69,9 +69,6 @@ def _dsq_derivs(
     f = ex * ex + ey * ey
     g = 2.0 * (ex * dx1 + ey * dy1)
     h = 2.0 * (dx1 * dx1 + dy1 * dy1 + ex * dx2 + ey * dy2)
-    gauss = 2.0 * (dx1 * dx1 + dy1 * dy1)
-    if h <= 0.0:
-        h = gauss
     return f, g, h
 
 
@@ -82,20 +79,27 @@ def refine_nearest(
 ) -> tuple[float, float]:
     """Local minimum of the squared distance near t_start: (t, squared distance >= 0).
 
-    Newton steps stop once a step is below NEWTON_TOL; the error left after that step is of
-    order NEWTON_TOL^2, and the returned squared distance is the Newton model's minimum
-    (clamped at 0: on a centreline the model can dip a rounding error below it). When
-    ``max_iter`` steps do not converge, the squared distance is NaN.
+    Newton steps, each at most one knot spacing long (a full knot spacing downhill where the
+    squared distance is not convex) and halved until it lowers the squared distance, stop
+    once a step is below NEWTON_TOL; the error left after that
+    step is of order NEWTON_TOL^2, and the returned squared distance is the Newton model's
+    minimum (clamped at 0: on a centreline the model can dip a rounding error below it).
+    When ``max_iter`` steps do not converge, the squared distance is NaN.
     """
     t_end = t0 + dt * coef.shape[0]
     t = min(max(t_start, t0), t_end)
+    f, g, h = _dsq_derivs(x, y, t, t0, dt, coef)
     for _ in range(max_iter):
-        f, g, h = _dsq_derivs(x, y, t, t0, dt, coef)
-        t_new = min(max(t - g / h, t0), t_end)
-        step = t_new - t
+        step = min(max(-g / h, -dt), dt) if h > 0.0 else math.copysign(dt, -g)
+        step = min(max(t + step, t0), t_end) - t
         if abs(step) < NEWTON_TOL:
-            return t_new, max(f + step * (g + 0.5 * h * step), 0.0)
-        t = t_new
+            return t + step, max(f + step * (g + 0.5 * max(h, 0.0) * step), 0.0)
+        f_new, g_new, h_new = _dsq_derivs(x, y, t + step, t0, dt, coef)
+        while f_new > f and abs(step) >= NEWTON_TOL:
+            step *= 0.5
+            f_new, g_new, h_new = _dsq_derivs(x, y, t + step, t0, dt, coef)
+        t += step
+        f, g, h = f_new, g_new, h_new
     return t, np.nan
 
 
