@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-from functools import cached_property
 
 import numba
 import numpy as np
 import pandas as pd
 
 from . import labelled as xarray_forms
-from . import sightlines
+from . import sightlines, units
 from .constants import SM_FACTOR
 from .kernels import density as density_kernels
 from .params import MODEL_NAMES, ModelParameters, load_parameters
@@ -19,7 +18,12 @@ from .tables import KernelTables, build_tables
 
 # numba's default "workqueue" threading layer must not run two parallel kernels at once;
 # with it, concurrent calls from several Python threads take turns (each call uses every core).
+# Building a model's tables launches a parallel kernel too, so it always takes this lock.
 _WORKQUEUE_LOCK = threading.Lock()
+
+
+class IndexAlignmentError(ValueError):
+    """pandas inputs whose indexes differ (they are never combined by position)."""
 
 
 def run_parallel_kernel(kernel, *args):
@@ -34,13 +38,23 @@ def run_parallel_kernel(kernel, *args):
     return kernel(*args)
 
 
-def as_float_arrays(names: tuple[str, ...], *values) -> tuple[tuple[int, ...], list[np.ndarray]]:
+def as_float_arrays(
+    names: tuple[str, ...], *values, kinds: tuple[str, ...] | None = None
+) -> tuple[tuple[int, ...], list[np.ndarray]]:
     """Broadcast numeric inputs together; return their common shape and flat float64 copies.
 
-    Raises TypeError for non-numeric input and ValueError for shapes that do not broadcast.
+    ``kinds`` (one per value, see :data:`mwprop_batch.units.UNITS`) converts values with
+    astropy units to the kernels' units; a value with a unit and no kind is refused.
+    Raises TypeError for non-numeric input, ValueError for shapes that do not broadcast and
+    astropy's UnitConversionError for a unit that does not convert.
     """
     arrays = []
-    for name, value in zip(names, values, strict=True):
+    kinds = kinds if kinds is not None else (None,) * len(names)
+    for name, value, kind in zip(names, values, kinds, strict=True):
+        if kind is not None:
+            value = units.plain(name, value, kind)
+        elif units.has_unit(value):
+            raise TypeError(f"{name} takes no unit")
         array = np.asarray(value)
         if array.dtype == object or not (
             np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
@@ -59,6 +73,48 @@ def as_float_arrays(names: tuple[str, ...], *values) -> tuple[tuple[int, ...], l
         raise ValueError(f"input shapes do not broadcast together: {shapes}") from exc
     shape = broadcast[0].shape
     return shape, [np.ascontiguousarray(a.ravel(), dtype=np.float64) for a in broadcast]
+
+
+def common_index(names: tuple[str, ...], *values) -> pd.Index | None:
+    """The index shared by the pandas Series among ``values`` (None when there are none).
+
+    Raises IndexAlignmentError when two Series have different indexes: inputs are never
+    paired by position behind the user's back (align them first, e.g. with ``Series.align``).
+    """
+    index = None
+    first = ""
+    for name, value in zip(names, values, strict=True):
+        if isinstance(value, pd.Series):
+            if index is None:
+                index, first = value.index, name
+            elif not value.index.equals(index):
+                raise IndexAlignmentError(
+                    f"{name} and {first} are pandas Series with different indexes; align them "
+                    "first (e.g. a, b = a.align(b)) or pass arrays"
+                )
+    return index
+
+
+def _with_index(frame: pd.DataFrame, index: pd.Index | None) -> pd.DataFrame:
+    """The result frame indexed like the Series inputs, when their length matches."""
+    if index is not None and len(index) == len(frame):
+        frame.index = index
+    return frame
+
+
+def _sky(l_deg, b_deg, rest: list) -> tuple:
+    """(l, b, *rest) with a sky coordinate in ``l_deg`` expanded to (l, b): then ``b_deg``
+    holds the first of ``rest`` (positional arguments shift by one)."""
+    if not units.is_coordinate(l_deg):
+        return (l_deg, b_deg, *rest)
+    l_gal, b_gal, _ = units.galactic(l_deg)
+    if b_deg is None:
+        return (l_gal, b_gal, *rest)
+    free = [k for k, v in enumerate(rest) if v is None]
+    if not free:
+        raise TypeError("with a sky coordinate for (l, b), pass one argument fewer")
+    shifted = [b_deg, *rest[:free[0]], *rest[free[0] + 1:]]
+    return (l_gal, b_gal, *shifted)
 
 
 class Model:
@@ -80,6 +136,8 @@ class Model:
             raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
         self._name = key
         self._parameters = load_parameters(key)
+        self._tables: KernelTables | None = None
+        self._tables_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -91,10 +149,17 @@ class Model:
         """The published parameters this model was built from."""
         return self._parameters
 
-    @cached_property
+    @property
     def tables(self) -> KernelTables:
-        """Kernel tables (built on first use, about 0.2 s)."""
-        return build_tables(self._parameters)
+        """Kernel tables (built on first use, about 0.2 s; safe from many threads at once)."""
+        tables = self._tables
+        if tables is None:
+            with self._tables_lock:
+                if self._tables is None:
+                    with _WORKQUEUE_LOCK:  # building launches a parallel kernel
+                        self._tables = build_tables(self._parameters)
+                tables = self._tables
+        return tables
 
     def __repr__(self) -> str:
         return f"Model({self._name!r})"
@@ -130,9 +195,11 @@ class Model:
             ``in_loop_i``; ``clump`` and ``void`` (1-based row numbers in the model's clump and
             void lists of the governing one, 0 none).
         """
-        _, (xf, yf, zf) = as_float_arrays(("x", "y", "z"), x, y, z)
+        index = common_index(("x", "y", "z"), x, y, z)
+        _, (xf, yf, zf) = as_float_arrays(("x", "y", "z"), x, y, z,
+                                          kinds=("length", "length", "length"))
         raw = run_parallel_kernel(density_kernels.density_batch, xf, yf, zf, *self.tables)
-        return density_frame(raw)
+        return _with_index(density_frame(raw), index)
 
     def density_along(
         self, l_deg, b_deg, dist_kpc, components: bool = False, labelled: bool = False,
@@ -164,7 +231,7 @@ class Model:
         return gridded.density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
 
     def dm_to_dist(
-        self, l_deg, b_deg, dm, dm_err=None, *, scattering: bool = False,
+        self, l_deg, b_deg=None, dm=None, dm_err=None, *, scattering: bool = False,
         freq_ghz: float = REFERENCE_FREQ_GHZ, velocity_kms: float = REFERENCE_VELOCITY_KMS,
         errors: str = "nan",
     ) -> pd.DataFrame:
@@ -203,17 +270,24 @@ class Model:
                 self, l_deg, b_deg, dm, dm_err, scattering=scattering, freq_ghz=freq_ghz,
                 velocity_kms=velocity_kms, errors=errors,
             )
+        l_deg, b_deg, dm, dm_err = _sky(l_deg, b_deg, [dm, dm_err])
+        if dm is None:
+            raise TypeError("dm_to_dist() needs dm")
         names = ("l_deg", "b_deg", "dm") + (() if dm_err is None else ("dm_err",))
         values = (l_deg, b_deg, dm) + (() if dm_err is None else (dm_err,))
-        _, flat = as_float_arrays(names, *values)
+        kinds = ("angle", "angle", "dm", "dm")[: len(names)]
+        index = common_index(names, *values)
+        _, flat = as_float_arrays(names, *values, kinds=kinds)
         err = flat[3] if dm_err is not None else None
-        return sightlines.dm_to_dist(
+        freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
+        frame = sightlines.dm_to_dist(
             self.tables, flat[0], flat[1], flat[2], err, scattering, freq_ghz, velocity_kms,
             errors, run_parallel_kernel,
         )
+        return _with_index(frame, index)
 
     def dist_to_dm(
-        self, l_deg, b_deg, dist_kpc, *, scattering: bool = False,
+        self, l_deg, b_deg=None, dist_kpc=None, *, scattering: bool = False,
         freq_ghz: float = REFERENCE_FREQ_GHZ, velocity_kms: float = REFERENCE_VELOCITY_KMS,
         errors: str = "nan",
     ) -> pd.DataFrame:
@@ -221,42 +295,66 @@ class Model:
 
         Same conventions as :meth:`dm_to_dist`; ``dist_kpc`` is the distance from the Sun
         (kpc, > 0; beyond 50 kpc the model's density is integrated all the same). ``limit``
-        is always False.
+        is always False. A sky coordinate with a distance may stand in for all three.
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.dist_to_dm(
                 self, l_deg, b_deg, dist_kpc, scattering=scattering, freq_ghz=freq_ghz,
                 velocity_kms=velocity_kms, errors=errors,
             )
-        _, (l_f, b_f, d_f) = as_float_arrays(("l_deg", "b_deg", "dist_kpc"), l_deg, b_deg,
-                                             dist_kpc)
-        return sightlines.dist_to_dm(
+        if units.is_coordinate(l_deg) and b_deg is None and dist_kpc is None:
+            l_deg, b_deg, dist_kpc = units.galactic(l_deg)
+            if dist_kpc is None:
+                raise TypeError("dist_to_dm() needs dist_kpc (the coordinate has no distance)")
+        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc])
+        if dist_kpc is None:
+            raise TypeError("dist_to_dm() needs dist_kpc")
+        names = ("l_deg", "b_deg", "dist_kpc")
+        index = common_index(names, l_deg, b_deg, dist_kpc)
+        _, (l_f, b_f, d_f) = as_float_arrays(names, l_deg, b_deg, dist_kpc,
+                                             kinds=("angle", "angle", "length"))
+        freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
+        frame = sightlines.dist_to_dm(
             self.tables, l_f, b_f, d_f, scattering, freq_ghz, velocity_kms, errors,
             run_parallel_kernel,
         )
+        return _with_index(frame, index)
 
-    def dm_max(self, l_deg, b_deg) -> np.ndarray:
+    def dm_max(self, l_deg, b_deg=None) -> np.ndarray | pd.Series:
         """DM (pc cm^-3) integrated to the model's 50 kpc edge: the Galaxy's DM (DM_MW).
 
-        Broadcasts l_deg and b_deg (deg) and returns an array of their broadcast shape;
-        NaN for invalid sightlines.
+        Broadcasts l_deg and b_deg (deg, or a sky coordinate in place of both) and returns an
+        array of their broadcast shape (a Series with their index for Series inputs); NaN for
+        invalid sightlines and where an iteration did not converge.
         """
         if xarray_forms.is_labelled(l_deg, b_deg):
             return xarray_forms.dm_max(self, l_deg, b_deg)
-        shape, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg)
-        return sightlines.dm_max(self.tables, l_f, b_f, run_parallel_kernel).reshape(shape)
+        l_deg, b_deg = _sky(l_deg, b_deg, [])
+        index = common_index(("l_deg", "b_deg"), l_deg, b_deg)
+        shape, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
+                                            kinds=("angle", "angle"))
+        out = sightlines.dm_max(self.tables, l_f, b_f, run_parallel_kernel).reshape(shape)
+        if index is not None and out.shape == (len(index),):
+            return pd.Series(out, index=index, name="DM_MAX")
+        return out
 
-    def dm_profile(self, l_deg, b_deg, dist_kpc) -> np.ndarray:
+    def dm_profile(self, l_deg, b_deg=None, dist_kpc=None) -> np.ndarray:
         """DM (pc cm^-3) at many distances along each sightline.
 
         ``l_deg`` and ``b_deg`` broadcast to n sightlines; ``dist_kpc`` is either one grid of
-        m distances for all of them (1-D) or one row per sightline (n, m). Returns (n, m);
-        NaN where a distance is not finite or not > 0, or the sightline is invalid.
+        m distances for all of them (1-D) or one row per sightline (n, m). Returns (n, m):
+        0 at distance 0, NaN where a distance is not finite or negative, the sightline is
+        invalid, or an iteration along it did not converge. A sky coordinate may stand in
+        for (l, b).
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.dm_profile(self, l_deg, b_deg, dist_kpc)
-        _, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg)
-        dist = np.asarray(dist_kpc, dtype=np.float64)
+        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc])
+        if dist_kpc is None:
+            raise TypeError("dm_profile() needs dist_kpc")
+        _, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
+                                        kinds=("angle", "angle"))
+        dist = np.asarray(units.plain("dist_kpc", dist_kpc, "length"), dtype=np.float64)
         if dist.ndim == 1:
             dist = np.broadcast_to(dist, (l_f.size, dist.size))
         if dist.ndim != 2 or dist.shape[0] != l_f.size:
@@ -267,6 +365,13 @@ class Model:
         return sightlines.dm_profile(
             self.tables, l_f, b_f, np.ascontiguousarray(dist), run_parallel_kernel
         )
+
+
+def _observing(freq_ghz, velocity_kms) -> tuple:
+    """Observing frequency (GHz) and transverse speed (km/s), converted by their units."""
+    freq = units.plain("freq_ghz", freq_ghz, "frequency")
+    speed = units.plain("velocity_kms", velocity_kms, "velocity")
+    return freq, speed
 
 
 def density_frame(raw: np.ndarray) -> pd.DataFrame:

@@ -22,13 +22,19 @@ CORE_COLUMNS: dict[str, tuple[str, str]] = {
     "DMz": ("pc cm^-3", "DM |sin b|, the DM projected on the z axis"),
     "limit": ("", "True when the DM exceeds what the model reaches by its 50 kpc edge"),
     "DIST_LO": ("kpc", "distance for DM - dm_err"),
-    "DIST_HI": ("kpc", "distance for DM + dm_err (a lower limit if beyond the model's edge)"),
+    "DIST_HI": ("kpc", "distance for DM + dm_err (a lower limit where limit_hi is True)"),
+    "limit_hi": ("", "True when DM + dm_err exceeds what the model reaches by its 50 kpc edge"),
     "status": ("", "'ok', or why the row has no result"),
 }
 
 
 class InvalidRowError(ValueError):
     """Raised for an invalid input row when ``errors='raise'``."""
+
+
+class NotConvergedError(InvalidRowError):
+    """Raised when ``errors='raise'`` and an iteration along a row's sightline did not converge
+    (with ``errors='nan'`` the row gets NaN and ``status`` 'not converged: <where>')."""
 
 
 def check_rows(
@@ -48,6 +54,26 @@ def check_rows(
     for bad, text in reversed(reasons):
         status[bad] = text
     return status == OK, status
+
+
+def not_converged(flags: np.ndarray) -> np.ndarray:
+    """Per-row status text for the kernels' convergence flags ('' where they are 0)."""
+    flags = np.nan_to_num(flags, nan=0.0).astype(np.int64)
+    text = np.full(flags.shape, "", dtype=object)
+    for bit, where in reversed(los.NOT_CONVERGED):
+        text[(flags & bit) != 0] = f"not converged: {where}"
+    return text
+
+
+def _flag_rows(status: np.ndarray, flags: np.ndarray, errors: str) -> np.ndarray:
+    """Rows whose kernel did not converge: their status says where; raise if asked to."""
+    text = not_converged(flags)
+    bad = text != ""
+    status[bad] = text[bad]
+    if errors == "raise" and bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise NotConvergedError(f"row {first}: {status[first]}")
+    return bad
 
 
 def apply_error_policy(valid: np.ndarray, status: np.ndarray, errors: str) -> None:
@@ -81,6 +107,8 @@ def dm_to_dist(
     err = np.where(given, dm_err, 0.0) if dm_err is not None else np.zeros_like(dm)
     raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
     col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
+    status = status.copy()
+    _flag_rows(status, col["flags"], errors)
     frame = pd.DataFrame(
         {
             "DIST": col["DIST"],
@@ -92,6 +120,7 @@ def dm_to_dist(
     if dm_err is not None:  # a missing (NaN) error gives no interval
         frame["DIST_LO"] = np.where(given, col["DIST_LO"], np.nan)
         frame["DIST_HI"] = np.where(given, col["DIST_HI"], np.nan)
+        frame["limit_hi"] = given & (col["limit_hi"] == 1.0)
     frame["status"] = status
     if scattering:
         moments = np.column_stack([col["M0"], col["M1"], col["M2"], col["MISO"]])
@@ -107,11 +136,14 @@ def dist_to_dm(
     l_deg = np.mod(l_deg, 360.0)
     valid, status = check_rows(l_deg, b_deg, dist, "distance")
     apply_error_policy(valid, status, errors)
-    raw = run(los.dm_profile_batch, l_deg, b_deg, dist[:, None], valid, *tables)[:, 0, :]
+    out, flags = run(los.dm_profile_batch, l_deg, b_deg, dist[:, None], valid, *tables)
+    raw = out[:, 0, :]
+    status = status.copy()
+    bad = _flag_rows(status, flags, errors)
     dm = raw[:, 0]
     frame = pd.DataFrame(
         {
-            "DIST": np.where(valid, dist, np.nan),
+            "DIST": np.where(valid & ~bad, dist, np.nan),
             "DM": dm,
             "DMz": dm * np.abs(np.sin(np.deg2rad(b_deg))),
             "limit": np.zeros(dm.shape, dtype=bool),
@@ -126,14 +158,16 @@ def dist_to_dm(
 def dm_profile(
     tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dist: np.ndarray, run
 ) -> np.ndarray:
-    """DM (pc cm^-3) at each distance of each row of the 2-D array ``dist`` (kpc)."""
+    """DM (pc cm^-3) at each distance of each row of the 2-D array ``dist`` (kpc); NaN rows
+    where the sightline is invalid or an iteration did not converge."""
     l_deg = np.mod(l_deg, 360.0)
     valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
-    return run(los.dm_profile_batch, l_deg, b_deg, dist, valid, *tables)[:, :, 0]
+    return run(los.dm_profile_batch, l_deg, b_deg, dist, valid, *tables)[0][:, :, 0]
 
 
 def dm_max(tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np.ndarray:
-    """DM (pc cm^-3) integrated to the model's edge along each sightline."""
+    """DM (pc cm^-3) integrated to the model's edge along each sightline (NaN where invalid
+    or where an iteration did not converge)."""
     l_deg = np.mod(l_deg, 360.0)
     valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
     return run(los.dm_max_batch, l_deg, b_deg, valid, *tables)[:, 0]

@@ -27,8 +27,7 @@ SCATTERING = ["SM", "SMtau", "SMtheta", "SMiso", "TAU", "SBW", "SCINTIME", "THET
 
 def load(name: str) -> dict:
     path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{path.name} not generated (run tools/make_oracle_fixtures.py)")
+    assert path.exists(), f"{path} is missing: the oracle fixtures are part of the repository"
     with np.load(path, allow_pickle=False) as archive:
         return {key: archive[key] for key in archive.files}
 

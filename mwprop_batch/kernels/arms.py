@@ -69,32 +69,38 @@ def _dsq_derivs(
     f = ex * ex + ey * ey
     g = 2.0 * (ex * dx1 + ey * dy1)
     h = 2.0 * (dx1 * dx1 + dy1 * dy1 + ex * dx2 + ey * dy2)
-    gauss = 2.0 * (dx1 * dx1 + dy1 * dy1)
-    if h <= 0.0:
-        h = gauss
     return f, g, h
 
 
 @nb.njit(cache=True, inline="always")
 def refine_nearest(
-    x: float, y: float, t_start: float, t0: float, dt: float, coef: np.ndarray
+    x: float, y: float, t_start: float, t0: float, dt: float, coef: np.ndarray,
+    max_iter: int = NEWTON_MAX_ITER,
 ) -> tuple[float, float]:
-    """Local minimum of the squared distance near t_start: (t, squared distance).
+    """Local minimum of the squared distance near t_start: (t, squared distance >= 0).
 
-    Newton steps stop once a step is below NEWTON_TOL; the error left after that step is of
-    order NEWTON_TOL^2, and the returned squared distance is the Newton model's minimum.
+    Newton steps, each at most one knot spacing long (a full knot spacing downhill where the
+    squared distance is not convex) and halved until it lowers the squared distance, stop
+    once a step is below NEWTON_TOL; the error left after that
+    step is of order NEWTON_TOL^2, and the returned squared distance is the Newton model's
+    minimum (clamped at 0: on a centreline the model can dip a rounding error below it).
+    When ``max_iter`` steps do not converge, the squared distance is NaN.
     """
     t_end = t0 + dt * coef.shape[0]
     t = min(max(t_start, t0), t_end)
-    f = 0.0
-    for _ in range(NEWTON_MAX_ITER):
-        f, g, h = _dsq_derivs(x, y, t, t0, dt, coef)
-        t_new = min(max(t - g / h, t0), t_end)
-        step = t_new - t
+    f, g, h = _dsq_derivs(x, y, t, t0, dt, coef)
+    for _ in range(max_iter):
+        step = min(max(-g / h, -dt), dt) if h > 0.0 else math.copysign(dt, -g)
+        step = min(max(t + step, t0), t_end) - t
         if abs(step) < NEWTON_TOL:
-            return t_new, f + step * (g + 0.5 * h * step)
-        t = t_new
-    return t, f
+            return t + step, max(f + step * (g + 0.5 * max(h, 0.0) * step), 0.0)
+        f_new, g_new, h_new = _dsq_derivs(x, y, t + step, t0, dt, coef)
+        while f_new > f and abs(step) >= NEWTON_TOL:
+            step *= 0.5
+            f_new, g_new, h_new = _dsq_derivs(x, y, t + step, t0, dt, coef)
+        t += step
+        f, g, h = f_new, g_new, h_new
+    return t, np.nan
 
 
 @nb.njit(cache=True, parallel=True)
@@ -135,6 +141,8 @@ def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: floa
                     right = dsq[k + 1] if k < COARSE_SAMPLES - 1 else np.inf
                     if dsq[k] <= left and dsq[k] <= right:
                         t_loc, f_loc = refine_nearest(x, y, ts[k], t0, dt, coef[a])
+                        if not f_loc == f_loc:  # unconverged: keep the sampled minimum
+                            t_loc, f_loc = ts[k], dsq[k]
                         if f_loc < best_f:
                             best_f = f_loc
                             best_t = t_loc
@@ -148,7 +156,10 @@ def arm_distance(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
 ) -> float:
-    """Exact distance (kpc) from (x, y) to arm ``a``; inf when surely beyond ``lower_cut``."""
+    """Exact distance (kpc) from (x, y) to arm ``a``; inf when surely beyond ``lower_cut``.
+
+    NaN when the Newton refinement does not converge (the caller must not read it as "far").
+    """
     box = P[P_GRIDBOX]
     step = P[P_GRIDSTEP]
     n = arm_grid.shape[0]
@@ -180,11 +191,13 @@ def arm_distance(
         start = (1 - u) * (1 - v) * t00 + u * (1 - v) * t10 + (1 - u) * v * t01 + u * v * t11
         return math.sqrt(refine_nearest(x, y, start, t0, dt, coef)[1])
     # the cell straddles a change of nearest branch: try every corner's branch
-    best = refine_nearest(x, y, t00, t0, dt, coef)[1]
-    best = min(best, refine_nearest(x, y, t10, t0, dt, coef)[1])
-    best = min(best, refine_nearest(x, y, t01, t0, dt, coef)[1])
-    best = min(best, refine_nearest(x, y, t11, t0, dt, coef)[1])
-    return math.sqrt(best)
+    f00 = refine_nearest(x, y, t00, t0, dt, coef)[1]
+    f10 = refine_nearest(x, y, t10, t0, dt, coef)[1]
+    f01 = refine_nearest(x, y, t01, t0, dt, coef)[1]
+    f11 = refine_nearest(x, y, t11, t0, dt, coef)[1]
+    if math.isnan(f00 + f10 + f01 + f11):
+        return np.nan
+    return math.sqrt(min(min(f00, f10), min(f01, f11)))
 
 
 @nb.njit(cache=True, inline="always")
@@ -218,6 +231,9 @@ def arms_density(
     nearest = np.inf
     for a in range(arm_par.shape[0]):
         d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut)
+        if math.isnan(d):  # unconverged distance: poison the density rather than drop the arm
+            ne = np.nan
+            continue
         if not d < cut:
             continue
         mask |= 1 << a

@@ -23,7 +23,7 @@ import numba as nb
 import numpy as np
 
 from .arms import arm_distance
-from .density import in_lhb, ne_dsm
+from .density import ne_dsm
 from .layout import (
     ARM_H,
     ARM_NE,
@@ -57,17 +57,32 @@ from .layout import (
     VO_Y,
     VO_Z,
 )
+from .lhb import lhb_cuts
 
 GL_ORDER = 6
 GL_NODES, GL_WEIGHTS = np.polynomial.legendre.leggauss(GL_ORDER)
 PANEL_MAX = 0.5  # kpc, longest Gauss-Legendre panel
 PANEL_PER_SCALE = 0.5  # panel length per smallest local length scale
-LHB_SCAN_REACH = 0.6  # kpc: the local hot bubble lies within this distance of the Sun
-LHB_SCAN_STEPS = 600
 ROOT_TOL = 1e-12  # kpc
+CROSSING_MAX_ITER = 100  # Illinois steps to locate an arm-reach crossing
+SOLVE_MAX_ITER = 60  # safeguarded Newton steps to place a DM target inside a panel
+DIP_MAX_ITER = 80  # golden-section steps to bracket an arm-reach dip inside a panel
+GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
 TAIL_TOL = 1e-14  # stop once what lies beyond is surely below this fraction of the DM
 N_OUT = 6  # per result: s or DM, then M0, M1, M2, MISO, and (for targets) reached flag
 KPC_TO_PC = 1000.0
+
+# bits of a row's convergence flags: which iterative step stopped before converging
+NC_CROSSING = 1  # _arm_crossing: an arm-reach crossing was not located
+NC_SOLVE = 2  # _solve_in_panel: a DM target was not placed
+NC_NEAREST = 4  # arms.refine_nearest: a nearest centreline point was not found (NaN n_e)
+NC_DIP = 8  # _arm_dip: an arm-reach graze inside a panel was not resolved
+NOT_CONVERGED = (
+    (NC_CROSSING, "_arm_crossing"),
+    (NC_SOLVE, "_solve_in_panel"),
+    (NC_NEAREST, "refine_nearest"),
+    (NC_DIP, "_arm_dip"),
+)
 
 
 @nb.njit(cache=True, inline="always")
@@ -88,13 +103,31 @@ def _roots(A: float, B: float, C: float) -> tuple[float, float]:
 
 
 @nb.njit(cache=True)
-def _arm_mask(s: float, u: np.ndarray, P, arm_par, arm_coef, arm_grid) -> int:
-    """Bit a set when the point at distance s lies within the reach of arm a."""
+def _arm_gaps(
+    s: float, need: float, u: np.ndarray, P, arm_par, arm_coef, arm_grid, gap: np.ndarray,
+    exact: np.ndarray,
+) -> int:
+    """Arm-reach gaps at distance s; returns the reach mask (bit a: inside arm a), -1 on NaN.
+
+    ``gap[a]`` is the distance to arm a's centreline minus its reach (kpc, < 0 inside) where
+    ``exact[a]``; otherwise the point is surely more than ``need`` beyond the reach and
+    ``gap[a] = need`` is a lower bound.
+    """
     x, y = s * u[0], P[P_RSUN] + s * u[1]
+    cut = P[P_ARMCUT]
     mask = 0
     for a in range(arm_par.shape[0]):
-        if arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, P[P_ARMCUT]) < P[P_ARMCUT]:
-            mask |= 1 << a
+        d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut + need)
+        if math.isnan(d):
+            return -1
+        if d == np.inf:
+            gap[a] = need
+            exact[a] = False
+        else:
+            gap[a] = d - cut
+            exact[a] = True
+            if d < cut:
+                mask |= 1 << a
     return mask
 
 
@@ -107,18 +140,29 @@ def _arm_gap(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid) ->
 
 
 @nb.njit(cache=True)
-def _arm_crossing(lo: float, hi: float, a: int, u, P, arm_par, arm_coef, arm_grid) -> float:
-    """Where arm a's reach begins or ends between lo and hi (Illinois regula falsi)."""
+def _arm_crossing(
+    lo: float, hi: float, a: int, u, P, arm_par, arm_coef, arm_grid,
+    max_iter: int = CROSSING_MAX_ITER,
+) -> tuple[float, bool]:
+    """Where arm a's reach begins or ends between lo and hi (Illinois regula falsi).
+
+    Returns (s on the hi side of the crossing, converged); not converged when the ends do
+    not bracket a crossing or ``max_iter`` steps leave the bracket wider than ROOT_TOL.
+    """
     f_lo = _arm_gap(lo, a, u, P, arm_par, arm_coef, arm_grid)
     f_hi = _arm_gap(hi, a, u, P, arm_par, arm_coef, arm_grid)
+    if not (f_lo < 0.0) != (f_hi < 0.0) or math.isnan(f_lo + f_hi):
+        return hi, False
     side = 0
-    for _ in range(100):
+    for _ in range(max_iter):
         if hi - lo < ROOT_TOL:
-            break
+            return hi, True
         mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
         if not (lo < mid < hi):
             mid = 0.5 * (lo + hi)
         f_mid = _arm_gap(mid, a, u, P, arm_par, arm_coef, arm_grid)
+        if math.isnan(f_mid):
+            return hi, False
         if (f_mid < 0.0) == (f_lo < 0.0):
             lo, f_lo = mid, f_mid
             if side == -1:
@@ -129,7 +173,47 @@ def _arm_crossing(lo: float, hi: float, a: int, u, P, arm_par, arm_coef, arm_gri
             if side == 1:
                 f_lo *= 0.5
             side = 1
-    return hi
+    return hi, hi - lo < ROOT_TOL
+
+
+@nb.njit(cache=True)
+def _arm_dip(
+    lo: float, hi: float, g_lo: float, slope: float, a: int, u, P, arm_par,
+    arm_coef, arm_grid, max_iter: int = DIP_MAX_ITER,
+) -> tuple[float, bool]:
+    """A point of [lo, hi] on the other side of arm a's reach edge than both ends, if any.
+
+    The gap has the sign of ``g_lo`` at both ends but they are too close to the edge for the
+    bound |d gap / ds| <= ``slope`` to exclude a graze. Golden-section search for the
+    extremum of the gap toward the edge, stopping as soon as a point crosses (returned),
+    or once the bound proves the extremum stays on the ends' side (NaN), or once the
+    bracket is below ROOT_TOL (NaN: a graze that narrow holds no measurable DM).
+    Returns (point or NaN, converged); not converged after ``max_iter`` steps.
+    """
+    sign = 1.0 if g_lo >= 0.0 else -1.0
+    x1 = lo + GOLDEN * (hi - lo)
+    x2 = hi - GOLDEN * (hi - lo)
+    f1 = sign * _arm_gap(x1, a, u, P, arm_par, arm_coef, arm_grid)
+    f2 = sign * _arm_gap(x2, a, u, P, arm_par, arm_coef, arm_grid)
+    for _ in range(max_iter):
+        if math.isnan(f1 + f2):
+            return np.nan, False
+        if f1 < 0.0:
+            return x1, True
+        if f2 < 0.0:
+            return x2, True
+        best = min(f1, f2)
+        if best > slope * (hi - lo) or hi - lo < ROOT_TOL:
+            return np.nan, True
+        if f1 < f2:
+            hi, x2, f2 = x2, x1, f1
+            x1 = lo + GOLDEN * (hi - lo)
+            f1 = sign * _arm_gap(x1, a, u, P, arm_par, arm_coef, arm_grid)
+        else:
+            lo, x1, f1 = x1, x2, f2
+            x2 = hi - GOLDEN * (hi - lo)
+            f2 = sign * _arm_gap(x2, a, u, P, arm_par, arm_coef, arm_grid)
+    return np.nan, False
 
 
 @nb.njit(cache=True)
@@ -158,7 +242,7 @@ def sightline_cuts(
     ux, uy, uz = u[0], u[1], u[2]
     n_cl = clump_par.shape[0]
     n_vo = void_par.shape[0]
-    cuts = np.empty(2 * (n_cl + n_vo) + 2 * LHB_SCAN_STEPS + 32)
+    cuts = np.empty(2 * (n_cl + n_vo) + 48)
     features = np.empty((n_cl + n_vo, 3))
     n = 0
     nf = 0
@@ -233,24 +317,11 @@ def sightline_cuts(
             if not (math.isnan(r1) or r2 <= 0.0 or r1 >= end):
                 n = _add_chord(r1, r2, end, cuts, n)
                 last = max(last, min(r2, end))
-    # local hot bubble: tapered and slanted, so scan finely and bisect its boundary
-    step = min(LHB_SCAN_REACH, end) / LHB_SCAN_STEPS
-    inside = in_lhb(0.0, oy, 0.0, P)
-    for k in range(1, LHB_SCAN_STEPS + 1):
-        s = k * step
-        if in_lhb(s * ux, oy + s * uy, s * uz, P) != inside:
-            lo, hi = s - step, s
-            while hi - lo > ROOT_TOL:
-                mid = 0.5 * (lo + hi)
-                if in_lhb(mid * ux, oy + mid * uy, mid * uz, P) == inside:
-                    lo = mid
-                else:
-                    hi = mid
-            if hi < end:
-                cuts[n] = hi
-                n += 1
-            last = max(last, hi)
-            inside = not inside
+    # local hot bubble: tapered and slanted; its crossings are roots of a quartic in s
+    n_lhb = lhb_cuts(u, end, P, cuts[n:])
+    if n_lhb > 0:
+        last = max(last, cuts[n + n_lhb - 1])
+    n += n_lhb
     # radii where the thick disk ends (a kink) and the thin disk is cut off (a step)
     A = ux * ux + uy * uy
     B = 2.0 * oy * uy
@@ -302,19 +373,22 @@ def _panel(
 @nb.njit(cache=True)
 def _solve_in_panel(
     a: float, b: float, total: float, need: float, u, P, arm_par, arm_coef, arm_grid,
-    clump_par, clump_cells, void_par, void_cells,
-) -> tuple[float, tuple[float, float, float, float, float]]:
+    clump_par, clump_cells, void_par, void_cells, max_iter: int = SOLVE_MAX_ITER,
+) -> tuple[float, tuple[float, float, float, float, float], bool]:
     """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b]).
 
     Safeguarded Newton on the panel integral; also returns the integrals over [a, s]
-    (DM, M0, M1, M2, MISO) at the converged s (to within ROOT_TOL).
+    (DM, M0, M1, M2, MISO) at the converged s (to within ROOT_TOL), and whether it
+    converged within ``max_iter`` steps.
     """
     lo, hi = a, b
     s = a + (b - a) * min(max(need / total, 0.0), 1.0) if total > 0.0 else b
     q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
                void_cells)
-    for _ in range(60):
+    for _ in range(max_iter):
         value = q[0] - need
+        if math.isnan(value):
+            return s, q, False
         if value < 0.0:
             lo = s
         else:
@@ -326,11 +400,11 @@ def _solve_in_panel(
         if not (lo <= s_new <= hi):
             s_new = 0.5 * (lo + hi)
         if abs(s_new - s) < ROOT_TOL or hi - lo < ROOT_TOL:
-            return s, q
+            return s, q, True
         s = s_new
         q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
                    void_cells)
-    return s, q
+    return s, q, False
 
 
 @nb.njit(cache=True)
@@ -370,11 +444,73 @@ def _store(row, first: float, m0: float, m1: float, m2: float, miso: float, done
 
 
 @nb.njit(cache=True)
+def _unit_vector(l_deg: float, b_deg: float) -> np.ndarray:
+    """Direction of Galactic (l, b) in the Galactocentric frame (x toward l = 90 deg)."""
+    lr, br = math.radians(l_deg), math.radians(b_deg)
+    return np.array([math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)])
+
+
+@nb.njit(cache=True)
+def _next_arm_event(
+    s: float, b: float, mask_s: int, mask_b: int, slope: float, gap_s, exact_s, gap_b, exact_b,
+    fresh: int, u, P, arm_par, arm_coef, arm_grid,
+) -> tuple[float, int, int]:
+    """Where the first arm-reach crossing after s lies, if before b.
+
+    Returns (b or the crossing, the mask of arms crossed there, convergence flags).
+
+    An arm whose reach mask differs at s and b is crossed in between (located by
+    :func:`_arm_crossing`). Where the masks agree, a chord may still enter and leave within
+    the panel; the gap changes at most ``slope`` per kpc along the sightline, so a graze is
+    possible only when |gap(s)| + |gap(b)| <= slope (b - s), and only then is it searched
+    (:func:`_arm_dip`). Arms in ``fresh`` were crossed at s itself: a chord that has just
+    entered (left) a reach leaves (enters) it through the far (same) edge only beyond the
+    panel or with a mask change at b, so their grazes are not searched again.
+    """
+    first = b
+    which = 0
+    flags = 0
+    need = slope * (b - s)
+    for a in range(arm_par.shape[0]):
+        if ((mask_s ^ mask_b) >> a) & 1:
+            hit, ok = _arm_crossing(s, b, a, u, P, arm_par, arm_coef, arm_grid)
+            if not ok:
+                flags |= NC_CROSSING
+            if hit < first:
+                first, which = hit, 0
+            if hit == first:
+                which |= 1 << a
+            continue
+        if (fresh >> a) & 1 or abs(gap_s[a]) + abs(gap_b[a]) > need:
+            continue
+        if not exact_s[a]:
+            gap_s[a] = _arm_gap(s, a, u, P, arm_par, arm_coef, arm_grid)
+            exact_s[a] = True
+        if not exact_b[a]:
+            gap_b[a] = _arm_gap(b, a, u, P, arm_par, arm_coef, arm_grid)
+            exact_b[a] = True
+        if abs(gap_s[a]) + abs(gap_b[a]) > need:
+            continue
+        inner, ok = _arm_dip(s, b, gap_s[a], slope, a, u, P, arm_par, arm_coef, arm_grid)
+        if not ok:
+            flags |= NC_DIP
+        elif not math.isnan(inner):
+            hit, ok = _arm_crossing(s, inner, a, u, P, arm_par, arm_coef, arm_grid)
+            if not ok:
+                flags |= NC_CROSSING
+            if hit < first:
+                first, which = hit, 0
+            if hit == first:
+                which |= 1 << a
+    return first, which, flags
+
+
+@nb.njit(cache=True)
 def march(
     l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray, end: float,
     out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray, P, arm_par, arm_coef,
     arm_grid, clump_par, clump_cells, void_par, void_cells,
-) -> tuple[float, float, int]:
+) -> tuple[float, float, int, int]:
     """Integrate one sightline outward from the Sun.
 
     ``dm_targets`` (ascending, pc cm^-3): for each, the distance where the DM reaches it and
@@ -383,41 +519,69 @@ def march(
     Integration stops once every target and query is answered, at ``end`` (kpc), or where
     what lies beyond is surely negligible. The last panels are kept in the ring buffer
     ``trail`` (rows: start, end, then DM, M0, M1, M2, MISO at the start).
-    Returns (DM reached, distance reached, number of panels).
+    Returns (DM reached, distance reached, number of panels, convergence flags NC_*); when
+    the flags are not 0 the march stopped there and the outputs are not to be used.
     """
-    lr, br = math.radians(l_deg), math.radians(b_deg)
-    u = np.array([math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)])
+    u = _unit_vector(l_deg, b_deg)
+    slope = math.sqrt(u[0] * u[0] + u[1] * u[1])  # |d gap / ds| <= cos b
     cuts, features, nf, last_feature = sightline_cuts(u, end, P, clump_par, void_par)
     n_cuts = cuts.shape[0]
     nt = dm_targets.shape[0]
     nq = d_queries.shape[0]
+    narm = arm_par.shape[0]
     it = 0
     iq = 0
     dm = m0 = m1 = m2 = miso = 0.0
     s = 0.0
     icut = 0
-    mask_s = _arm_mask(0.0, u, P, arm_par, arm_coef, arm_grid)
+    flags = 0
+    gap_s = np.empty(narm)
+    gap_b = np.empty(narm)
+    exact_s = np.empty(narm, np.bool_)
+    exact_b = np.empty(narm, np.bool_)
+    mask_s = _arm_gaps(0.0, 0.0, u, P, arm_par, arm_coef, arm_grid, gap_s, exact_s)
+    fresh = 0
+    if mask_s < 0:
+        flags |= NC_NEAREST
     n_panels_done = 0
-    while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
+    while flags == 0 and s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         while icut < n_cuts and cuts[icut] <= s:
             icut += 1
         seg_end = cuts[icut] if icut < n_cuts else end
         limit = _panel_limit(s, seg_end, u[2], features, nf, P)
         n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
         b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
-        mask_b = _arm_mask(b, u, P, arm_par, arm_coef, arm_grid)
-        if mask_b != mask_s:  # an arm's reach begins or ends: stop the panel there
-            first = b
-            for a in range(arm_par.shape[0]):
-                if ((mask_s ^ mask_b) >> a) & 1:
-                    first = min(first, _arm_crossing(s, b, a, u, P, arm_par, arm_coef, arm_grid))
+        mask_b = _arm_gaps(b, slope * (b - s), u, P, arm_par, arm_coef, arm_grid, gap_b,
+                           exact_b)
+        if mask_b < 0:
+            flags |= NC_NEAREST
+            break
+        first, crossed, bad = _next_arm_event(s, b, mask_s, mask_b, slope, gap_s, exact_s,
+                                              gap_b, exact_b, fresh, u, P, arm_par, arm_coef,
+                                              arm_grid)
+        if bad:
+            flags |= bad
+            break
+        fresh = 0
+        if first < b:  # an arm's reach begins or ends: stop the panel there
             b = first
-            mask_b = _arm_mask(b, u, P, arm_par, arm_coef, arm_grid)
+            fresh = crossed
+            mask_b = _arm_gaps(b, slope * (b - s), u, P, arm_par, arm_coef, arm_grid, gap_b,
+                               exact_b)
+            if mask_b < 0:
+                flags |= NC_NEAREST
+                break
         pdm, p0, p1, p2, piso = _panel(s, b, u, P, arm_par, arm_coef, arm_grid, clump_par,
                                        clump_cells, void_par, void_cells)
+        if math.isnan(pdm):
+            flags |= NC_NEAREST
+            break
         while it < nt and dm + pdm >= dm_targets[it]:
-            hit, q = _solve_in_panel(s, b, pdm, dm_targets[it] - dm, u, P, arm_par, arm_coef,
-                                     arm_grid, clump_par, clump_cells, void_par, void_cells)
+            hit, q, ok = _solve_in_panel(s, b, pdm, dm_targets[it] - dm, u, P, arm_par,
+                                         arm_coef, arm_grid, clump_par, clump_cells, void_par,
+                                         void_cells)
+            if not ok:
+                flags |= NC_SOLVE
             _store(out_targets[it], hit, m0 + q[1], m1 + q[2], m2 + q[3], miso + q[4], 1.0)
             it += 1
         while iq < nq and d_queries[iq] <= b:
@@ -437,6 +601,9 @@ def march(
         miso += piso
         s = b
         mask_s = mask_b
+        for a in range(narm):
+            gap_s[a] = gap_b[a]
+            exact_s[a] = exact_b[a]
         if s >= last_feature and (
             _tail_bound(s, u[2], P, arm_par) < TAIL_TOL * dm or _empty_beyond(s, u, P)
         ):
@@ -446,18 +613,18 @@ def march(
         _store(out_queries[k], dm, m0, m1, m2, miso, 1.0)
     for k in range(it, nt):
         _store(out_targets[k], s, m0, m1, m2, miso, 0.0)
-    return dm, s, n_panels_done
+    return dm, s, n_panels_done, flags
 
 
 @nb.njit(cache=True)
 def _limit_distance(
     l_deg: float, b_deg: float, target: float, trail: np.ndarray, n_done: int, row: np.ndarray,
     P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
-) -> None:
+) -> int:
     """Where the DM reaches ``target`` (just below the total): from the kept panels if they
-    hold it, else by integrating the sightline again. Writes s and moments into row[0:5]."""
-    lr, br = math.radians(l_deg), math.radians(b_deg)
-    u = np.array([math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)])
+    hold it, else by integrating the sightline again. Writes s and moments into row[0:5];
+    returns convergence flags (NC_*)."""
+    u = _unit_vector(l_deg, b_deg)
     ring = trail.shape[0]
     for back in range(min(n_done, ring)):
         panel = trail[(n_done - 1 - back) % ring]
@@ -467,25 +634,29 @@ def _limit_distance(
                          void_par, void_cells)[0]
             if panel[2] + pdm < target:
                 break  # the target lies in a later panel: not kept exactly, integrate again
-            hit, q = _solve_in_panel(a, b, pdm, target - panel[2], u, P, arm_par, arm_coef,
-                                     arm_grid, clump_par, clump_cells, void_par, void_cells)
+            hit, q, ok = _solve_in_panel(a, b, pdm, target - panel[2], u, P, arm_par,
+                                         arm_coef, arm_grid, clump_par, clump_cells, void_par,
+                                         void_cells)
             row[0] = hit
             for k in range(4):
                 row[1 + k] = panel[3 + k] + q[1 + k]
-            return
+            return 0 if ok else NC_SOLVE
     edge = np.empty((1, N_OUT))
-    march(l_deg, b_deg, np.array([target]), np.empty(0), P[P_MAXDIST], edge,
-          np.empty((0, N_OUT)), np.empty((0, 7)), P, arm_par, arm_coef, arm_grid, clump_par,
-          clump_cells, void_par, void_cells)
+    flags = march(l_deg, b_deg, np.array([target]), np.empty(0), P[P_MAXDIST], edge,
+                  np.empty((0, N_OUT)), np.empty((0, 7)), P, arm_par, arm_coef, arm_grid,
+                  clump_par, clump_cells, void_par, void_cells)[3]
     row[0:5] = edge[0, 0:5]
+    return flags
 
 
 # ---------------------------------------------------------------------------------------------
 # Batches: one sightline per row, rows in parallel. Invalid rows (``valid`` False) give NaN.
+# A row whose march did not converge gives NaN results and its NC_* bits in column "flags".
 
 LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
 TRAIL_PANELS = 256  # panels kept to find a limit row's DIST without integrating again
-DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "M0", "M1", "M2", "MISO", "DIST_LO", "DIST_HI")
+DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "M0", "M1", "M2", "MISO", "DIST_LO", "DIST_HI",
+                      "limit_hi", "flags")
 DIST_TO_DM_COLUMNS = ("DM", "M0", "M1", "M2", "MISO")
 
 
@@ -494,6 +665,7 @@ def _dm_to_dist_row(
     l_deg: float, b_deg: float, dm: float, err: float, row: np.ndarray, P, arm_par, arm_coef,
     arm_grid, clump_par, clump_cells, void_par, void_cells,
 ) -> None:
+    """One row of :func:`dm_to_dist_batch` (see DM_TO_DIST_COLUMNS)."""
     with_err = err > 0.0
     if with_err:
         targets = np.array([max(dm - err, 0.0), dm, dm + err])
@@ -503,29 +675,36 @@ def _dm_to_dist_row(
         main = 0
     found = np.empty((targets.shape[0], N_OUT))
     trail = np.empty((TRAIL_PANELS, 7))
-    total, _, n_done = march(l_deg, b_deg, targets, np.empty(0), P[P_MAXDIST], found,
-                             np.empty((0, N_OUT)), trail, P, arm_par, arm_coef, arm_grid,
-                             clump_par, clump_cells, void_par, void_cells)
+    total, _, n_done, flags = march(l_deg, b_deg, targets, np.empty(0), P[P_MAXDIST], found,
+                                    np.empty((0, N_OUT)), trail, P, arm_par, arm_coef,
+                                    arm_grid, clump_par, clump_cells, void_par, void_cells)
+    edge = np.full(5, np.nan)
+    if flags == 0 and found[targets.shape[0] - 1, 5] != 1.0:  # some target is out of reach
+        flags |= _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), trail, n_done,
+                                 edge, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                                 void_par, void_cells)
+    row[10] = flags
+    if flags != 0:
+        return
     if found[main, 5] == 1.0:
         row[0] = found[main, 0]
         row[1] = dm
         row[2] = 0.0
         row[3:7] = found[main, 1:5]
     else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
-        edge = np.empty(5)
-        _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), trail, n_done, edge, P,
-                        arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                        void_cells)
         row[0] = edge[0]
         row[1] = total
         row[2] = 1.0
         row[3:7] = edge[1:5]
     if with_err:
-        row[7] = found[0, 0] if found[0, 5] == 1.0 else row[0]
-        row[8] = found[2, 0] if found[2, 5] == 1.0 else row[0]
-    else:
-        row[7] = np.nan
-        row[8] = np.nan
+        row[7] = found[0, 0] if found[0, 5] == 1.0 else edge[0]
+        reached_hi = found[2, 5] == 1.0
+        row[8] = found[2, 0] if reached_hi else edge[0]
+        row[9] = 0.0 if reached_hi else 1.0
+    else:  # no error (or dm_err = 0): the interval is the point
+        row[7] = row[0]
+        row[8] = row[0]
+        row[9] = row[2]
 
 
 @nb.njit(cache=True, parallel=True)
@@ -533,7 +712,8 @@ def dm_to_dist_batch(
     l_deg, b_deg, dm, dm_err, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells,
 ) -> np.ndarray:
-    """(n, len(DM_TO_DIST_COLUMNS)): distance, DM, limit flag, moments, distance interval."""
+    """(n, len(DM_TO_DIST_COLUMNS)): distance, DM, limit flag, moments, distance interval,
+    whether its upper end is a lower limit, convergence flags."""
     n = l_deg.shape[0]
     out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
     for i in nb.prange(n):
@@ -547,14 +727,22 @@ def dm_to_dist_batch(
 def dm_profile_batch(
     l_deg, b_deg, dist, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells,
-) -> np.ndarray:
-    """(n, m, 5): DM and moments at the m distances of each row of ``dist`` (NaN skipped)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, m, 5) DM and moments at the m distances of each row of ``dist``, and (n,) flags.
+
+    A distance of 0 gives 0; a NaN or negative one, NaN. A row that did not converge gives
+    NaN and its NC_* bits in the flags.
+    """
     n, m = dist.shape
     out = np.full((n, m, 5), np.nan)
+    flags = np.zeros(n, np.int64)
     none = np.empty(0)
     for i in nb.prange(n):
         if not valid[i]:
             continue
+        for k in range(m):
+            if dist[i, k] == 0.0:
+                out[i, k, :] = 0.0
         order = np.argsort(dist[i])
         keep = order[np.isfinite(dist[i][order]) & (dist[i][order] > 0.0)]
         if keep.shape[0] == 0:
@@ -562,12 +750,16 @@ def dm_profile_batch(
         queries = dist[i][keep].copy()
         found = np.empty((keep.shape[0], N_OUT))
         unused = np.empty((0, N_OUT))
-        march(l_deg[i], b_deg[i], none, queries, max(P[P_MAXDIST], queries[-1]), unused, found,
-              np.empty((0, 7)), P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-              void_cells)
+        bad = march(l_deg[i], b_deg[i], none, queries, max(P[P_MAXDIST], queries[-1]), unused,
+                    found, np.empty((0, 7)), P, arm_par, arm_coef, arm_grid, clump_par,
+                    clump_cells, void_par, void_cells)[3]
+        flags[i] = bad
+        if bad != 0:
+            out[i, :, :] = np.nan
+            continue
         for k in range(keep.shape[0]):
             out[i, keep[k], :] = found[k, :5]
-    return out
+    return out, flags
 
 
 @nb.njit(cache=True, parallel=True)
@@ -575,16 +767,20 @@ def dm_max_batch(
     l_deg, b_deg, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells,
 ) -> np.ndarray:
-    """(n, 2): DM integrated to the model's edge (pc cm^-3) and the distance where it stopped."""
+    """(n, 3): DM integrated to the model's edge (pc cm^-3), the distance where it stopped,
+    and the convergence flags (NaN DM and distance where they are not 0)."""
     n = l_deg.shape[0]
-    out = np.full((n, 2), np.nan)
+    out = np.full((n, 3), np.nan)
     none = np.empty(0)
     for i in nb.prange(n):
         if valid[i]:
             unused = np.empty((0, N_OUT))
-            total, reached, _ = march(l_deg[i], b_deg[i], none, none, P[P_MAXDIST], unused,
-                                      unused, np.empty((0, 7)), P, arm_par, arm_coef,
-                                      arm_grid, clump_par, clump_cells, void_par, void_cells)
-            out[i, 0] = total
-            out[i, 1] = reached
+            total, reached, _, bad = march(l_deg[i], b_deg[i], none, none, P[P_MAXDIST],
+                                           unused, unused, np.empty((0, 7)), P, arm_par,
+                                           arm_coef, arm_grid, clump_par, clump_cells,
+                                           void_par, void_cells)
+            out[i, 2] = bad
+            if bad == 0:
+                out[i, 0] = total
+                out[i, 1] = reached
     return out

@@ -1,0 +1,254 @@
+"""No silent wrong number: unconverged iterations are flagged, intervals are honest, and every
+discontinuity of the density is cut (checked against a certified reference integral)."""
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO
+from helpers import true_arm_distance
+from scipy.interpolate import CubicSpline
+from scipy.optimize import brentq
+
+from mwprop_batch import sightlines
+from mwprop_batch.kernels import los
+from mwprop_batch.kernels.arms import arm_distance, refine_nearest, spline_r
+from mwprop_batch.kernels.layout import P_ARMCUT, P_RSUN
+from mwprop_batch.sightlines import NotConvergedError
+from mwprop_batch.tables import arm_centrelines
+
+sys.path.insert(0, str(REPO / "tools"))
+from adversarial_accuracy import reference  # noqa: E402
+
+
+def unit(l_deg, b_deg):
+    lr, br = np.radians(l_deg), np.radians(b_deg)
+    return np.array([np.cos(br) * np.sin(lr), -np.cos(br) * np.cos(lr), np.sin(br)])
+
+
+# --- every iteration that can stop unconverged says so ---------------------------------------
+
+def test_refine_nearest_reports_an_unconverged_search(ne2001):
+    T = ne2001.tables
+    t0, dt = T.arm_par[3, 0], T.arm_par[3, 1]
+    t, f = refine_nearest(3.3, 1.5, 5.05, t0, dt, T.arm_coef[3])
+    assert np.isfinite(f)
+    t, f = refine_nearest(3.3, 1.5, 5.05, t0, dt, T.arm_coef[3], 1)
+    assert np.isnan(f)
+
+
+def test_refine_nearest_converges_where_the_distance_is_not_convex(ne2001):
+    """Plain Newton (with a Gauss-Newton fallback) crept here for 30 steps and returned a
+    squared distance 0.7% too large; the point lies on a ne2001 sightline (l 25.35, b -7.40)."""
+    T = ne2001.tables
+    theta, radius = arm_centrelines(ne2001.parameters)
+    x, y = 3.295551733804134, 1.5443657770172932
+    truth = true_arm_distance(theta[3], radius[3], x, y)
+    ours = arm_distance(x, y, 3, T.P, T.arm_par, T.arm_coef, T.arm_grid, np.inf)
+    assert ours == pytest.approx(truth, abs=1e-9)
+
+
+def test_points_on_a_centreline_are_at_distance_zero(ne2025):
+    """The Newton model's minimum can dip a rounding error below 0 there: it is clamped."""
+    T = ne2025.tables
+    for a in range(T.arm_par.shape[0]):
+        t0, dt = T.arm_par[a, 0], T.arm_par[a, 1]
+        for t in np.linspace(t0, t0 + dt * T.arm_coef.shape[1], 2001)[1:-1]:
+            r = spline_r(t, t0, dt, T.arm_coef[a])[0]
+            x, y = -r * np.sin(t), r * np.cos(t)
+            d = arm_distance(x, y, a, T.P, T.arm_par, T.arm_coef, T.arm_grid, np.inf)
+            assert 0.0 <= d < 1e-6, (a, t, d)
+
+
+def test_arm_crossing_reports_an_unconverged_search(ne2025):
+    T = ne2025.tables
+    u = unit(30.0, 0.0)
+    s = np.linspace(0.0, 12.0, 1201)
+    gaps = np.array([[los._arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
+                      for v in s] for a in range(T.arm_par.shape[0])])
+    a, k = np.argwhere(np.diff(np.sign(gaps), axis=1) != 0)[0]
+    lo, hi = s[k], s[k + 1]
+    args = (int(a), u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
+    assert los._arm_crossing(lo, hi, *args)[1]
+    assert not los._arm_crossing(lo, hi, *args, 1)[1]
+    assert not los._arm_crossing(lo, lo + 1e-3 * (hi - lo), *args)[1]  # no bracket
+
+
+def test_arm_dip_reports_an_unconverged_search(ne2025):
+    """A sightline passing 1e-4 kpc outside an arm's reach: proving that it stays outside
+    takes ~20 golden-section steps."""
+    T = ne2025.tables
+    a, p = _tangent_grazes(ne2025, -1e-4)[0]
+    dist = float(np.hypot(*p))
+    u = unit(float(np.degrees(np.arctan2(p[0], -p[1]))), 0.0)
+    lo, hi = dist - 0.25, dist + 0.25
+    args = (a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
+    g_lo = los._arm_gap(lo, *args)
+    inner, ok = los._arm_dip(lo, hi, g_lo, 1.0, *args)
+    assert ok and np.isnan(inner)
+    assert not los._arm_dip(lo, hi, g_lo, 1.0, *args, 1)[1]
+
+
+def test_solve_in_panel_reports_an_unconverged_search(ne2025):
+    T = ne2025.tables
+    u = unit(30.0, 1.0)
+    total = los._panel(1.0, 1.5, u, *T)[0]
+    hit, _, ok = los._solve_in_panel(1.0, 1.5, total, 0.37 * total, u, *T)
+    assert ok and 1.0 < hit < 1.5
+    assert not los._solve_in_panel(1.0, 1.5, total, 0.37 * total, u, *T, 1)[2]
+
+
+def test_an_unconverged_row_gets_nan_and_says_where(ne2025):
+    T = ne2025.tables
+    broken = T._replace(arm_coef=np.full_like(T.arm_coef, np.nan))
+    run = lambda kernel, *args: kernel(*args)  # noqa: E731
+    l_deg, b_deg = np.array([30.0, 30.0]), np.array([0.5, 89.0])
+    args = (l_deg, b_deg, np.array([100.0, 5.0]), np.array([1.0, 1.0]), True, 1.0, 100.0,
+            "nan", run)
+    assert (sightlines.dm_to_dist(T, *args)["status"] == "ok").all()
+    out = sightlines.dm_to_dist(broken, *args)
+    assert (out["status"] == "not converged: refine_nearest").all()
+    assert out.drop(columns=["status", "limit", "limit_hi"]).isna().all().all()
+    dist = sightlines.dist_to_dm(broken, l_deg, b_deg, np.array([3.0, 3.0]), False, 1.0,
+                                 100.0, "nan", run)
+    assert (dist["status"] == "not converged: refine_nearest").all()
+    assert dist["DM"].isna().all()
+    with pytest.raises(NotConvergedError, match="row 0: not converged: refine_nearest"):
+        sightlines.dm_to_dist(broken, l_deg, b_deg, np.array([100.0, 5.0]), None, False, 1.0,
+                              100.0, "raise", run)
+
+
+def test_flags_map_to_status_text():
+    text = sightlines.not_converged(np.array([0.0, 1.0, 2.0, 4.0, 8.0, 6.0, np.nan]))
+    assert text.tolist() == [
+        "", "not converged: _arm_crossing", "not converged: _solve_in_panel",
+        "not converged: refine_nearest", "not converged: _arm_dip",
+        "not converged: _solve_in_panel", "",
+    ]
+
+
+# --- distance intervals ----------------------------------------------------------------------
+
+def test_zero_dm_error_gives_a_point_interval(model):
+    out = model.dm_to_dist([30.0, 45.0], [1.0, 60.0], [150.0, 1e5], [0.0, 0.0])
+    np.testing.assert_array_equal(out["DIST_LO"], out["DIST"])
+    np.testing.assert_array_equal(out["DIST_HI"], out["DIST"])
+    assert out["limit_hi"].tolist() == [False, True]
+    assert out["DIST"].notna().all()
+
+
+def test_upper_end_beyond_reach_is_the_models_lower_limit(model):
+    edge = model.dm_max(45.0, 60.0)
+    out = model.dm_to_dist(45.0, 60.0, 0.9 * edge, 0.5 * edge).iloc[0]
+    beyond = model.dm_to_dist(45.0, 60.0, 1.5 * edge).iloc[0]
+    assert not out["limit"] and beyond["limit"]
+    assert out["limit_hi"]
+    assert out["DIST_HI"] == pytest.approx(beyond["DIST"], rel=1e-12)
+    assert out["DIST_HI"] > out["DIST"]
+    inside = model.dm_to_dist(45.0, 60.0, 0.5 * edge, 0.1 * edge).iloc[0]
+    assert not inside["limit_hi"]
+
+
+def test_dm_profile_is_zero_at_zero_distance(model):
+    dm = model.dm_profile([30.0, 200.0], [1.0, -40.0], [0.0, 1e-9, 1.0])
+    np.testing.assert_array_equal(dm[:, 0], 0.0)
+    assert (dm[:, 1] > 0).all() and (dm[:, 1] < 1e-5).all()
+
+
+# --- every discontinuity cut -----------------------------------------------------------------
+
+def _tangent_grazes(model, depth):
+    """In-plane sightlines that enter an arm's reach by ``depth`` kpc and leave it again."""
+    theta, radius = arm_centrelines(model.parameters)
+    cut = model.tables.P[P_ARMCUT]
+    sun = np.array([0.0, model.tables.P[P_RSUN]])
+    found = []
+    for a in range(theta.shape[0]):
+        spline = CubicSpline(theta[a], radius[a])
+
+        def frame(t, spline=spline):
+            r, dr = spline(t), spline(t, 1)
+            c = np.array([-r * np.sin(t), r * np.cos(t)])
+            tan = np.array([-dr * np.sin(t) - r * np.cos(t), dr * np.cos(t) - r * np.sin(t)])
+            tan /= np.hypot(*tan)
+            return c, tan, np.array([-tan[1], tan[0]])
+
+        for side in (-1.0, 1.0):
+            def cross(t, side=side):
+                c, tan, nrm = frame(t)
+                p = c + side * cut * nrm - sun
+                return p[0] * tan[1] - p[1] * tan[0]
+
+            ts = np.linspace(theta[a, 1], theta[a, -2], 400)
+            values = [cross(t) for t in ts]
+            for k in range(len(ts) - 1):
+                if np.sign(values[k]) != np.sign(values[k + 1]):
+                    t = brentq(cross, ts[k], ts[k + 1], xtol=1e-14)
+                    c, _, nrm = frame(t)
+                    p = c + side * (cut - depth) * nrm - sun
+                    found.append((a, p))
+    return found
+
+
+def test_a_chord_through_an_arm_reach_within_one_panel_is_cut(ne2025):
+    """A sightline tangent to an arm's 3 wa reach, 1e-4 kpc inside it, crosses the reach over
+    a chord of a few tens of pc: far shorter than a 0.5 kpc panel, so both panel ends lie
+    outside. The engine must still find it (the certified reference does)."""
+    T = ne2025.tables
+    checked = 0
+    for a, p in _tangent_grazes(ne2025, 1e-4):
+        dist = float(np.hypot(*p))
+        l_deg = float(np.degrees(np.arctan2(p[0], -p[1])) % 360.0)
+        u = unit(l_deg, 0.0)
+        s = np.linspace(dist - 0.1, dist + 0.1, 20001)
+        gap = np.array([los._arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
+                        for v in s])
+        inside = s[gap < 0]
+        if inside.size == 0 or inside.max() - inside.min() > 0.2:
+            continue
+        ends = [dist + 0.4, dist + 1.0]
+        ours = ne2025.dist_to_dm(l_deg, 0.0, ends)["DM"].to_numpy()
+        ref, _ = reference(ne2025, [l_deg] * 2, [0.0] * 2, ends)
+        np.testing.assert_allclose(ours, ref, rtol=1e-6)
+        checked += 1
+    assert checked >= 3
+
+
+def test_short_local_hot_bubble_chords_are_cut(ne2025):
+    """The bubble moved beside the Sun (crafted tables): a sightline clipping the side of its
+    cylinder crosses it over a chord well under the 1 pc a scan would step. Its crossings are
+    roots of a quartic, so the engine cuts even such chords; the reference finds them by
+    sampling membership every 1e-6 kpc."""
+    from adversarial_accuracy import _ellipsoid_scale, _lhb_crossings, reference_batch
+
+    from mwprop_batch.kernels.layout import P_LDR, P_LHB, P_LSB
+
+    T = ne2025.tables
+    P = T.P.copy()
+    x0, a0, bb = 0.3, P[P_LHB + 3], P[P_LHB + 4]
+    P[P_LHB], P[P_LHB + 1], P[P_LHB + 2], P[P_LHB + 6] = x0, P[P_RSUN], 0.0, 0.0
+    moved = T._replace(P=P)
+    # the line y - y_sun = k x tangent to ((x - x0) / a)^2 + ((y - y_sun) / b)^2 = 1
+    k = bb * np.sqrt(x0**2 / a0**4 / (x0**2 / a0**2 - 1.0) - 1.0 / a0**2)
+    run = lambda kernel, *args: kernel(*args)  # noqa: E731
+    checked = 0
+    for depth in (1e-7, 1e-6, 1e-5):
+        l_deg = float(np.degrees(np.arctan2(1.0, -k * (1.0 - depth))))
+        u = unit(l_deg, 0.0)
+        chord = np.sort(_lhb_crossings(u[0], u[1], u[2], 0.6, P))
+        assert len(chord) == 2 and 0.0 < chord[1] - chord[0] < 1e-3
+        ours = sightlines.dist_to_dm(moved, np.array([l_deg]), np.array([0.0]),
+                                     np.array([0.6]), False, 1.0, 100.0, "nan", run)["DM"]
+        ref, _ = reference_batch(np.array([l_deg]), np.array([0.0]), np.array([0.6]), *moved,
+                                 _ellipsoid_scale(P, P_LDR), _ellipsoid_scale(P, P_LSB),
+                                 *np.polynomial.legendre.leggauss(10))
+        assert ours.iloc[0] == pytest.approx(ref[0], rel=1e-7)
+        checked += 1
+    assert checked == 3
+
+
+def test_series_results_do_not_depend_on_the_index_order(ne2025):
+    index = pd.Index(["b", "a"])
+    out = ne2025.dist_to_dm(pd.Series([30.0, 40.0], index=index), 1.0, 2.0)
+    assert out.index.equals(index)
