@@ -142,7 +142,7 @@ def convert_dataset(
                 with _sigint_ignored():  # Ctrl-C is for this process: it stops the workers
                     cluster = stack.enter_context(LocalCluster(
                         n_workers=workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.CRITICAL,
+                        dashboard_address=":0", silence_logs=logging.CRITICAL,
                     ))
                 client = stack.enter_context(Client(cluster))
             else:
