@@ -9,12 +9,14 @@ import numba
 import numpy as np
 import pandas as pd
 
-from . import sightlines
+from . import sightlines, ymw16_sightlines
 from .constants import SM_FACTOR
 from .kernels import density as density_kernels
 from .params import MODEL_NAMES, ModelParameters, load_parameters
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .tables import KernelTables, build_tables
+from .ymw16_tables import FAMILY as YMW16
+from .ymw16_tables import Ymw16Parameters, Ymw16Tables, build_ymw16_tables, load_ymw16
 
 # numba's default "workqueue" threading layer must not run two parallel kernels at once;
 # with it, concurrent calls from several Python threads take turns (each call uses every core).
@@ -78,7 +80,7 @@ class Model:
         if key not in MODEL_NAMES:
             raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
         self._name = key
-        self._parameters = load_parameters(key)
+        self._parameters = load_ymw16() if key == YMW16 else load_parameters(key)
 
     @property
     def name(self) -> str:
@@ -86,13 +88,15 @@ class Model:
         return self._name
 
     @property
-    def parameters(self) -> ModelParameters:
+    def parameters(self) -> ModelParameters | Ymw16Parameters:
         """The published parameters this model was built from."""
         return self._parameters
 
     @cached_property
-    def tables(self) -> KernelTables:
+    def tables(self) -> KernelTables | Ymw16Tables:
         """Kernel tables (built on first use, about 0.2 s)."""
+        if self._name == YMW16:
+            return build_ymw16_tables(self._parameters)
         return build_tables(self._parameters)
 
     def __repr__(self) -> str:
@@ -130,6 +134,8 @@ class Model:
             void lists of the governing one, 0 none).
         """
         _, (xf, yf, zf) = as_float_arrays(("x", "y", "z"), x, y, z)
+        if self._name == YMW16:
+            return ymw16_sightlines.density(self.tables, xf, yf, zf, run_parallel_kernel)
         raw = run_parallel_kernel(density_kernels.density_batch, xf, yf, zf, *self.tables)
         return density_frame(raw)
 
@@ -172,6 +178,9 @@ class Model:
         values = (l_deg, b_deg, dm) + (() if dm_err is None else (dm_err,))
         _, flat = as_float_arrays(names, *values)
         err = flat[3] if dm_err is not None else None
+        if self._name == YMW16:
+            return ymw16_sightlines.dm_to_dist(self.tables, flat[0], flat[1], flat[2], err,
+                                               scattering, freq_ghz, errors, run_parallel_kernel)
         return sightlines.dm_to_dist(
             self.tables, flat[0], flat[1], flat[2], err, scattering, freq_ghz, velocity_kms,
             errors, run_parallel_kernel,
@@ -190,6 +199,9 @@ class Model:
         """
         _, (l_f, b_f, d_f) = as_float_arrays(("l_deg", "b_deg", "dist_kpc"), l_deg, b_deg,
                                              dist_kpc)
+        if self._name == YMW16:
+            return ymw16_sightlines.dist_to_dm(self.tables, l_f, b_f, d_f, scattering, freq_ghz,
+                                               errors, run_parallel_kernel)
         return sightlines.dist_to_dm(
             self.tables, l_f, b_f, d_f, scattering, freq_ghz, velocity_kms, errors,
             run_parallel_kernel,
@@ -202,6 +214,9 @@ class Model:
         NaN for invalid sightlines.
         """
         shape, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg)
+        if self._name == YMW16:
+            return ymw16_sightlines.dm_max(self.tables, l_f, b_f, run_parallel_kernel).reshape(
+                shape)
         return sightlines.dm_max(self.tables, l_f, b_f, run_parallel_kernel).reshape(shape)
 
     def dm_profile(self, l_deg, b_deg, dist_kpc) -> np.ndarray:
@@ -220,7 +235,8 @@ class Model:
                 f"dist_kpc must be 1-D or have one row per sightline ({l_f.size}), "
                 f"got shape {dist.shape}"
             )
-        return sightlines.dm_profile(
+        engine = ymw16_sightlines if self._name == YMW16 else sightlines
+        return engine.dm_profile(
             self.tables, l_f, b_f, np.ascontiguousarray(dist), run_parallel_kernel
         )
 

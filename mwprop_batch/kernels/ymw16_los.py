@@ -1,0 +1,584 @@
+"""YMW16 line-of-sight kernels: converged DM integrals along many sightlines (pc inside).
+
+The same engine as :mod:`mwprop_batch.kernels.los` (its Gauss-Legendre rule, chord and root
+helpers), applied to YMW16's density (:mod:`mwprop_batch.kernels.ymw16`). Each sightline is cut
+where the density jumps or has a kink: the Galactocentric radii and azimuths where arms begin
+and end, the warp and the disks' radial edges start, the Carina enhancement switches, the
+Local Bubble's axis distance reaches its radius (the thick-disk factor J_LB), and the edge of
+the Galaxy (R_g = 35 kpc). The local features (Local Bubble, Gum Nebula, Loop I, Galactic
+centre) and, in Magellanic Cloud mode, the LMC, 30 Doradus and SMC are zones bounded
+analytically; inside a zone the panels follow its smallest scale and outside it the feature
+is not evaluated. DM -> D is solved by safeguarded Newton inside the panel holding the target.
+
+Sightlines toward the Magellanic Clouds (the box YMW16 uses, 265 < l < 315, -60 < b < -20)
+run in YMW16's MC mode: the Galaxy out to R_g = 35 kpc, then the Clouds, to 100 kpc;
+all others in Galactic mode, to 25 kpc (YMW16's horizons).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from . import ymw16 as K
+from .los import GL_NODES, GL_ORDER, GL_WEIGHTS, _add_chord, _roots
+
+LEGENDRE_AT_NODES = np.array(
+    [np.polynomial.legendre.legval(GL_NODES, np.eye(GL_ORDER)[j]) for j in range(GL_ORDER)])
+
+PANEL_MAX = 600.0  # pc, longest panel where arms or the thin disk may be (widths 300-500 pc)
+PANEL_FAR = 3000.0  # pc, longest panel where only the thick disk is left
+ARMS_FAR = 25000.0  # pc: beyond this radius the arms are below 1e-4 of their peak (gd factor)
+PANEL_PER_SCALE = 3.0  # panel length per local scale length
+VERTICAL_PER_SCALE = 2.0  # panel height (in z) per vertical scale height
+ROOT_TOL = 1e-6  # pc
+LIMIT_TOL = 0.1  # pc: a limit row's DIST (a lower limit) is located to this
+LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
+TRAIL_PANELS = 64  # panels kept to find a limit row's DIST without integrating again
+SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
+MAX_CUTS = 96
+LOBE1_SCAN_REACH = 300.0  # pc: lobe 1's viewing-angle test can flip only this near the Sun
+LOBE1_SCAN_STEP = 4.0  # pc
+# zones: rows of (start, end); which row is which feature
+Z_GC, Z_GUM, Z_LB, Z_LI, Z_LMC, Z_D30, Z_SMC, N_ZONES = range(8)
+ZONE_BITS = (K.HAS_GC, K.HAS_GUM, K.HAS_LB, K.HAS_LI, 0, 0, 0)
+
+
+@nb.njit(cache=True)
+def _sightline(l_deg: float, b_deg: float, P):
+    """Unit vector (Galactocentric axes), whether it runs in MC mode, its LMC-frame direction."""
+    lr, br = math.radians(l_deg), math.radians(b_deg)
+    cb, sb = math.cos(br), math.sin(br)
+    u = np.array([cb * math.sin(lr), -cb * math.cos(lr), sb])
+    mc = K.in_mc_region(l_deg, b_deg, P)
+    frame = np.array(K.lmc_frame(sb, cb, lr, P))
+    return u, mc, frame
+
+
+@nb.njit(cache=True, inline="always")
+def _sphere(cx: float, cy: float, cz: float, radius: float, u, P) -> tuple[float, float]:
+    """Chord (s1, s2) of the sightline through a sphere (Galactocentric centre, pc)."""
+    wx, wy, wz = -cx, P[K.R_SUN] - cy, P[K.Z_SUN] - cz
+    bq = u[0] * wx + u[1] * wy + u[2] * wz
+    return _roots(1.0, 2.0 * bq, wx * wx + wy * wy + wz * wz - radius * radius)
+
+
+@nb.njit(cache=True, inline="always")
+def _overlap(a1: float, a2: float, b1: float, b2: float) -> tuple[float, float]:
+    """Intersection of two intervals, NaN when empty or either is."""
+    lo, hi = max(a1, b1), min(a2, b2)
+    if math.isnan(a1) or math.isnan(b1) or not lo < hi:
+        return np.nan, np.nan
+    return lo, hi
+
+
+@nb.njit(cache=True, inline="always")
+def _slab(z0: float, uz: float, half: float) -> tuple[float, float]:
+    """Where |z0 + s uz| <= half."""
+    if uz == 0.0:
+        return (-np.inf, np.inf) if abs(z0) <= half else (np.nan, np.nan)
+    s1, s2 = (-half - z0) / uz, (half - z0) / uz
+    return min(s1, s2), max(s1, s2)
+
+
+@nb.njit(cache=True)
+def _zones(u, mc: bool, frame, l_deg: float, P) -> np.ndarray:
+    """(N_ZONES, 3): for each feature the chord (s_in, s_out) where it may be non-zero and
+    the longest panel (pc) inside it; NaN rows for features the sightline misses."""
+    zones = np.full((N_ZONES, 3), np.nan)
+    cut = P[K.CUT]
+    x0, y0, z0 = 0.0, P[K.R_SUN], P[K.Z_SUN]
+    uz = abs(u[2])
+    # Galactic centre: cylinder about (XGC, YGC) and a slab in z
+    wx, wy = x0 - P[K.XGC], y0 - P[K.YGC]
+    rho = cut * P[K.AGC]
+    A = u[0] * u[0] + u[1] * u[1]
+    c1, c2 = _roots(A, 2.0 * (wx * u[0] + wy * u[1]), wx * wx + wy * wy - rho * rho)
+    s1, s2 = _slab(z0, u[2], cut * P[K.HGC])
+    zones[Z_GC, 0], zones[Z_GC, 1] = _overlap(c1, c2, s1, s2)
+    zones[Z_GC, 2] = PANEL_PER_SCALE * min(P[K.AGC], P[K.HGC] / max(uz, 1e-12))
+    # Gum Nebula and Loop I: spheres
+    zones[Z_GUM, 0], zones[Z_GUM, 1] = _sphere(P[K.XGN], P[K.YGN], P[K.ZGN], P[K.GUM_REACH],
+                                               u, P)
+    zones[Z_GUM, 2] = PANEL_PER_SCALE * P[K.WGN]
+    zones[Z_LI, 0], zones[Z_LI, 1] = _sphere(P[K.XLI], P[K.YLI], P[K.ZLI],
+                                             P[K.RLI] + cut * P[K.WLI], u, P)
+    zones[Z_LI, 2] = PANEL_PER_SCALE * P[K.WLI]
+    # Local Bubble: a tilted cylinder of its lobes' reach, cut by their z reach; only where
+    # the sightline's longitude lies within a lobe's angular reach
+    v1 = min(abs(l_deg + 360.0 - P[K.THETALB1]), abs(P[K.THETALB1] - l_deg))
+    v2 = min(abs(l_deg + 360.0 - P[K.THETALB2]), abs(P[K.THETALB2] - l_deg))
+    if v1 <= cut * P[K.DETLB1] or v2 <= cut * P[K.DETLB2]:
+        a0 = (y0 - P[K.LB_YC]) * P[K.LB_COS] - P[K.LB_SIN] * z0
+        a1 = u[1] * P[K.LB_COS] - P[K.LB_SIN] * u[2]
+        reach = P[K.R_LB] + cut * max(P[K.WLB1], P[K.WLB2])
+        c1, c2 = _roots(a1 * a1 + u[0] * u[0], 2.0 * a0 * a1, a0 * a0 - reach * reach)
+        s1, s2 = _slab(z0, u[2], cut * max(P[K.HLB1], P[K.HLB2]))
+        zones[Z_LB, 0], zones[Z_LB, 1] = _overlap(c1, c2, s1, s2)
+        rate = math.sqrt(a1 * a1 + u[0] * u[0])
+        zones[Z_LB, 2] = PANEL_PER_SCALE * min(min(P[K.WLB1], P[K.WLB2]) / max(rate, 1e-12),
+                                               P[K.HLB2] / max(uz, 1e-12))
+    if mc:
+        # LMC disk: a cylinder and a slab in its own frame, where the sightline is a line
+        off_y, off_z = -P[K.LMC_D] * P[K.LMC_SIN_I], P[K.LMC_D] * P[K.LMC_COS_I]
+        rho = cut * P[K.LMC_A]
+        c1, c2 = _roots(frame[0] ** 2 + frame[1] ** 2, 2.0 * frame[1] * off_y,
+                        off_y * off_y - rho * rho)
+        s1, s2 = _slab(off_z, frame[2], cut * P[K.LMC_H])
+        zones[Z_LMC, 0], zones[Z_LMC, 1] = _overlap(c1, c2, s1, s2)
+        zones[Z_LMC, 2] = PANEL_PER_SCALE * min(P[K.LMC_A],
+                                                P[K.LMC_H] / max(abs(frame[2]), 1e-12))
+        wx, wy, wz = -P[K.D30_X], off_y - P[K.D30_Y], off_z - P[K.D30_Z]
+        bq = frame[0] * wx + frame[1] * wy + frame[2] * wz
+        rad = cut * P[K.D30_A]
+        zones[Z_D30, 0], zones[Z_D30, 1] = _roots(1.0, 2.0 * bq,
+                                                  wx * wx + wy * wy + wz * wz - rad * rad)
+        zones[Z_D30, 2] = PANEL_PER_SCALE * P[K.D30_A]
+        zones[Z_SMC, 0], zones[Z_SMC, 1] = _sphere(P[K.SMC_X], P[K.SMC_Y], P[K.SMC_Z],
+                                                   cut * P[K.SMC_A], u, P)
+        zones[Z_SMC, 2] = PANEL_PER_SCALE * P[K.SMC_A]
+    for k in range(N_ZONES):  # keep only chords ahead of the observer
+        if not zones[k, 1] > 0.0:
+            zones[k, 0] = zones[k, 1] = np.nan
+        else:
+            zones[k, 0] = max(zones[k, 0], 0.0)
+    return zones
+
+
+@nb.njit(cache=True)
+def _lobe1_switches(u, reach: float, cuts, n: int, P) -> int:
+    """Append where lobe 1's viewing-angle test flips within ``reach`` (scan, then bisect)."""
+    steps = max(1, int(math.ceil(reach / LOBE1_SCAN_STEP)))
+    step = reach / steps
+    y0, z0 = P[K.R_SUN], P[K.Z_SUN]
+    s_prev = 0.5 * step
+    hidden = K.lb_lobe1_hidden(s_prev * u[0], y0 + s_prev * u[1], z0 + s_prev * u[2], P)
+    for k in range(1, steps + 1):
+        s = min(k * step, reach)
+        now = K.lb_lobe1_hidden(s * u[0], y0 + s * u[1], z0 + s * u[2], P)
+        if now != hidden and n < MAX_CUTS:
+            lo, hi = s_prev, s
+            while hi - lo > ROOT_TOL:
+                mid = 0.5 * (lo + hi)
+                if K.lb_lobe1_hidden(mid * u[0], y0 + mid * u[1], z0 + mid * u[2], P) == hidden:
+                    lo = mid
+                else:
+                    hi = mid
+            cuts[n] = hi
+            n += 1
+            hidden = now
+        s_prev = s
+    return n
+
+
+@nb.njit(cache=True)
+def _cuts(u, end: float, zones, arms, P) -> np.ndarray:
+    """Sorted places in (0, end) where the density jumps or kinks, and the zone ends."""
+    cuts = np.empty(MAX_CUTS)
+    n = 0
+    y0 = P[K.R_SUN]
+    A = u[0] * u[0] + u[1] * u[1]
+    cut = P[K.CUT]
+    for radius in (P[K.CARINA_R], P[K.R_WARP], P[K.B2] + cut * P[K.A2], P[K.BD],
+                   P[K.BD] + cut * P[K.AD]):
+        r1, r2 = _roots(A, 2.0 * y0 * u[1], y0 * y0 - radius * radius)
+        n = _add_chord(r1, r2, end, cuts, n)
+    # azimuths where arms begin or end, the Carina switch, and theta = 0 = 2 pi
+    for k in range(arms.shape[0] + 4):
+        if k < arms.shape[0]:
+            theta = arms[k, K.ARM_THMIN]
+        elif k == arms.shape[0]:
+            theta = P[K.LOCAL_ARM_END]
+        elif k == arms.shape[0] + 1:
+            theta = P[K.AZIMUTH_END]
+        elif k == arms.shape[0] + 2:
+            theta = math.radians(P[K.THETACN])
+        else:
+            theta = 0.0
+        ct, st = math.cos(theta), math.sin(theta)
+        den = u[0] * st - u[1] * ct
+        if den != 0.0:
+            s = y0 * ct / den
+            if 0.0 < s < end and s * u[0] * ct + (y0 + s * u[1]) * st > 0.0:
+                cuts[n] = s
+                n += 1
+    # the Local Bubble's radius (thick disk scaled by J_LB inside it)
+    a0 = (y0 - P[K.LB_YC]) * P[K.LB_COS] - P[K.LB_SIN] * P[K.Z_SUN]
+    a1 = u[1] * P[K.LB_COS] - P[K.LB_SIN] * u[2]
+    r1, r2 = _roots(a1 * a1 + u[0] * u[0], 2.0 * a0 * a1, a0 * a0 - P[K.R_LB] ** 2)
+    n = _add_chord(r1, r2, end, cuts, n)
+    # the Gum Nebula's equatorial plane (its shell distance has a kink there)
+    if u[2] != 0.0:
+        s = (P[K.ZGN] - P[K.Z_SUN]) / u[2]
+        if 0.0 < s < min(end, zones[Z_GUM, 1]) and s > zones[Z_GUM, 0]:
+            cuts[n] = s
+            n += 1
+    # where Local Bubble lobe 1 switches on or off by its viewing angle (near the Sun)
+    if zones[Z_LB, 1] > 0.0:
+        n = _lobe1_switches(u, min(end, zones[Z_LB, 1], LOBE1_SCAN_REACH), cuts, n, P)
+    # the edge of the Galaxy
+    r1, r2 = _sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)
+    n = _add_chord(r1, r2, end, cuts, n)
+    for k in range(N_ZONES):
+        if not math.isnan(zones[k, 0]):
+            n = _add_chord(zones[k, 0], zones[k, 1], end, cuts, n)
+    return np.sort(cuts[:n])
+
+
+@nb.njit(cache=True, inline="always")
+def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P, arms) -> float:
+    """n_e at distance s (pc) along the sightline."""
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    if x * x + y * y + z * z <= P[K.GAL_RADIUS] ** 2:
+        return K.galaxy(x, y, z, l_deg, local, P, arms)[0]
+    if mc:
+        return K.magellanic(s, frame, x, y, z, P)
+    return 0.0
+
+
+@nb.njit(cache=True)
+def _segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, float, bool]:
+    """For the segment [s0, s1] (inside or outside every zone): the local components to
+    evaluate, the longest panel, and whether the density there is surely zero."""
+    mid = 0.5 * (s0 + s1)
+    local = 0
+    limit = PANEL_MAX
+    in_mc_zone = False
+    for k in range(N_ZONES):
+        if zones[k, 0] <= mid <= zones[k, 1]:
+            local |= ZONE_BITS[k]
+            limit = min(limit, zones[k, 2])
+            in_mc_zone = in_mc_zone or k >= Z_LMC
+    y0, z0 = P[K.R_SUN], P[K.Z_SUN]
+    xm, ym, zm = mid * u[0], y0 + mid * u[1], z0 + mid * u[2]
+    outside = xm * xm + ym * ym + zm * zm > P[K.GAL_RADIUS] ** 2
+    if outside:
+        return local, limit, not (mc and in_mc_zone)
+    # the smallest vertical scale present: the thin disk's, else the arms', else the thick
+    # disk's; panels are shorter where the arms or the thin disk may be present
+    r0 = math.sqrt((s0 * u[0]) ** 2 + (y0 + s0 * u[1]) ** 2)
+    r1 = math.sqrt((s1 * u[0]) ** 2 + (y0 + s1 * u[1]) ** 2)
+    r_lo, r_hi = min(r0, r1), max(r0, r1)
+    t = -y0 * u[1] / max(u[0] * u[0] + u[1] * u[1], 1e-300)
+    if s0 < t < s1:
+        r_lo = math.sqrt((t * u[0]) ** 2 + (y0 + t * u[1]) ** 2)
+    warp = P[K.GAMMA_W] * max(0.0, r_hi - P[K.R_WARP])
+    z_lo = min(abs(z0 + s0 * u[2]), abs(z0 + s1 * u[2]))
+    if (z0 + s0 * u[2]) * (z0 + s1 * u[2]) <= 0.0:
+        z_lo = 0.0
+    z_lo = max(0.0, z_lo - warp)
+    thin = (z_lo <= P[K.CUT] * P[K.K2] * K.scale_height(r_hi, P)
+            and r_lo - P[K.B2] <= P[K.CUT] * P[K.A2])
+    spiral = z_lo < P[K.ARM_Z_MAX] and r_lo < ARMS_FAR
+    if thin:
+        h = P[K.K2] * K.scale_height(r_lo, P)
+    elif spiral:
+        h = P[K.KA] * K.scale_height(r_lo, P)
+    else:
+        h = P[K.H1]
+        limit = min(PANEL_FAR, limit * PANEL_FAR / PANEL_MAX)
+    rate = abs(u[2]) + (P[K.GAMMA_W] if warp > 0.0 else 0.0)
+    if rate > 0.0:
+        limit = min(limit, VERTICAL_PER_SCALE * max(h, z_lo / 4.0) / rate)
+    return local, limit, False
+
+
+@nb.njit(cache=True)
+def _panel(a: float, b: float, u, l_deg: float, local: int, mc: bool, frame, P, arms,
+           values) -> float:
+    """Gauss-Legendre DM (pc cm^-3) over [a, b] pc; n_e at the nodes goes to ``values``."""
+    half = 0.5 * (b - a)
+    mid = 0.5 * (a + b)
+    dm = 0.0
+    for k in range(GL_ORDER):
+        values[k] = _ne(mid + half * GL_NODES[k], u, l_deg, local, mc, frame, P, arms)
+        dm += GL_WEIGHTS[k] * values[k]
+    return dm * half
+
+
+@nb.njit(cache=True)
+def _interpolant_root(values, need_per_half: float, t: float) -> float:
+    """t in [-1, 1] where the integral from -1 of the polynomial through the node values
+    reaches ``need_per_half`` (Newton from t, on the Legendre series)."""
+    coef = np.zeros(GL_ORDER)
+    for j in range(GL_ORDER):
+        acc = 0.0
+        for k in range(GL_ORDER):
+            acc += GL_WEIGHTS[k] * values[k] * LEGENDRE_AT_NODES[j, k]
+        coef[j] = 0.5 * (2 * j + 1) * acc
+    leg = np.empty(GL_ORDER + 1)
+    for _ in range(30):
+        leg[0], leg[1] = 1.0, t
+        for j in range(1, GL_ORDER):
+            leg[j + 1] = ((2 * j + 1) * t * leg[j] - j * leg[j - 1]) / (j + 1)
+        value = coef[0] * (t + 1.0) - need_per_half
+        slope = coef[0]
+        for j in range(1, GL_ORDER):
+            value += coef[j] * (leg[j + 1] - leg[j - 1]) / (2 * j + 1)
+            slope += coef[j] * leg[j]
+        if slope <= 0.0:
+            break
+        step = value / slope
+        t = min(1.0, max(-1.0, t - step))
+        if abs(step) < 1e-13:
+            break
+    return t
+
+
+@nb.njit(cache=True)
+def _solve(a: float, b: float, total: float, need: float, values, u, l_deg: float,
+           local: int, mc: bool, frame, P, arms, tol: float) -> float:
+    """s in [a, b] where the DM from a reaches ``need`` (of ``total`` over [a, b]; ``values``:
+    n_e at the panel's nodes). Starts from the panel's interpolant, then polishes by
+    safeguarded Newton on the Gauss-Legendre integral, to within ``tol`` pc."""
+    lo, hi = a, b
+    half = 0.5 * (b - a)
+    t0 = -1.0 + 2.0 * min(max(need / total, 0.0), 1.0) if total > 0.0 else 1.0
+    s = 0.5 * (a + b) + half * _interpolant_root(values, need / half, t0)
+    scratch = np.empty(GL_ORDER)
+    for _ in range(60):
+        value = _panel(a, s, u, l_deg, local, mc, frame, P, arms, scratch) - need
+        if value < 0.0:
+            lo = s
+        else:
+            hi = s
+        slope = _ne(s, u, l_deg, local, mc, frame, P, arms)
+        s_new = s - value / slope if slope > 0.0 else 0.5 * (lo + hi)
+        if not (lo <= s_new <= hi):
+            s_new = 0.5 * (lo + hi)
+        if abs(s_new - s) < tol or hi - lo < tol:
+            return s_new
+        s = s_new
+    return s
+
+
+@nb.njit(cache=True)
+def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
+    """True when the density is zero everywhere beyond s (Galactic part only, or no MC)."""
+    for k in range(N_ZONES):
+        if zones[k, 1] > s:
+            return False
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    outgoing = x * u[0] + y * u[1] + z * u[2] >= 0.0
+    if x * x + y * y + z * z > P[K.GAL_RADIUS] ** 2 and outgoing:
+        return not mc
+    # beyond |z| = 6 H1 + the largest warp, every Galactic component is cut off
+    z_edge = P[K.CUT] * P[K.H1] + P[K.GAMMA_W] * (P[K.GAL_RADIUS] - P[K.R_WARP])
+    return abs(z) > z_edge and z * u[2] > 0.0 and not mc
+
+
+@nb.njit(cache=True)
+def _region(s: float, u, l_deg: float, local: int, P, arms) -> int:
+    """Which component governs n_e at distance s (kernels.ymw16 region codes)."""
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    return K.galaxy(x, y, z, l_deg, local, P, arms)[8]
+
+
+@nb.njit(cache=True)
+def _region_switch(a: float, b: float, region_a: int, u, l_deg: float, local: int, P,
+                   arms) -> float:
+    """Where, between a and b, the governing component first differs from ``region_a``."""
+    lo, hi = a, b
+    while hi - lo > SWITCH_TOL:
+        mid = 0.5 * (lo + hi)
+        if _region(mid, u, l_deg, local, P, arms) == region_a:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+@nb.njit(cache=True)
+def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray,
+          end: float, out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray,
+          P, arms) -> tuple[float, float, float, int]:
+    """Integrate one sightline outward from the Sun (distances in pc).
+
+    ``dm_targets`` (ascending): where the DM reaches each goes to ``out_targets[k]`` (NaN if
+    not by ``end``); ``d_queries`` (ascending, pc): the DM there goes to ``out_queries[k]``.
+    The last panels go to the ring buffer ``trail`` (rows: start, end, DM at start, local).
+    Returns (DM reached, distance reached, DM where the sightline left the Galaxy or NaN,
+    number of panels).
+    """
+    u, mc, frame = _sightline(l_deg, b_deg, P)
+    zones = _zones(u, mc, frame, l_deg, P)
+    cuts = _cuts(u, end, zones, arms, P)
+    gal_exit = _sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)[1]
+    nt, nq = dm_targets.shape[0], d_queries.shape[0]
+    it = iq = 0
+    dm = 0.0
+    dm_gal = np.nan
+    s = 0.0
+    icut = 0
+    n_done = 0
+    region_s = -1
+    values = np.empty(GL_ORDER)
+    while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
+        while icut < cuts.shape[0] and cuts[icut] <= s:
+            icut += 1
+        seg_end = cuts[icut] if icut < cuts.shape[0] else end
+        local, limit, empty = _segment(s, seg_end, u, zones, mc, P)
+        if empty:
+            b, pdm = seg_end, 0.0
+        else:
+            n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
+            b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
+            if local & K.HAS_LB:  # inside the Local Bubble its lobes switch n_e abruptly
+                if region_s < 0:
+                    region_s = _region(s + SWITCH_TOL, u, l_deg, local, P, arms)
+                region_b = _region(b, u, l_deg, local, P, arms)
+                if region_b != region_s:
+                    b = _region_switch(s, b, region_s, u, l_deg, local, P, arms)
+                    region_b = _region(b, u, l_deg, local, P, arms)
+                region_s = region_b
+            else:
+                region_s = -1
+            pdm = _panel(s, b, u, l_deg, local, mc, frame, P, arms, values)
+        while it < nt and dm + pdm >= dm_targets[it]:
+            out_targets[it] = _solve(s, b, pdm, dm_targets[it] - dm, values, u, l_deg, local,
+                                     mc, frame, P, arms, ROOT_TOL)
+            it += 1
+        while iq < nq and d_queries[iq] <= b:
+            q = max(d_queries[iq], s)
+            out_queries[iq] = dm + (_panel(s, q, u, l_deg, local, mc, frame, P, arms,
+                                           np.empty(GL_ORDER)) if not empty else 0.0)
+            iq += 1
+        if trail.shape[0] > 0 and pdm > 0.0:
+            row = trail[n_done % trail.shape[0]]
+            row[0], row[1], row[2], row[3] = s, b, dm, local
+            n_done += 1
+        dm += pdm
+        s = b
+        if math.isnan(dm_gal) and s >= gal_exit:
+            dm_gal = dm
+        if _nothing_beyond(s, u, mc, zones, P):
+            break
+    for k in range(iq, nq):
+        out_queries[k] = dm
+    for k in range(it, nt):
+        out_targets[k] = np.nan
+    return dm, s, dm_gal, n_done
+
+
+@nb.njit(cache=True)
+def _limit_distance(l_deg: float, b_deg: float, target: float, end: float, trail,
+                    n_done: int, P, arms) -> float:
+    """Where the DM reaches ``target`` (just below the total): from the kept panels if they
+    hold it, else by integrating the sightline again."""
+    ring = trail.shape[0]
+    u, mc, frame = _sightline(l_deg, b_deg, P)
+    for back in range(min(n_done, ring)):
+        a, b, dm_a, local = trail[(n_done - 1 - back) % ring]
+        if dm_a < target:
+            values = np.empty(GL_ORDER)
+            pdm = _panel(a, b, u, l_deg, int(local), mc, frame, P, arms, values)
+            if dm_a + pdm < target:
+                break
+            return _solve(a, b, pdm, target - dm_a, values, u, l_deg, int(local), mc, frame,
+                          P, arms, LIMIT_TOL)
+    found = np.empty(1)
+    march(l_deg, b_deg, np.array([target]), np.empty(0), end, found, np.empty(0),
+          np.empty((0, 4)), P, arms)
+    return found[0]
+
+
+@nb.njit(cache=True, inline="always")
+def horizon(l_deg: float, b_deg: float, P) -> float:
+    """YMW16's sightline end (pc): 100 kpc in MC mode, 25 kpc otherwise."""
+    return P[K.MC_HORIZON] if K.in_mc_region(l_deg, b_deg, P) else P[K.GAL_HORIZON]
+
+
+@nb.njit(cache=True)
+def tau_1ghz(dm: float, dm_gal: float, P) -> float:
+    """YMW16's scattering time (s at 1 GHz) for a DM; in MC mode (dm_gal: the DM where the
+    sightline left the Galaxy) the larger of half the Galactic and half the Cloud value."""
+
+    def tsc(x):
+        return P[K.TAU_A] * x ** P[K.TAU_P] * (1.0 + P[K.TAU_Q] * x * x)
+
+    if math.isnan(dm_gal) or dm <= dm_gal:
+        return tsc(dm)
+    return max(0.5 * tsc(dm_gal), 0.5 * tsc(dm - dm_gal))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches: one sightline per row, rows in parallel. Invalid rows (``valid`` False) give NaN.
+
+DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "DIST_LO", "DIST_HI", "TAU1", "MC")
+
+
+@nb.njit(cache=True)
+def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, arms) -> None:
+    with_err = err > 0.0
+    targets = np.array([max(dm - err, 0.0), dm, dm + err]) if with_err else np.array([dm])
+    main = 1 if with_err else 0
+    found = np.empty(targets.shape[0])
+    end = horizon(l_deg, b_deg, P)
+    trail = np.empty((TRAIL_PANELS, 4))
+    total, _, dm_gal, n_done = march(l_deg, b_deg, targets, np.empty(0), end, found,
+                                     np.empty(0), trail, P, arms)
+    if not math.isnan(found[main]):
+        row[0], row[1], row[2] = found[main], dm, 0.0
+    else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
+        row[0] = _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), end, trail,
+                                 n_done, P, arms)
+        row[1], row[2] = total, 1.0
+    if with_err:
+        row[3] = found[0] if not math.isnan(found[0]) else row[0]
+        row[4] = found[2] if not math.isnan(found[2]) else row[0]
+    else:
+        row[3] = row[4] = np.nan
+    row[5] = tau_1ghz(dm if row[2] == 0.0 else total, dm_gal, P)
+    row[6] = 1.0 if K.in_mc_region(l_deg, b_deg, P) else 0.0
+
+
+@nb.njit(cache=True, parallel=True)
+def dm_to_dist_batch(l_deg, b_deg, dm, dm_err, valid, P, arms) -> np.ndarray:
+    """(n, len(DM_TO_DIST_COLUMNS)): distance (pc), DM, limit flag, DM-error interval (pc),
+    tau at 1 GHz (s), MC-mode flag."""
+    n = l_deg.shape[0]
+    out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
+    for i in nb.prange(n):
+        if valid[i]:
+            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], P, arms)
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> np.ndarray:
+    """(n, m, 2): DM and tau at 1 GHz (s) at the m distances (pc) of each row of ``dist``."""
+    n, m = dist.shape
+    out = np.full((n, m, 2), np.nan)
+    for i in nb.prange(n):
+        if not valid[i]:
+            continue
+        order = np.argsort(dist[i])
+        keep = order[np.isfinite(dist[i][order]) & (dist[i][order] > 0.0)]
+        if keep.shape[0] == 0:
+            continue
+        queries = dist[i][keep].copy()
+        found = np.empty(keep.shape[0])
+        end = max(horizon(l_deg[i], b_deg[i], P), queries[-1])
+        _, _, dm_gal, _ = march(l_deg[i], b_deg[i], np.empty(0), queries, end, np.empty(0),
+                                found, np.empty((0, 4)), P, arms)
+        for k in range(keep.shape[0]):
+            out[i, keep[k], 0] = found[k]
+            out[i, keep[k], 1] = tau_1ghz(found[k], dm_gal, P)
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def dm_max_batch(l_deg, b_deg, valid, P, arms) -> np.ndarray:
+    """(n, 2): DM to YMW16's horizon (pc cm^-3) and the distance (pc) where it stopped."""
+    n = l_deg.shape[0]
+    out = np.full((n, 2), np.nan)
+    none = np.empty(0)
+    for i in nb.prange(n):
+        if valid[i]:
+            total, reached, _, _ = march(l_deg[i], b_deg[i], none, none,
+                                         horizon(l_deg[i], b_deg[i], P), none, none,
+                                         np.empty((0, 4)), P, arms)
+            out[i, 0], out[i, 1] = total, reached
+    return out
