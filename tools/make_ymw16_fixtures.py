@@ -16,9 +16,12 @@ It writes
 * ``oracle_ymw16_los.npz``: DM -> D (``dm``, ``dist_pc``, ``tau_s``) and D -> DM
   (``dist_kpc``, ``dm_out``, ``tau_out_s``) on seeded sightlines: all-sky, the plane
   |b| < 5 deg and the inner Galaxy (|l| < 60, |b| < 8), DM log-uniform in 3-1000 pc cm^-3 and
-  D log-uniform in 0.05-20 kpc, in Galactic mode; ``set`` names the sample;
-* ``oracle_ymw16_mc.npz``: the same both ways toward the Magellanic Clouds in pygedm's MC
-  mode (DM 3-400, D 1-80 kpc).
+  D log-uniform in 0.05-20 kpc; ``set`` names the sample;
+* ``oracle_ymw16_mc.npz``: the same both ways toward the Magellanic Clouds (DM 3-400,
+  D 1-80 kpc).
+
+Each sightline runs in the mode YMW16 gives it, as the ATNF catalogue does: MC mode inside the
+box 265 < l < 315 deg, -60 < b < -20 deg (``mode``), Galactic mode elsewhere.
 
 pygedm's results are single precision (the C code returns them as float). About a minute.
 """
@@ -58,12 +61,18 @@ def sightline_sets(rng: np.random.Generator, n: int) -> dict[str, tuple[np.ndarr
     }
 
 
-def run_sightlines(l_deg, b_deg, dm, dist_kpc, mode: str) -> dict[str, np.ndarray]:
-    fwd = np.array([dm_to_dist(*row, mode) for row in zip(l_deg, b_deg, dm, strict=True)])
+def ymw16_mode(l_deg: float, b_deg: float) -> str:
+    """The mode YMW16 (and the ATNF catalogue) uses: MC in the box around the Clouds."""
+    return "mc" if 265.0 < l_deg < 315.0 and -60.0 < b_deg < -20.0 else "gal"
+
+
+def run_sightlines(l_deg, b_deg, dm, dist_kpc) -> dict[str, np.ndarray]:
+    modes = np.array([ymw16_mode(lo, bo) for lo, bo in zip(l_deg, b_deg, strict=True)])
+    fwd = np.array([dm_to_dist(*row) for row in zip(l_deg, b_deg, dm, modes, strict=True)])
     rev = np.array([dist_to_dm(lo, bo, 1000.0 * d, mode)
-                    for lo, bo, d in zip(l_deg, b_deg, dist_kpc, strict=True)])
+                    for lo, bo, d, mode in zip(l_deg, b_deg, dist_kpc, modes, strict=True)])
     return {"l": l_deg, "b": b_deg, "dm": dm, "dist_pc": fwd[:, 0], "tau_s": fwd[:, 1],
-            "dist_kpc": dist_kpc, "dm_out": rev[:, 0], "tau_out_s": rev[:, 1]}
+            "dist_kpc": dist_kpc, "dm_out": rev[:, 0], "tau_out_s": rev[:, 1], "mode": modes}
 
 
 def galactic_sightlines(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -71,7 +80,7 @@ def galactic_sightlines(rng: np.random.Generator) -> dict[str, np.ndarray]:
     for name, (l_deg, b_deg) in sightline_sets(rng, N_PER_SET).items():
         dm = 10 ** rng.uniform(np.log10(3), np.log10(1000), N_PER_SET)
         dist = 10 ** rng.uniform(np.log10(0.05), np.log10(20), N_PER_SET)
-        out = run_sightlines(l_deg, b_deg, dm, dist, "gal")
+        out = run_sightlines(l_deg, b_deg, dm, dist)
         out["set"] = np.full(N_PER_SET, name)
         parts.append(out)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -84,7 +93,7 @@ def mc_sightlines(rng: np.random.Generator, n: int = 400) -> dict[str, np.ndarra
     b_deg = pick[:, 1] + rng.uniform(-5, 5, n)
     dm = 10 ** rng.uniform(np.log10(3), np.log10(400), n)
     dist = 10 ** rng.uniform(0, np.log10(80), n)
-    return run_sightlines(l_deg, b_deg, dm, dist, "mc")
+    return run_sightlines(l_deg, b_deg, dm, dist)
 
 
 def density_points(rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -491,16 +491,24 @@ def horizon(l_deg: float, b_deg: float, P) -> float:
 
 
 @nb.njit(cache=True)
-def tau_1ghz(dm: float, dm_gal: float, P) -> float:
-    """YMW16's scattering time (s at 1 GHz) for a DM; in MC mode (dm_gal: the DM where the
-    sightline left the Galaxy) the larger of half the Galactic and half the Cloud value."""
+def tau_1ghz(dm: float, dm_gal: float, beyond: bool, P) -> float:
+    """YMW16's scattering time (s at 1 GHz) for a DM; for a source beyond the Galaxy in MC
+    mode (dm_gal: the DM where the sightline left it) the larger of half the Galactic and
+    half the Cloud value."""
 
     def tsc(x):
         return P[K.TAU_A] * x ** P[K.TAU_P] * (1.0 + P[K.TAU_Q] * x * x)
 
-    if math.isnan(dm_gal) or dm <= dm_gal:
+    if not beyond or math.isnan(dm_gal):
         return tsc(dm)
-    return max(0.5 * tsc(dm_gal), 0.5 * tsc(dm - dm_gal))
+    return max(0.5 * tsc(dm_gal), 0.5 * tsc(max(dm - dm_gal, 0.0)))
+
+
+@nb.njit(cache=True)
+def galaxy_exit(l_deg: float, b_deg: float, P) -> float:
+    """Distance (pc) where the sightline leaves the Galaxy (R_g = galaxy_radius)."""
+    u = _sightline(l_deg, b_deg, P)[0]
+    return _sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -530,7 +538,10 @@ def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, a
         row[4] = found[2] if not math.isnan(found[2]) else row[0]
     else:
         row[3] = row[4] = np.nan
-    row[5] = tau_1ghz(dm if row[2] == 0.0 else total, dm_gal, P)
+    # YMW16 scales tau from the DM asked for, or in MC mode from what the Clouds reached
+    beyond = row[2] == 1.0 or row[0] >= galaxy_exit(l_deg, b_deg, P)
+    row[5] = tau_1ghz(total if row[2] == 1.0 and not math.isnan(dm_gal) else dm, dm_gal, beyond,
+                      P)
     row[6] = 1.0 if K.in_mc_region(l_deg, b_deg, P) else 0.0
 
 
@@ -563,9 +574,10 @@ def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> np.ndarray:
         end = max(horizon(l_deg[i], b_deg[i], P), queries[-1])
         _, _, dm_gal, _ = march(l_deg[i], b_deg[i], np.empty(0), queries, end, np.empty(0),
                                 found, np.empty((0, 4)), P, arms)
+        exit_pc = galaxy_exit(l_deg[i], b_deg[i], P)
         for k in range(keep.shape[0]):
             out[i, keep[k], 0] = found[k]
-            out[i, keep[k], 1] = tau_1ghz(found[k], dm_gal, P)
+            out[i, keep[k], 1] = tau_1ghz(found[k], dm_gal, queries[k] >= exit_pc, P)
     return out
 
 
