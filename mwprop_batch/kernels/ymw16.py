@@ -156,7 +156,7 @@ def gum_nebula(x: float, y: float, z: float, P) -> float:
         t = math.tan(theta)
         zp = a * k / math.sqrt(1.0 + k * k / (t * t))
         rp_xy = zp / t
-    if a - abs(rp_xy) < 1e-15:
+    if a - abs(rp_xy) < 1e-15 or a * a - rp_xy * rp_xy <= 0.0:
         alpha = 0.5 * math.pi
     else:
         alpha = math.atan(k * rp_xy / math.sqrt(a * a - rp_xy * rp_xy))
@@ -205,8 +205,10 @@ def lb_lobe1_angle(x: float, y: float, z: float, P) -> float:
     (0, y_ref) and to the Local Bubble's axis at its height, minus cos_e."""
     yc = P[LB_YC] + P[LB_SIN] / P[LB_COS] * z
     yref = P[LB_YREF]
-    return (x * x + (yref - y) * (yc - y)) / (
-        math.sqrt(x * x + (yref - y) ** 2) * math.sqrt(x * x + (yc - y) ** 2)) - P[LB_COS_E]
+    norm = math.sqrt(x * x + (yref - y) ** 2) * math.sqrt(x * x + (yc - y) ** 2)
+    if norm == 0.0:  # on the axis: undefined, as in the authors' code (0/0)
+        return np.nan
+    return (x * x + (yref - y) * (yc - y)) / norm - P[LB_COS_E]
 
 
 @nb.njit(cache=True, inline="always")

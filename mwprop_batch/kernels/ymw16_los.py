@@ -29,9 +29,10 @@ LEGENDRE_AT_NODES = np.array(
     [np.polynomial.legendre.legval(GL_NODES, np.eye(GL_ORDER)[j]) for j in range(GL_ORDER)])
 
 PANEL_MAX = 600.0  # pc, longest panel where arms or the thin disk may be (widths 300-500 pc)
-PANEL_FAR = 3000.0  # pc, longest panel where only the thick disk is left
+PANEL_FAR = 1500.0  # pc, longest panel where only the thick disk is left
 ARMS_FAR = 25000.0  # pc: beyond this radius the arms are below 1e-4 of their peak (gd factor)
-PANEL_PER_SCALE = 3.0  # panel length per local scale length
+PANEL_PER_SCALE = 3.0  # panel length per local scale length (sech^2 profiles)
+PANEL_PER_GAUSSIAN = 2.5  # panel length per 1/e width of a Gaussian shell
 VERTICAL_PER_SCALE = 2.0  # panel height (in z) per vertical scale height
 ROOT_TOL = 1e-6  # pc
 LIMIT_TOL = 0.1  # pc: a limit row's DIST (a lower limit) is located to this
@@ -44,6 +45,7 @@ LOBE1_SCAN_STEP = 4.0  # pc
 # zones: rows of (start, end); which row is which feature
 Z_GC, Z_GUM, Z_LB, Z_LI, Z_LMC, Z_D30, Z_SMC, N_ZONES = range(8)
 ZONE_BITS = (K.HAS_GC, K.HAS_GUM, K.HAS_LB, K.HAS_LI, 0, 0, 0)
+SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
 
 
 @nb.njit(cache=True)
@@ -102,10 +104,10 @@ def _zones(u, mc: bool, frame, l_deg: float, P) -> np.ndarray:
     # Gum Nebula and Loop I: spheres
     zones[Z_GUM, 0], zones[Z_GUM, 1] = _sphere(P[K.XGN], P[K.YGN], P[K.ZGN], P[K.GUM_REACH],
                                                u, P)
-    zones[Z_GUM, 2] = PANEL_PER_SCALE * P[K.WGN]
+    zones[Z_GUM, 2] = PANEL_PER_GAUSSIAN * P[K.WGN]
     zones[Z_LI, 0], zones[Z_LI, 1] = _sphere(P[K.XLI], P[K.YLI], P[K.ZLI],
                                              P[K.RLI] + cut * P[K.WLI], u, P)
-    zones[Z_LI, 2] = PANEL_PER_SCALE * P[K.WLI]
+    zones[Z_LI, 2] = PANEL_PER_GAUSSIAN * P[K.WLI]
     # Local Bubble: a tilted cylinder of its lobes' reach, cut by their z reach; only where
     # the sightline's longitude lies within a lobe's angular reach
     v1 = min(abs(l_deg + 360.0 - P[K.THETALB1]), abs(P[K.THETALB1] - l_deg))
@@ -370,20 +372,37 @@ def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
 
 
 @nb.njit(cache=True)
-def _region(s: float, u, l_deg: float, local: int, P, arms) -> int:
-    """Which component governs n_e at distance s (kernels.ymw16 region codes)."""
+def _state(s: float, u, l_deg: float, local: int, P, arms) -> int:
+    """Which disk components are within their cut-offs at distance s (bits 0-2: thick disk,
+    thin disk, arms' height range) and, where local features may take over (``local`` has
+    SWITCHING bits), which component governs n_e (bits 3 on). n_e jumps only where this
+    changes."""
     x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
-    return K.galaxy(x, y, z, l_deg, local, P, arms)[8]
+    r = math.sqrt(x * x + y * y)
+    theta = math.atan2(y, x)
+    zw = abs(K.warped_z(z, r, theta, P))
+    cut = P[K.CUT]
+    state = 0
+    if zw <= cut * P[K.H1] and r - P[K.BD] <= cut * P[K.AD]:
+        state |= 1
+    hg = K.scale_height(r, P)
+    if r - P[K.B2] <= cut * P[K.A2] and zw <= cut * P[K.K2] * hg:
+        state |= 2
+    if zw < P[K.ARM_Z_MAX] and zw <= cut * P[K.KA] * hg:
+        state |= 4
+    if local & SWITCHING:
+        state |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << 3
+    return state
 
 
 @nb.njit(cache=True)
-def _region_switch(a: float, b: float, region_a: int, u, l_deg: float, local: int, P,
-                   arms) -> float:
-    """Where, between a and b, the governing component first differs from ``region_a``."""
+def _state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
+                  arms) -> float:
+    """Where, between a and b, the state (see _state) first differs from ``state_a``."""
     lo, hi = a, b
     while hi - lo > SWITCH_TOL:
         mid = 0.5 * (lo + hi)
-        if _region(mid, u, l_deg, local, P, arms) == region_a:
+        if _state(mid, u, l_deg, local, P, arms) == state_a:
             lo = mid
         else:
             hi = mid
@@ -413,7 +432,8 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
     s = 0.0
     icut = 0
     n_done = 0
-    region_s = -1
+    state_s = _state(SWITCH_TOL, u, l_deg, 0, P, arms)
+    local_s = 0
     values = np.empty(GL_ORDER)
     while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         while icut < cuts.shape[0] and cuts[icut] <= s:
@@ -425,16 +445,14 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
         else:
             n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
             b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
-            if local & K.HAS_LB:  # inside the Local Bubble its lobes switch n_e abruptly
-                if region_s < 0:
-                    region_s = _region(s + SWITCH_TOL, u, l_deg, local, P, arms)
-                region_b = _region(b, u, l_deg, local, P, arms)
-                if region_b != region_s:
-                    b = _region_switch(s, b, region_s, u, l_deg, local, P, arms)
-                    region_b = _region(b, u, l_deg, local, P, arms)
-                region_s = region_b
-            else:
-                region_s = -1
+            if local != local_s:
+                state_s = _state(s + SWITCH_TOL, u, l_deg, local, P, arms)
+                local_s = local
+            state_b = _state(b, u, l_deg, local, P, arms)
+            if state_b != state_s:  # a component switches on or off, or takes over
+                b = _state_switch(s, b, state_s, u, l_deg, local, P, arms)
+                state_b = _state(b, u, l_deg, local, P, arms)
+            state_s = state_b
             pdm = _panel(s, b, u, l_deg, local, mc, frame, P, arms, values)
         while it < nt and dm + pdm >= dm_targets[it]:
             out_targets[it] = _solve(s, b, pdm, dm_targets[it] - dm, values, u, l_deg, local,
