@@ -1,4 +1,4 @@
-"""The public :class:`Model`: one NE2001 or NE2025 model, built once and reused."""
+"""The public :class:`Model`: one NE2001, NE2025 or YMW16 model, built once and reused."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def as_float_arrays(names: tuple[str, ...], *values) -> tuple[tuple[int, ...], l
 
 
 class Model:
-    """An NE2001 or NE2025 Galactic free-electron density model.
+    """An NE2001, NE2025 or YMW16 Galactic free-electron density model.
 
     Build it once (``Model("ne2025")``) and reuse it: it loads the published parameters and
     precomputes the spiral-arm and clump/void tables. It holds no mutable state, so one
@@ -71,8 +71,11 @@ class Model:
 
     Parameters
     ----------
-    name : {"ne2001", "ne2025"}
-        Which model (case-insensitive).
+    name : {"ne2001", "ne2025", "ymw16"}
+        Which model (case-insensitive). YMW16 is a family of its own
+        (:mod:`mwprop_batch.ymw16_sightlines`): its ``density`` columns are its components
+        in its own frame (Sun at (0, 8.3, 0.006) kpc), its scattering column is ``TAU``
+        only, and its horizon is 25 kpc (100 kpc toward the Magellanic Clouds).
     """
 
     def __init__(self, name: str = "ne2025") -> None:
@@ -84,7 +87,7 @@ class Model:
 
     @property
     def name(self) -> str:
-        """Model name, "ne2001" or "ne2025"."""
+        """Model name, "ne2001", "ne2025" or "ymw16"."""
         return self._name
 
     @property
