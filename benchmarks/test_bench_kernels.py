@@ -1,4 +1,4 @@
-"""Engine throughput: density points/s and sightlines/s for both models.
+"""Engine throughput: density points/s and sightlines/s for each model (NE2001, NE2025, YMW16).
 
     python -m pytest benchmarks/test_bench_kernels.py --benchmark-only
     MWPROP_BATCH_BENCH_MILLION=1 python -m pytest benchmarks ...   # adds 1e6 sightlines
@@ -17,7 +17,7 @@ SIZES = [1_000, 10_000, 100_000] + ([1_000_000] if os.environ.get(
     "MWPROP_BATCH_BENCH_MILLION") else [])
 
 
-@pytest.fixture(scope="module", params=["ne2001", "ne2025"])
+@pytest.fixture(scope="module", params=["ne2001", "ne2025", "ymw16"])
 def model(request) -> Model:
     m = Model(request.param)
     m.dm_to_dist(1.0, 1.0, 10.0)

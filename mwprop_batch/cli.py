@@ -120,7 +120,7 @@ def add_convert(commands) -> None:
     p.add_argument("--format", choices=("parquet", "csv", "psrcat"),
                    help="input format (default: from INPUT's extension; a directory is Parquet)")
     p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
-                   help="ne2001, ne2025 or ne2001,ne2025 (default: ne2025)")
+                   help="ne2001, ne2025, ymw16, or several comma-separated (default: ne2025)")
     p.add_argument("--to", choices=("dist", "dm"), default="dist",
                    help="dist: distance from DM (default); dm: DM from distance")
     p.add_argument("--scattering", action="store_true",

@@ -1,4 +1,4 @@
-"""The public :class:`Model`: one NE2001 or NE2025 model, built once and reused."""
+"""The public :class:`Model`: one NE2001, NE2025 or YMW16 model, built once and reused."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 
 from . import labelled as xarray_forms
-from . import sightlines, units
+from . import sightlines, units, ymw16_sightlines
 from .constants import SM_FACTOR
 from .kernels import density as density_kernels
 from .params import MODEL_NAMES, ModelParameters, load_parameters
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .tables import KernelTables, build_tables
+from .ymw16_tables import FAMILY as YMW16
+from .ymw16_tables import Ymw16Parameters, Ymw16Tables, build_ymw16_tables, load_ymw16
 
 # numba's default "workqueue" threading layer must not run two parallel kernels at once;
 # with it, concurrent calls from several Python threads take turns (each call uses every core).
@@ -118,7 +120,7 @@ def _sky(l_deg, b_deg, rest: list) -> tuple:
 
 
 class Model:
-    """An NE2001 or NE2025 Galactic free-electron density model.
+    """An NE2001, NE2025 or YMW16 Galactic free-electron density model.
 
     Build it once (``Model("ne2025")``) and reuse it: it loads the published parameters and
     precomputes the spiral-arm and clump/void tables. It holds no mutable state, so one
@@ -126,8 +128,11 @@ class Model:
 
     Parameters
     ----------
-    name : {"ne2001", "ne2025"}
-        Which model (case-insensitive).
+    name : {"ne2001", "ne2025", "ymw16"}
+        Which model (case-insensitive). YMW16 is a family of its own
+        (:mod:`mwprop_batch.ymw16_sightlines`): its ``density`` columns are its components
+        in its own frame (Sun at (0, 8.3, 0.006) kpc), its scattering column is ``TAU``
+        only, and its horizon is 25 kpc (100 kpc toward the Magellanic Clouds).
     """
 
     def __init__(self, name: str = "ne2025") -> None:
@@ -135,29 +140,32 @@ class Model:
         if key not in MODEL_NAMES:
             raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
         self._name = key
-        self._parameters = load_parameters(key)
-        self._tables: KernelTables | None = None
+        self._parameters = load_ymw16() if key == YMW16 else load_parameters(key)
+        # the family's line-of-sight engine: flat arrays in, result tables out
+        self._engine = ymw16_sightlines if key == YMW16 else sightlines
+        self._tables: KernelTables | Ymw16Tables | None = None
         self._tables_lock = threading.Lock()
 
     @property
     def name(self) -> str:
-        """Model name, "ne2001" or "ne2025"."""
+        """Model name, "ne2001", "ne2025" or "ymw16"."""
         return self._name
 
     @property
-    def parameters(self) -> ModelParameters:
+    def parameters(self) -> ModelParameters | Ymw16Parameters:
         """The published parameters this model was built from."""
         return self._parameters
 
     @property
-    def tables(self) -> KernelTables:
+    def tables(self) -> KernelTables | Ymw16Tables:
         """Kernel tables (built on first use, about 0.2 s; safe from many threads at once)."""
         tables = self._tables
         if tables is None:
             with self._tables_lock:
                 if self._tables is None:
                     with _WORKQUEUE_LOCK:  # building launches a parallel kernel
-                        self._tables = build_tables(self._parameters)
+                        build = build_ymw16_tables if self._name == YMW16 else build_tables
+                        self._tables = build(self._parameters)
                 tables = self._tables
         return tables
 
@@ -198,6 +206,9 @@ class Model:
         index = common_index(("x", "y", "z"), x, y, z)
         _, (xf, yf, zf) = as_float_arrays(("x", "y", "z"), x, y, z,
                                           kinds=("length", "length", "length"))
+        if self._name == YMW16:
+            return _with_index(
+                ymw16_sightlines.density(self.tables, xf, yf, zf, run_parallel_kernel), index)
         raw = run_parallel_kernel(density_kernels.density_batch, xf, yf, zf, *self.tables)
         return _with_index(density_frame(raw), index)
 
@@ -280,7 +291,7 @@ class Model:
         _, flat = as_float_arrays(names, *values, kinds=kinds)
         err = flat[3] if dm_err is not None else None
         freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
-        frame = sightlines.dm_to_dist(
+        frame = self._engine.dm_to_dist(
             self.tables, flat[0], flat[1], flat[2], err, scattering, freq_ghz, velocity_kms,
             errors, run_parallel_kernel,
         )
@@ -314,7 +325,7 @@ class Model:
         _, (l_f, b_f, d_f) = as_float_arrays(names, l_deg, b_deg, dist_kpc,
                                              kinds=("angle", "angle", "length"))
         freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
-        frame = sightlines.dist_to_dm(
+        frame = self._engine.dist_to_dm(
             self.tables, l_f, b_f, d_f, scattering, freq_ghz, velocity_kms, errors,
             run_parallel_kernel,
         )
@@ -333,7 +344,7 @@ class Model:
         index = common_index(("l_deg", "b_deg"), l_deg, b_deg)
         shape, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
                                             kinds=("angle", "angle"))
-        out = sightlines.dm_max(self.tables, l_f, b_f, run_parallel_kernel).reshape(shape)
+        out = self._engine.dm_max(self.tables, l_f, b_f, run_parallel_kernel).reshape(shape)
         if index is not None and out.shape == (len(index),):
             return pd.Series(out, index=index, name="DM_MAX")
         return out
@@ -362,7 +373,7 @@ class Model:
                 f"dist_kpc must be 1-D or have one row per sightline ({l_f.size}), "
                 f"got shape {dist.shape}"
             )
-        return sightlines.dm_profile(
+        return self._engine.dm_profile(
             self.tables, l_f, b_f, np.ascontiguousarray(dist), run_parallel_kernel
         )
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_NAMES = ("ne2001", "ne2025")
+MODEL_NAMES = ("ne2001", "ne2025", "ymw16")
+NE2001_FAMILY = ("ne2001", "ne2025")
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,8 @@ def _floats(table: dict, keys: tuple[str, ...]) -> dict[str, float]:
 def load_parameters(name: str) -> ModelParameters:
     """Read the parameter files of model ``name`` ("ne2001" or "ne2025")."""
     key = name.lower()
-    if key not in MODEL_NAMES:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    if key not in NE2001_FAMILY:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(NE2001_FAMILY)}")
     folder = _data_dir(key)
     with (folder / "model.toml").open("rb") as handle:
         doc = tomllib.load(handle)

@@ -24,3 +24,8 @@ def ne2001() -> Model:
 @pytest.fixture(scope="session")
 def ne2025() -> Model:
     return Model("ne2025")
+
+
+@pytest.fixture(scope="session")
+def ymw16() -> Model:
+    return Model("ymw16")

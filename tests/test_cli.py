@@ -122,8 +122,8 @@ def test_strict_stops_at_the_first_bad_row(capsys, parquet_input, tmp_path):
 
 def test_usage_errors_exit_2(capsys, parquet_input, tmp_path):
     with pytest.raises(SystemExit) as exit_:
-        main(["convert", str(parquet_input), str(tmp_path / "o.parquet"), "--model", "ymw16"])
-    assert exit_.value.code == 2 and "unknown model ymw16" in capsys.readouterr().err
+        main(["convert", str(parquet_input), str(tmp_path / "o.parquet"), "--model", "ne2099"])
+    assert exit_.value.code == 2 and "unknown model ne2099" in capsys.readouterr().err
 
 
 def test_csv_with_format_override_and_named_columns(capsys, tmp_path):

@@ -163,7 +163,7 @@ def test_plot_los_cli(tmp_path, capsys):
     assert cli("plot-los", "120", "5", "80", "1", str(out), "--model", "ne2025,ne2001") == 0
     assert png_size(out) == (1300, 800) and str(out) in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        cli("plot-los", "120", "5", "80", "1", str(out), "--model", "ne2025,ymw16")
+        cli("plot-los", "120", "5", "80", "1", str(out), "--model", "ne2025,ne2099")
 
 
 def test_commands_run_through_the_project_cli(tmp_path, capsys):

@@ -1,0 +1,206 @@
+"""YMW16 sightline geometry (pc): where each local feature may be non-zero, and where the
+density jumps or kinks, found analytically (chords of spheres, cylinders and slabs; crossings
+of Galactocentric radii and azimuths) or, for the Local Bubble lobe's viewing-angle test, by a
+scan and bisection. Used by :mod:`mwprop_batch.kernels.ymw16_los`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from . import ymw16 as K
+from .los import _add_chord, _roots
+
+PANEL_PER_SCALE = 3.0  # panel length per local scale length (sech^2 profiles)
+PANEL_PER_GAUSSIAN = 2.5  # panel length per 1/e width of a Gaussian shell
+MAX_CUTS = 96
+LOBE1_SCAN_REACH = 300.0  # pc: lobe 1's viewing-angle test can flip only this near the Sun
+LOBE1_SCAN_STEP = 4.0  # pc
+ROOT_TOL = 1e-6  # pc: how closely a viewing-angle switch is located
+# zones: rows of (start, end); which row is which feature
+Z_GC, Z_GUM, Z_LB, Z_LI, Z_LMC, Z_D30, Z_SMC, N_ZONES = range(8)
+ZONE_BITS = (K.HAS_GC, K.HAS_GUM, K.HAS_LB, K.HAS_LI, 0, 0, 0)
+
+
+@nb.njit(cache=True)
+def sightline(l_deg: float, b_deg: float, P):
+    """Unit vector (Galactocentric axes), whether it runs in MC mode, its LMC-frame direction."""
+    lr, br = math.radians(l_deg), math.radians(b_deg)
+    cb, sb = math.cos(br), math.sin(br)
+    u = np.array([cb * math.sin(lr), -cb * math.cos(lr), sb])
+    mc = K.in_mc_region(l_deg, b_deg, P)
+    frame = np.array(K.lmc_frame(sb, cb, lr, P))
+    return u, mc, frame
+
+
+@nb.njit(cache=True, inline="always")
+def sphere(cx: float, cy: float, cz: float, radius: float, u, P) -> tuple[float, float]:
+    """Chord (s1, s2) of the sightline through a sphere (Galactocentric centre, pc)."""
+    wx, wy, wz = -cx, P[K.R_SUN] - cy, P[K.Z_SUN] - cz
+    bq = u[0] * wx + u[1] * wy + u[2] * wz
+    return _roots(1.0, 2.0 * bq, wx * wx + wy * wy + wz * wz - radius * radius)
+
+
+@nb.njit(cache=True, inline="always")
+def _overlap(a1: float, a2: float, b1: float, b2: float) -> tuple[float, float]:
+    """Intersection of two intervals, NaN when empty or either is."""
+    lo, hi = max(a1, b1), min(a2, b2)
+    if math.isnan(a1) or math.isnan(b1) or not lo < hi:
+        return np.nan, np.nan
+    return lo, hi
+
+
+@nb.njit(cache=True, inline="always")
+def _slab(z0: float, uz: float, half: float) -> tuple[float, float]:
+    """Where |z0 + s uz| <= half."""
+    if uz == 0.0:
+        return (-np.inf, np.inf) if abs(z0) <= half else (np.nan, np.nan)
+    s1, s2 = (-half - z0) / uz, (half - z0) / uz
+    return min(s1, s2), max(s1, s2)
+
+
+@nb.njit(cache=True)
+def zones_of(u, mc: bool, frame, l_deg: float, P) -> np.ndarray:
+    """(N_ZONES, 3): for each feature the chord (s_in, s_out) where it may be non-zero and
+    the longest panel (pc) inside it; NaN rows for features the sightline misses."""
+    zones = np.full((N_ZONES, 3), np.nan)
+    cut = P[K.CUT]
+    x0, y0, z0 = 0.0, P[K.R_SUN], P[K.Z_SUN]
+    uz = abs(u[2])
+    # Galactic centre: cylinder about (XGC, YGC) and a slab in z
+    wx, wy = x0 - P[K.XGC], y0 - P[K.YGC]
+    rho = cut * P[K.AGC]
+    A = u[0] * u[0] + u[1] * u[1]
+    c1, c2 = _roots(A, 2.0 * (wx * u[0] + wy * u[1]), wx * wx + wy * wy - rho * rho)
+    s1, s2 = _slab(z0, u[2], cut * P[K.HGC])
+    zones[Z_GC, 0], zones[Z_GC, 1] = _overlap(c1, c2, s1, s2)
+    zones[Z_GC, 2] = PANEL_PER_SCALE * min(P[K.AGC], P[K.HGC] / max(uz, 1e-12))
+    # Gum Nebula and Loop I: spheres
+    zones[Z_GUM, 0], zones[Z_GUM, 1] = sphere(P[K.XGN], P[K.YGN], P[K.ZGN], P[K.GUM_REACH],
+                                               u, P)
+    zones[Z_GUM, 2] = PANEL_PER_GAUSSIAN * P[K.WGN]
+    zones[Z_LI, 0], zones[Z_LI, 1] = sphere(P[K.XLI], P[K.YLI], P[K.ZLI],
+                                             P[K.RLI] + cut * P[K.WLI], u, P)
+    zones[Z_LI, 2] = PANEL_PER_GAUSSIAN * P[K.WLI]
+    # Local Bubble: a tilted cylinder of its lobes' reach, cut by their z reach; only where
+    # the sightline's longitude lies within a lobe's angular reach
+    v1 = min(abs(l_deg + 360.0 - P[K.THETALB1]), abs(P[K.THETALB1] - l_deg))
+    v2 = min(abs(l_deg + 360.0 - P[K.THETALB2]), abs(P[K.THETALB2] - l_deg))
+    if v1 <= cut * P[K.DETLB1] or v2 <= cut * P[K.DETLB2]:
+        a0 = (y0 - P[K.LB_YC]) * P[K.LB_COS] - P[K.LB_SIN] * z0
+        a1 = u[1] * P[K.LB_COS] - P[K.LB_SIN] * u[2]
+        reach = P[K.R_LB] + cut * max(P[K.WLB1], P[K.WLB2])
+        c1, c2 = _roots(a1 * a1 + u[0] * u[0], 2.0 * a0 * a1, a0 * a0 - reach * reach)
+        s1, s2 = _slab(z0, u[2], cut * max(P[K.HLB1], P[K.HLB2]))
+        zones[Z_LB, 0], zones[Z_LB, 1] = _overlap(c1, c2, s1, s2)
+        rate = math.sqrt(a1 * a1 + u[0] * u[0])
+        zones[Z_LB, 2] = PANEL_PER_SCALE * min(min(P[K.WLB1], P[K.WLB2]) / max(rate, 1e-12),
+                                               P[K.HLB2] / max(uz, 1e-12))
+    if mc:
+        # LMC disk: a cylinder and a slab in its own frame, where the sightline is a line
+        off_y, off_z = -P[K.LMC_D] * P[K.LMC_SIN_I], P[K.LMC_D] * P[K.LMC_COS_I]
+        rho = cut * P[K.LMC_A]
+        c1, c2 = _roots(frame[0] ** 2 + frame[1] ** 2, 2.0 * frame[1] * off_y,
+                        off_y * off_y - rho * rho)
+        s1, s2 = _slab(off_z, frame[2], cut * P[K.LMC_H])
+        zones[Z_LMC, 0], zones[Z_LMC, 1] = _overlap(c1, c2, s1, s2)
+        zones[Z_LMC, 2] = PANEL_PER_SCALE * min(P[K.LMC_A],
+                                                P[K.LMC_H] / max(abs(frame[2]), 1e-12))
+        wx, wy, wz = -P[K.D30_X], off_y - P[K.D30_Y], off_z - P[K.D30_Z]
+        bq = frame[0] * wx + frame[1] * wy + frame[2] * wz
+        rad = cut * P[K.D30_A]
+        zones[Z_D30, 0], zones[Z_D30, 1] = _roots(1.0, 2.0 * bq,
+                                                  wx * wx + wy * wy + wz * wz - rad * rad)
+        zones[Z_D30, 2] = PANEL_PER_SCALE * P[K.D30_A]
+        zones[Z_SMC, 0], zones[Z_SMC, 1] = sphere(P[K.SMC_X], P[K.SMC_Y], P[K.SMC_Z],
+                                                   cut * P[K.SMC_A], u, P)
+        zones[Z_SMC, 2] = PANEL_PER_SCALE * P[K.SMC_A]
+    for k in range(N_ZONES):  # keep only chords ahead of the observer
+        if not zones[k, 1] > 0.0:
+            zones[k, 0] = zones[k, 1] = np.nan
+        else:
+            zones[k, 0] = max(zones[k, 0], 0.0)
+    return zones
+
+
+@nb.njit(cache=True)
+def _lobe1_switches(u, reach: float, cuts, n: int, P) -> int:
+    """Append where lobe 1's viewing-angle test flips within ``reach`` (scan, then bisect)."""
+    steps = max(1, int(math.ceil(reach / LOBE1_SCAN_STEP)))
+    step = reach / steps
+    y0, z0 = P[K.R_SUN], P[K.Z_SUN]
+    s_prev = 0.5 * step
+    hidden = K.lb_lobe1_hidden(s_prev * u[0], y0 + s_prev * u[1], z0 + s_prev * u[2], P)
+    for k in range(1, steps + 1):
+        s = min(k * step, reach)
+        now = K.lb_lobe1_hidden(s * u[0], y0 + s * u[1], z0 + s * u[2], P)
+        if now != hidden and n < MAX_CUTS:
+            lo, hi = s_prev, s
+            while hi - lo > ROOT_TOL:
+                mid = 0.5 * (lo + hi)
+                if K.lb_lobe1_hidden(mid * u[0], y0 + mid * u[1], z0 + mid * u[2], P) == hidden:
+                    lo = mid
+                else:
+                    hi = mid
+            cuts[n] = hi
+            n += 1
+            hidden = now
+        s_prev = s
+    return n
+
+
+@nb.njit(cache=True)
+def cuts_of(u, end: float, zones, arms, P) -> np.ndarray:
+    """Sorted places in (0, end) where the density jumps or kinks, and the zone ends."""
+    cuts = np.empty(MAX_CUTS)
+    n = 0
+    y0 = P[K.R_SUN]
+    A = u[0] * u[0] + u[1] * u[1]
+    cut = P[K.CUT]
+    for radius in (P[K.CARINA_R], P[K.R_WARP], P[K.B2] + cut * P[K.A2], P[K.BD],
+                   P[K.BD] + cut * P[K.AD]):
+        r1, r2 = _roots(A, 2.0 * y0 * u[1], y0 * y0 - radius * radius)
+        n = _add_chord(r1, r2, end, cuts, n)
+    # azimuths where arms begin or end, the Carina switch, and theta = 0 = 2 pi
+    for k in range(arms.shape[0] + 4):
+        if k < arms.shape[0]:
+            theta = arms[k, K.ARM_THMIN]
+        elif k == arms.shape[0]:
+            theta = P[K.LOCAL_ARM_END]
+        elif k == arms.shape[0] + 1:
+            theta = P[K.AZIMUTH_END]
+        elif k == arms.shape[0] + 2:
+            theta = math.radians(P[K.THETACN])
+        else:
+            theta = 0.0
+        ct, st = math.cos(theta), math.sin(theta)
+        den = u[0] * st - u[1] * ct
+        if den != 0.0:
+            s = y0 * ct / den
+            if 0.0 < s < end and s * u[0] * ct + (y0 + s * u[1]) * st > 0.0:
+                cuts[n] = s
+                n += 1
+    # the Local Bubble's radius (thick disk scaled by J_LB inside it)
+    a0 = (y0 - P[K.LB_YC]) * P[K.LB_COS] - P[K.LB_SIN] * P[K.Z_SUN]
+    a1 = u[1] * P[K.LB_COS] - P[K.LB_SIN] * u[2]
+    r1, r2 = _roots(a1 * a1 + u[0] * u[0], 2.0 * a0 * a1, a0 * a0 - P[K.R_LB] ** 2)
+    n = _add_chord(r1, r2, end, cuts, n)
+    # the Gum Nebula's equatorial plane (its shell distance has a kink there)
+    if u[2] != 0.0:
+        s = (P[K.ZGN] - P[K.Z_SUN]) / u[2]
+        if 0.0 < s < min(end, zones[Z_GUM, 1]) and s > zones[Z_GUM, 0]:
+            cuts[n] = s
+            n += 1
+    # where Local Bubble lobe 1 switches on or off by its viewing angle (near the Sun)
+    if zones[Z_LB, 1] > 0.0:
+        n = _lobe1_switches(u, min(end, zones[Z_LB, 1], LOBE1_SCAN_REACH), cuts, n, P)
+    # the edge of the Galaxy
+    r1, r2 = sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)
+    n = _add_chord(r1, r2, end, cuts, n)
+    for k in range(N_ZONES):
+        if not math.isnan(zones[k, 0]):
+            n = _add_chord(zones[k, 0], zones[k, 1], end, cuts, n)
+    return np.sort(cuts[:n])

@@ -1,0 +1,429 @@
+"""YMW16 line-of-sight kernels: converged DM integrals along many sightlines (pc inside).
+
+The same engine as :mod:`mwprop_batch.kernels.los` (its Gauss-Legendre rule, and its chord
+and root helpers through :mod:`~mwprop_batch.kernels.ymw16_cuts`), applied to YMW16's density
+(:mod:`mwprop_batch.kernels.ymw16`). Each sightline is cut where the density jumps or has a
+kink: the Galactocentric radii and azimuths where arms begin and end, the warp and the disks'
+radial edges start, the Carina enhancement switches, the Local Bubble's axis distance reaches
+its radius (the thick-disk factor J_LB), and the edge of the Galaxy (R_g = 35 kpc); and,
+found by bisection inside a panel, where a disk component reaches its cut-off height or a
+local feature takes over. The local features (Local Bubble, Gum Nebula, Loop I, Galactic
+centre) and, in Magellanic Cloud mode, the LMC, 30 Doradus and SMC are zones bounded
+analytically; inside a zone the panels follow its smallest scale and outside it the feature
+is not evaluated. DM -> D starts from the panel's interpolating polynomial and is polished by
+safeguarded Newton on the panel integral.
+
+Sightlines toward the Magellanic Clouds (the box YMW16 uses, 265 < l < 315, -60 < b < -20)
+run in YMW16's MC mode: the Galaxy out to R_g = 35 kpc, then the Clouds, to 100 kpc;
+all others in Galactic mode, to 25 kpc (YMW16's horizons).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from . import ymw16 as K
+from . import ymw16_cuts as C
+from .los import GL_NODES, GL_ORDER, GL_WEIGHTS
+
+LEGENDRE_AT_NODES = np.array(
+    [np.polynomial.legendre.legval(GL_NODES, np.eye(GL_ORDER)[j]) for j in range(GL_ORDER)])
+
+PANEL_MAX = 600.0  # pc, longest panel where arms or the thin disk may be (widths 300-500 pc)
+PANEL_FAR = 1500.0  # pc, longest panel where only the thick disk is left
+ARMS_FAR = 25000.0  # pc: beyond this radius the arms are below 1e-4 of their peak (gd factor)
+VERTICAL_PER_SCALE = 2.0  # panel height (in z) per vertical scale height
+ROOT_TOL = 1e-4  # pc: Newton stops when its step is below this (the root is then far closer)
+LIMIT_TOL = 0.1  # pc: a limit row's DIST (a lower limit) is located to this
+LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
+TRAIL_PANELS = 64  # panels kept to find a limit row's DIST without integrating again
+SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
+SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
+
+
+@nb.njit(cache=True, inline="always")
+def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P, arms) -> float:
+    """n_e at distance s (pc) along the sightline."""
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    if x * x + y * y + z * z <= P[K.GAL_RADIUS] ** 2:
+        return K.galaxy(x, y, z, l_deg, local, P, arms)[0]
+    if mc:
+        return K.magellanic(s, frame, x, y, z, P)
+    return 0.0
+
+
+@nb.njit(cache=True)
+def _segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, float, bool]:
+    """For the segment [s0, s1] (inside or outside every zone): the local components to
+    evaluate, the longest panel, and whether the density there is surely zero."""
+    mid = 0.5 * (s0 + s1)
+    local = 0
+    limit = PANEL_MAX
+    in_mc_zone = False
+    for k in range(C.N_ZONES):
+        if zones[k, 0] <= mid <= zones[k, 1]:
+            local |= C.ZONE_BITS[k]
+            limit = min(limit, zones[k, 2])
+            in_mc_zone = in_mc_zone or k >= C.Z_LMC
+    y0, z0 = P[K.R_SUN], P[K.Z_SUN]
+    xm, ym, zm = mid * u[0], y0 + mid * u[1], z0 + mid * u[2]
+    outside = xm * xm + ym * ym + zm * zm > P[K.GAL_RADIUS] ** 2
+    if outside:
+        return local, limit, not (mc and in_mc_zone)
+    # the smallest vertical scale present: the thin disk's, else the arms', else the thick
+    # disk's; panels are shorter where the arms or the thin disk may be present
+    r0 = math.sqrt((s0 * u[0]) ** 2 + (y0 + s0 * u[1]) ** 2)
+    r1 = math.sqrt((s1 * u[0]) ** 2 + (y0 + s1 * u[1]) ** 2)
+    r_lo, r_hi = min(r0, r1), max(r0, r1)
+    t = -y0 * u[1] / max(u[0] * u[0] + u[1] * u[1], 1e-300)
+    if s0 < t < s1:
+        r_lo = math.sqrt((t * u[0]) ** 2 + (y0 + t * u[1]) ** 2)
+    warp = P[K.GAMMA_W] * max(0.0, r_hi - P[K.R_WARP])
+    z_lo = min(abs(z0 + s0 * u[2]), abs(z0 + s1 * u[2]))
+    if (z0 + s0 * u[2]) * (z0 + s1 * u[2]) <= 0.0:
+        z_lo = 0.0
+    z_lo = max(0.0, z_lo - warp)
+    thin = (z_lo <= P[K.CUT] * P[K.K2] * K.scale_height(r_hi, P)
+            and r_lo - P[K.B2] <= P[K.CUT] * P[K.A2])
+    spiral = z_lo < P[K.ARM_Z_MAX] and r_lo < ARMS_FAR
+    if thin:
+        h = P[K.K2] * K.scale_height(r_lo, P)
+    elif spiral:
+        h = P[K.KA] * K.scale_height(r_lo, P)
+    else:
+        h = P[K.H1]
+        limit = min(PANEL_FAR, limit * PANEL_FAR / PANEL_MAX)
+    rate = abs(u[2]) + (P[K.GAMMA_W] if warp > 0.0 else 0.0)
+    if rate > 0.0:
+        limit = min(limit, VERTICAL_PER_SCALE * max(h, z_lo / 4.0) / rate)
+    return local, limit, False
+
+
+@nb.njit(cache=True)
+def _panel(a: float, b: float, u, l_deg: float, local: int, mc: bool, frame, P, arms,
+           values) -> float:
+    """Gauss-Legendre DM (pc cm^-3) over [a, b] pc; n_e at the nodes goes to ``values``."""
+    half = 0.5 * (b - a)
+    mid = 0.5 * (a + b)
+    dm = 0.0
+    for k in range(GL_ORDER):
+        values[k] = _ne(mid + half * GL_NODES[k], u, l_deg, local, mc, frame, P, arms)
+        dm += GL_WEIGHTS[k] * values[k]
+    return dm * half
+
+
+@nb.njit(cache=True)
+def _interpolant_root(values, need_per_half: float, t: float) -> float:
+    """t in [-1, 1] where the integral from -1 of the polynomial through the node values
+    reaches ``need_per_half`` (Newton from t, on the Legendre series)."""
+    coef = np.zeros(GL_ORDER)
+    for j in range(GL_ORDER):
+        acc = 0.0
+        for k in range(GL_ORDER):
+            acc += GL_WEIGHTS[k] * values[k] * LEGENDRE_AT_NODES[j, k]
+        coef[j] = 0.5 * (2 * j + 1) * acc
+    leg = np.empty(GL_ORDER + 1)
+    for _ in range(30):
+        leg[0], leg[1] = 1.0, t
+        for j in range(1, GL_ORDER):
+            leg[j + 1] = ((2 * j + 1) * t * leg[j] - j * leg[j - 1]) / (j + 1)
+        value = coef[0] * (t + 1.0) - need_per_half
+        slope = coef[0]
+        for j in range(1, GL_ORDER):
+            value += coef[j] * (leg[j + 1] - leg[j - 1]) / (2 * j + 1)
+            slope += coef[j] * leg[j]
+        if slope <= 0.0:
+            break
+        step = value / slope
+        t = min(1.0, max(-1.0, t - step))
+        if abs(step) < 1e-13:
+            break
+    return t
+
+
+@nb.njit(cache=True)
+def _solve(a: float, b: float, total: float, need: float, values, u, l_deg: float,
+           local: int, mc: bool, frame, P, arms, tol: float) -> float:
+    """s in [a, b] where the DM from a reaches ``need`` (of ``total`` over [a, b]; ``values``:
+    n_e at the panel's nodes). Starts from the panel's interpolant, then polishes by
+    safeguarded Newton on the Gauss-Legendre integral, to within ``tol`` pc."""
+    lo, hi = a, b
+    half = 0.5 * (b - a)
+    t0 = -1.0 + 2.0 * min(max(need / total, 0.0), 1.0) if total > 0.0 else 1.0
+    s = 0.5 * (a + b) + half * _interpolant_root(values, need / half, t0)
+    scratch = np.empty(GL_ORDER)
+    for _ in range(60):
+        value = _panel(a, s, u, l_deg, local, mc, frame, P, arms, scratch) - need
+        if value < 0.0:
+            lo = s
+        else:
+            hi = s
+        slope = _ne(s, u, l_deg, local, mc, frame, P, arms)
+        s_new = s - value / slope if slope > 0.0 else 0.5 * (lo + hi)
+        if not (lo <= s_new <= hi):
+            s_new = 0.5 * (lo + hi)
+        if abs(s_new - s) < tol or hi - lo < tol:
+            return s_new
+        s = s_new
+    return s
+
+
+@nb.njit(cache=True)
+def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
+    """True when the density is zero everywhere beyond s (Galactic part only, or no MC)."""
+    for k in range(C.N_ZONES):
+        if zones[k, 1] > s:
+            return False
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    outgoing = x * u[0] + y * u[1] + z * u[2] >= 0.0
+    if x * x + y * y + z * z > P[K.GAL_RADIUS] ** 2 and outgoing:
+        return not mc
+    # beyond |z| = 6 H1 + the largest warp, every Galactic component is cut off
+    z_edge = P[K.CUT] * P[K.H1] + P[K.GAMMA_W] * (P[K.GAL_RADIUS] - P[K.R_WARP])
+    return abs(z) > z_edge and z * u[2] > 0.0 and not mc
+
+
+@nb.njit(cache=True)
+def _state(s: float, u, l_deg: float, local: int, P, arms) -> int:
+    """Which disk components are within their cut-offs at distance s (bits 0-2: thick disk,
+    thin disk, arms' height range) and, where local features may take over (``local`` has
+    SWITCHING bits), which component governs n_e (bits 3 on). n_e jumps only where this
+    changes."""
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    r = math.sqrt(x * x + y * y)
+    theta = math.atan2(y, x)
+    zw = abs(K.warped_z(z, r, theta, P))
+    cut = P[K.CUT]
+    state = 0
+    if zw <= cut * P[K.H1] and r - P[K.BD] <= cut * P[K.AD]:
+        state |= 1
+    hg = K.scale_height(r, P)
+    if r - P[K.B2] <= cut * P[K.A2] and zw <= cut * P[K.K2] * hg:
+        state |= 2
+    if zw < P[K.ARM_Z_MAX] and zw <= cut * P[K.KA] * hg:
+        state |= 4
+    if local & SWITCHING:
+        state |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << 3
+    return state
+
+
+@nb.njit(cache=True)
+def _state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
+                  arms) -> float:
+    """Where, between a and b, the state (see _state) first differs from ``state_a``."""
+    lo, hi = a, b
+    while hi - lo > SWITCH_TOL:
+        mid = 0.5 * (lo + hi)
+        if _state(mid, u, l_deg, local, P, arms) == state_a:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+@nb.njit(cache=True)
+def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray,
+          end: float, out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray,
+          P, arms) -> tuple[float, float, float, int]:
+    """Integrate one sightline outward from the Sun (distances in pc).
+
+    ``dm_targets`` (ascending): where the DM reaches each goes to ``out_targets[k]`` (NaN if
+    not by ``end``); ``d_queries`` (ascending, pc): the DM there goes to ``out_queries[k]``.
+    The last panels go to the ring buffer ``trail`` (rows: start, end, DM at start, local).
+    Returns (DM reached, distance reached, DM where the sightline left the Galaxy or NaN,
+    number of panels).
+    """
+    u, mc, frame = C.sightline(l_deg, b_deg, P)
+    zones = C.zones_of(u, mc, frame, l_deg, P)
+    cuts = C.cuts_of(u, end, zones, arms, P)
+    gal_exit = C.sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)[1]
+    nt, nq = dm_targets.shape[0], d_queries.shape[0]
+    it = iq = 0
+    dm = 0.0
+    dm_gal = np.nan
+    s = 0.0
+    icut = 0
+    n_done = 0
+    state_s = _state(SWITCH_TOL, u, l_deg, 0, P, arms)
+    local_s = 0
+    values = np.empty(GL_ORDER)
+    while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
+        while icut < cuts.shape[0] and cuts[icut] <= s:
+            icut += 1
+        seg_end = cuts[icut] if icut < cuts.shape[0] else end
+        local, limit, empty = _segment(s, seg_end, u, zones, mc, P)
+        if empty:
+            b, pdm = seg_end, 0.0
+        else:
+            n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
+            b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
+            if local != local_s:
+                state_s = _state(s + SWITCH_TOL, u, l_deg, local, P, arms)
+                local_s = local
+            state_b = _state(b, u, l_deg, local, P, arms)
+            if state_b != state_s:  # a component switches on or off, or takes over
+                b = _state_switch(s, b, state_s, u, l_deg, local, P, arms)
+                state_b = _state(b, u, l_deg, local, P, arms)
+            state_s = state_b
+            pdm = _panel(s, b, u, l_deg, local, mc, frame, P, arms, values)
+        while it < nt and dm + pdm >= dm_targets[it]:
+            out_targets[it] = _solve(s, b, pdm, dm_targets[it] - dm, values, u, l_deg, local,
+                                     mc, frame, P, arms, ROOT_TOL)
+            it += 1
+        while iq < nq and d_queries[iq] <= b:
+            q = max(d_queries[iq], s)
+            out_queries[iq] = dm + (_panel(s, q, u, l_deg, local, mc, frame, P, arms,
+                                           np.empty(GL_ORDER)) if not empty else 0.0)
+            iq += 1
+        if trail.shape[0] > 0 and pdm > 0.0:
+            row = trail[n_done % trail.shape[0]]
+            row[0], row[1], row[2], row[3] = s, b, dm, local
+            n_done += 1
+        dm += pdm
+        s = b
+        if math.isnan(dm_gal) and s >= gal_exit:
+            dm_gal = dm
+        if _nothing_beyond(s, u, mc, zones, P):
+            break
+    for k in range(iq, nq):
+        out_queries[k] = dm
+    for k in range(it, nt):
+        out_targets[k] = np.nan
+    return dm, s, dm_gal, n_done
+
+
+@nb.njit(cache=True)
+def _limit_distance(l_deg: float, b_deg: float, target: float, end: float, trail,
+                    n_done: int, P, arms) -> float:
+    """Where the DM reaches ``target`` (just below the total): from the kept panels if they
+    hold it, else by integrating the sightline again."""
+    ring = trail.shape[0]
+    u, mc, frame = C.sightline(l_deg, b_deg, P)
+    for back in range(min(n_done, ring)):
+        a, b, dm_a, local = trail[(n_done - 1 - back) % ring]
+        if dm_a < target:
+            values = np.empty(GL_ORDER)
+            pdm = _panel(a, b, u, l_deg, int(local), mc, frame, P, arms, values)
+            if dm_a + pdm < target:
+                break
+            return _solve(a, b, pdm, target - dm_a, values, u, l_deg, int(local), mc, frame,
+                          P, arms, LIMIT_TOL)
+    found = np.empty(1)
+    march(l_deg, b_deg, np.array([target]), np.empty(0), end, found, np.empty(0),
+          np.empty((0, 4)), P, arms)
+    return found[0]
+
+
+@nb.njit(cache=True, inline="always")
+def horizon(l_deg: float, b_deg: float, P) -> float:
+    """YMW16's sightline end (pc): 100 kpc in MC mode, 25 kpc otherwise."""
+    return P[K.MC_HORIZON] if K.in_mc_region(l_deg, b_deg, P) else P[K.GAL_HORIZON]
+
+
+@nb.njit(cache=True)
+def tau_1ghz(dm: float, dm_gal: float, beyond: bool, P) -> float:
+    """YMW16's scattering time (s at 1 GHz) for a DM; for a source beyond the Galaxy in MC
+    mode (dm_gal: the DM where the sightline left it) the larger of half the Galactic and
+    half the Cloud value."""
+
+    def tsc(x):
+        return P[K.TAU_A] * x ** P[K.TAU_P] * (1.0 + P[K.TAU_Q] * x * x)
+
+    if not beyond or math.isnan(dm_gal):
+        return tsc(dm)
+    return max(0.5 * tsc(dm_gal), 0.5 * tsc(max(dm - dm_gal, 0.0)))
+
+
+@nb.njit(cache=True)
+def galaxy_exit(l_deg: float, b_deg: float, P) -> float:
+    """Distance (pc) where the sightline leaves the Galaxy (R_g = galaxy_radius)."""
+    u = C.sightline(l_deg, b_deg, P)[0]
+    return C.sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches: one sightline per row, rows in parallel. Invalid rows (``valid`` False) give NaN.
+
+DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "DIST_LO", "DIST_HI", "TAU1", "MC")
+
+
+@nb.njit(cache=True)
+def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, arms) -> None:
+    with_err = err > 0.0
+    targets = np.array([max(dm - err, 0.0), dm, dm + err]) if with_err else np.array([dm])
+    main = 1 if with_err else 0
+    found = np.empty(targets.shape[0])
+    end = horizon(l_deg, b_deg, P)
+    trail = np.empty((TRAIL_PANELS, 4))
+    total, _, dm_gal, n_done = march(l_deg, b_deg, targets, np.empty(0), end, found,
+                                     np.empty(0), trail, P, arms)
+    if not math.isnan(found[main]):
+        row[0], row[1], row[2] = found[main], dm, 0.0
+    else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
+        row[0] = _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), end, trail,
+                                 n_done, P, arms)
+        row[1], row[2] = total, 1.0
+    if with_err:
+        row[3] = found[0] if not math.isnan(found[0]) else row[0]
+        row[4] = found[2] if not math.isnan(found[2]) else row[0]
+    else:
+        row[3] = row[4] = np.nan
+    # YMW16 scales tau from the DM asked for, or in MC mode from what the Clouds reached
+    beyond = row[2] == 1.0 or row[0] >= galaxy_exit(l_deg, b_deg, P)
+    row[5] = tau_1ghz(total if row[2] == 1.0 and not math.isnan(dm_gal) else dm, dm_gal, beyond,
+                      P)
+    row[6] = 1.0 if K.in_mc_region(l_deg, b_deg, P) else 0.0
+
+
+@nb.njit(cache=True, parallel=True)
+def dm_to_dist_batch(l_deg, b_deg, dm, dm_err, valid, P, arms) -> np.ndarray:
+    """(n, len(DM_TO_DIST_COLUMNS)): distance (pc), DM, limit flag, DM-error interval (pc),
+    tau at 1 GHz (s), MC-mode flag."""
+    n = l_deg.shape[0]
+    out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
+    for i in nb.prange(n):
+        if valid[i]:
+            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], P, arms)
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> np.ndarray:
+    """(n, m, 2): DM and tau at 1 GHz (s) at the m distances (pc) of each row of ``dist``."""
+    n, m = dist.shape
+    out = np.full((n, m, 2), np.nan)
+    for i in nb.prange(n):
+        if not valid[i]:
+            continue
+        order = np.argsort(dist[i])
+        keep = order[np.isfinite(dist[i][order]) & (dist[i][order] > 0.0)]
+        if keep.shape[0] == 0:
+            continue
+        queries = dist[i][keep].copy()
+        found = np.empty(keep.shape[0])
+        end = max(horizon(l_deg[i], b_deg[i], P), queries[-1])
+        _, _, dm_gal, _ = march(l_deg[i], b_deg[i], np.empty(0), queries, end, np.empty(0),
+                                found, np.empty((0, 4)), P, arms)
+        exit_pc = galaxy_exit(l_deg[i], b_deg[i], P)
+        for k in range(keep.shape[0]):
+            out[i, keep[k], 0] = found[k]
+            out[i, keep[k], 1] = tau_1ghz(found[k], dm_gal, queries[k] >= exit_pc, P)
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def dm_max_batch(l_deg, b_deg, valid, P, arms) -> np.ndarray:
+    """(n, 2): DM to YMW16's horizon (pc cm^-3) and the distance (pc) where it stopped."""
+    n = l_deg.shape[0]
+    out = np.full((n, 2), np.nan)
+    none = np.empty(0)
+    for i in nb.prange(n):
+        if valid[i]:
+            total, reached, _, _ = march(l_deg[i], b_deg[i], none, none,
+                                         horizon(l_deg[i], b_deg[i], P), none, none,
+                                         np.empty((0, 4)), P, arms)
+            out[i, 0], out[i, 1] = total, reached
+    return out
