@@ -383,8 +383,8 @@ private copy of mwprop in its own process (`benchmarks/psrqpy_timing.py`; its
 {duration(r['psrqpy_ne2025_s'])} (one mwprop call per pulsar in a pool of one process per
 core; its catalogue load, {duration(r['load_s'])}, not counted); ours on the same rows in
 {duration(r['ours_ne2025_s'])} (NE2025) and {duration(r['ours_ne2001_s'])} (NE2001).
-Relative difference of the distances where ours is not a `limit` row: psrqpy used
-**{r['psrqpy_used']}**.
+psrqpy used **{r['psrqpy_used']}**: its distances are nearer ours from that model. Relative
+difference of the distances, where ours is not a `limit` row:
 
 {agreement}
 """

@@ -39,8 +39,9 @@ def test_refine_nearest_reports_an_unconverged_search(ne2001):
 
 
 def test_refine_nearest_converges_where_the_distance_is_not_convex(ne2001):
-    """Plain Newton (with a Gauss-Newton fallback) crept here for 30 steps and returned a
-    squared distance 0.7% too large; the point lies on a ne2001 sightline (l 25.35, b -7.40)."""
+    """From its start the squared distance is concave along the arm (Newton's curvature is
+    negative): the search must still reach the exact distance (a point on a ne2001 sightline,
+    l 25.35, b -7.40)."""
     T = ne2001.tables
     theta, radius = arm_centrelines(ne2001.parameters)
     x, y = 3.295551733804134, 1.5443657770172932
