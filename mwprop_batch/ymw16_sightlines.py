@@ -52,6 +52,7 @@ def dm_to_dist(
     if dm_err is not None:
         frame["DIST_LO"] = np.where(given, col["DIST_LO"] / PC_PER_KPC, np.nan)
         frame["DIST_HI"] = np.where(given, col["DIST_HI"] / PC_PER_KPC, np.nan)
+        frame["limit_hi"] = given & (col["limit_hi"] == 1.0)
     if scattering:
         frame["TAU"] = _tau_ms(col["TAU1"], freq_ghz)
     frame["status"] = status

@@ -16,6 +16,12 @@ def model(request) -> Model:
     return Model(request.param)
 
 
+@pytest.fixture(scope="session", params=["ne2001", "ne2025", "ymw16"])
+def any_model(request) -> Model:
+    """Every model, of both families: for what the API promises whatever the model."""
+    return Model(request.param)
+
+
 @pytest.fixture(scope="session")
 def ne2001() -> Model:
     return Model("ne2001")

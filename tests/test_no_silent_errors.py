@@ -131,28 +131,28 @@ def test_flags_map_to_status_text():
 
 # --- distance intervals ----------------------------------------------------------------------
 
-def test_zero_dm_error_gives_a_point_interval(model):
-    out = model.dm_to_dist([30.0, 45.0], [1.0, 60.0], [150.0, 1e5], [0.0, 0.0])
+def test_zero_dm_error_gives_a_point_interval(any_model):
+    out = any_model.dm_to_dist([30.0, 45.0], [1.0, 60.0], [150.0, 1e5], [0.0, 0.0])
     np.testing.assert_array_equal(out["DIST_LO"], out["DIST"])
     np.testing.assert_array_equal(out["DIST_HI"], out["DIST"])
     assert out["limit_hi"].tolist() == [False, True]
     assert out["DIST"].notna().all()
 
 
-def test_upper_end_beyond_reach_is_the_models_lower_limit(model):
-    edge = model.dm_max(45.0, 60.0)
-    out = model.dm_to_dist(45.0, 60.0, 0.9 * edge, 0.5 * edge).iloc[0]
-    beyond = model.dm_to_dist(45.0, 60.0, 1.5 * edge).iloc[0]
+def test_upper_end_beyond_reach_is_the_models_lower_limit(any_model):
+    edge = any_model.dm_max(45.0, 60.0)
+    out = any_model.dm_to_dist(45.0, 60.0, 0.9 * edge, 0.5 * edge).iloc[0]
+    beyond = any_model.dm_to_dist(45.0, 60.0, 1.5 * edge).iloc[0]
     assert not out["limit"] and beyond["limit"]
     assert out["limit_hi"]
     assert out["DIST_HI"] == pytest.approx(beyond["DIST"], rel=1e-12)
     assert out["DIST_HI"] > out["DIST"]
-    inside = model.dm_to_dist(45.0, 60.0, 0.5 * edge, 0.1 * edge).iloc[0]
+    inside = any_model.dm_to_dist(45.0, 60.0, 0.5 * edge, 0.1 * edge).iloc[0]
     assert not inside["limit_hi"]
 
 
-def test_dm_profile_is_zero_at_zero_distance(model):
-    dm = model.dm_profile([30.0, 200.0], [1.0, -40.0], [0.0, 1e-9, 1.0])
+def test_dm_profile_is_zero_at_zero_distance(any_model):
+    dm = any_model.dm_profile([30.0, 200.0], [1.0, -40.0], [0.0, 1e-9, 1.0])
     np.testing.assert_array_equal(dm[:, 0], 0.0)
     assert (dm[:, 1] > 0).all() and (dm[:, 1] < 1e-5).all()
 

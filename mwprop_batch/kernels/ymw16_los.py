@@ -347,7 +347,7 @@ def galaxy_exit(l_deg: float, b_deg: float, P) -> float:
 # ---------------------------------------------------------------------------------------------
 # Batches: one sightline per row, rows in parallel. Invalid rows (``valid`` False) give NaN.
 
-DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "DIST_LO", "DIST_HI", "TAU1", "MC")
+DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "DIST_LO", "DIST_HI", "TAU1", "MC", "limit_hi")
 
 
 @nb.njit(cache=True)
@@ -360,17 +360,22 @@ def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, a
     trail = np.empty((TRAIL_PANELS, 4))
     total, _, dm_gal, n_done = march(l_deg, b_deg, targets, np.empty(0), end, found,
                                      np.empty(0), trail, P, arms)
+    reached_hi = not math.isnan(found[targets.shape[0] - 1])
+    edge = np.nan  # where the DM stops growing: the model's lower limit on any farther target
+    if not reached_hi:
+        edge = _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), end, trail,
+                               n_done, P, arms)
     if not math.isnan(found[main]):
         row[0], row[1], row[2] = found[main], dm, 0.0
     else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
-        row[0] = _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), end, trail,
-                                 n_done, P, arms)
-        row[1], row[2] = total, 1.0
+        row[0], row[1], row[2] = edge, total, 1.0
     if with_err:
-        row[3] = found[0] if not math.isnan(found[0]) else row[0]
-        row[4] = found[2] if not math.isnan(found[2]) else row[0]
-    else:
-        row[3] = row[4] = np.nan
+        row[3] = found[0] if not math.isnan(found[0]) else edge
+        row[4] = found[2] if reached_hi else edge
+        row[7] = 0.0 if reached_hi else 1.0
+    else:  # no error (or dm_err = 0): the interval is the point
+        row[3] = row[4] = row[0]
+        row[7] = row[2]
     # YMW16 scales tau from the DM asked for, or in MC mode from what the Clouds reached
     beyond = row[2] == 1.0 or row[0] >= galaxy_exit(l_deg, b_deg, P)
     row[5] = tau_1ghz(total if row[2] == 1.0 and not math.isnan(dm_gal) else dm, dm_gal, beyond,
@@ -392,12 +397,16 @@ def dm_to_dist_batch(l_deg, b_deg, dm, dm_err, valid, P, arms) -> np.ndarray:
 
 @nb.njit(cache=True, parallel=True)
 def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> np.ndarray:
-    """(n, m, 2): DM and tau at 1 GHz (s) at the m distances (pc) of each row of ``dist``."""
+    """(n, m, 2): DM and tau at 1 GHz (s) at the m distances (pc) of each row of ``dist``
+    (0 at distance 0; NaN where a distance is not finite or negative)."""
     n, m = dist.shape
     out = np.full((n, m, 2), np.nan)
     for i in nb.prange(n):
         if not valid[i]:
             continue
+        for k in range(m):  # nothing lies between the Sun and itself
+            if dist[i, k] == 0.0:
+                out[i, k, 0] = out[i, k, 1] = 0.0
         order = np.argsort(dist[i])
         keep = order[np.isfinite(dist[i][order]) & (dist[i][order] > 0.0)]
         if keep.shape[0] == 0:
