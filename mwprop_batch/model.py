@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from functools import cached_property
 
-import numba
 import numpy as np
 import pandas as pd
 
 from . import sightlines
 from .constants import SM_FACTOR
 from .kernels import density as density_kernels
+from .parallel import run_parallel_kernel
 from .params import MODEL_NAMES, ModelParameters, load_parameters
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .tables import KernelTables, build_tables
-
-# numba's default "workqueue" threading layer must not run two parallel kernels at once;
-# with it, concurrent calls from several Python threads take turns (each call uses every core).
-_WORKQUEUE_LOCK = threading.Lock()
-
-
-def run_parallel_kernel(kernel, *args):
-    """Call a ``parallel=True`` kernel safely from any Python thread."""
-    try:
-        layer = numba.threading_layer()
-    except ValueError:  # no parallel kernel has run yet in this process
-        layer = "workqueue"
-    if layer == "workqueue":
-        with _WORKQUEUE_LOCK:
-            return kernel(*args)
-    return kernel(*args)
 
 
 def as_float_arrays(names: tuple[str, ...], *values) -> tuple[tuple[int, ...], list[np.ndarray]]:

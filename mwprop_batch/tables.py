@@ -23,6 +23,7 @@ from scipy.interpolate import CubicSpline
 
 from .kernels import layout as L
 from .kernels.arms import build_arm_grid
+from .parallel import run_on_threads
 from .params import ModelParameters
 
 ARM_SAMPLES = 50  # centreline samples per arm before the spline (as in NE2001p)
@@ -101,7 +102,12 @@ def _arm_tables(p: ModelParameters, P: np.ndarray) -> tuple[np.ndarray, ...]:
     P[L.P_GRIDBOX] = box
     P[L.P_GRIDSTEP] = ARM_GRID_STEP
     coef = np.ascontiguousarray(coef)
-    grid = build_arm_grid(par, coef, box, ARM_GRID_STEP)
+    grid = np.concatenate(
+        run_on_threads(
+            lambda a: build_arm_grid(par[a : a + 1], coef[a : a + 1], box, ARM_GRID_STEP), narm
+        ),
+        axis=2,
+    )
     return par, coef, grid
 
 

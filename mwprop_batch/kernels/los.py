@@ -57,6 +57,7 @@ from .layout import (
     VO_Y,
     VO_Z,
 )
+from .sorting import sort_prefix
 
 GL_ORDER = 6
 GL_NODES, GL_WEIGHTS = np.polynomial.legendre.leggauss(GL_ORDER)
@@ -259,7 +260,7 @@ def sightline_cuts(
         if radius > 0.0:
             r1, r2 = _roots(A, B, oy * oy - radius * radius)
             n = _add_chord(r1, r2, end, cuts, n)
-    return np.sort(cuts[:n]), features, nf, last
+    return sort_prefix(cuts, n), features, nf, last
 
 
 @nb.njit(cache=True)
@@ -477,7 +478,8 @@ def _limit_distance(
     march(l_deg, b_deg, np.array([target]), np.empty(0), P[P_MAXDIST], edge,
           np.empty((0, N_OUT)), np.empty((0, 7)), P, arm_par, arm_coef, arm_grid, clump_par,
           clump_cells, void_par, void_cells)
-    row[0:5] = edge[0, 0:5]
+    for k in range(5):  # element by element: a slice copy compiles a formatted error
+        row[k] = edge[0, k]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -510,7 +512,8 @@ def _dm_to_dist_row(
         row[0] = found[main, 0]
         row[1] = dm
         row[2] = 0.0
-        row[3:7] = found[main, 1:5]
+        for k in range(4):
+            row[3 + k] = found[main, 1 + k]
     else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
         edge = np.empty(5)
         _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), trail, n_done, edge, P,
@@ -519,7 +522,8 @@ def _dm_to_dist_row(
         row[0] = edge[0]
         row[1] = total
         row[2] = 1.0
-        row[3:7] = edge[1:5]
+        for k in range(4):
+            row[3 + k] = edge[1 + k]
     if with_err:
         row[7] = found[0, 0] if found[0, 5] == 1.0 else row[0]
         row[8] = found[2, 0] if found[2, 5] == 1.0 else row[0]
@@ -528,7 +532,7 @@ def _dm_to_dist_row(
         row[8] = np.nan
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def dm_to_dist_batch(
     l_deg, b_deg, dm, dm_err, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells,
@@ -543,7 +547,7 @@ def dm_to_dist_batch(
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def dm_profile_batch(
     l_deg, b_deg, dist, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells,
@@ -566,11 +570,12 @@ def dm_profile_batch(
               np.empty((0, 7)), P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
               void_cells)
         for k in range(keep.shape[0]):
-            out[i, keep[k], :] = found[k, :5]
+            for c in range(5):
+                out[i, keep[k], c] = found[k, c]
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def dm_max_batch(
     l_deg, b_deg, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells,
