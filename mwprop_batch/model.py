@@ -13,7 +13,8 @@ from .kernels import density as density_kernels
 from .parallel import run_parallel_kernel
 from .params import MODEL_NAMES, ModelParameters, load_parameters
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
-from .tables import KernelTables, build_tables
+from .tablecache import load_or_build
+from .tables import KernelTables
 
 
 def as_float_arrays(names: tuple[str, ...], *values) -> tuple[tuple[int, ...], list[np.ndarray]]:
@@ -75,8 +76,8 @@ class Model:
 
     @cached_property
     def tables(self) -> KernelTables:
-        """Kernel tables (built on first use, about 0.2 s)."""
-        return build_tables(self._parameters)
+        """Kernel tables (built on first use, about 0.5 s, or loaded from the table cache)."""
+        return load_or_build(self._parameters)
 
     def __repr__(self) -> str:
         return f"Model({self._name!r})"

@@ -19,7 +19,6 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 from .kernels import layout as L
 from .kernels.arms import build_arm_grid
@@ -75,6 +74,8 @@ def arm_centrelines(p: ModelParameters) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _arm_tables(p: ModelParameters, P: np.ndarray) -> tuple[np.ndarray, ...]:
+    from scipy.interpolate import CubicSpline  # SciPy only when tables are built
+
     theta, radius = arm_centrelines(p)
     narm = theta.shape[0]
     coef = np.empty((narm, ARM_SAMPLES - 1, 4))
