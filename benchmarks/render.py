@@ -240,6 +240,17 @@ def first_call_table(results: dict) -> str:
     return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
 
 
+def cli_first_table(results: dict) -> str:
+    rows = [{"run": r["run"], "wall time": duration(r["seconds"])} for r in results["cli_first"]]
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
+
+
+def disk_table(results: dict) -> str:
+    rows = [{"n": f"{r['n']:,}", "time": duration(r["seconds"]), "sightlines/s": rate(r["per_s"])}
+            for r in results["disk"]]
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
+
+
 def machine_table(results: dict) -> str:
     return pd.DataFrame(list(results["machine"].items()), columns=["", ""]).to_markdown(
         index=False, disable_numparse=True)
@@ -354,6 +365,21 @@ sightline; cold: an empty numba cache (a new `NUMBA_CACHE_DIR`, so every kernel 
 warm: the same cache afterwards (median of {plan.warm_runs} runs).
 
 {first_call_table(results)}
+
+The command line (`mwprop-batch`, which also imports its plotting and I/O modules): the first
+run after installation compiles every kernel it needs and builds the model's tables; later
+runs load both from their caches (numba's, and the table cache of `mwprop_batch/tablecache.py`).
+`mwprop-batch compile` does the compiling ahead of time (images, CI, clusters).
+
+{cli_first_table(results)}
+
+## The demo's disk population
+
+NE2025 DM -> D on the synthetic pulsar catalogue of `mwprop-batch demo`
+(`mwprop_batch.demo.synthetic_catalogue`: an exponential disk seen from the Sun, DMs from
+NE2025 with a lognormal scatter), the first n rows of one seeded population.
+
+{disk_table(results)}
 
 ## pygedm's environment
 

@@ -1,12 +1,14 @@
 """Performance report: ours against mwprop and pygedm, scaling curves, first-call times.
 
-    .venv/bin/python benchmarks/report.py [--quick]
+    .venv/bin/python benchmarks/report.py [--quick] [--start-up]
 
 In one run, on the same seeded sightlines (``workload.sky``): the cost per sightline of
 mwprop's NE2001p and NE2025p and of pygedm's Fortran NE2001, each in its own interpreter and
 timed per call there (``comparators.py``), and mwprop_batch's throughput; how our time scales
 with the number of sightlines, the DM (path length) and the number of threads; the first call
-in a fresh process with a cold and a warm numba cache. Writes ``docs/performance.md`` and
+in a fresh process with a cold and a warm numba cache, and the first ``mwprop-batch los`` after
+installation; NE2025 on the demo's disk population. ``--start-up`` measures only those and
+prints them. Writes ``docs/performance.md`` and
 ``docs/img/performance.png`` (``render.py``). The full run takes about 25 minutes on 2 cores
 (its two 1e7-row points, one call and one ``convert``, about 15), ``--quick`` about 4.
 
@@ -52,7 +54,8 @@ from workload import (
 
 import mwprop_batch
 from mwprop_batch import Model, sightlines
-from mwprop_batch.model import run_parallel_kernel
+from mwprop_batch.demo import synthetic_catalogue
+from mwprop_batch.parallel import run_parallel_kernel
 from mwprop_batch.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -415,9 +418,15 @@ def convert_curve(plan: Plan, sample: Sample) -> list[dict]:
 # first call in a fresh process
 
 
+def cache_env(cache_dir: str) -> dict[str, str]:
+    """Environment whose numba cache and table cache are both in cache_dir."""
+    return {**os.environ, "NUMBA_CACHE_DIR": cache_dir,
+            "MWPROP_BATCH_CACHE_DIR": str(Path(cache_dir, "tables"))}
+
+
 def fresh_process(cache_dir: str) -> dict[str, float]:
     """Interpreter start to the first sightline's result, with numba caching in cache_dir."""
-    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    env = cache_env(cache_dir)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, cwd=ROOT,
                           capture_output=True, text=True, check=True)
@@ -432,6 +441,52 @@ def first_calls(plan: Plan) -> dict[str, dict[str, float]]:
         log(f"first call, cold cache: {cold['process']:.1f} s")
         warm = pd.DataFrame([fresh_process(cache) for _ in range(plan.warm_runs)]).median()
     return {"cold": cold, "warm": warm.to_dict()}
+
+
+def cli_seconds(env: dict[str, str], *args: str) -> float:
+    """Wall seconds of ``mwprop-batch ARGS`` in a fresh interpreter."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mwprop_batch.cli", *args], env=env, cwd=ROOT,
+                   capture_output=True, text=True, check=True)
+    return time.perf_counter() - start
+
+
+def cli_first_runs(plan: Plan) -> list[dict]:
+    """``mwprop-batch los 30 1 100 1``: first run after install (empty numba and table
+    caches), then warm (the fastest of later runs); ``compile`` into an empty cache, and
+    ``los`` after it."""
+    los = ("los", "30", "1", "100", "1")
+    records = []
+    with tempfile.TemporaryDirectory(prefix="mwprop_batch_numba_cache_") as cache:
+        env = cache_env(cache)
+        records.append({"run": "los, empty caches (first run after install)",
+                        "seconds": cli_seconds(env, *los)})
+        records.append({"run": "los, warm caches", "seconds": min(
+            cli_seconds(env, *los) for _ in range(plan.warm_runs))})
+    with tempfile.TemporaryDirectory(prefix="mwprop_batch_numba_cache_") as cache:
+        env = cache_env(cache)
+        records.append({"run": "compile, empty caches", "seconds": cli_seconds(env, "compile")})
+        records.append({"run": "los after compile", "seconds": cli_seconds(env, *los)})
+    for record in records:
+        log(f"{record['run']}: {record['seconds']:.2f} s")
+    return records
+
+
+def disk_curve(plan: Plan, model: Model) -> list[dict]:
+    """NE2025 DM -> D on the demo's synthetic disk population, against the number of rows.
+
+    The population (``demo.synthetic_catalogue``) is made once at the largest size; each
+    point takes its first n rows, themselves a random sample of the same disk.
+    """
+    catalogue = synthetic_catalogue(plan.curve_max, seed=1)
+    records = []
+    for n in (n for n in LADDER if n <= plan.curve_max):
+        part = catalogue.head(n)
+        seconds = seconds_per_call(partial(model.dm_to_dist, part["GL"].to_numpy(),
+                                           part["GB"].to_numpy(), part["DM"].to_numpy()))
+        records.append({"n": n, "seconds": seconds, "per_s": n / seconds})
+        log(f"disk population n={n:,}: {n / seconds:,.0f} sightlines/s")
+    return records
 
 
 # ---------------------------------------------------------------------------------------------
@@ -477,6 +532,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="smaller samples, scaling curves up to 1e5 sightlines")
+    parser.add_argument("--start-up", action="store_true",
+                        help="only the first-run and warm-start times and the disk-population "
+                        "curve, printed as JSON (no report written)")
     parser.add_argument("--mwprop-python", default=sys.executable,
                         help="interpreter with mwprop 2.0.5 (default: this one)")
     parser.add_argument("--pygedm-python",
@@ -488,8 +546,17 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def start_up(plan: Plan) -> None:
+    """``--start-up``: only the start-up rows and the disk-population curve, printed."""
+    print(json.dumps({"first_call": first_calls(plan), "cli_first": cli_first_runs(plan),
+                      "disk": disk_curve(plan, Model("ne2025"))}, indent=1))
+
+
 def main(argv: list[str]) -> None:
     options = parse(argv)
+    if options.start_up:
+        start_up(QUICK if options.quick else FULL)
+        return
     plan = QUICK if options.quick else FULL
     start, busy, own = time.perf_counter(), busy_seconds(), own_seconds()
     models = {name: Model(name) for name in MODELS}
@@ -507,6 +574,8 @@ def main(argv: list[str]) -> None:
     results["dm"] = dm_curve(plan, models)
     results["threads"] = threads_curve(plan, sample, models)
     results["first_call"] = first_calls(plan)
+    results["cli_first"] = cli_first_runs(plan)
+    results["disk"] = disk_curve(plan, models["ne2025"])
     results["rows"] = rows_curve(plan, sample, models)
     results["convert"] = convert_curve(plan, sample)
     if options.psrqpy:

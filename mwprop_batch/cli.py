@@ -15,7 +15,7 @@ from pathlib import Path
 from numba.core.event import Listener, install_listener
 from tqdm import tqdm
 
-from . import __version__, plots, skymap, validate
+from . import __version__, plots, precompile, skymap, validate
 from .cliargs import add_sightline_arguments, model_list, positive_float, positive_int
 from .convert import convert_file, load_model
 from .demo import CATALOGUE_NAME, run_demo
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_convert(commands)
     add_los(commands)
     add_demo(commands)
-    for module in (plots, skymap, validate):  # pictures and validation (extra "plot")
+    for module in (plots, skymap, validate, precompile):  # pictures, validation, compile
         module.register_cli(commands)
     return parser
 

@@ -57,7 +57,7 @@ def density_along(
 ) -> np.ndarray | dict[str, np.ndarray] | Any:
     """See :meth:`mwprop_batch.Model.density_along`."""
     from .kernels.grid import density_grid
-    from .model import run_parallel_kernel
+    from .parallel import run_gufunc
 
     l_arr = np.mod(_floats("l_deg", l_deg), 360.0)
     b_arr = _floats("b_deg", b_deg)
@@ -80,7 +80,7 @@ def density_along(
         ) from exc
     columns = np.arange(len(COLUMNS), dtype=np.int64) if components else np.zeros(1, np.int64)
     with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
-        raw = run_parallel_kernel(density_grid, l_arr, b_arr, dist, columns, *model.tables)
+        raw = run_gufunc(density_grid, l_arr, b_arr, dist, columns, *model.tables)
     if not components:
         values: np.ndarray | dict[str, np.ndarray] = raw[..., 0]
     else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import numba
 import numpy as np
 import pandas as pd
 
@@ -12,32 +11,17 @@ from . import labelled as xarray_forms
 from . import sightlines, units, ymw16_sightlines
 from .constants import SM_FACTOR
 from .kernels import density as density_kernels
+from .parallel import run_parallel_kernel
 from .params import MODEL_NAMES, ModelParameters, load_parameters
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
-from .tables import KernelTables, build_tables
+from .tablecache import load_or_build
+from .tables import KernelTables
 from .ymw16_tables import FAMILY as YMW16
 from .ymw16_tables import Ymw16Parameters, Ymw16Tables, build_ymw16_tables, load_ymw16
-
-# numba's default "workqueue" threading layer must not run two parallel kernels at once;
-# with it, concurrent calls from several Python threads take turns (each call uses every core).
-# Building a model's tables launches a parallel kernel too, so it always takes this lock.
-_WORKQUEUE_LOCK = threading.Lock()
 
 
 class IndexAlignmentError(ValueError):
     """pandas inputs whose indexes differ (they are never combined by position)."""
-
-
-def run_parallel_kernel(kernel, *args):
-    """Call a ``parallel=True`` kernel safely from any Python thread."""
-    try:
-        layer = numba.threading_layer()
-    except ValueError:  # no parallel kernel has run yet in this process
-        layer = "workqueue"
-    if layer == "workqueue":
-        with _WORKQUEUE_LOCK:
-            return kernel(*args)
-    return kernel(*args)
 
 
 def as_float_arrays(
@@ -158,14 +142,14 @@ class Model:
 
     @property
     def tables(self) -> KernelTables | Ymw16Tables:
-        """Kernel tables (built on first use, about 0.2 s; safe from many threads at once)."""
+        """Kernel tables (built on first use, about 0.5 s, or loaded from the table cache;
+        safe from many threads at once)."""
         tables = self._tables
         if tables is None:
             with self._tables_lock:
                 if self._tables is None:
-                    with _WORKQUEUE_LOCK:  # building launches a parallel kernel
-                        build = build_ymw16_tables if self._name == YMW16 else build_tables
-                        self._tables = build(self._parameters)
+                    build = build_ymw16_tables if self._name == YMW16 else load_or_build
+                    self._tables = build(self._parameters)
                 tables = self._tables
         return tables
 

@@ -19,10 +19,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 from .kernels import layout as L
 from .kernels.arms import build_arm_grid
+from .parallel import run_on_threads
 from .params import ModelParameters
 
 ARM_SAMPLES = 50  # centreline samples per arm before the spline (as in NE2001p)
@@ -74,6 +74,8 @@ def arm_centrelines(p: ModelParameters) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _arm_tables(p: ModelParameters, P: np.ndarray) -> tuple[np.ndarray, ...]:
+    from scipy.interpolate import CubicSpline  # SciPy only when tables are built
+
     theta, radius = arm_centrelines(p)
     narm = theta.shape[0]
     coef = np.empty((narm, ARM_SAMPLES - 1, 4))
@@ -101,7 +103,12 @@ def _arm_tables(p: ModelParameters, P: np.ndarray) -> tuple[np.ndarray, ...]:
     P[L.P_GRIDBOX] = box
     P[L.P_GRIDSTEP] = ARM_GRID_STEP
     coef = np.ascontiguousarray(coef)
-    grid = build_arm_grid(par, coef, box, ARM_GRID_STEP)
+    grid = np.concatenate(
+        run_on_threads(
+            lambda a: build_arm_grid(par[a : a + 1], coef[a : a + 1], box, ARM_GRID_STEP), narm
+        ),
+        axis=2,
+    )
     return par, coef, grid
 
 

@@ -1,7 +1,8 @@
 """First use of fresh models from many threads at once, under each numba threading layer.
 
-Building a model's tables launches a parallel kernel; under the workqueue layer two parallel
-launches at once abort the whole process, so each layer runs in its own subprocess.
+The line-of-sight and density kernels run on our own threads (mwprop_batch.parallel); the
+density grid is a parallel gufunc on numba's threading layer, where under the workqueue layer
+two launches at once would abort the whole process. Each layer runs in its own subprocess.
 """
 
 import os
@@ -27,6 +28,8 @@ def work(key, model):
     try:
         barrier.wait()
         out = model.dm_to_dist([30.0, 200.0, 45.0], [1.0, -4.0, 60.0], [150.0, 60.0, 20.0])
+        grid = model.density_along(30.0, 1.0, np.linspace(0.1, 5.0, 50))
+        assert np.isfinite(grid).all()
         results[key] = (model.name, out["DIST"].to_numpy())
     except Exception as exc:  # noqa: BLE001
         errors.append(repr(exc))

@@ -72,7 +72,7 @@ def _dsq_derivs(
     return f, g, h
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, forceinline=True)
 def refine_nearest(
     x: float, y: float, t_start: float, t0: float, dt: float, coef: np.ndarray,
     max_iter: int = NEWTON_MAX_ITER,
@@ -103,7 +103,7 @@ def refine_nearest(
     return t, np.nan
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: float) -> np.ndarray:
     """Global nearest centreline parameter and distance at every node of a plane grid.
 
@@ -151,7 +151,7 @@ def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: floa
     return grid
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, forceinline=True)
 def arm_distance(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -210,7 +210,7 @@ def sech2(u: float) -> float:
     return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, forceinline=True)
 def arms_density(
     x: float, y: float, z: float, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray,

@@ -109,7 +109,7 @@ def in_lhb(x: float, y: float, z: float, P: np.ndarray) -> bool:
     return qxy <= 1.0 and abs(z - P[h + 2]) / P[h + 5] <= 1.0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, forceinline=True)
 def local_ism(x: float, y: float, z: float, P: np.ndarray) -> tuple[float, float, int]:
     """Local ISM n_e, F and region bits (LDR 1, LSB 2, LHB 4, Loop I 8; 0 outside).
 
@@ -154,7 +154,7 @@ def _cell(x: float, y: float, z: float, P: np.ndarray, g: int) -> int:
     return (int(i) * ny + int(j)) * nz + int(k)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, forceinline=True)
 def clumps(
     x: float, y: float, z: float, P: np.ndarray, clump_par: np.ndarray, cells: np.ndarray
 ) -> tuple[float, float, int]:
@@ -198,7 +198,7 @@ def void_q(x: float, y: float, z: float, v: int, void_par: np.ndarray) -> float:
     return q
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, forceinline=True)
 def voids(
     x: float, y: float, z: float, P: np.ndarray, void_par: np.ndarray, cells: np.ndarray
 ) -> tuple[float, float, int]:
@@ -241,7 +241,7 @@ def combine(
     return ne, dsm
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, forceinline=True)
 def ne_dsm(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells,
@@ -258,7 +258,7 @@ def ne_dsm(
     return ne, dsm, mask
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def density_batch(
     x: np.ndarray, y: np.ndarray, z: np.ndarray, P, arm_par, arm_coef, arm_grid, clump_par,
     clump_cells, void_par, void_cells,

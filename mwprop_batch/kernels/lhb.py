@@ -15,6 +15,7 @@ import numpy as np
 
 from .density import in_lhb
 from .layout import P_LHB, P_RSUN
+from .sorting import sort_prefix
 
 ROOT_TOL = 1e-13  # kpc
 TAPER_TIP = 0.001  # kpc: the tapered x semi-axis at the slab's bottom (as in in_lhb)
@@ -146,7 +147,7 @@ def lhb_cuts(u: np.ndarray, end: float, P: np.ndarray, out: np.ndarray) -> int:
         if 0.0 < cand[k] < end:
             inner[m] = cand[k]
             m += 1
-    inner = np.sort(inner[:m])
+    inner = sort_prefix(inner, m)
     oy = P[P_RSUN]
     n = 0
     left = 0.0

@@ -58,6 +58,7 @@ from .layout import (
     VO_Z,
 )
 from .lhb import lhb_cuts
+from .sorting import sort_prefix
 
 GL_ORDER = 6
 GL_NODES, GL_WEIGHTS = np.polynomial.legendre.leggauss(GL_ORDER)
@@ -330,7 +331,7 @@ def sightline_cuts(
         if radius > 0.0:
             r1, r2 = _roots(A, B, oy * oy - radius * radius)
             n = _add_chord(r1, r2, end, cuts, n)
-    return np.sort(cuts[:n]), features, nf, last
+    return sort_prefix(cuts, n), features, nf, last
 
 
 @nb.njit(cache=True)
@@ -645,7 +646,8 @@ def _limit_distance(
     flags = march(l_deg, b_deg, np.array([target]), np.empty(0), P[P_MAXDIST], edge,
                   np.empty((0, N_OUT)), np.empty((0, 7)), P, arm_par, arm_coef, arm_grid,
                   clump_par, clump_cells, void_par, void_cells)[3]
-    row[0:5] = edge[0, 0:5]
+    for k in range(5):  # element by element: a slice copy compiles a formatted error
+        row[k] = edge[0, k]
     return flags
 
 
@@ -690,12 +692,14 @@ def _dm_to_dist_row(
         row[0] = found[main, 0]
         row[1] = dm
         row[2] = 0.0
-        row[3:7] = found[main, 1:5]
+        for k in range(4):
+            row[3 + k] = found[main, 1 + k]
     else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
         row[0] = edge[0]
         row[1] = total
         row[2] = 1.0
-        row[3:7] = edge[1:5]
+        for k in range(4):
+            row[3 + k] = edge[1 + k]
     if with_err:
         row[7] = found[0, 0] if found[0, 5] == 1.0 else edge[0]
         reached_hi = found[2, 5] == 1.0
@@ -707,7 +711,7 @@ def _dm_to_dist_row(
         row[9] = row[2]
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def dm_to_dist_batch(
     l_deg, b_deg, dm, dm_err, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells,
@@ -716,14 +720,14 @@ def dm_to_dist_batch(
     whether its upper end is a lower limit, convergence flags."""
     n = l_deg.shape[0]
     out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
-    for i in nb.prange(n):
+    for i in range(n):
         if valid[i]:
             _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], P, arm_par, arm_coef,
                             arm_grid, clump_par, clump_cells, void_par, void_cells)
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def dm_profile_batch(
     l_deg, b_deg, dist, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells,
@@ -737,7 +741,7 @@ def dm_profile_batch(
     out = np.full((n, m, 5), np.nan)
     flags = np.zeros(n, np.int64)
     none = np.empty(0)
-    for i in nb.prange(n):
+    for i in range(n):
         if not valid[i]:
             continue
         for k in range(m):
@@ -758,11 +762,12 @@ def dm_profile_batch(
             out[i, :, :] = np.nan
             continue
         for k in range(keep.shape[0]):
-            out[i, keep[k], :] = found[k, :5]
+            for c in range(5):
+                out[i, keep[k], c] = found[k, c]
     return out, flags
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def dm_max_batch(
     l_deg, b_deg, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells,
@@ -772,7 +777,7 @@ def dm_max_batch(
     n = l_deg.shape[0]
     out = np.full((n, 3), np.nan)
     none = np.empty(0)
-    for i in nb.prange(n):
+    for i in range(n):
         if valid[i]:
             unused = np.empty((0, N_OUT))
             total, reached, _, bad = march(l_deg[i], b_deg[i], none, none, P[P_MAXDIST],

@@ -381,12 +381,12 @@ def point_density(x: float, y: float, z: float, P, arms, row) -> None:
         row[9] = MAGELLANIC
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def density_batch(x, y, z, P, arms) -> np.ndarray:
     """(n, len(COLUMNS)) for points x, y, z (pc); rows with a non-finite input are NaN."""
     n = x.shape[0]
     out = np.full((n, len(COLUMNS)), np.nan)
-    for i in nb.prange(n):
+    for i in range(n):
         if math.isfinite(x[i]) and math.isfinite(y[i]) and math.isfinite(z[i]):
             point_density(x[i], y[i], z[i], P, arms, out[i])
     return out

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import ymw16 as K
 from .los import _add_chord, _roots
+from .sorting import sort_prefix
 
 PANEL_PER_SCALE = 3.0  # panel length per local scale length (sech^2 profiles)
 PANEL_PER_GAUSSIAN = 2.5  # panel length per 1/e width of a Gaussian shell
@@ -203,4 +204,4 @@ def cuts_of(u, end: float, zones, arms, P) -> np.ndarray:
     for k in range(N_ZONES):
         if not math.isnan(zones[k, 0]):
             n = _add_chord(zones[k, 0], zones[k, 1], end, cuts, n)
-    return np.sort(cuts[:n])
+    return sort_prefix(cuts, n)

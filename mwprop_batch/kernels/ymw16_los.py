@@ -383,25 +383,25 @@ def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, a
     row[6] = 1.0 if K.in_mc_region(l_deg, b_deg, P) else 0.0
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def dm_to_dist_batch(l_deg, b_deg, dm, dm_err, valid, P, arms) -> np.ndarray:
     """(n, len(DM_TO_DIST_COLUMNS)): distance (pc), DM, limit flag, DM-error interval (pc),
     tau at 1 GHz (s), MC-mode flag."""
     n = l_deg.shape[0]
     out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
-    for i in nb.prange(n):
+    for i in range(n):
         if valid[i]:
             _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], P, arms)
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> np.ndarray:
     """(n, m, 2): DM and tau at 1 GHz (s) at the m distances (pc) of each row of ``dist``
     (0 at distance 0; NaN where a distance is not finite or negative)."""
     n, m = dist.shape
     out = np.full((n, m, 2), np.nan)
-    for i in nb.prange(n):
+    for i in range(n):
         if not valid[i]:
             continue
         for k in range(m):  # nothing lies between the Sun and itself
@@ -423,13 +423,13 @@ def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> np.ndarray:
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def dm_max_batch(l_deg, b_deg, valid, P, arms) -> np.ndarray:
     """(n, 2): DM to YMW16's horizon (pc cm^-3) and the distance (pc) where it stopped."""
     n = l_deg.shape[0]
     out = np.full((n, 2), np.nan)
     none = np.empty(0)
-    for i in nb.prange(n):
+    for i in range(n):
         if valid[i]:
             total, reached, _, _ = march(l_deg[i], b_deg[i], none, none,
                                          horizon(l_deg[i], b_deg[i], P), none, none,

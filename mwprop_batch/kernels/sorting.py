@@ -1,0 +1,23 @@
+"""A small in-place sort for the kernels (numba's ``np.sort`` costs seconds to compile)."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+
+@nb.njit(cache=True)
+def sort_prefix(values: np.ndarray, n: int) -> np.ndarray:
+    """Sort ``values[:n]`` ascending in place (insertion sort) and return that view.
+
+    Meant for the few tens of cut points of a sightline; NaN must not occur. Equal values
+    are indistinguishable, so the result equals ``np.sort(values[:n])``.
+    """
+    for i in range(1, n):
+        v = values[i]
+        j = i - 1
+        while j >= 0 and values[j] > v:
+            values[j + 1] = values[j]
+            j -= 1
+        values[j + 1] = v
+    return values[:n]

@@ -1,0 +1,145 @@
+"""Run the numba kernels on several threads: work is cut into pieces, one kernel call each.
+
+The batch kernels (``kernels.los.*_batch``, ``kernels.density.density_batch``) and the arm
+grid builder are plain ``@njit(nogil=True)`` loops, compiled once. This module gives them
+their threads instead of numba's ``parallel=True``, whose parfor passes and extra layers of
+generated wrappers (each optimising and compiling the whole kernel again) made the first
+compile several times longer. Every row is computed alone, so results do not depend on how
+rows are chunked or how many threads run. Pieces are handed out as threads become free, which
+balances rows of unequal cost.
+
+The number of threads is numba's (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import TypeVar
+
+import numba
+import numpy as np
+
+FIRST_TABLE_ARGUMENT = "P"  # a batch kernel's row arguments are those before this one
+CHUNKS_PER_THREAD = 8  # chunks per thread, to balance rows of unequal cost
+MIN_CHUNK_ROWS = 64  # fewer rows per kernel call would cost more in dispatch than they save
+ROW_LAYOUT = ("C_CONTIGUOUS", "ALIGNED", "WRITEABLE")
+
+T = TypeVar("T")
+_POOL_LOCK = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    """One pool per process, as large as numba's thread count can be."""
+    global _pool
+    with _POOL_LOCK:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(numba.config.NUMBA_NUM_THREADS,
+                                       thread_name_prefix="mwprop_batch")
+        return _pool
+
+
+def map_on_threads(func: Callable[[int], T], n_tasks: int, threads: int) -> list[T]:
+    """``[func(0), ..., func(n_tasks - 1)]``, computed by up to ``threads`` threads at once.
+
+    The calling thread takes part; tasks are handed out in order as threads become free.
+    If a task fails, the others stop after the task they are running and the error is raised.
+    """
+    threads = min(threads, n_tasks)
+    if threads <= 1:
+        return [func(k) for k in range(n_tasks)]
+    results: list = [None] * n_tasks
+    queue = itertools.count()  # next() is atomic under the GIL: each task is taken once
+    failed = threading.Event()
+
+    def work() -> None:
+        try:
+            for k in queue:
+                if k >= n_tasks or failed.is_set():
+                    return
+                results[k] = func(k)
+        except BaseException:
+            failed.set()
+            raise
+
+    helpers = [_shared_pool().submit(work) for _ in range(threads - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:
+            if not helper.cancel():  # one that never started has nothing to wait for
+                helper.result()
+    return results
+
+
+@cache
+def row_arguments(kernel) -> int:
+    """How many leading arguments of a batch kernel are per-row arrays."""
+    names = list(inspect.signature(kernel.py_func).parameters)
+    if FIRST_TABLE_ARGUMENT not in names:
+        raise TypeError(f"{kernel.__name__} has no argument {FIRST_TABLE_ARGUMENT!r}: "
+                        "not a batch kernel")
+    return names.index(FIRST_TABLE_ARGUMENT)
+
+
+def chunk_bounds(rows: int, threads: int) -> list[tuple[int, int]]:
+    """[start, stop) of the chunks that ``rows`` rows are cut into for ``threads`` threads."""
+    size = max(MIN_CHUNK_ROWS, -(-rows // (threads * CHUNKS_PER_THREAD)))
+    return [(start, min(start + size, rows)) for start in range(0, rows, size)]
+
+
+def run_parallel_kernel(kernel, *args) -> np.ndarray:
+    """``kernel(*args)`` for a batch kernel, its rows spread over numba's threads.
+
+    Safe to call from any number of Python threads at once. The kernel's arguments before
+    ``P`` hold one entry (1-D) or one row (2-D) per input row; its result (an array, or a
+    tuple of arrays) has one row per input row.
+    """
+    n_rows = row_arguments(kernel)
+    # one type per kernel: numba would compile it again for read-only or strided input
+    # (pandas and pyarrow hand out read-only views)
+    rows = tuple(np.require(r, requirements=ROW_LAYOUT) for r in args[:n_rows])
+    tables = args[n_rows:]
+    total = rows[0].shape[0]
+    threads = min(numba.get_num_threads(), -(-total // MIN_CHUNK_ROWS))
+    if threads <= 1:
+        return kernel(*rows, *tables)
+    bounds = chunk_bounds(total, threads)
+
+    def chunk(k: int) -> np.ndarray:
+        start, stop = bounds[k]
+        return kernel(*(r[start:stop] for r in rows), *tables)
+
+    pieces = map_on_threads(chunk, len(bounds), threads)
+    if isinstance(pieces[0], tuple):
+        return tuple(np.concatenate(part) for part in zip(*pieces, strict=True))
+    return np.concatenate(pieces)
+
+
+def run_on_threads(func: Callable[[int], T], n_tasks: int) -> list[T]:
+    """:func:`map_on_threads` with numba's number of threads."""
+    return map_on_threads(func, n_tasks, numba.get_num_threads())
+
+
+_GUFUNC_LOCK = threading.Lock()
+
+
+def run_gufunc(gufunc, *args):
+    """Call a ``target="parallel"`` gufunc safely from any Python thread.
+
+    Such a gufunc runs on numba's threading layer; under the "workqueue" layer two launches
+    at once abort the process, so there concurrent calls take turns (each uses every core).
+    """
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # nothing has run on the layer yet in this process
+        layer = "workqueue"
+    if layer == "workqueue":
+        with _GUFUNC_LOCK:
+            return gufunc(*args)
+    return gufunc(*args)
