@@ -1,9 +1,10 @@
 """Adversarial accuracy: sightlines grazing every sharp feature of the model, against a
 certified reference integral of the same point density (tools/adversarial_accuracy.py).
 
-The default run checks a small seeded sample; the full 10,000-sightline set per model runs
-with ``MWPROP_BATCH_SLOW=1`` (marked ``slow``; about ten minutes on two cores), or as
-``python tools/adversarial_accuracy.py``.
+Both samples are marked ``slow`` and run only with ``MWPROP_BATCH_SLOW=1``: the certified
+reference is still too slow for the default run (40 sightlines take more than 400 s on two
+cores), and neither sample has yet run to completion. The default run keeps the reference's
+own exactness test.
 """
 
 import os
@@ -27,6 +28,8 @@ def test_reference_is_exact_on_a_uniform_slab(ne2025):
     assert evals[0] > 50  # it did sample
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("MWPROP_BATCH_SLOW"), reason="set MWPROP_BATCH_SLOW=1")
 @pytest.mark.parametrize("name", ["ne2001", "ne2025"])
 def test_small_adversarial_sample(request, name):
     rel = compare(request.getfixturevalue(name), 300, seed=7)
