@@ -87,10 +87,17 @@ def apply_error_policy(valid: np.ndarray, status: np.ndarray, errors: str) -> No
 def _with_scattering(
     frame: pd.DataFrame, moments: np.ndarray, freq_ghz, velocity_kms
 ) -> pd.DataFrame:
-    scat = scattering_frame(
-        frame["DIST"].to_numpy(), *moments.T, freq_ghz=freq_ghz, velocity_kms=velocity_kms
-    )
-    status = frame.pop("status")
+    """Add the scattering columns; an ``ok`` row where one of them is not finite (a path
+    too short to scatter: zero over zero, or one over zero) says so in its status."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scat = scattering_frame(
+            frame["DIST"].to_numpy(), *moments.T, freq_ghz=freq_ghz, velocity_kms=velocity_kms
+        )
+    status = frame.pop("status").to_numpy().copy()
+    undefined = ~np.isfinite(scat.to_numpy(dtype=np.float64)) & (status == OK)[:, None]
+    for row in np.flatnonzero(undefined.any(axis=1)):
+        names = ", ".join(scat.columns[undefined[row]])
+        status[row] = f"scattering undefined on so short a path: {names}"
     return pd.concat([frame, scat], axis=1).assign(status=status)
 
 
