@@ -258,6 +258,24 @@ def ne_dsm(
     return ne, dsm, mask
 
 
+@nb.njit(cache=True, forceinline=True)
+def components(
+    x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+    void_par, void_cells,
+) -> tuple:
+    """Every column of :data:`COLUMNS` at a point, in that order (all float)."""
+    ne1 = thick_disk(x, y, z, P)
+    ne2 = thin_disk(x, y, z, P)
+    nea, which, _ = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
+    negc = galactic_centre(x, y, z, P)
+    nel, Fl, bits = local_ism(x, y, z, P)
+    nec, Fc, hitc = clumps(x, y, z, P, clump_par, clump_cells)
+    nev, Fv, hitv = voids(x, y, z, P, void_par, void_cells)
+    ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
+    return (ne, dsm, ne1, ne2, nea, negc, nel, nec, nev, float(which), float(bits),
+            float(hitc), float(hitv))
+
+
 @nb.njit(cache=True, nogil=True)
 def density_batch(
     x: np.ndarray, y: np.ndarray, z: np.ndarray, P, arm_par, arm_coef, arm_grid, clump_par,
@@ -266,30 +284,13 @@ def density_batch(
     """Per-point components for 1-D coordinate arrays: (n, len(COLUMNS)) float64."""
     n = x.shape[0]
     out = np.empty((n, len(COLUMNS)))
-    for i in nb.prange(n):
+    for i in range(n):
         xi, yi, zi = x[i], y[i], z[i]
         if not (math.isfinite(xi) and math.isfinite(yi) and math.isfinite(zi)):
             out[i, :] = np.nan
             continue
-        ne1 = thick_disk(xi, yi, zi, P)
-        ne2 = thin_disk(xi, yi, zi, P)
-        nea, which, _ = arms_density(xi, yi, zi, P, arm_par, arm_coef, arm_grid)
-        negc = galactic_centre(xi, yi, zi, P)
-        nel, Fl, bits = local_ism(xi, yi, zi, P)
-        nec, Fc, hitc = clumps(xi, yi, zi, P, clump_par, clump_cells)
-        nev, Fv, hitv = voids(xi, yi, zi, P, void_par, void_cells)
-        ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
-        out[i, 0] = ne
-        out[i, 1] = dsm
-        out[i, 2] = ne1
-        out[i, 3] = ne2
-        out[i, 4] = nea
-        out[i, 5] = negc
-        out[i, 6] = nel
-        out[i, 7] = nec
-        out[i, 8] = nev
-        out[i, 9] = which
-        out[i, 10] = bits
-        out[i, 11] = hitc
-        out[i, 12] = hitv
+        values = components(xi, yi, zi, P, arm_par, arm_coef, arm_grid, clump_par,
+                            clump_cells, void_par, void_cells)
+        for j in range(len(COLUMNS)):
+            out[i, j] = values[j]
     return out

@@ -6,8 +6,8 @@ model's :class:`~mwprop_batch.tables.KernelTables` as further inputs, each with 
 dimensions. Being a NumPy gufunc it broadcasts l, b and the distances' leading dimensions and
 runs the broadcast sightlines in parallel. :meth:`mwprop_batch.Model.density_along` wraps it.
 
-Each point is evaluated by the same component functions, combined by the same rule and in
-the same order as :func:`~mwprop_batch.kernels.density.density_batch`, so the values equal
+Each point is evaluated by :func:`~mwprop_batch.kernels.density.components`, the function
+:func:`~mwprop_batch.kernels.density.density_batch` uses, so the values equal
 ``density_batch`` at the points :func:`sightline_points` gives, bit for bit.
 """
 
@@ -18,17 +18,7 @@ import math
 import numba as nb
 import numpy as np
 
-from .arms import arms_density
-from .density import (
-    COLUMNS,
-    clumps,
-    combine,
-    galactic_centre,
-    local_ism,
-    thick_disk,
-    thin_disk,
-    voids,
-)
+from .density import COLUMNS, components
 from .layout import P_RSUN
 
 _TABLE_TYPES = (
@@ -96,18 +86,8 @@ def density_grid(
             out[i, :] = np.nan
             continue
         x, y, z = d * ux, r_sun + d * uy, d * uz
-        ne1 = thick_disk(x, y, z, P)
-        ne2 = thin_disk(x, y, z, P)
-        nea, which, _ = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
-        negc = galactic_centre(x, y, z, P)
-        nel, Fl, bits = local_ism(x, y, z, P)
-        nec, Fc, hitc = clumps(x, y, z, P, clump_par, clump_cells)
-        nev, Fv, hitv = voids(x, y, z, P, void_par, void_cells)
-        ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
-        values = (
-            ne, dsm, ne1, ne2, nea, negc, nel, nec, nev, float(which), float(bits),
-            float(hitc), float(hitv),
-        )
+        values = components(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                            void_par, void_cells)
         for j in range(k):
             out[i, j] = values[columns[j]]
 
