@@ -15,6 +15,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 from . import accessor  # noqa: E402, F401  (registers the DataFrame.mwprop accessor)
 from .convert import convert  # noqa: E402
+from .errors import MwpropBatchError  # noqa: E402
 from .model import Model  # noqa: E402
 
-__all__ = ["Model", "convert", "__version__"]
+__all__ = ["Model", "MwpropBatchError", "convert", "__version__"]

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from .convert import convert
+from .errors import InvalidValueError
 from .model import Model
 from .positions import ColumnOverrides
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
@@ -73,7 +74,7 @@ class MwpropAccessor:
         freq_ghz: float, velocity_kms: float, errors: str,
     ) -> pd.DataFrame:
         if errors not in ERROR_POLICIES:
-            raise ValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
+            raise InvalidValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
         return convert(
             self._df, model, to, scattering=scattering, freq_ghz=freq_ghz,
             velocity_kms=velocity_kms, columns=columns, strict=errors == "raise",

@@ -20,6 +20,7 @@ from .cliargs import add_sightline_arguments, model_list, positive_float, positi
 from .convert import convert_file, load_model
 from .demo import CATALOGUE_NAME, run_demo
 from .demo import DEFAULT_DIR as DEMO_DIR
+from .errors import InvalidValueError
 from .extras import MissingExtraError, missing_extra
 from .io.tables import one_line
 from .params import MODEL_NAMES
@@ -239,7 +240,7 @@ def run_los(args: argparse.Namespace, command: str) -> int:
     row = out.iloc[0].to_dict()
     status = row.pop("status")
     if status != "ok":
-        raise ValueError(f"bad sightline: {status}")
+        raise InvalidValueError(f"bad sightline: {status}")
     print(los_json(model.name, args, row) if args.json else los_table(model.name, args, row))
     return 0
 

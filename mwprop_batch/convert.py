@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm import tqdm
 
+from .errors import InvalidValueError, MwpropBatchError
 from .io.tables import (
     DEFAULT_BATCH_ROWS,
     AtomicParquetWriter,
@@ -66,7 +67,7 @@ COLUMN_DOCS = {**CORE_COLUMNS, **SCATTERING_COLUMNS}
 UNPARSEABLE = "unparseable"  # DataFrame.attrs key: {column: {row: text}} (see io.psrcat)
 
 
-class ConversionError(ValueError):
+class ConversionError(MwpropBatchError, ValueError):
     """A conversion cannot run or produced nothing (no output is written)."""
 
 
@@ -142,7 +143,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.to not in DIRECTIONS:
-            raise ValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got "
+            raise InvalidValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got "
                              f"{self.to!r}")
         check_observing(self.freq_ghz, self.velocity_kms)
 
@@ -158,7 +159,7 @@ class Settings:
             models = [m for m in models.split(",") if m.strip()]
         built = [m if isinstance(m, Model) else load_model(m.strip().lower()) for m in models]
         if not built:
-            raise ValueError("no model given; choose ne2001, ne2025 or both")
+            raise InvalidValueError("no model given; choose ne2001, ne2025 or both")
         return cls(tuple(dict.fromkeys(built)), **kwargs)
 
     def prefix(self, model: Model) -> str:
@@ -376,7 +377,7 @@ def convert_file(
         strict=strict,
     )
     if batch_rows < 1:
-        raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
+        raise InvalidValueError(f"batch_rows must be at least 1, got {batch_rows}")
     target = check_output(target, overwrite)
     plan = plan_conversion(source, target, settings, columns, format, command)
     catalogue, chosen = plan.catalogue, plan.columns

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .convert import Summary, convert_file, load_model
+from .errors import InvalidValueError
 from .io.tables import AtomicParquetWriter
 
 SCALE_LENGTH_KPC = 4.0
@@ -84,7 +85,7 @@ def run_demo(
     :data:`CATALOGUE_NAME` and :data:`CONVERTED_NAME`. Returns the conversion's summary.
     """
     if rows < 1:
-        raise ValueError(f"rows must be at least 1, got {rows}")
+        raise InvalidValueError(f"rows must be at least 1, got {rows}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(synthetic_catalogue(rows, seed), preserve_index=False)

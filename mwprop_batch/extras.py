@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .errors import MwpropBatchError
 
-class MissingExtraError(ImportError):
+
+class MissingExtraError(MwpropBatchError, ImportError):
     """An optional dependency a command needs is not installed."""
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .errors import InvalidTypeError, MwpropBatchError
 from .kernels.density import COLUMNS
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ DENSITY_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-class GridShapeError(ValueError):
+class GridShapeError(MwpropBatchError, ValueError):
     """The sightline and distance inputs of :meth:`Model.density_along` do not fit together."""
 
 
@@ -48,7 +49,7 @@ def _floats(name: str, value: Any) -> np.ndarray:
     array = np.asarray(value)
     if not (np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)) \
             or np.iscomplexobj(array):
-        raise TypeError(f"{name} must be real numbers, got dtype {array.dtype}")
+        raise InvalidTypeError(f"{name} must be real numbers, got dtype {array.dtype}")
     return array.astype(np.float64, copy=False)
 
 

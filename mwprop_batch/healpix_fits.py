@@ -16,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import MwpropBatchError
+
 ORDERINGS = ("RING", "NESTED")
 
 
-class HealpixFitsError(ValueError):
+class HealpixFitsError(MwpropBatchError, ValueError):
     """A map that cannot be written as a full-sky HEALPix FITS table."""
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .errors import MwpropBatchError
 from .gridded import DENSITY_COLUMNS
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, SCATTERING_COLUMNS
 from .sightlines import CORE_COLUMNS
@@ -33,7 +34,7 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
 }
 
 
-class LabelledInputError(TypeError):
+class LabelledInputError(MwpropBatchError, TypeError):
     """Labelled (xarray) and unlabelled array inputs mixed, or a core dimension misplaced."""
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from . import labelled as xarray_forms
 from . import sightlines, units, ymw16_sightlines
 from .constants import SM_FACTOR
+from .errors import InvalidTypeError, InvalidValueError, MwpropBatchError
 from .kernels import density as density_kernels
 from .parallel import run_parallel_kernel
 from .params import MODEL_NAMES, ModelParameters, load_parameters
@@ -20,7 +21,7 @@ from .ymw16_tables import FAMILY as YMW16
 from .ymw16_tables import Ymw16Parameters, Ymw16Tables, build_ymw16_tables, load_ymw16
 
 
-class IndexAlignmentError(ValueError):
+class IndexAlignmentError(MwpropBatchError, ValueError):
     """pandas inputs whose indexes differ (they are never combined by position)."""
 
 
@@ -40,7 +41,7 @@ def as_float_arrays(
         if kind is not None:
             value = units.plain(name, value, kind)
         elif units.has_unit(value):
-            raise TypeError(f"{name} takes no unit")
+            raise InvalidTypeError(f"{name} takes no unit")
         array = np.asarray(value)
         if array.dtype == object or not (
             np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
@@ -48,15 +49,15 @@ def as_float_arrays(
             try:
                 array = array.astype(np.float64)
             except (TypeError, ValueError) as exc:
-                raise TypeError(f"{name} must be numeric, got dtype {array.dtype}") from exc
+                raise InvalidTypeError(f"{name} must be numeric, got dtype {array.dtype}") from exc
         if np.iscomplexobj(array):
-            raise TypeError(f"{name} must be real, got dtype {array.dtype}")
+            raise InvalidTypeError(f"{name} must be real, got dtype {array.dtype}")
         arrays.append(array.astype(np.float64, copy=False))
     try:
         broadcast = np.broadcast_arrays(*arrays)
     except ValueError as exc:
         shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays, strict=True))
-        raise ValueError(f"input shapes do not broadcast together: {shapes}") from exc
+        raise InvalidValueError(f"input shapes do not broadcast together: {shapes}") from exc
     shape = broadcast[0].shape
     return shape, [np.ascontiguousarray(a.ravel(), dtype=np.float64) for a in broadcast]
 
@@ -98,7 +99,7 @@ def _sky(l_deg, b_deg, rest: list) -> tuple:
         return (l_gal, b_gal, *rest)
     free = [k for k, v in enumerate(rest) if v is None]
     if not free:
-        raise TypeError("with a sky coordinate for (l, b), pass one argument fewer")
+        raise InvalidTypeError("with a sky coordinate for (l, b), pass one argument fewer")
     shifted = [b_deg, *rest[:free[0]], *rest[free[0] + 1:]]
     return (l_gal, b_gal, *shifted)
 
@@ -122,7 +123,8 @@ class Model:
     def __init__(self, name: str = "ne2025") -> None:
         key = str(name).lower()
         if key not in MODEL_NAMES:
-            raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+            raise InvalidValueError(
+                f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
         self._name = key
         self._parameters = load_ymw16() if key == YMW16 else load_parameters(key)
         # the family's line-of-sight engine: flat arrays in, result tables out
@@ -267,7 +269,7 @@ class Model:
             )
         l_deg, b_deg, dm, dm_err = _sky(l_deg, b_deg, [dm, dm_err])
         if dm is None:
-            raise TypeError("dm_to_dist() needs dm")
+            raise InvalidTypeError("dm_to_dist() needs dm")
         names = ("l_deg", "b_deg", "dm") + (() if dm_err is None else ("dm_err",))
         values = (l_deg, b_deg, dm) + (() if dm_err is None else (dm_err,))
         kinds = ("angle", "angle", "dm", "dm")[: len(names)]
@@ -300,10 +302,11 @@ class Model:
         if units.is_coordinate(l_deg) and b_deg is None and dist_kpc is None:
             l_deg, b_deg, dist_kpc = units.galactic(l_deg)
             if dist_kpc is None:
-                raise TypeError("dist_to_dm() needs dist_kpc (the coordinate has no distance)")
+                raise InvalidTypeError(
+                    "dist_to_dm() needs dist_kpc (the coordinate has no distance)")
         l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc])
         if dist_kpc is None:
-            raise TypeError("dist_to_dm() needs dist_kpc")
+            raise InvalidTypeError("dist_to_dm() needs dist_kpc")
         names = ("l_deg", "b_deg", "dist_kpc")
         index = common_index(names, l_deg, b_deg, dist_kpc)
         _, (l_f, b_f, d_f) = as_float_arrays(names, l_deg, b_deg, dist_kpc,
@@ -346,14 +349,14 @@ class Model:
             return xarray_forms.dm_profile(self, l_deg, b_deg, dist_kpc)
         l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc])
         if dist_kpc is None:
-            raise TypeError("dm_profile() needs dist_kpc")
+            raise InvalidTypeError("dm_profile() needs dist_kpc")
         _, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
                                         kinds=("angle", "angle"))
         dist = np.asarray(units.plain("dist_kpc", dist_kpc, "length"), dtype=np.float64)
         if dist.ndim == 1:
             dist = np.broadcast_to(dist, (l_f.size, dist.size))
         if dist.ndim != 2 or dist.shape[0] != l_f.size:
-            raise ValueError(
+            raise InvalidValueError(
                 f"dist_kpc must be 1-D or have one row per sightline ({l_f.size}), "
                 f"got shape {dist.shape}"
             )

@@ -24,6 +24,8 @@ from typing import TypeVar
 import numba
 import numpy as np
 
+from .errors import InvalidTypeError
+
 FIRST_TABLE_ARGUMENT = "P"  # a batch kernel's row arguments are those before this one
 CHUNKS_PER_THREAD = 8  # chunks per thread, to balance rows of unequal cost
 MIN_CHUNK_ROWS = 64  # fewer rows per kernel call would cost more in dispatch than they save
@@ -82,7 +84,7 @@ def row_arguments(kernel) -> int:
     """How many leading arguments of a batch kernel are per-row arrays."""
     names = list(inspect.signature(kernel.py_func).parameters)
     if FIRST_TABLE_ARGUMENT not in names:
-        raise TypeError(f"{kernel.__name__} has no argument {FIRST_TABLE_ARGUMENT!r}: "
+        raise InvalidTypeError(f"{kernel.__name__} has no argument {FIRST_TABLE_ARGUMENT!r}: "
                         "not a batch kernel")
     return names.index(FIRST_TABLE_ARGUMENT)
 

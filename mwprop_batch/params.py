@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import InvalidValueError
+
 MODEL_NAMES = ("ne2001", "ne2025", "ymw16")
 NE2001_FAMILY = ("ne2001", "ne2025")
 
@@ -100,7 +102,7 @@ def _read_csv(path: Path, text_columns: tuple[str, ...]) -> dict[str, np.ndarray
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     if not rows:
-        raise ValueError(f"{path}: no rows")
+        raise InvalidValueError(f"{path}: no rows")
     columns: dict[str, np.ndarray] = {}
     for key in rows[0]:
         values = [row[key] for row in rows]
@@ -121,7 +123,7 @@ def load_parameters(name: str) -> ModelParameters:
     """Read the parameter files of model ``name`` ("ne2001" or "ne2025")."""
     key = name.lower()
     if key not in NE2001_FAMILY:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(NE2001_FAMILY)}")
+        raise InvalidValueError(f"unknown model {name!r}; choose one of {', '.join(NE2001_FAMILY)}")
     folder = _data_dir(key)
     with (folder / "model.toml").open("rb") as handle:
         doc = tomllib.load(handle)

@@ -20,6 +20,7 @@ from scipy.interpolate import CubicSpline
 
 from .cliargs import add_sightline_arguments, model_list
 from .convert import load_model
+from .errors import InvalidValueError
 from .extras import missing_extra
 from .model import Model
 from .tables import arm_centrelines, sky_to_galactocentric
@@ -96,7 +97,7 @@ def as_models(model_or_models: Model | str | Sequence[Model | str]) -> tuple[Mod
     items = [model_or_models] if isinstance(model_or_models, Model | str) else model_or_models
     models = tuple(as_model(m) for m in items)
     if not 1 <= len(models) <= MAX_MODELS:
-        raise ValueError(f"give one or two models, got {len(models)}")
+        raise InvalidValueError(f"give one or two models, got {len(models)}")
     return models
 
 
@@ -163,7 +164,7 @@ def sightline_end(
     else:
         row = model.dist_to_dm(l_deg, b_deg, value).iloc[0]
     if row["status"] != "ok":
-        raise ValueError(f"bad sightline: {row['status']}")
+        raise InvalidValueError(f"bad sightline: {row['status']}")
     return float(row["DIST"]), float(row["DM"]), bool(row["limit"])
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .coords import ecliptic_to_galactic, equatorial_to_galactic, parse_dec, parse_ra
+from .errors import InvalidValueError, MwpropBatchError
 from .io.csvfile import CSV_MISSING
 from .sightlines import OK
 
@@ -39,7 +40,7 @@ DM_ERR_NAMES = ("DM_ERR", "dm_err")
 _MISSING = frozenset(m.lower() for m in CSV_MISSING) | {"nan", "+nan", "-nan"}
 
 
-class MissingColumnError(ValueError):
+class MissingColumnError(MwpropBatchError, ValueError):
     """A needed column is missing or an explicitly named one does not exist."""
 
 
@@ -119,7 +120,7 @@ def find_columns(
         If ``to`` is not "dist" or "dm".
     """
     if to not in DIRECTIONS:
-        raise ValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got {to!r}")
+        raise InvalidValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got {to!r}")
     overrides = overrides or ColumnOverrides()
     names = [str(n) for n in names]
     for field in fields(overrides):

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .constants import C_CM_S, KOLMOGOROV_INDEX, KPC_CM, MAS_RAD, PC_CM, SM_FACTOR
+from .errors import InvalidValueError
 
 REFERENCE_FREQ_GHZ = 1.0
 REFERENCE_VELOCITY_KMS = 100.0
@@ -47,7 +48,7 @@ def check_observing(freq_ghz: float | np.ndarray, velocity_kms: float | np.ndarr
     for name, value in (("freq_ghz", freq_ghz), ("velocity_kms", velocity_kms)):
         values = np.asarray(value, dtype=float)
         if not (np.isfinite(values).all() and (values > 0).all()):
-            raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+            raise InvalidValueError(f"{name} must be finite and > 0, got {value!r}")
 
 
 def scattering_measures(

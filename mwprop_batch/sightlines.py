@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .errors import InvalidValueError, MwpropBatchError
 from .kernels import los
 from .scattering import scattering_frame
 from .tables import KernelTables
@@ -28,7 +29,7 @@ CORE_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-class InvalidRowError(ValueError):
+class InvalidRowError(MwpropBatchError, ValueError):
     """Raised for an invalid input row when ``errors='raise'``."""
 
 
@@ -78,7 +79,7 @@ def _flag_rows(status: np.ndarray, flags: np.ndarray, errors: str) -> np.ndarray
 
 def apply_error_policy(valid: np.ndarray, status: np.ndarray, errors: str) -> None:
     if errors not in ERROR_POLICIES:
-        raise ValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
+        raise InvalidValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
     if errors == "raise" and not valid.all():
         first = int(np.flatnonzero(~valid)[0])
         raise InvalidRowError(f"row {first}: {status[first]}")

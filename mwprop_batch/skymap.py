@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .cliargs import positive_float
+from .errors import InvalidValueError
 from .extras import missing_extra
 from .model import Model
 from .params import MODEL_NAMES
@@ -74,7 +75,7 @@ def healpix_centres(nside: int) -> tuple[np.ndarray, np.ndarray]:
     ``nside`` must be a power of two.
     """
     if nside < 1 or nside & (nside - 1):
-        raise ValueError(f"nside must be a power of two, got {nside}")
+        raise InvalidValueError(f"nside must be a power of two, got {nside}")
     healpy = _healpy()
     return healpy.pix2ang(nside, np.arange(healpy.nside2npix(nside)), lonlat=True)
 
@@ -85,14 +86,15 @@ def sky_values(
 ) -> np.ndarray:
     """One of :data:`QUANTITIES` along each sightline (l, b in deg); see :func:`sky_map`."""
     if quantity not in QUANTITIES:
-        raise ValueError(f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
+        raise InvalidValueError(
+            f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
     if quantity == "dm_max":
         if dist_kpc is not None:
-            raise ValueError("dm_max is the DM to the model's edge: it takes no distance")
+            raise InvalidValueError("dm_max is the DM to the model's edge: it takes no distance")
         return model.dm_max(l_deg, b_deg)
     if quantity == "dm_at":
         if dist_kpc is None:
-            raise ValueError("dm_at needs a distance (dist_kpc, --dist)")
+            raise InvalidValueError("dm_at needs a distance (dist_kpc, --dist)")
         return model.dist_to_dm(l_deg, b_deg, dist_kpc)["DM"].to_numpy()
     dist = model.parameters.max_distance if dist_kpc is None else dist_kpc
     out = model.dist_to_dm(l_deg, b_deg, dist, scattering=True, freq_ghz=freq_ghz)

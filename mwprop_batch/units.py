@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from .errors import InvalidTypeError, InvalidValueError
+
 # kind -> unit the kernels use (astropy unit strings)
 UNITS = {
     "angle": "deg",
@@ -51,11 +53,11 @@ def plain(name: str, value: Any, kind: str) -> Any:
     and TypeError for a pint quantity (whose unit ``np.asarray`` would silently drop).
     """
     if kind not in UNITS:
-        raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(UNITS)}")
+        raise InvalidValueError(f"unknown kind {kind!r}; choose one of {', '.join(UNITS)}")
     if is_coordinate(value):
-        raise TypeError(f"{name}: a sky coordinate stands in for (l, b) only")
+        raise InvalidTypeError(f"{name}: a sky coordinate stands in for (l, b) only")
     if hasattr(value, "magnitude") and hasattr(value, "units"):  # pint
-        raise TypeError(f"{name}: pint quantities are not supported; pass an astropy "
+        raise InvalidTypeError(f"{name}: pint quantities are not supported; pass an astropy "
                         f"Quantity or a plain number in {UNITS[kind]}")
     if not has_unit(value):
         return value

@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .constants import PC_PER_KPC
 from .kernels import ymw16 as K
 from .kernels import ymw16_los as los
 from .sightlines import apply_error_policy, check_rows
 from .ymw16_tables import Ymw16Tables
 
-PC_PER_KPC = 1000.0
 MS_PER_S = 1000.0
 
 

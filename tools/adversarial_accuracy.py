@@ -40,6 +40,7 @@ from mwprop_batch import Model  # noqa: E402
 from mwprop_batch.kernels import layout as L  # noqa: E402
 from mwprop_batch.kernels.arms import arm_distance, arms_density  # noqa: E402
 from mwprop_batch.kernels.density import (  # noqa: E402
+    THIN_DISK_REACH,
     clumps,
     galactic_centre,
     in_lhb,
@@ -106,7 +107,7 @@ def point_state(x, y, z, uz_zero, P, arm_par, arm_coef, arm_grid, clump_par, clu
     for a in range(arm_par.shape[0]):  # in-plane gap: 1-Lipschitz in 3-D
         prox = min(prox, abs(min(arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid,
                                               np.inf), 1e3) - cut))
-    reach2 = 1.8 * math.sqrt(10.0)
+    reach2 = THIN_DISK_REACH
     for radius in (P[L.P_A1], P[L.P_A2] + reach2, P[L.P_A2] - reach2, P[L.P_AA]):
         prox = min(prox, abs(rr - radius))
     margin, cell = _cell_margin(x, y, z, P, L.P_CLUMP_GRID)

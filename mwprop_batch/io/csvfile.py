@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..errors import MwpropBatchError
+
 # CSV cells read as missing in numeric columns (pyarrow's list, blank included)
 CSV_MISSING = tuple(pacsv.ConvertOptions().null_values)
 _BLOCK_BYTES = 1 << 22
@@ -30,7 +32,7 @@ _LEADING_ZERO = r"^[+-]?0[0-9]"
 _EXACT_IN_FLOAT64 = 2**53
 
 
-class CsvHeaderError(ValueError):
+class CsvHeaderError(MwpropBatchError, ValueError):
     """The CSV header has a duplicate or an empty column name."""
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidValueError
+
 RECORD_SEPARATOR = "@"
 COMMENT = "#"
 # the catalogue's text parameters (psrcat's parameter definitions); always text, even when a
@@ -78,10 +80,10 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
     lines = _read_text(path).splitlines()
     entries, n_rows, has_separators = _parse_lines(lines, path)
     if n_rows == 0:
-        raise ValueError(f"{path}: not a psrcat database: no pulsar records")
+        raise InvalidValueError(f"{path}: not a psrcat database: no pulsar records")
     if not has_separators and IDENTIFYING_KEYS.isdisjoint(entries):
         first = next(n for n, line in enumerate(lines, 1) if line.strip()[:1] not in ("", COMMENT))
-        raise ValueError(
+        raise InvalidValueError(
             f"{path}, line {first}: not a psrcat database: no '{RECORD_SEPARATOR}' record "
             f"separators and none of the keys {', '.join(sorted(IDENTIFYING_KEYS))}"
         )
@@ -116,7 +118,7 @@ def _parse_lines(lines: list[str], path: Path) -> tuple[_Entries, int, bool]:
             row_has_entries = False
             continue
         if len(tokens) < 2 or not _KEY.fullmatch(tokens[0]):
-            raise ValueError(
+            raise InvalidValueError(
                 f"{path}, line {lineno}: not a psrcat database line "
                 f"('KEY VALUE [UNCERTAINTY] [REFERENCE]'): {line.strip()[:80]!r}"
             )

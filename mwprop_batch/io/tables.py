@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from ..errors import MwpropBatchError
 from .csvfile import csv_batches, csv_schema
 from .psrcat import TEXT_KEYS, UNPARSEABLE, read_psrcat
 
@@ -50,7 +51,7 @@ _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
 _TEMP_TAG = "mwprop-batch.tmp"  # temp files: .<output name>.<host>.<pid>.<random>.<tag>
 
 
-class CatalogueError(ValueError):
+class CatalogueError(MwpropBatchError, ValueError):
     """A catalogue file cannot be read, or an output file cannot be written."""
 
 

@@ -69,11 +69,16 @@ def thick_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     return P[P_N1] * math.cos(0.5 * math.pi * rr / P[P_A1]) * P[P_G1NORM] * sech2(z / P[P_H1])
 
 
+THIN_DISK_WIDTH = 1.8  # kpc: the thin disk's Gaussian annulus, exp(-((r - A2) / width)^2)
+THIN_DISK_CUTOFF = 10.0  # the annulus is cut to zero where ((r - A2) / width)^2 >= this
+THIN_DISK_REACH = THIN_DISK_WIDTH * math.sqrt(THIN_DISK_CUTOFF)  # kpc from A2 to the cut
+
+
 @nb.njit(cache=True, inline="always")
 def thin_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     rr = math.sqrt(x * x + y * y)
-    arg = ((rr - P[P_A2]) / 1.8) ** 2
-    if arg >= 10.0:
+    arg = ((rr - P[P_A2]) / THIN_DISK_WIDTH) ** 2
+    if arg >= THIN_DISK_CUTOFF:
         return 0.0
     return P[P_N2] * math.exp(-arg) * sech2(z / P[P_H2])
 

@@ -23,7 +23,7 @@ import numba as nb
 import numpy as np
 
 from .arms import arm_distance
-from .density import ne_dsm
+from .density import THIN_DISK_REACH, ne_dsm
 from .layout import (
     ARM_H,
     ARM_NE,
@@ -326,8 +326,7 @@ def sightline_cuts(
     # radii where the thick disk ends (a kink) and the thin disk is cut off (a step)
     A = ux * ux + uy * uy
     B = 2.0 * oy * uy
-    reach2 = 1.8 * math.sqrt(10.0)
-    for radius in (P[P_A1], P[P_A2] + reach2, P[P_A2] - reach2):
+    for radius in (P[P_A1], P[P_A2] + THIN_DISK_REACH, P[P_A2] - THIN_DISK_REACH):
         if radius > 0.0:
             r1, r2 = _roots(A, B, oy * oy - radius * radius)
             n = _add_chord(r1, r2, end, cuts, n)
@@ -429,7 +428,7 @@ def _empty_beyond(s: float, u, P) -> bool:
     x, y = s * u[0], P[P_RSUN] + s * u[1]
     if x * u[0] + y * u[1] < 0.0:  # still approaching the Galactic axis
         return False
-    outer = max(P[P_A1], P[P_A2] + 1.8 * math.sqrt(10.0), P[P_GRIDBOX])
+    outer = max(P[P_A1], P[P_A2] + THIN_DISK_REACH, P[P_GRIDBOX])
     return math.sqrt(x * x + y * y) > outer
 
 
@@ -659,7 +658,6 @@ LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fracti
 TRAIL_PANELS = 256  # panels kept to find a limit row's DIST without integrating again
 DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "M0", "M1", "M2", "MISO", "DIST_LO", "DIST_HI",
                       "limit_hi", "flags")
-DIST_TO_DM_COLUMNS = ("DM", "M0", "M1", "M2", "MISO")
 
 
 @nb.njit(cache=True)

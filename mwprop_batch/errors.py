@@ -1,0 +1,18 @@
+"""The one base class of every error mwprop_batch raises for bad input or a missing extra.
+
+Each concrete error also derives from the built-in exception a caller would expect
+(``ValueError``, ``TypeError``, ``ImportError``), so ``except ValueError`` keeps working;
+``except mwprop_batch.MwpropBatchError`` catches everything that is ours.
+"""
+
+
+class MwpropBatchError(Exception):
+    """Base class of the errors mwprop_batch raises."""
+
+
+class InvalidValueError(MwpropBatchError, ValueError):
+    """An argument's value is out of range or inconsistent (a ``ValueError``)."""
+
+
+class InvalidTypeError(MwpropBatchError, TypeError):
+    """An argument is of a type that cannot be used (a ``TypeError``)."""
