@@ -22,7 +22,7 @@ from .demo import CATALOGUE_NAME, run_demo
 from .demo import DEFAULT_DIR as DEMO_DIR
 from .errors import InvalidValueError
 from .extras import MissingExtraError, missing_extra
-from .io.tables import one_line
+from .io.catalogue_files import one_line
 from .params import MODEL_NAMES
 from .positions import ColumnOverrides
 from .scattering import SCATTERING_COLUMNS

@@ -1,6 +1,6 @@
 """Convert whole catalogues: every input row and column, plus each model's results.
 
-One batch flows: catalogue file (:mod:`mwprop_batch.io.tables`) -> the columns to read and
+One batch flows: catalogue file (:mod:`mwprop_batch.io.catalogue_files`) -> the columns to read and
 Galactic l, b (:mod:`mwprop_batch.positions`) -> :meth:`Model.dm_to_dist` or
 :meth:`Model.dist_to_dm` for each model -> columns ``<MODEL>_<COLUMN>`` (``NE2025_DIST``,
 ``NE2001_SM`` ...) and one ``status`` -> a row group of the output Parquet file.
@@ -31,7 +31,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from .errors import InvalidValueError, MwpropBatchError
-from .io.tables import (
+from .io.catalogue_files import (
     DEFAULT_BATCH_ROWS,
     AtomicParquetWriter,
     Catalogue,
@@ -358,12 +358,12 @@ def convert_file(
 ) -> Summary:
     """Stream a catalogue file through the models into a Parquet file, in bounded memory.
 
-    Reads ``source`` (see :func:`mwprop_batch.io.tables.open_catalogue`; ``format``
+    Reads ``source`` (see :func:`mwprop_batch.io.catalogue_files.open_catalogue`; ``format``
     overrides the guess from its name) in batches of ``batch_rows`` rows and writes one row
     group per batch to ``target``: the input columns unchanged, in order, then the results as
     in :func:`convert`. Units and descriptions are Parquet field metadata; the models, their
     parameter provenance, the package version, the settings and ``command`` are file metadata
-    (:func:`mwprop_batch.io.tables.read_file_metadata`). ``target`` appears only when
+    (:func:`mwprop_batch.io.catalogue_files.read_file_metadata`). ``target`` appears only when
     everything was written. ``progress`` shows a tqdm bar on stderr.
 
     Raises

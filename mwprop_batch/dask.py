@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from .convert import STATUS, Settings, compute, load_model, plan_conversion, with_results
 from .convert import convert as convert_frame
-from .io.tables import (
+from .io.catalogue_files import (
     FILE_METADATA_KEY,
     AtomicParquetWriter,
     CatalogueError,

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic
-from mwprop_batch.io.tables import (
+from mwprop_batch.io.catalogue_files import (
     AtomicParquetWriter,
     CatalogueError,
     Interrupted,

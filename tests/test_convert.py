@@ -12,7 +12,7 @@ import pytest
 
 import mwprop_batch.accessor  # noqa: F401  (registers df.mwprop)
 from mwprop_batch.convert import ConversionError, convert, convert_file
-from mwprop_batch.io.tables import CatalogueError, read_file_metadata
+from mwprop_batch.io.catalogue_files import CatalogueError, read_file_metadata
 from mwprop_batch.positions import NO_POSITION, ColumnOverrides, MissingColumnError
 from mwprop_batch.scattering import SCATTERING_COLUMNS
 from mwprop_batch.sightlines import InvalidRowError
