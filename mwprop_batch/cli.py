@@ -20,8 +20,8 @@ from .cliargs import add_sightline_arguments, model_list, positive_float, positi
 from .convert import convert_file, load_model
 from .demo import CATALOGUE_NAME, run_demo
 from .demo import DEFAULT_DIR as DEMO_DIR
-from .errors import InvalidValueError
-from .extras import MissingExtraError, missing_extra
+from .errors import InvalidValueError, MwpropBatchError
+from .extras import missing_extra
 from .io.catalogue_files import one_line
 from .params import MODEL_NAMES
 from .positions import ColumnOverrides
@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mwprop-batch: interrupted ({signal.Signals(signum).name}); nothing written",
               file=sys.stderr)
         return 128 + signum
-    except (ValueError, OSError, MissingExtraError) as exc:
+    except (MwpropBatchError, ValueError, OSError) as exc:
         if args.debug:
             raise
         print(f"mwprop-batch {args.command}: error: {one_line(exc)}", file=sys.stderr)
