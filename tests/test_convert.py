@@ -46,7 +46,8 @@ def catalogue(n: int = 40, seed: int = 1) -> pd.DataFrame:
 def test_convert_adds_prefixed_columns_after_the_input(ne2001, ne2025):
     frame = catalogue().set_axis(np.arange(100, 140))
     out = convert(frame, ["ne2001", "ne2025"])
-    added = [f"{m}_{c}" for m in ("NE2001", "NE2025") for c in [*CORE, "DIST_LO", "DIST_HI", "limit_hi"]]
+    interval = ["DIST_LO", "DIST_HI", "limit_hi"]
+    added = [f"{m}_{c}" for m in ("NE2001", "NE2025") for c in [*CORE, *interval]]
     assert list(out.columns) == [*frame.columns, *added, "status"]
     assert out.index.equals(frame.index)
     pd.testing.assert_frame_equal(out[frame.columns], frame)
