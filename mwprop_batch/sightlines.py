@@ -89,7 +89,8 @@ def _with_scattering(
     frame: pd.DataFrame, moments: np.ndarray, freq_ghz, velocity_kms
 ) -> pd.DataFrame:
     """Add the scattering columns; an ``ok`` row where one of them is not finite (a path
-    too short to scatter: zero over zero, or one over zero) says so in its status."""
+    too short to scatter gives zero over zero or one over zero, an absurdly long one
+    overflows) says so in its status."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scat = scattering_frame(
             frame["DIST"].to_numpy(), *moments.T, freq_ghz=freq_ghz, velocity_kms=velocity_kms
@@ -98,7 +99,7 @@ def _with_scattering(
     undefined = ~np.isfinite(scat.to_numpy(dtype=np.float64)) & (status == OK)[:, None]
     for row in np.flatnonzero(undefined.any(axis=1)):
         names = ", ".join(scat.columns[undefined[row]])
-        status[row] = f"scattering undefined on so short a path: {names}"
+        status[row] = f"scattering not finite: {names}"
     return pd.concat([frame, scat], axis=1).assign(status=status)
 
 

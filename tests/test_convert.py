@@ -313,7 +313,9 @@ def test_bad_rows_raise_no_warning_and_name_their_problem():
         "GL infinite: inf", "ok", "GB infinite: -inf", "DM unparseable: '11.4x1'",
         "DM not finite",
     ]
-    assert dist["status"].tolist() == ["ok"] and 0 < dist["NE2025_DM"][0] < 1e4
+    # the DM is fine, but s^(5/3) moments overflow on a 1e308 kpc path: flagged, never ok
+    assert dist["status"][0].startswith("scattering not finite: ")
+    assert 0 < dist["NE2025_DM"][0] < 1e4
 
 
 def test_summary_rate_leaves_out_the_start_up(tmp_path):
