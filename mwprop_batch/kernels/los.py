@@ -67,6 +67,7 @@ PANEL_PER_SCALE = 0.5  # panel length per smallest local length scale
 ROOT_TOL = 1e-12  # kpc
 CROSSING_MAX_ITER = 100  # Illinois steps to locate an arm-reach crossing
 SOLVE_MAX_ITER = 60  # safeguarded Newton steps to place a DM target inside a panel
+SOLVE_NEWTON_STEPS = 20  # after these, bisect: 40 halvings of a <= 0.5 kpc panel reach ROOT_TOL
 DIP_MAX_ITER = 80  # golden-section steps to bracket an arm-reach dip inside a panel
 GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
 TAIL_TOL = 1e-14  # stop once what lies beyond is surely below this fraction of the DM
@@ -385,7 +386,7 @@ def _solve_in_panel(
     s = a + (b - a) * min(max(need / total, 0.0), 1.0) if total > 0.0 else b
     q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
                void_cells)
-    for _ in range(max_iter):
+    for step in range(max_iter):
         value = q[0] - need
         if math.isnan(value):
             return s, q, False
@@ -397,8 +398,8 @@ def _solve_in_panel(
                     clump_par, clump_cells, void_par, void_cells)[0]
         slope = KPC_TO_PC * ne
         s_new = s - value / slope if slope > 0.0 else 0.5 * (lo + hi)
-        if not (lo <= s_new <= hi):
-            s_new = 0.5 * (lo + hi)
+        if not (lo <= s_new <= hi) or step >= SOLVE_NEWTON_STEPS:
+            s_new = 0.5 * (lo + hi)  # Newton cycling (a kink inside the panel): bisect
         if abs(s_new - s) < ROOT_TOL or hi - lo < ROOT_TOL:
             return s, q, True
         s = s_new
