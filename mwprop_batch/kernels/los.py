@@ -451,6 +451,16 @@ def _unit_vector(l_deg: float, b_deg: float) -> np.ndarray:
     return np.array([math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)])
 
 
+@nb.njit(cache=True, inline="always")
+def _earliest(hit: float, a: int, first: float, which: int) -> tuple[float, int]:
+    """Keep the nearest crossing and the bits of the arms that cross there."""
+    if hit < first:
+        first, which = hit, 0
+    if hit == first:
+        which |= 1 << a
+    return first, which
+
+
 @nb.njit(cache=True)
 def _next_arm_event(
     s: float, b: float, mask_s: int, mask_b: int, slope: float, gap_s, exact_s, gap_b, exact_b,
@@ -477,10 +487,7 @@ def _next_arm_event(
             hit, ok = _arm_crossing(s, b, a, u, P, arm_par, arm_coef, arm_grid)
             if not ok:
                 flags |= NC_CROSSING
-            if hit < first:
-                first, which = hit, 0
-            if hit == first:
-                which |= 1 << a
+            first, which = _earliest(hit, a, first, which)
             continue
         if (fresh >> a) & 1 or abs(gap_s[a]) + abs(gap_b[a]) > need:
             continue
@@ -499,10 +506,7 @@ def _next_arm_event(
             hit, ok = _arm_crossing(s, inner, a, u, P, arm_par, arm_coef, arm_grid)
             if not ok:
                 flags |= NC_CROSSING
-            if hit < first:
-                first, which = hit, 0
-            if hit == first:
-                which |= 1 << a
+            first, which = _earliest(hit, a, first, which)
     return first, which, flags
 
 
