@@ -9,13 +9,17 @@ the same point density (the kernels' per-point functions, none of the line-of-si
 made converged by a certified adaptive rule:
 
 * every sharp surface of the model (arm reaches, clump and void reaches, Galactic centre,
-  LDR/LSB ellipsoids, Loop I spheres and plane, the disks' radial edges and kinks) has a
-  1-Lipschitz lower bound on the distance to it, ``proximity``; a piece [a, b] whose end
-  points have the same region signature and proximity(a) + proximity(b) > b - a provably
-  crosses no surface, and is integrated with 10-point Gauss-Legendre;
-* any other piece is split in 16 (down to 1e-13 kpc, where what is left is negligible);
-  the path starts as pieces of at most 1e-3 kpc (1e6 samples per kpc wherever a surface
-  is within reach of a piece, by the splitting);
+  LDR/LSB ellipsoids, Loop I spheres, the disks' radial edges and kinks) has a 1-Lipschitz
+  lower bound on the distance to it, ``proximity``; the plane z = 0 (where Loop I ends) is
+  a bit of the region signature (a straight piece crosses it at most once); a piece [a, b]
+  whose end points have the same signature and proximity(a) + proximity(b) > b - a
+  provably crosses no surface;
+* such a piece is integrated by 10-point Gauss-Legendre, halved until the rule on a piece
+  and on its two halves agree to 1e-12 of the larger of the piece's integral and the
+  sightline's mean n_e times the piece's length (n_e >= 0: the DM's relative error is
+  bounded by about twice that figure);
+* any other piece is cut in 16, down to 1e-12 of the sightline's length, where a
+  trapezoid is taken; the path starts as pieces of at most 0.05 kpc;
 * the local hot bubble (a tapered shape without a simple distance bound) is located by
   sampling its membership every 1e-6 kpc over its bounding box and bisecting each change;
   its crossings are forced piece ends.
@@ -49,47 +53,32 @@ from mwprop_batch.kernels.density import (  # noqa: E402
     void_q,
     voids,
 )
+from mwprop_batch.parallel import run_parallel_kernel  # noqa: E402
 from mwprop_batch.tables import arm_centrelines  # noqa: E402
 
 GL_N, GL_W = np.polynomial.legendre.leggauss(10)
-START_PIECE = 1e-3  # kpc
-SMALLEST_PIECE = 1e-13  # kpc
-SPLIT = 16
+START_PIECE = 0.05  # kpc: the longest first piece
+SMALLEST_PIECE = 1e-12  # of the sightline's length: below it a piece is a trapezoid
+SPLIT = 16  # a piece that may hold a surface is cut into this many
+REL_TOL = 1e-12  # a smooth piece is done when Gauss-Legendre on it and on its halves agree
+# to this fraction of the piece's integral, or of the sightline's mean n_e times its length
+# (the model's density carries ~1e-14 noise from its arm-distance solve: a piece where n_e
+# is ~0 would otherwise be halved forever)
 LHB_STEP = 1e-6  # kpc
 LHB_BIT = 4 << 16  # the bubble's bit in a region signature
+Z_SIGN_BIT = 1 << 53  # z >= 0 (Loop I exists only there; a straight piece crosses z = 0 once)
 
 
 @nb.njit(cache=True)
-def _cell_margin(x, y, z, P, g):
-    """Distance from a point to the boundary of its cell of an object grid (inf outside the
-    grid: then the distance to the grid box), and the cell's flat index (-1 outside)."""
-    size = P[g + 3]
-    lo = np.array([P[g], P[g + 1], P[g + 2]])
-    n = np.array([P[g + 4], P[g + 5], P[g + 6]])
-    p = np.array([x, y, z])
-    idx = np.empty(3, np.int64)
-    margin = np.inf
-    outside = 0.0
-    for k in range(3):
-        f = (p[k] - lo[k]) / size
-        i = math.floor(f)
-        if i < 0 or i >= n[k]:
-            d = lo[k] - p[k] if i < 0 else p[k] - (lo[k] + n[k] * size)
-            outside = max(outside, d)
-            idx[k] = -1
-        else:
-            idx[k] = i
-            margin = min(margin, (f - i) * size, (i + 1 - f) * size)
-    if outside > 0.0:
-        return outside, -1
-    cell = (idx[0] * int(n[1]) + idx[1]) * int(n[2]) + idx[2]
-    return margin, cell
+def point_state(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+                void_cells, ldr_scale, lsb_scale):
+    """(n_e, region signature, proximity) at one point.
 
-
-@nb.njit(cache=True)
-def point_state(x, y, z, uz_zero, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                void_par, void_cells, ldr_scale, lsb_scale):
-    """(n_e, region signature, proximity to the nearest sharp surface) at one point."""
+    The signature has one bit or number per region the point is in; the proximity is a
+    lower bound on the distance (kpc) to every surface where the density jumps or kinks,
+    except the bubble's (located by sampling) and the plane z = 0 (a signature bit). Every
+    object is visited, not only those of the point's grid cell: a cell wall is no surface.
+    """
     ne = ne_dsm(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
                 void_cells)[0]
     _, _, mask = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
@@ -102,6 +91,8 @@ def point_state(x, y, z, uz_zero, P, arm_par, arm_coef, arm_grid, clump_par, clu
     thin = ((rr - P[L.P_A2]) / 1.8) ** 2 < 10.0
     sig = (mask | (bits << 16) | (hitc << 20) | (hitv << 36) | (int(gc) << 50)
            | (int(thick) << 51) | (int(thin) << 52))
+    if z >= 0.0:
+        sig |= Z_SIGN_BIT
     prox = np.inf
     cut = P[L.P_ARMCUT]
     for a in range(arm_par.shape[0]):  # in-plane gap: 1-Lipschitz in 3-D
@@ -110,23 +101,15 @@ def point_state(x, y, z, uz_zero, P, arm_par, arm_coef, arm_grid, clump_par, clu
     reach2 = THIN_DISK_REACH
     for radius in (P[L.P_A1], P[L.P_A2] + reach2, P[L.P_A2] - reach2, P[L.P_AA]):
         prox = min(prox, abs(rr - radius))
-    margin, cell = _cell_margin(x, y, z, P, L.P_CLUMP_GRID)
-    prox = min(prox, margin)
-    if cell >= 0:
-        for p in range(clump_cells[cell], clump_cells[cell + 1]):
-            c = clump_cells[p]
-            r = math.sqrt((x - clump_par[c, L.CL_X]) ** 2 + (y - clump_par[c, L.CL_Y]) ** 2
-                          + (z - clump_par[c, L.CL_Z]) ** 2)
-            prox = min(prox, abs(r - clump_par[c, L.CL_REACH]))
-    margin, cell = _cell_margin(x, y, z, P, L.P_VOID_GRID)
-    prox = min(prox, margin)
-    if cell >= 0:
-        for p in range(void_cells[cell], void_cells[cell + 1]):
-            v = void_cells[p]
-            amin = min(void_par[v, L.VO_AXES], void_par[v, L.VO_AXES + 1],
-                       void_par[v, L.VO_AXES + 2])
-            q = void_q(x, y, z, v, void_par)
-            prox = min(prox, abs(math.sqrt(q) - math.sqrt(void_par[v, L.VO_QMAX])) * amin)
+    for c in range(clump_par.shape[0]):
+        r = math.sqrt((x - clump_par[c, L.CL_X]) ** 2 + (y - clump_par[c, L.CL_Y]) ** 2
+                      + (z - clump_par[c, L.CL_Z]) ** 2)
+        prox = min(prox, abs(r - clump_par[c, L.CL_REACH]))
+    for v in range(void_par.shape[0]):
+        amin = min(void_par[v, L.VO_AXES], void_par[v, L.VO_AXES + 1],
+                   void_par[v, L.VO_AXES + 2])
+        q = void_q(x, y, z, v, void_par)
+        prox = min(prox, abs(math.sqrt(q) - math.sqrt(void_par[v, L.VO_QMAX])) * amin)
     g = L.P_GC
     qg = ((x - P[g]) ** 2 + (y - P[g + 1]) ** 2) / P[g + 3] ** 2 + ((z - P[g + 2]) / P[g + 4]) ** 2
     prox = min(prox, abs(math.sqrt(qg) - 1.0) * min(P[g + 3], P[g + 4]))
@@ -137,8 +120,6 @@ def point_state(x, y, z, uz_zero, P, arm_par, arm_coef, arm_grid, clump_par, clu
     o = L.P_LOOP
     r = math.sqrt((x - P[o]) ** 2 + (y - P[o + 1]) ** 2 + (z - P[o + 2]) ** 2)
     prox = min(prox, abs(r - P[o + 3]), abs(r - P[o + 4]))
-    if not uz_zero:  # Loop I ends at z = 0 (on a b = 0 sightline z never changes)
-        prox = min(prox, max(abs(z), r - P[o + 4]))
     return ne, sig, prox
 
 
@@ -153,6 +134,36 @@ def _gl(a, b, ux, uy, uz, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells
                                      arm_coef, arm_grid, clump_par, clump_cells, void_par,
                                      void_cells)[0]
     return half * total
+
+
+@nb.njit(cache=True)
+def _smooth_integral(a, b, ux, uy, uz, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                     void_par, void_cells, nodes, weights, mean_ne, smallest):
+    """Integral of n_e over a piece that crosses no surface: Gauss-Legendre, halved until a
+    piece and its two halves agree (REL_TOL); and the density evaluations it took."""
+    stack_a = np.empty(200)
+    stack_b = np.empty(200)
+    stack_a[0], stack_b[0] = a, b
+    top = 1
+    total = 0.0
+    n_eval = 0
+    while top > 0:
+        top -= 1
+        lo, hi = stack_a[top], stack_b[top]
+        mid = 0.5 * (lo + hi)
+        args = (ux, uy, uz, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+                void_cells, nodes, weights)
+        whole = _gl(lo, hi, *args)
+        halves = _gl(lo, mid, *args) + _gl(mid, hi, *args)
+        n_eval += 3 * nodes.shape[0]
+        tol = REL_TOL * max(abs(halves), mean_ne * (hi - lo))
+        if abs(whole - halves) <= tol or hi - lo < smallest or top > 197:
+            total += halves
+        else:
+            stack_a[top], stack_b[top] = lo, mid
+            stack_a[top + 1], stack_b[top + 1] = mid, hi
+            top += 2
+    return total, n_eval
 
 
 @nb.njit(cache=True)
@@ -195,7 +206,7 @@ def _lhb_crossings(ux, uy, uz, end, P):
     return out[:k_out]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
                  void_par, void_cells, ldr_scale, lsb_scale, nodes, weights):
     """DM (pc cm^-3) from the Sun to ``dist`` by the certified adaptive rule (module doc),
@@ -203,13 +214,13 @@ def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, 
     lr, br = math.radians(l_deg), math.radians(b_deg)
     ux, uy, uz = math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)
     oy = P[L.P_RSUN]
-    uz_zero = uz == 0.0
+    smallest = SMALLEST_PIECE * dist
     forced = _lhb_crossings(ux, uy, uz, dist, P)
     n0 = max(1, int(math.ceil(dist / START_PIECE)))
-    ends = np.concatenate((np.linspace(0.0, dist, n0 + 1), forced))
-    ends = np.unique(ends)
-    # stack of pieces (a, b, ne_a, ne_b, sig_a, sig_b, prox_a, prox_b)
-    cap = ends.shape[0] + 64 * SPLIT * 8
+    ends = np.unique(np.concatenate((np.linspace(0.0, dist, n0 + 1), forced)))
+    tables = (P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells)
+    # stack of pieces: (a, b), and (n_e, signature, proximity) at both ends
+    cap = ends.shape[0] + 64 * SPLIT
     st_a = np.empty(cap)
     st_b = np.empty(cap)
     st_sa = np.empty(cap, np.int64)
@@ -218,16 +229,12 @@ def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, 
     st_pb = np.empty(cap)
     st_na = np.empty(cap)
     st_nb = np.empty(cap)
-    n_eval = 0
-    prev_ne, prev_sig, prev_prox = point_state(0.0, oy, 0.0, uz_zero, P, arm_par, arm_coef,
-                                               arm_grid, clump_par, clump_cells, void_par,
-                                               void_cells, ldr_scale, lsb_scale)
+    n_eval = 1
+    prev_ne, prev_sig, prev_prox = point_state(0.0, oy, 0.0, *tables, ldr_scale, lsb_scale)
     top = 0
     for k in range(1, ends.shape[0]):
         s = ends[k]
-        ne, sig, prox = point_state(s * ux, oy + s * uy, s * uz, uz_zero, P, arm_par, arm_coef,
-                                    arm_grid, clump_par, clump_cells, void_par, void_cells,
-                                    ldr_scale, lsb_scale)
+        ne, sig, prox = point_state(s * ux, oy + s * uy, s * uz, *tables, ldr_scale, lsb_scale)
         n_eval += 1
         st_a[top], st_b[top] = ends[k - 1], s
         st_na[top], st_nb[top] = prev_ne, ne
@@ -235,6 +242,11 @@ def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, 
         st_pa[top], st_pb[top] = prev_prox, prox
         top += 1
         prev_ne, prev_sig, prev_prox = ne, sig, prox
+    # the sightline's mean n_e, roughly (trapezoids on the first pieces)
+    rough = 0.0
+    for k in range(top):
+        rough += 0.5 * (st_b[k] - st_a[k]) * (st_na[k] + st_nb[k])
+    mean_ne = rough / dist
     total = 0.0
     while top > 0:
         top -= 1
@@ -243,36 +255,35 @@ def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, 
         # signatures may differ by the bubble bit only: its crossings are piece ends
         other = (st_sa[top] ^ st_sb[top]) & ~LHB_BIT
         if other == 0 and st_pa[top] + st_pb[top] > length:
-            total += _gl(a, b, ux, uy, uz, P, arm_par, arm_coef, arm_grid, clump_par,
-                         clump_cells, void_par, void_cells, nodes, weights)
-            n_eval += nodes.shape[0]
+            part, used = _smooth_integral(a, b, ux, uy, uz, *tables, nodes, weights, mean_ne,
+                                          smallest)
+            total += part
+            n_eval += used
             continue
-        if length < SMALLEST_PIECE:
+        if length < smallest:
             total += 0.5 * length * (st_na[top] + st_nb[top])
             continue
         if top + SPLIT > cap:  # grow the stack
-            grow = cap
-            st_a = np.concatenate((st_a, np.empty(grow)))
-            st_b = np.concatenate((st_b, np.empty(grow)))
-            st_sa = np.concatenate((st_sa, np.empty(grow, np.int64)))
-            st_sb = np.concatenate((st_sb, np.empty(grow, np.int64)))
-            st_pa = np.concatenate((st_pa, np.empty(grow)))
-            st_pb = np.concatenate((st_pb, np.empty(grow)))
-            st_na = np.concatenate((st_na, np.empty(grow)))
-            st_nb = np.concatenate((st_nb, np.empty(grow)))
-            cap += grow
+            st_a = np.concatenate((st_a, np.empty(cap)))
+            st_b = np.concatenate((st_b, np.empty(cap)))
+            st_sa = np.concatenate((st_sa, np.empty(cap, np.int64)))
+            st_sb = np.concatenate((st_sb, np.empty(cap, np.int64)))
+            st_pa = np.concatenate((st_pa, np.empty(cap)))
+            st_pb = np.concatenate((st_pb, np.empty(cap)))
+            st_na = np.concatenate((st_na, np.empty(cap)))
+            st_nb = np.concatenate((st_nb, np.empty(cap)))
+            cap *= 2
         ne_a, sig_a, prox_a = st_na[top], st_sa[top], st_pa[top]
         ne_b, sig_b, prox_b = st_nb[top], st_sb[top], st_pb[top]
         for k in range(SPLIT):
             s0 = a + length * k / SPLIT
-            s1 = a + length * (k + 1) / SPLIT if k < SPLIT - 1 else b
             if k < SPLIT - 1:
-                ne1, sig1, prox1 = point_state(s1 * ux, oy + s1 * uy, s1 * uz, uz_zero, P,
-                                               arm_par, arm_coef, arm_grid, clump_par,
-                                               clump_cells, void_par, void_cells, ldr_scale,
-                                               lsb_scale)
+                s1 = a + length * (k + 1) / SPLIT
+                ne1, sig1, prox1 = point_state(s1 * ux, oy + s1 * uy, s1 * uz, *tables,
+                                               ldr_scale, lsb_scale)
                 n_eval += 1
             else:
+                s1 = b
                 ne1, sig1, prox1 = ne_b, sig_b, prox_b
             st_a[top], st_b[top] = s0, s1
             st_na[top], st_nb[top] = ne_a, ne1
@@ -283,13 +294,13 @@ def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, 
     return 1000.0 * total, n_eval
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, nogil=True)
 def reference_batch(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par,
                     clump_cells, void_par, void_cells, ldr_scale, lsb_scale, nodes, weights):
     n = l_deg.shape[0]
     out = np.empty(n)
     evals = np.empty(n, np.int64)
-    for i in nb.prange(n):
+    for i in range(n):
         out[i], evals[i] = reference_dm(l_deg[i], b_deg[i], dist[i], P, arm_par, arm_coef,
                                         arm_grid, clump_par, clump_cells, void_par,
                                         void_cells, ldr_scale, lsb_scale, nodes, weights)
@@ -306,9 +317,10 @@ def _ellipsoid_scale(P: np.ndarray, o: int) -> float:
 def reference(model: Model, l_deg, b_deg, dist) -> tuple[np.ndarray, np.ndarray]:
     """Reference DM (pc cm^-3) and density evaluations used, per sightline."""
     T = model.tables
-    return reference_batch(
-        np.asarray(l_deg, float), np.asarray(b_deg, float), np.asarray(dist, float), *T,
-        _ellipsoid_scale(T.P, L.P_LDR), _ellipsoid_scale(T.P, L.P_LSB), GL_N, GL_W,
+    return run_parallel_kernel(
+        reference_batch, np.asarray(l_deg, float), np.asarray(b_deg, float),
+        np.asarray(dist, float), *T, _ellipsoid_scale(T.P, L.P_LDR),
+        _ellipsoid_scale(T.P, L.P_LSB), GL_N, GL_W,
     )
 
 
