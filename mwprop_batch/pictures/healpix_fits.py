@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MwpropBatchError
+from ..errors import MwpropBatchError
 
 ORDERINGS = ("RING", "NESTED")
 

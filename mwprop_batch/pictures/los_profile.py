@@ -43,7 +43,7 @@ COMPONENTS: dict[str, tuple[str, str]] = {
     "ne_clumps": ("clumps", "tab:brown"),
     "ne_voids": ("voids", "tab:pink"),
     "ne_gum": ("Gum Nebula", "tab:gray"),
-    "ne_lb": ("Local Bubble", "goldenrod"),
+    "ne_lb": ("Local Bubble", "tab:olive"),
     "ne_loop_i": ("Loop I", "teal"),
     "ne_mc": ("Magellanic Clouds", "navy"),
 }
