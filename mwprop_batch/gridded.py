@@ -16,6 +16,7 @@ import pandas as pd
 
 from .constants import PC_PER_KPC
 from .errors import InvalidTypeError, MwpropBatchError
+from .extras import missing_extra
 from .kernels.density import COLUMNS
 from .ymw16_tables import FAMILY as YMW16
 
@@ -163,7 +164,7 @@ def _dataset(model: Model, l_arr, b_arr, dist, values):
     try:
         import xarray as xr
     except ImportError as exc:
-        raise ImportError("labelled=True needs xarray: pip install 'mwprop_batch[xarray]'") from exc
+        raise missing_extra("labelled=True", "xarray>=2024.1", "xarray") from exc
     n_sight = np.broadcast_shapes(l_arr.shape, b_arr.shape)[0]
     dims = ("sightline", "distance")
     named = values if isinstance(values, dict) else {"ne": values}
