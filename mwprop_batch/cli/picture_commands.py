@@ -21,7 +21,7 @@ from ..pictures.sky_map import (
 )
 from .args import add_sightline_arguments, model_list, positive_float, power_of_two
 
-LOS_EPILOG = """\
+PLOT_LOS_EPILOG = """\
 examples:
   mwprop-batch plot-los 263.55 -2.79 67.97 1 vela.png                 # DM -> D, NE2025
   mwprop-batch plot-los 30 0.5 10 -1 plane.png --model ne2025,ne2001  # D -> DM, both models
@@ -58,7 +58,7 @@ def register(commands) -> None:
         "plot-los", help="picture of one sightline (n_e, DM, C_n^2, face-on map)",
         description="Draw n_e by component, cumulative DM and C_n^2 along one sightline, with "
         "a face-on map of the Galaxy, for one model or two overlaid (needs matplotlib).",
-        epilog=LOS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=PLOT_LOS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_sightline_arguments(p)
     p.add_argument("out", type=Path, metavar="OUT.png", help="PNG to write")
