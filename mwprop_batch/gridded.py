@@ -1,8 +1,10 @@
 """Density on a (sightline x distance) grid: the implementation of :meth:`Model.density_along`.
 
-The work is one ``numba.guvectorize`` kernel (:mod:`mwprop_batch.kernels.grid`, imported on
-first use); this module shapes its inputs and outputs: plain arrays, a dict of every
-component, or an xarray ``Dataset`` (optional extra ``xarray``).
+For the NE2001 family the work is one ``numba.guvectorize`` kernel
+(:mod:`mwprop_batch.kernels.grid`, imported on first use); for YMW16 it is YMW16's point
+density at the grid's points (its frame: Sun at (0, R0, z_Sun)). This module shapes the inputs
+and outputs: plain arrays, a dict of every component, or an xarray ``Dataset`` (optional extra
+``xarray``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .constants import PC_PER_KPC
 from .errors import InvalidTypeError, MwpropBatchError
+from .extras import missing_extra
 from .kernels.density import COLUMNS
+from .ymw16_tables import FAMILY as YMW16
 
 if TYPE_CHECKING:
     from .model import Model
@@ -39,6 +44,23 @@ DENSITY_COLUMNS: dict[str, tuple[str, str]] = {
     "clump": ("", "1-based number of the governing clump (0 none; NaN at invalid points)"),
     "void": ("", "1-based number of the governing void (0 none; NaN at invalid points)"),
 }
+# YMW16's density columns (see mwprop_batch.ymw16_sightlines.density), as DENSITY_COLUMNS
+YMW16_DENSITY_COLUMNS: dict[str, tuple[str, str]] = {
+    "ne": ("cm^-3", "total electron density"),
+    "ne_thick": ("cm^-3", "thick disk alone"),
+    "ne_thin": ("cm^-3", "thin disk alone"),
+    "ne_arms": ("cm^-3", "spiral arms alone"),
+    "ne_gc": ("cm^-3", "Galactic centre component alone"),
+    "ne_gum": ("cm^-3", "Gum Nebula alone"),
+    "ne_lb": ("cm^-3", "Local Bubble alone"),
+    "ne_loop_i": ("cm^-3", "Loop I alone"),
+    "ne_mc": ("cm^-3", "Magellanic Clouds (LMC, 30 Doradus, SMC)"),
+    "in_local_bubble": ("", "the Local Bubble governs n_e"),
+    "in_gum": ("", "the Gum Nebula governs n_e"),
+    "in_loop_i": ("", "Loop I governs n_e"),
+    "in_mc": ("", "the Magellanic Clouds give n_e"),
+    "in_fermi_bubbles": ("", "inside a Fermi bubble"),
+}
 
 
 class GridShapeError(MwpropBatchError, ValueError):
@@ -57,9 +79,6 @@ def density_along(
     model: Model, l_deg, b_deg, dist_kpc, components: bool = False, labelled: bool = False,
 ) -> np.ndarray | dict[str, np.ndarray] | Any:
     """See :meth:`mwprop_batch.Model.density_along`."""
-    from .kernels.grid import density_grid
-    from .parallel import run_gufunc
-
     l_arr = np.mod(_floats("l_deg", l_deg), 360.0)
     b_arr = _floats("b_deg", b_deg)
     dist = _floats("dist_kpc", dist_kpc)
@@ -79,16 +98,49 @@ def density_along(
             f"l_deg {l_arr.shape}, b_deg {b_arr.shape} and the leading dimensions of dist_kpc "
             f"{dist.shape} do not broadcast together"
         ) from exc
-    columns = np.arange(len(COLUMNS), dtype=np.int64) if components else np.zeros(1, np.int64)
-    with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
-        raw = run_gufunc(density_grid, l_arr, b_arr, dist, columns, *model.tables)
-    if not components:
-        values: np.ndarray | dict[str, np.ndarray] = raw[..., 0]
+    shape = loop_shape + dist.shape[-1:]
+    if model.name == YMW16:
+        values = _ymw16_grid(model, l_arr, b_arr, dist, shape, components)
     else:
-        values = component_arrays(raw.reshape(-1, len(COLUMNS)), loop_shape + dist.shape[-1:])
+        from .kernels.grid import density_grid
+        from .parallel import run_gufunc
+
+        columns = np.arange(len(COLUMNS), dtype=np.int64) if components else np.zeros(1, np.int64)
+        with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
+            raw = run_gufunc(density_grid, l_arr, b_arr, dist, columns, *model.tables)
+        values = component_arrays(raw.reshape(-1, len(COLUMNS)), shape) if components \
+            else raw[..., 0]
     if labelled:
         return _dataset(model, l_arr, b_arr, dist, values)
     return values
+
+
+def _ymw16_grid(
+    model: Model, l_arr: np.ndarray, b_arr: np.ndarray, dist: np.ndarray,
+    shape: tuple[int, ...], components: bool,
+) -> np.ndarray | dict[str, np.ndarray]:
+    """YMW16's :meth:`Model.density` at the grid's points (l, b deg; distances kpc), as arrays
+    of ``shape``; NaN where the sightline or the distance is invalid."""
+    from .kernels import ymw16 as K
+    from .parallel import run_parallel_kernel
+    from .ymw16_sightlines import density
+
+    l_grid = np.broadcast_to(l_arr[..., None], shape)
+    b_grid = np.broadcast_to(b_arr[..., None], shape)
+    d_grid = np.broadcast_to(dist, shape)
+    with np.errstate(invalid="ignore"):
+        valid = (np.isfinite(l_grid) & np.isfinite(b_grid) & (np.abs(b_grid) <= 90.0)
+                 & np.isfinite(d_grid) & (d_grid >= 0.0))
+    l_rad, b_rad = np.deg2rad(l_grid), np.deg2rad(b_grid)
+    in_plane = np.where(valid, d_grid * np.cos(b_rad), np.nan)
+    r_sun, z_sun = model.tables.P[K.R_SUN] / PC_PER_KPC, model.tables.P[K.Z_SUN] / PC_PER_KPC
+    x = (in_plane * np.sin(l_rad)).ravel()
+    y = (r_sun - in_plane * np.cos(l_rad)).ravel()
+    z = (z_sun + np.where(valid, d_grid * np.sin(b_rad), np.nan)).ravel()
+    frame = density(model.tables, x, y, z, run_parallel_kernel)
+    if not components:
+        return frame["ne"].to_numpy().reshape(shape)
+    return {name: frame[name].to_numpy().reshape(shape) for name in YMW16_DENSITY_COLUMNS}
 
 
 def component_arrays(raw: np.ndarray, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
@@ -112,13 +164,14 @@ def _dataset(model: Model, l_arr, b_arr, dist, values):
     try:
         import xarray as xr
     except ImportError as exc:
-        raise ImportError("labelled=True needs xarray: pip install 'mwprop_batch[xarray]'") from exc
+        raise missing_extra("labelled=True", "xarray>=2024.1", "xarray") from exc
     n_sight = np.broadcast_shapes(l_arr.shape, b_arr.shape)[0]
     dims = ("sightline", "distance")
     named = values if isinstance(values, dict) else {"ne": values}
+    docs = YMW16_DENSITY_COLUMNS if model.name == YMW16 else DENSITY_COLUMNS
     data_vars = {
         name: (dims, array.reshape(n_sight, dist.size),
-               {"units": DENSITY_COLUMNS[name][0], "long_name": DENSITY_COLUMNS[name][1]})
+               {"units": docs[name][0], "long_name": docs[name][1]})
         for name, array in named.items()
     }
     coords = {

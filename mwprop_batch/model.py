@@ -410,3 +410,8 @@ def density_frame(raw: np.ndarray) -> pd.DataFrame:
             "void": integer(col["void"]),
         }
     )
+
+
+def as_model(model: Model | str) -> Model:
+    """``model`` itself if it is a :class:`Model`, else a Model of that name."""
+    return model if isinstance(model, Model) else Model(str(model))

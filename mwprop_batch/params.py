@@ -56,7 +56,8 @@ class ModelParameters:
 
     Lengths in kpc, densities in cm^-3, angles in degrees unless a name says radians.
     Per-arm arrays ``arm_*`` are in the centreline (Wainscoat) order; ``narm``, ``warm``,
-    ``harm``, ``farm`` are indexed by TC93 arm number - 1.
+    ``harm`` are indexed by TC93 arm number - 1 (the files' ``farm`` is published but not
+    applied: every arm takes the one ``arms["Fa"]``, as in the NE2001 code).
     """
 
     name: str
@@ -74,7 +75,6 @@ class ModelParameters:
     narm: np.ndarray
     warm: np.ndarray
     harm: np.ndarray
-    farm: np.ndarray
     arm_sculpt: tuple[dict[str, float], ...]
     arm_taper: tuple[dict[str, float], ...]
     gc: dict[str, float]
@@ -146,7 +146,6 @@ def load_parameters(name: str) -> ModelParameters:
         narm=np.asarray(arms["narm"], dtype=np.float64),
         warm=np.asarray(arms["warm"], dtype=np.float64),
         harm=np.asarray(arms["harm"], dtype=np.float64),
-        farm=np.asarray(arms["farm"], dtype=np.float64),
         arm_sculpt=tuple(dict(rule) for rule in arms["sculpt"]),
         arm_taper=tuple(dict(rule) for rule in arms["taper"]),
         gc=_floats(doc["galactic_center"], ("xgc", "ygc", "zgc", "rgc", "hgc", "negc0", "Fgc0")),

@@ -22,7 +22,7 @@ import pandas as pd
 from .coords import ecliptic_to_galactic, equatorial_to_galactic, parse_dec, parse_ra
 from .errors import InvalidValueError, MwpropBatchError
 from .io.csvfile import CSV_MISSING
-from .sightlines import OK
+from .status import OK
 
 NO_POSITION = "no position"
 DIRECTIONS = ("dist", "dm")  # distance from DM, DM from distance

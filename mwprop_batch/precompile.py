@@ -18,14 +18,12 @@ to one installation; it cannot be shipped inside the repository or a wheel.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numba
 
 from .model import Model
 from .params import MODEL_NAMES
-from .tablecache import cache_dir
 
 
 def compile_kernels(models: tuple[str, ...] = MODEL_NAMES) -> float:
@@ -48,23 +46,3 @@ def compile_kernels(models: tuple[str, ...] = MODEL_NAMES) -> float:
 def cache_location() -> str:
     """Where numba keeps the compiled kernels."""
     return numba.config.CACHE_DIR or "__pycache__ beside the package's sources"
-
-
-def register_cli(subparsers) -> None:
-    """Add ``compile`` to the ``mwprop-batch`` subcommands."""
-    p = subparsers.add_parser(
-        "compile", help="compile every numba kernel now, into numba's cache",
-        description="Compile every kernel once into numba's on-disk cache and store both "
-        "models' tables, so that no later run compiles: for images, CI, read-only "
-        "installations (set NUMBA_CACHE_DIR) and clusters (NUMBA_CACHE_DIR on a shared file "
-        "system). See docs/performance.md.",
-    )
-    p.set_defaults(run=run_compile)
-
-
-def run_compile(args: argparse.Namespace, command: str = "") -> int:
-    """Handler of ``compile`` (``command``, the command line, is not used)."""
-    seconds = compile_kernels()
-    print(f"kernels ready in {seconds:.1f} s; numba cache: {cache_location()}; "
-          f"table cache: {cache_dir() or 'off'}")
-    return 0

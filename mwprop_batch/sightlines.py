@@ -11,9 +11,9 @@ import pandas as pd
 from .errors import InvalidValueError, MwpropBatchError
 from .kernels import los
 from .scattering import scattering_frame
+from .status import OK
 from .tables import KernelTables
 
-OK = "ok"
 ERROR_POLICIES = ("nan", "raise")
 
 # name: (unit, description) of the distance/DM columns

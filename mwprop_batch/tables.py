@@ -137,9 +137,10 @@ def _clump_tables(p: ModelParameters, P: np.ndarray) -> tuple[np.ndarray, np.nda
     c = p.clumps
     xyz = sky_to_galactocentric(c["l_deg"], c["b_deg"], c["dist_kpc"], p.r_sun)
     reach = np.where(c["edge"] == 0, math.sqrt(CLUMP_EDGE0_ARG), 1.0) * c["radius_kpc"]
-    par = np.column_stack(
-        [xyz, c["radius_kpc"], c["ne_cm3"], c["F"], c["edge"].astype(np.float64), reach]
-    )
+    par = np.empty((len(reach), L.CL_NPAR))
+    par[:, [L.CL_X, L.CL_Y, L.CL_Z]] = xyz
+    par[:, L.CL_RC], par[:, L.CL_NE], par[:, L.CL_F] = c["radius_kpc"], c["ne_cm3"], c["F"]
+    par[:, L.CL_EDGE], par[:, L.CL_REACH] = c["edge"], reach
     grid, cells = _cell_index(xyz, reach)
     P[L.P_CLUMP_GRID : L.P_CLUMP_GRID + 7] = grid
     return np.ascontiguousarray(par), cells
@@ -158,9 +159,12 @@ def _void_tables(p: ModelParameters, P: np.ndarray) -> tuple[np.ndarray, np.ndar
     axes = np.column_stack([v["a_kpc"], v["b_kpc"], v["c_kpc"]])
     qmax = np.where(v["edge"] == 0, VOID_EDGE0_Q, 1.0)
     reach = np.sqrt(qmax) * axes.max(axis=1)
-    par = np.column_stack(
-        [xyz, rot, axes, v["ne_cm3"], v["F"], v["edge"].astype(np.float64), qmax, reach]
-    )
+    par = np.empty((len(reach), L.VO_NPAR))
+    par[:, [L.VO_X, L.VO_Y, L.VO_Z]] = xyz
+    par[:, L.VO_ROT : L.VO_ROT + 9] = rot
+    par[:, L.VO_AXES : L.VO_AXES + 3] = axes
+    par[:, L.VO_NE], par[:, L.VO_F], par[:, L.VO_EDGE] = v["ne_cm3"], v["F"], v["edge"]
+    par[:, L.VO_QMAX], par[:, L.VO_REACH] = qmax, reach
     grid, cells = _cell_index(xyz, reach)
     P[L.P_VOID_GRID : L.P_VOID_GRID + 7] = grid
     return np.ascontiguousarray(par), cells

@@ -53,3 +53,12 @@ def relative(ours, ref) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.abs(ours - ref) / np.abs(ref)
     return np.where(both_zero, 0.0, rel)
+
+
+def run_command(*argv: str) -> int:
+    """Parse ``argv`` with the ``mwprop-batch`` parser and run the command's handler directly:
+    unlike ``main``, errors propagate as exceptions instead of becoming exit code 2."""
+    from mwprop_batch.cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    return args.run(args, "")

@@ -144,3 +144,26 @@ def test_the_gufunc_is_loaded_from_numba_cache_in_a_fresh_process(ne2025):
     ours = [line for line in out.splitlines() if "guf-grid.density_grid" in line]
     assert any("data loaded from" in line for line in ours), out
     assert not any("data saved to" in line for line in ours), out
+
+
+def test_ymw16_equals_its_density_at_the_points_in_its_frame(ymw16):
+    """YMW16's grid is its point density in its own frame: Sun at (0, 8.3, 0.006) kpc."""
+    l_deg = np.array([0.0, 30.0, 180.0, 280.0, 263.55, 45.0])
+    b_deg = np.array([0.0, 0.5, -10.0, -33.0, -2.79, 95.0])  # LMC, Gum; the last is invalid
+    dist = np.array([0.0, 0.05, 0.3, 1.0, 4.0, 8.0, 20.0, 49.0, -1.0, np.nan])
+    along = ymw16.density_along(l_deg, b_deg, dist, components=True)
+    lr, br = np.deg2rad(l_deg)[:, None], np.deg2rad(b_deg)[:, None]
+    x = dist * np.cos(br) * np.sin(lr)
+    y = 8.3 - dist * np.cos(br) * np.cos(lr)
+    z = 0.006 + dist * np.sin(br)
+    points = ymw16.density(x, y, z)
+    good = np.isfinite(dist) & (dist >= 0.0) & (np.abs(b_deg)[:, None] <= 90.0)
+    for name in ("ne", "ne_thick", "ne_arms", "ne_gum", "ne_lb", "ne_mc", "in_local_bubble"):
+        expected = points[name].to_numpy().reshape(good.shape)
+        np.testing.assert_array_equal(along[name][good], expected[good], err_msg=name)
+    assert np.isnan(along["ne"][~good]).all() and not along["in_gum"][~good].any()
+    assert along["ne_mc"][3, 7] > 0.01  # 49 kpc toward the LMC: inside it
+    assert np.array_equal(ymw16.density_along(l_deg, b_deg, dist), along["ne"], equal_nan=True)
+    labelled = ymw16.density_along(l_deg[:5], b_deg[:5], dist[:8], components=True,
+                                   labelled=True)
+    assert labelled["ne_gum"].attrs["units"] == "cm^-3" and labelled.sizes["distance"] == 8

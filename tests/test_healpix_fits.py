@@ -1,24 +1,16 @@
 """skymap --fits: a standard HEALPix FITS map that HEALPix libraries read back correctly."""
 
-import argparse
 import importlib.util
 
 import numpy as np
 import pytest
+from helpers import run_command as cli
 
-from mwprop_batch import skymap
-from mwprop_batch.healpix_fits import HealpixFitsError, write_healpix_fits
+from mwprop_batch.pictures.healpix_fits import HealpixFitsError, write_healpix_fits
 
 pytest.importorskip("astropy_healpix")
 fits = pytest.importorskip("astropy.io.fits")
 NSIDE = 8
-
-
-def cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="mwprop-batch")
-    skymap.register_cli(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.func(args)
 
 
 @pytest.fixture(scope="module", params=["RING", "NESTED"])

@@ -1,6 +1,5 @@
 """Pictures: sightline plot, sky maps and face-on slices render headless; their data is right."""
 
-import argparse
 import importlib.util
 import math
 import struct
@@ -8,10 +7,12 @@ import struct
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_command as cli
 
-from mwprop_batch import plots, skymap
-from mwprop_batch.plots import arm_curves, as_models, plot_los
-from mwprop_batch.skymap import face_on_slice, healpix_centres, plot_face_on, sky_map, sky_values
+from mwprop_batch.pictures.face_on import face_on_slice, plot_face_on
+from mwprop_batch.pictures.galaxy import ARMS, arm_curves, sun_position
+from mwprop_batch.pictures.los_profile import as_models, plot_los
+from mwprop_batch.pictures.sky_map import healpix_centres, sky_map, sky_values
 
 pytest.importorskip("matplotlib")
 needs_healpix = pytest.mark.skipif(
@@ -26,16 +27,6 @@ def png_size(path) -> tuple[int, int]:
     head = path.read_bytes()[:24]
     assert head[:8] == PNG_SIGNATURE and head[12:16] == b"IHDR", f"{path} is not a PNG"
     return struct.unpack(">II", head[16:24])
-
-
-def cli(*argv: str) -> int:
-    """Parse ``argv`` with a throwaway parser holding the picture commands, run the handler."""
-    parser = argparse.ArgumentParser(prog="mwprop-batch")
-    subparsers = parser.add_subparsers(dest="command")
-    plots.register_cli(subparsers)
-    skymap.register_cli(subparsers)
-    args = parser.parse_args(argv)
-    return args.func(args)
 
 
 # --- plot-los -----------------------------------------------------------------------------
@@ -76,7 +67,7 @@ def test_arm_curves_follow_the_centreline_samples(ne2001):
 
 @pytest.mark.parametrize("name", ["ne2001", "ne2025"])
 def test_arm_names_match_where_the_arms_run(name):
-    """The names in plots.ARMS: out from the GC along the line through the Sun the arms come
+    """The names in ARMS: out from the GC along the line through the Sun the arms come
     in the order Norma, Crux-Scutum, Carina-Sagittarius, (Sun), Local, Perseus."""
     crossing = {}
     for tc93, (x, y) in arm_curves(as_models(name)[0], samples=20_000):
@@ -84,7 +75,7 @@ def test_arm_names_match_where_the_arms_run(name):
         if toward_sun.any():
             crossing[tc93] = float(np.median(y[toward_sun]))
     order = sorted(crossing, key=crossing.get)
-    names = [plots.ARMS[tc93][0] for tc93 in order]
+    names = [ARMS[tc93][0] for tc93 in order]
     assert names == ["Norma", "Crux-Scutum", "Carina-Sagittarius", "Local", "Perseus"]
     assert crossing[order[2]] < 8.5 < crossing[order[3]]
 
@@ -174,3 +165,69 @@ def test_commands_run_through_the_project_cli(tmp_path, capsys):
     assert png_size(out) == (800, 700)
     assert main(["plot-los", "30", "95", "100", "1", str(tmp_path / "bad.png")]) == 2
     assert "bad sightline" in capsys.readouterr().err
+
+
+# --- YMW16 --------------------------------------------------------------------------------
+
+def test_plot_los_ymw16_alone_beside_ne2025_and_on_the_cli(tmp_path, capsys):
+    lmc = plot_los("ymw16", 280.0, -33.0, 100.0, 1, tmp_path / "lmc.png", samples=300)
+    assert png_size(lmc) == (1300, 800)
+    pair = plot_los(["ne2025", "ymw16"], 30.0, 0.5, 5.0, -1, tmp_path / "pair.png", samples=300)
+    assert png_size(pair) == (1300, 800)
+    out = tmp_path / "cli.png"
+    assert cli("plot-los", "263.55", "-2.79", "67.97", "1", str(out), "--model", "ymw16") == 0
+    assert png_size(out) == (1300, 800) and str(out) in capsys.readouterr().out
+
+
+def test_ymw16_arm_curves_are_where_its_density_puts_the_arms(ymw16, ne2025):
+    """Every drawn point lies on an arm centre as YMW16's own kernel measures it (its radial
+    offset from the arm's nearest winding is zero), for all five arms."""
+    from mwprop_batch.kernels import ymw16 as Y
+    from mwprop_batch.pictures.galaxy import YMW16_TC93
+
+    names = ymw16.parameters["spiral_arms"]["names"]
+    curves = arm_curves(ymw16, samples=500)
+    assert sorted(tc93 for tc93, _ in curves) == [1, 2, 3, 4, 5]
+    for a, (tc93, (x, y)) in enumerate(curves):
+        assert tc93 == YMW16_TC93[names[a]]
+        r_pc = 1000.0 * np.hypot(x, y)
+        theta = np.mod(np.arctan2(y, x), 2.0 * np.pi)
+        start = ymw16.tables.arms[a, Y.ARM_THMIN]  # where the arm begins (a hair off: rounding)
+        offsets = [Y.arm_radial_offset(r, t, a, ymw16.tables.arms)
+                   for r, t in zip(r_pc, theta, strict=True) if t < 6.28 and abs(t - start) > 1e-9]
+        assert len(offsets) > 400 and max(offsets) < 1e-6 * r_pc.max(), names[a]
+    assert sun_position(ymw16) == (0.0, 8.3) and sun_position(ne2025) == (0.0, 8.5)
+
+
+def test_face_on_ymw16(tmp_path, ymw16):
+    x, y, ne = face_on_slice(ymw16, z_kpc=0.0, extent_kpc=10.0, resolution=20)
+    expected = ymw16.density(x[4], y[15], 0.0)["ne"].iloc[0]
+    assert ne[15, 4] == pytest.approx(expected, rel=1e-12) and expected > 0.0
+    assert cli("faceon", str(tmp_path / "y.png"), "--model", "ymw16", "--resolution", "40") == 0
+    assert png_size(tmp_path / "y.png") == (800, 700)
+
+
+def test_sky_values_ymw16(ymw16):
+    l_deg, b_deg = np.array([10.0, 280.0, 200.0]), np.array([1.0, -33.0, -40.0])
+    np.testing.assert_allclose(sky_values(ymw16, "dm_max", l_deg, b_deg),
+                               ymw16.dm_max(l_deg, b_deg), rtol=1e-12)
+    tau = ymw16.dist_to_dm(l_deg, b_deg, 25.0, scattering=True, freq_ghz=0.4)["TAU"]
+    np.testing.assert_allclose(sky_values(ymw16, "tau", l_deg, b_deg, freq_ghz=0.4), tau)
+    assert np.all(tau > 0)
+    with pytest.raises(ValueError, match="ymw16 has no SM"):
+        sky_values(ymw16, "sm", l_deg, b_deg)
+
+
+@needs_healpix
+def test_skymap_ymw16_cli(tmp_path, capsys):
+    png, table = tmp_path / "y.png", tmp_path / "y.parquet"
+    assert cli("skymap", "--model", "ymw16", "--quantity", "tau,dm_max", str(png), "--nside", "2",
+               "--parquet", str(table), "--fits", str(tmp_path / "y.fits")) == 0
+    assert png_size(png) == (1200, 700)
+    frame = pd.read_parquet(table)
+    assert frame.attrs["model"] == "ymw16" and frame.attrs["dist_kpc"] == 25.0
+    assert (frame["value"] > 0).all() and "ymw16 tau,dm_max: 48 pixels" in capsys.readouterr().out
+    from mwprop_batch.cli import main
+
+    assert main(["skymap", str(png), "--model", "ymw16", "--quantity", "sm", "--nside", "1"]) == 2
+    assert "no SM" in capsys.readouterr().err

@@ -1,6 +1,5 @@
 """Validation against measured distances and pulse broadening: statistics, data, report, CLI."""
 
-import argparse
 import fnmatch
 import gzip
 import math
@@ -10,39 +9,36 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_command as cli
 
-from mwprop_batch import validate as v
 from mwprop_batch.coords import equatorial_to_galactic
+from mwprop_batch.validation import comparison as vc
+from mwprop_batch.validation import data as vd
+from mwprop_batch.validation import report as vr
+from mwprop_batch.validation import statistics as vs
 
 REAL_DATA = Path(__file__).resolve().parents[1] / "data"
 CALIBRATION = REAL_DATA / "ne2025-calibration"
 PSRCAT = REAL_DATA / "psrcat-1.59.db"
 
 
-def cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="mwprop-batch")
-    v.register_cli(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
 # --- statistics on tiny tables with known answers -----------------------------------------
 
 def test_log_ratio():
-    out = v.log_ratio([10.0, 1.0, 0.0, -1.0, np.nan, 2.0], [1.0, 100.0, 1.0, 1.0, 1.0, np.inf])
+    out = vs.log_ratio([10.0, 1.0, 0.0, -1.0, np.nan, 2.0], [1.0, 100.0, 1.0, 1.0, 1.0, np.inf])
     np.testing.assert_allclose(out[:2], [1.0, -2.0])
     assert np.isnan(out[2:]).all()
 
 
 def test_fractions():
     ratios = np.log10([1.0, 1.4, 1.6, 0.55, 0.7, 2.1, np.nan])
-    assert v.fraction_within_factor(ratios, 1.5) == pytest.approx(3 / 6)  # 1, 1.4, 0.7
-    assert v.fraction_within_factor(ratios, 2.0) == pytest.approx(5 / 6)  # all but 2.1
-    assert math.isnan(v.fraction_within_factor([np.nan], 2.0))
+    assert vs.fraction_within_factor(ratios, 1.5) == pytest.approx(3 / 6)  # 1, 1.4, 0.7
+    assert vs.fraction_within_factor(ratios, 2.0) == pytest.approx(5 / 6)  # all but 2.1
+    assert math.isnan(vs.fraction_within_factor([np.nan], 2.0))
     value = np.array([1.0, 2.0, 3.0, np.nan, 5.0])
     low = np.array([0.5, 2.5, 3.0, 0.0, np.nan])
     high = np.array([1.5, 3.0, np.inf, 9.0, 9.0])
-    assert v.fraction_within_interval(value, low, high) == pytest.approx(2 / 4)  # 1 and 3
+    assert vs.fraction_within_interval(value, low, high) == pytest.approx(2 / 4)  # 1 and 3
 
 
 def test_distance_stats_known_answers():
@@ -50,7 +46,7 @@ def test_distance_stats_known_answers():
     model = np.array([1.1, 3.5, 2.2, 1.0, np.nan])  # ratios 1.1, 1.75, 0.55, 1
     low, high = measured * 0.8, measured * 1.2
     limit = np.array([False, True, False, False, True])
-    s = v.distance_stats(model, measured, low, high, limit)
+    s = vs.distance_stats(model, measured, low, high, limit)
     assert s["n"] == 4 and s["n_limit"] == 1  # the NaN row is left out with its limit
     assert s["within_error"] == pytest.approx(2 / 4)
     assert s["within_1.5x"] == pytest.approx(2 / 4)
@@ -63,7 +59,7 @@ def test_distance_stats_known_answers():
 def test_tau_stats_known_answers():
     exponents = np.array([0.5, -0.5, 1.5, 0.0, 0.2])
     measured = np.array([1e-3, 2.0, 0.5, 7.0, 1e2])
-    s = v.tau_stats(np.append(measured * 10**exponents, 0.0), np.append(measured, 1.0))
+    s = vs.tau_stats(np.append(measured * 10**exponents, 0.0), np.append(measured, 1.0))
     assert s["n"] == 5
     assert s["median_log"] == pytest.approx(0.2)
     mean = exponents.mean()
@@ -72,7 +68,7 @@ def test_tau_stats_known_answers():
 
 
 def test_markdown_table():
-    text = v.markdown_table(["a", "b"], [["x", "1"], ["y", "2"]])
+    text = vr.markdown_table(["a", "b"], [["x", "1"], ["y", "2"]])
     assert text.splitlines() == ["| a | b |", "|:---|---:|", "| x | 1 |", "| y | 2 |"]
 
 
@@ -143,7 +139,7 @@ DIST_A 1.0
 def test_load_atnf_small_catalogue(tmp_path):
     path = tmp_path / "psrcat.db"
     path.write_text(ATNF)
-    table = v.load_atnf(path)
+    table = vd.load_atnf(path)
     assert list(table["name"]) == ["J0001+0001", "J0002+0002", "J0003+0003", "J0004+0004"]
     np.testing.assert_allclose(table["dist"], [2.0, 3.0, 3.0, 0.5])
     np.testing.assert_allclose(table["dist_lo"], [1.5, 2.0, 2.5, 1 / 2.2])
@@ -151,23 +147,23 @@ def test_load_atnf_small_catalogue(tmp_path):
     gl, gb = equatorial_to_galactic([15.0, 30.0, 45.0, 60.0], [10.0, 20.0, 30.0, 40.0])
     np.testing.assert_allclose(table["gl"], gl)
     np.testing.assert_allclose(table["gb"], gb)
-    assert list(table.columns) == v.DISTANCE_COLUMNS
+    assert list(table.columns) == vd.DISTANCE_COLUMNS
 
 
 # --- real data ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def results():
-    return v.validate(["ne2001", "ne2025"], CALIBRATION)
+    return vc.validate(["ne2001", "ne2025"], CALIBRATION)
 
 
 def test_loaders_read_the_calibration_sets():
-    parallax = v.load_parallax(CALIBRATION)
-    clusters = v.load_globular_clusters(CALIBRATION)
-    scattering = v.load_scattering(CALIBRATION)
+    parallax = vd.load_parallax(CALIBRATION)
+    clusters = vd.load_globular_clusters(CALIBRATION)
+    scattering = vd.load_scattering(CALIBRATION)
     assert (len(parallax), len(clusters), len(scattering)) == (126, 45, 569)
     for table in (parallax, clusters):
-        assert list(table.columns) == v.DISTANCE_COLUMNS
+        assert list(table.columns) == vd.DISTANCE_COLUMNS
         assert ((table["dist_lo"] < table["dist"]) & (table["dist"] < table["dist_hi"])).all()
     assert "none" not in set(clusters["name"]) and "47_Tuc" in set(clusters["name"])
     assert (scattering["tau"] > 0).all()
@@ -175,12 +171,12 @@ def test_loaders_read_the_calibration_sets():
 
 def test_statistics_agree_with_a_direct_computation(results, ne2025):
     """Independent: the model called directly and the fractions written out with numpy."""
-    data = v.load_parallax(CALIBRATION).iloc[::3]
+    data = vd.load_parallax(CALIBRATION).iloc[::3]
     dist = ne2025.dm_to_dist(data["gl"].to_numpy(), data["gb"].to_numpy(),
                              data["dm"].to_numpy())["DIST"].to_numpy()
     measured = data["dist"].to_numpy()
     ratio = dist / measured
-    stats = v.compare_distances(ne2025, "parallax", data).stats
+    stats = vc.compare_distances(ne2025, "parallax", data).stats
     assert stats["n"] == len(data)
     assert stats["within_error"] == pytest.approx(
         np.mean((dist >= data["dist_lo"].to_numpy()) & (dist <= data["dist_hi"].to_numpy())))
@@ -210,30 +206,30 @@ def test_ne2025_does_better_than_ne2001_on_its_calibration_data(results):
 
 
 def test_report_lists_every_comparison(results):
-    text = v.report_markdown(results, ["data"])
+    text = vr.report_markdown(results, ["data"])
     for r in results:
         row = next(line for line in text.splitlines()
-                   if line.startswith(f"| {v.SAMPLES[r.sample]} | {r.model.upper()} |"))
+                   if line.startswith(f"| {vd.SAMPLES[r.sample]} | {r.model.upper()} |"))
         assert f"| {r.stats['n']} |" in row
         assert f"{r.stats['median_log']:+.2f}" in row
 
 
 def test_packaged_data_equals_the_repository_data():
     """The copies shipped in the package (what an installed `validate` reads) cannot drift."""
-    packaged = sorted(p.name for p in v.DEFAULT_DATA_DIR.iterdir())
+    packaged = sorted(p.name for p in vd.DEFAULT_DATA_DIR.iterdir())
     assert packaged == sorted(p.name for p in CALIBRATION.iterdir())
     for name in packaged:
-        assert (v.DEFAULT_DATA_DIR / name).read_bytes() == (CALIBRATION / name).read_bytes()
-    assert gzip.decompress(v.DEFAULT_PSRCAT.read_bytes()) == PSRCAT.read_bytes()
+        assert (vd.DEFAULT_DATA_DIR / name).read_bytes() == (CALIBRATION / name).read_bytes()
+    assert gzip.decompress(vd.DEFAULT_PSRCAT.read_bytes()) == PSRCAT.read_bytes()
 
 
 def test_packaged_data_is_declared_as_package_data():
     """Every data file the package reads is in pyproject's package-data, so a wheel has it."""
     config = tomllib.loads((REAL_DATA.parent / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["mwprop_batch"]
-    package = v.PACKAGE_DATA.parent
-    files = [p.relative_to(package).as_posix() for p in v.PACKAGE_DATA.rglob("*") if p.is_file()]
-    assert v.DEFAULT_PSRCAT.relative_to(package).as_posix() in files
+    package = vd.PACKAGE_DATA.parent
+    files = [p.relative_to(package).as_posix() for p in vd.PACKAGE_DATA.rglob("*") if p.is_file()]
+    assert vd.DEFAULT_PSRCAT.relative_to(package).as_posix() in files
     undeclared = [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)]
     assert undeclared == []
 
@@ -241,10 +237,10 @@ def test_packaged_data_is_declared_as_package_data():
 def test_validate_cli_needs_no_arguments(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nothing beside the working directory helps it
     assert cli("validate") == 0
-    report = (tmp_path / v.REPORT_NAME).read_text()
+    report = (tmp_path / vr.REPORT_NAME).read_text()
     assert "ATNF DIST_A / PX" in report and "NE2025" in report and "NE2001" in report
     assert "| ATNF DIST_A / PX | NE2025 | 166 |" in report
-    head = (tmp_path / v.FIGURE_NAME).read_bytes()[:24]
+    head = (tmp_path / vr.FIGURE_NAME).read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", head[16:24]) == (1500, 950)
     assert "validation.md" in capsys.readouterr().out
 

@@ -1,13 +1,11 @@
-"""Sightline pictures: n_e by component, cumulative DM and C_n^2 along one line of sight.
+"""Sightline pictures (``plot-los``): n_e by component, cumulative DM and C_n^2 along one
+line of sight, with a face-on map; one model or two overlaid (any of NE2001, NE2025, YMW16).
 
 Needs the optional extra ``plot`` (matplotlib), imported only inside the functions that draw.
-Figures are drawn on matplotlib's Agg canvas without pyplot: nothing here changes the
-process's matplotlib backend or adds to pyplot's list of open figures.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,31 +14,26 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.interpolate import CubicSpline
 
-from .cliargs import add_sightline_arguments, model_list
-from .convert import load_model
-from .errors import InvalidValueError
-from .extras import missing_extra
-from .model import Model
-from .tables import arm_centrelines, sky_to_galactocentric
+from ..errors import InvalidValueError
+from ..model import Model, as_model
+from ..status import OK
+from ..tables import sky_to_galactocentric
+from .canvas import new_figure, save_png
+from .galaxy import MODEL_LINESTYLES, draw_galaxy, sun_position
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
-DPI = 100
 LOS_FIGSIZE_IN = (13.0, 8.0)  # 1300 x 800 pixels
 LOS_SAMPLES = 4000
-ARM_CURVE_SAMPLES = 400
 FACE_ON_MIN_HALF_WIDTH_KPC = 16.0
 FACE_ON_MAX_HALF_WIDTH_KPC = 30.0
 ZOOM_BELOW_FRACTION = 0.15  # zoom on the Sun when the sightline is shorter than this x the map
 ZOOM_MIN_HALF_WIDTH_KPC = 0.2
-MODEL_LINESTYLES = ("-", "--")
 MAX_MODELS = len(MODEL_LINESTYLES)
 
-# density column: (legend label, colour)
+# density column (either family's, see Model.density): (legend label, colour)
 COMPONENTS: dict[str, tuple[str, str]] = {
     "ne_thick": ("thick disk", "tab:blue"),
     "ne_thin": ("thin disk", "tab:orange"),
@@ -49,47 +42,11 @@ COMPONENTS: dict[str, tuple[str, str]] = {
     "ne_lism": ("local ISM", "tab:purple"),
     "ne_clumps": ("clumps", "tab:brown"),
     "ne_voids": ("voids", "tab:pink"),
+    "ne_gum": ("Gum Nebula", "tab:gray"),
+    "ne_lb": ("Local Bubble", "tab:olive"),
+    "ne_loop_i": ("Loop I", "teal"),
+    "ne_mc": ("Magellanic Clouds", "navy"),
 }
-# TC93 arm number: (name, colour). The names follow where each centreline runs: out from the
-# GC along the line through the Sun, arms 1, 2, 3 cross it at R = 3.5, 5.1, 7.0 kpc, arm 5 (the
-# local arm) at 8.9 kpc and arm 4 at 10.6 kpc, beyond the Sun (both models).
-ARMS: dict[int, tuple[str, str]] = {
-    1: ("Norma", "tab:olive"),
-    2: ("Crux-Scutum", "tab:orange"),
-    3: ("Carina-Sagittarius", "tab:cyan"),
-    4: ("Perseus", "tab:purple"),
-    5: ("Local", "tab:green"),
-}
-
-LOS_EPILOG = """\
-examples:
-  mwprop-batch plot-los 263.55 -2.79 67.97 1 vela.png                 # DM -> D, NE2025
-  mwprop-batch plot-los 30 0.5 10 -1 plane.png --model ne2025,ne2001  # D -> DM, both models
-"""
-
-
-def new_figure(width_in: float, height_in: float) -> Figure:
-    """An empty matplotlib Figure on the Agg canvas (``width_in`` x ``height_in`` inches)."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise missing_extra("pictures", "matplotlib>=3.8", "plot") from exc
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def save_png(fig: Figure, out_png: str | os.PathLike[str]) -> Path:
-    """Write ``fig`` as a PNG of exactly its size in pixels; return the path."""
-    path = Path(out_png)
-    fig.savefig(path, format="png", dpi=DPI)
-    return path
-
-
-def as_model(model: Model | str) -> Model:
-    """A Model, or the process's shared Model of that name ("ne2001", "ne2025")."""
-    return model if isinstance(model, Model) else load_model(str(model).lower())
 
 
 def as_models(model_or_models: Model | str | Sequence[Model | str]) -> tuple[Model, ...]:
@@ -99,48 +56,6 @@ def as_models(model_or_models: Model | str | Sequence[Model | str]) -> tuple[Mod
     if not 1 <= len(models) <= MAX_MODELS:
         raise InvalidValueError(f"give one or two models, got {len(models)}")
     return models
-
-
-def arm_curves(model: Model, samples: int = ARM_CURVE_SAMPLES) -> list[tuple[int, np.ndarray]]:
-    """Each arm's TC93 number and its centreline as (2, samples) Galactocentric x, y (kpc).
-
-    The centreline is the model's not-a-knot cubic spline r(theta) through its samples.
-    """
-    theta, radius = arm_centrelines(model.parameters)
-    curves = []
-    for tc93, th, r in zip(model.parameters.arm_tc93, theta, radius, strict=True):
-        t = np.linspace(th[0], th[-1], samples)
-        rr = CubicSpline(th, r)(t)
-        curves.append((int(tc93), np.vstack([-rr * np.sin(t), rr * np.cos(t)])))
-    return curves
-
-
-def draw_galaxy(
-    ax: Axes, models: Sequence[Model], half_width_kpc: float,
-    centre_kpc: tuple[float, float] = (0.0, 0.0), arm_colour: str | None = None,
-) -> None:
-    """Face-on frame seen from the north Galactic pole: arm centrelines (one line style per
-    model; coloured and labelled by arm unless ``arm_colour`` is given), the Sun and the GC,
-    in a square of half-width ``half_width_kpc`` around ``centre_kpc`` (Galactocentric x, y)."""
-    for model, style in zip(models, MODEL_LINESTYLES, strict=False):
-        for tc93, (x, y) in sorted(arm_curves(model), key=lambda curve: curve[0]):
-            name, colour = ARMS[tc93]
-            if arm_colour is None:
-                label = f"{tc93} {name}" if style == MODEL_LINESTYLES[0] else None
-                ax.plot(x, y, style, color=colour, lw=1.6, label=label)
-            else:
-                ax.plot(x, y, style, color=arm_colour, lw=0.8, alpha=0.6)
-    r_sun = models[0].parameters.r_sun
-    ax.plot(0.0, r_sun, "o", ms=9, mfc="gold", mec="k", zorder=5)
-    ax.plot(0.0, r_sun, ".", ms=3, color="k", zorder=6)
-    ax.plot(0.0, 0.0, "k+", ms=12, mew=2, zorder=5)
-    ax.annotate("Sun", (0.0, r_sun), xytext=(6, 6), textcoords="offset points", fontsize=9)
-    ax.annotate("GC", (0.0, 0.0), xytext=(6, 6), textcoords="offset points", fontsize=9)
-    ax.set_xlim(centre_kpc[0] - half_width_kpc, centre_kpc[0] + half_width_kpc)
-    ax.set_ylim(centre_kpc[1] - half_width_kpc, centre_kpc[1] + half_width_kpc)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x (kpc, toward l = 90°)")
-    ax.set_ylabel("y (kpc, GC to Sun)")
 
 
 @dataclass(frozen=True)
@@ -163,7 +78,7 @@ def sightline_end(
         row = model.dm_to_dist(l_deg, b_deg, value).iloc[0]
     else:
         row = model.dist_to_dm(l_deg, b_deg, value).iloc[0]
-    if row["status"] != "ok":
+    if row["status"] != OK:
         raise InvalidValueError(f"bad sightline: {row['status']}")
     return float(row["DIST"]), float(row["DM"]), bool(row["limit"])
 
@@ -201,9 +116,10 @@ def plot_los(
         Points along the sightline for the n_e and C_n^2 curves.
 
     Panels: n_e (cm^-3) of the total and of each component alone vs distance; the cumulative
-    DM; C_n^2 (m^-20/3), all on a grid from the Sun to the farthest model distance; and a
-    face-on map with the arm centrelines, the Sun, the GC and the sightline projected on the
-    plane. Returns the path written.
+    DM; C_n^2 (m^-20/3; the NE2001 family only, YMW16 has no fluctuation model), all on a
+    grid from the Sun to the farthest model distance; and a face-on map with the arm
+    centrelines, the Sun, the GC and the sightline projected on the plane. Returns the path
+    written.
     """
     models = as_models(model_or_models)
     ends = [sightline_end(m, l_deg, b_deg, dm_or_dist, ndir) for m in models]
@@ -240,6 +156,8 @@ def _draw_density(ax: Axes, grid: np.ndarray, lines: Sequence[Sightline]) -> Non
     for i, line in enumerate(lines):
         ax.plot(grid, line.density["ne"], MODEL_LINESTYLES[i], color="k", lw=2.2, alpha=0.75)
         for column, (label, colour) in COMPONENTS.items():
+            if column not in line.density:
+                continue
             values = line.density[column].to_numpy()
             if np.any(values > 0):
                 ax.plot(grid, values, MODEL_LINESTYLES[i], color=colour, lw=1.1)
@@ -270,10 +188,20 @@ def _draw_dm(ax: Axes, grid: np.ndarray, lines: Sequence[Sightline], dm_in: floa
 
 
 def _draw_cn2(ax: Axes, grid: np.ndarray, lines: Sequence[Sightline]) -> None:
+    """C_n^2 of each model that has one (the NE2001 family; YMW16 models no fluctuations)."""
+    drawn = False
     for i, line in enumerate(lines):
+        if "Cn2" not in line.density:
+            continue
         cn2 = line.density["Cn2"].to_numpy()
         ax.plot(grid, np.where(cn2 > 0, cn2, np.nan), MODEL_LINESTYLES[i], color="tab:blue", lw=1.1)
-    ax.set_yscale("log")
+        drawn = True
+    if drawn:
+        ax.set_yscale("log")
+    without = [s.model.name.upper() for s in lines if "Cn2" not in s.density]
+    if without:
+        ax.text(0.5, 0.5, f"{' and '.join(without)}: no C$_n^2$ (no fluctuation model)",
+                transform=ax.transAxes, ha="center", va="center", fontsize=9, color="0.4")
     ax.set_xlim(0.0, grid[-1])
     ax.set_xlabel("distance from the Sun (kpc)")
     ax.set_ylabel("C$_n^2$ (m$^{-20/3}$)")
@@ -284,18 +212,20 @@ def _draw_cn2(ax: Axes, grid: np.ndarray, lines: Sequence[Sightline]) -> None:
 def _draw_sightline_map(ax: Axes, l_deg: float, b_deg: float, lines: Sequence[Sightline]) -> None:
     """Face-on map with each model's sightline; an inset zooms on the Sun for short ones."""
     models = [s.model for s in lines]
-    r_sun = models[0].parameters.r_sun
-    ends = [sky_to_galactocentric(l_deg, b_deg, s.end_kpc, r_sun)[0] for s in lines]
+    suns = [sun_position(m) for m in models]  # each model's sightline starts at its Sun
+    ends = [sky_to_galactocentric(l_deg, b_deg, s.end_kpc, sun[1])[0]
+            for s, sun in zip(lines, suns, strict=True)]
     reach = max(float(np.hypot(e[0], e[1])) for e in ends) + 1.0
     half = float(np.clip(reach, FACE_ON_MIN_HALF_WIDTH_KPC, FACE_ON_MAX_HALF_WIDTH_KPC))
     draw_galaxy(ax, models, half)
-    _draw_sightlines(ax, lines, ends, r_sun, label=True)
+    _draw_sightlines(ax, lines, suns, ends, label=True)
     ax.legend(loc="lower left", fontsize=8, title="TC93 arms", title_fontsize=8)
-    length = max(float(np.hypot(e[0], e[1] - r_sun)) for e in ends)
+    length = max(float(np.hypot(e[0] - sun[0], e[1] - sun[1]))
+                 for e, sun in zip(ends, suns, strict=True))
     if length < ZOOM_BELOW_FRACTION * half:
         inset = ax.inset_axes((0.6, 0.6, 0.38, 0.38))
-        draw_galaxy(inset, models, max(1.3 * length, ZOOM_MIN_HALF_WIDTH_KPC), (0.0, r_sun))
-        _draw_sightlines(inset, lines, ends, r_sun, label=False)
+        draw_galaxy(inset, models, max(1.3 * length, ZOOM_MIN_HALF_WIDTH_KPC), suns[0])
+        _draw_sightlines(inset, lines, suns, ends, label=False)
         inset.set_xlabel("")
         inset.set_ylabel("")
         inset.tick_params(labelsize=7)
@@ -303,10 +233,11 @@ def _draw_sightline_map(ax: Axes, l_deg: float, b_deg: float, lines: Sequence[Si
 
 
 def _draw_sightlines(
-    ax: Axes, lines: Sequence[Sightline], ends: Sequence[np.ndarray], r_sun: float, label: bool
+    ax: Axes, lines: Sequence[Sightline], suns: Sequence[tuple[float, float]],
+    ends: Sequence[np.ndarray], label: bool,
 ) -> None:
-    for i, (line, end) in enumerate(zip(lines, ends, strict=True)):
-        ax.plot([0.0, end[0]], [r_sun, end[1]], MODEL_LINESTYLES[i], color="k", lw=2.0)
+    for i, (line, sun, end) in enumerate(zip(lines, suns, ends, strict=True)):
+        ax.plot([sun[0], end[0]], [sun[1], end[1]], MODEL_LINESTYLES[i], color="k", lw=2.0)
         ax.plot(end[0], end[1], "*", ms=13, mfc="tab:red", mec="k", zorder=6,
                 label=f"{line.model.name.upper()} source" if label and i == 0 else None)
 
@@ -323,29 +254,3 @@ def _los_title(
         return f"{where}: DM = {value:g} pc cm$^{{-3}}$ → {results}"
     results = ", ".join(f"{s.model.name.upper()} DM = {s.end_dm:.1f} pc cm$^{{-3}}$" for s in lines)
     return f"{where}: D = {value:g} kpc → {results}"
-
-
-def register_cli(subparsers) -> None:
-    """Add ``plot-los`` to an argparse subparsers object.
-
-    The handler is set as ``func`` and as ``run`` (the name ``mwprop_batch.cli.main`` calls,
-    with the command line as a second argument, which the handler ignores).
-    """
-    p = subparsers.add_parser(
-        "plot-los", help="picture of one sightline (n_e, DM, C_n^2, face-on map)",
-        description="Draw n_e by component, cumulative DM and C_n^2 along one sightline, with "
-        "a face-on map of the Galaxy, for one model or two overlaid (needs matplotlib).",
-        epilog=LOS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_sightline_arguments(p)
-    p.add_argument("out", type=Path, metavar="OUT.png", help="PNG to write")
-    p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
-                   help="ne2025, ne2001, or two separated by a comma (default: ne2025)")
-    p.set_defaults(func=run_plot_los, run=run_plot_los)
-
-
-def run_plot_los(args: argparse.Namespace, command: str = "") -> int:
-    """Handler of ``plot-los`` (``command``, the command line, is not used)."""
-    path = plot_los(args.model, args.l, args.b, args.value, args.ndir, args.out)
-    print(f"wrote {path}")
-    return 0

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MwpropBatchError
+from ..errors import MwpropBatchError
+from ..extras import missing_extra
 
 ORDERINGS = ("RING", "NESTED")
 
@@ -29,7 +30,7 @@ def _fits():
     try:
         from astropy.io import fits
     except ImportError as exc:
-        raise ImportError("FITS maps need astropy: pip install 'mwprop_batch[healpix]'") from exc
+        raise missing_extra("FITS maps", "astropy>=6", "healpix") from exc
     return fits
 
 

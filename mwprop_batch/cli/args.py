@@ -1,11 +1,12 @@
-"""argparse types and arguments shared by the ``mwprop-batch`` commands."""
+"""argparse types, shared arguments and the progress switch of the ``mwprop-batch`` commands."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
 
-from .params import MODEL_NAMES
+from ..params import MODEL_NAMES
 
 
 def model_list(text: str) -> tuple[str, ...]:
@@ -41,6 +42,14 @@ def positive_float(text: str) -> float:
     return value
 
 
+def power_of_two(text: str) -> int:
+    """A positive power of two (a HEALPix nside)."""
+    value = positive_int(text)
+    if value & (value - 1):
+        raise argparse.ArgumentTypeError(f"must be a power of two, got {value}")
+    return value
+
+
 def add_sightline_arguments(parser: argparse.ArgumentParser) -> None:
     """The positional L B DM_OR_DIST NDIR of the one-sightline commands (NE2001p's order)."""
     parser.add_argument("l", type=float, metavar="L", help="Galactic longitude, deg")
@@ -48,3 +57,8 @@ def add_sightline_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("value", type=float, metavar="DM_OR_DIST",
                         help="DM (pc cm^-3) if NDIR >= 0, distance (kpc) if NDIR < 0")
     parser.add_argument("ndir", type=int, metavar="NDIR", help=">= 0: DM -> D; < 0: D -> DM")
+
+
+def show_progress(quiet: bool) -> bool:
+    """A progress bar only on a terminal, and not with --quiet."""
+    return not quiet and sys.stderr.isatty()

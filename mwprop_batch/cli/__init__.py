@@ -1,0 +1,127 @@
+"""Command-line interface ``mwprop-batch``: the parser, error handling and :func:`main`.
+
+Each command group lives in its own module with a ``register(subparsers)`` that adds its
+commands and sets ``run(args, command_line) -> exit code`` as their handler:
+:mod:`.convert_command` (convert), :mod:`.los_command` (los), :mod:`.demo_command` (demo),
+:mod:`.picture_commands` (plot-los, skymap, faceon), :mod:`.validate_command` (validate) and
+:mod:`.compile_command` (compile); :mod:`.args` holds their shared argument types.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shlex
+import signal
+import sys
+
+from numba.core.event import Listener, install_listener
+from tqdm import tqdm
+
+from .. import __version__
+from ..errors import MwpropBatchError
+from ..io.catalogue_files import one_line
+from . import (
+    compile_command,
+    convert_command,
+    demo_command,
+    los_command,
+    picture_commands,
+    validate_command,
+)
+
+EXIT_ERROR = 2  # as argparse's usage errors
+COMPILE_NOTICE = ("mwprop-batch: compiling the numba kernels; this happens once per "
+                  "installation and takes about 40 s")
+
+EPILOG = """\
+examples:
+  mwprop-batch demo
+  mwprop-batch convert psrcat.db atnf.parquet --model ne2001,ne2025
+  mwprop-batch convert frbs.csv frbs.parquet --ra-col RA --dec-col DEC --dm-col DM_MW
+  mwprop-batch convert sim/ sim_dm.parquet --to dm --dist-col d_kpc --scattering
+  mwprop-batch los 30 2 300 1 --scattering
+"""
+
+# in the order 'mwprop-batch --help' lists them
+COMMAND_GROUPS = (convert_command, los_command, demo_command, picture_commands,
+                  validate_command, compile_command)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit 2), no usage text."""
+
+    def error(self, message: str):
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``mwprop-batch`` parser with every command."""
+    parser = OneLineParser(
+        prog="mwprop-batch",
+        description=(
+            "Apply the NE2001 and NE2025 Galactic free-electron density models to whole "
+            "catalogues: dispersion measure <-> distance and scattering, at batch speed."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"mwprop-batch {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error instead of one line")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    for group in COMMAND_GROUPS:
+        group.register(commands)
+    return parser
+
+
+class CompileNotice(Listener):
+    """Says once, on stderr, that numba is compiling (a fresh installation's first run).
+
+    numba reports a compile only when its on-disk cache has no kernel to load, so a warm
+    process prints nothing.
+    """
+
+    def __init__(self) -> None:
+        self.told = False
+
+    def on_start(self, event) -> None:
+        if not self.told:
+            self.told = True
+            tqdm.write(COMPILE_NOTICE, file=sys.stderr)
+
+    def on_end(self, event) -> None:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``mwprop-batch`` with ``argv`` (default: sys.argv[1:]); return the exit code.
+
+    User errors (bad or missing input, missing columns, unwritable output, a bad row with
+    --strict, a missing optional extra) print one line to stderr and return 2, as usage errors
+    do (argparse); an interrupt (SIGINT, SIGTERM, SIGHUP) prints one line and returns 128 +
+    the signal number, leaving no output. ``--debug`` shows the traceback instead.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    notice = (contextlib.nullcontext() if getattr(args, "quiet", False)
+              else install_listener("numba:compile", CompileNotice()))
+    try:
+        with notice:
+            return args.run(args, shlex.join(["mwprop-batch", *argv]))
+    except KeyboardInterrupt as exc:
+        if args.debug:
+            raise
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"mwprop-batch: interrupted ({signal.Signals(signum).name}); nothing written",
+              file=sys.stderr)
+        return 128 + signum
+    except (MwpropBatchError, ValueError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"mwprop-batch {args.command}: error: {one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,116 @@
+"""``mwprop-batch convert``: a whole catalogue through one or more models into Parquet."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from ..convert import convert_file
+from ..extras import missing_extra
+from ..positions import ColumnOverrides
+from .args import model_list, positive_float, positive_int, show_progress
+
+CONVERT_EPILOG = """\
+Columns are found by name unless given: Galactic GL/GB, l/b, gl/gb, glon/glat; else RA/Dec
+(J2000, degrees or sexagesimal) RAJD/DECJD, RAJ/DECJ, ra/dec; else ecliptic ELONG/ELAT (each
+row takes the first it has); DM/dm; dist/DIST/dist_kpc/DIST_A (kpc); DM_ERR/dm_err.
+
+The output has every input column unchanged, in order, then <MODEL>_<COLUMN> for each model
+(e.g. NE2025_DIST, NE2025_DM, NE2025_DMz, NE2025_limit, NE2001_SM ...) and one 'status'
+column: 'ok' or why the row has no result. Bad rows do not stop the job unless --strict.
+Units and descriptions are Parquet field metadata; models, parameter provenance, version
+and this command line are file metadata. OUTPUT appears only when complete.
+
+examples:
+  mwprop-batch convert psrcat.db atnf.parquet --model ne2001,ne2025
+  mwprop-batch convert frbs.csv frbs.parquet --ra-col RA --dec-col DEC --dm-col DM_MW
+  mwprop-batch convert catalogue/ out.parquet --to dm --dist-col d_kpc --scattering
+"""
+
+
+def register(commands) -> None:
+    """Add ``convert`` to the ``mwprop-batch`` subcommands."""
+    p = commands.add_parser(
+        "convert", help="add model distances or DMs to a whole catalogue (Parquet out)",
+        description="Stream a catalogue through NE2001 and/or NE2025 into a Parquet file: "
+        "distance from DM (--to dist) or DM from distance (--to dm) for every row.",
+        epilog=CONVERT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("input", type=Path, metavar="INPUT",
+                   help="Parquet file, directory of Parquet files, CSV file, ATNF psrcat.db, "
+                   "or - (CSV on standard input)")
+    p.add_argument("output", type=Path, metavar="OUTPUT", help="Parquet file to write")
+    p.add_argument("--format", choices=("parquet", "csv", "psrcat"),
+                   help="input format (default: from INPUT's extension; a directory is Parquet)")
+    p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
+                   help="ne2001, ne2025, ymw16, or several comma-separated (default: ne2025)")
+    p.add_argument("--to", choices=("dist", "dm"), default="dist",
+                   help="dist: distance from DM (default); dm: DM from distance")
+    p.add_argument("--scattering", action="store_true",
+                   help="add SM, TAU, SBW, SCINTIME, THETA_G, ... (NE2001 definitions)")
+    p.add_argument("--freq-ghz", type=positive_float, default=1.0,
+                   help="frequency for the scattering columns, GHz (default: 1)")
+    p.add_argument("--velocity-kms", type=positive_float, default=100.0,
+                   help="transverse speed for SCINTIME, km/s (default: 100)")
+    columns = p.add_argument_group("columns (default: found by name)")
+    for role, what in (
+        ("l", "Galactic longitude, deg"), ("b", "Galactic latitude, deg"),
+        ("ra", "right ascension J2000, deg or hh:mm:ss"),
+        ("dec", "declination J2000, deg or dd:mm:ss"), ("dm", "DM, pc cm^-3"),
+        ("dist", "distance, kpc (--to dm)"), ("dm-err", "DM uncertainty, pc cm^-3 (optional)"),
+    ):
+        columns.add_argument(f"--{role}-col", metavar="NAME", help=what)
+    p.add_argument("--strict", action="store_true",
+                   help="stop with an error at the first bad row (no output)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    p.add_argument("--batch-rows", type=positive_int, default=65_536, metavar="N",
+                   help="rows per batch and per row group (default: 65536)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    dask = p.add_argument_group("Dask (extra 'dask'; Parquet in, a directory of Parquet out)")
+    dask.add_argument("--scheduler", metavar="local|tcp://HOST:PORT",
+                      help="run on Dask: 'local' starts a LocalCluster, an address joins one")
+    dask.add_argument("--workers", type=positive_int, default=2, metavar="N",
+                      help="worker processes for --scheduler local (default: 2)")
+    p.set_defaults(run=run_convert)
+
+
+def run_convert(args: argparse.Namespace, command: str) -> int:
+    """Handler of ``convert``; ``command`` (the command line) goes into the file metadata."""
+    overrides = ColumnOverrides(
+        l_col=args.l_col, b_col=args.b_col, ra_col=args.ra_col, dec_col=args.dec_col,
+        dm_col=args.dm_col, dist_col=args.dist_col, dm_err_col=args.dm_err_col,
+    )
+    settings = dict(
+        scattering=args.scattering, freq_ghz=args.freq_ghz, velocity_kms=args.velocity_kms,
+        columns=overrides, strict=args.strict,
+    )
+    if args.scheduler:
+        return run_convert_on_dask(args, settings, command)
+    summary = convert_file(
+        args.input, args.output, args.model, args.to, format=args.format,
+        overwrite=args.overwrite, batch_rows=args.batch_rows,
+        progress=show_progress(args.quiet), command=command, **settings,
+    )
+    if not args.quiet:
+        print(summary.line())
+    return 0
+
+
+def run_convert_on_dask(args: argparse.Namespace, settings: dict, command: str) -> int:
+    """``convert --scheduler``: the same conversion, partition by partition, on Dask."""
+    try:  # the optional extra: imported only when asked for
+        from ..dask import convert_dataset
+    except ImportError as exc:
+        raise missing_extra("--scheduler", "dask[distributed]>=2024.1", "dask") from exc
+
+    start = time.perf_counter()
+    rows = convert_dataset(
+        args.input, args.output, args.model, scheduler=args.scheduler, workers=args.workers,
+        overwrite=args.overwrite, progress=show_progress(args.quiet), to=args.to,
+        command=command, **settings,
+    )
+    if not args.quiet:
+        seconds = time.perf_counter() - start
+        print(f"{rows:,} rows in {seconds:.1f} s on Dask ({args.scheduler}) -> {args.output}")
+    return 0

@@ -1,0 +1,82 @@
+"""The validation report (``validate``): a Markdown table per kind of measurement and the
+figure, written into one folder.
+
+Distances: each model's DM -> D distance against the measured one. Pulse broadening: each
+model's TAU at 1 GHz for DM -> D (its own formula) against the measured TAU.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..model import Model
+from .comparison import Comparison, validate
+from .data import SAMPLES
+from .figure import plot_validation
+from .statistics import percent_text, signed_text
+
+REPORT_NAME = "validation.md"
+FIGURE_NAME = "validation.png"
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub Markdown table; the first column left-aligned, the others right-aligned."""
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def report_markdown(results: Sequence[Comparison], sources: Sequence[str]) -> str:
+    """The validation report: a distance table and a pulse-broadening table."""
+    distance_rows = [
+        [SAMPLES[r.sample], r.model.upper(), str(r.stats["n"]), str(r.stats["n_limit"]),
+         percent_text(r.stats["within_error"]), percent_text(r.stats["within_1.5x"]),
+         percent_text(r.stats["within_2x"]), signed_text(r.stats["median_log"]),
+         f"{r.stats['median_abs_log']:.2f}"]
+        for r in results if r.sample != "scattering"
+    ]
+    tau_rows = [
+        [SAMPLES[r.sample], r.model.upper(), str(r.stats["n"]), signed_text(r.stats["median_log"]),
+         f"{r.stats['scatter_dex']:.2f}", percent_text(r.stats["within_10x"])]
+        for r in results if r.sample == "scattering"
+    ]
+    return "\n\n".join([
+        "# Validation: model distances and pulse broadening against measurements",
+        "Data: " + "; ".join(f"`{s}`" for s in sources) + ".",
+        "## Distances (DM -> D)",
+        markdown_table(
+            ["sample", "model", "N", "limits", "within error", "within 1.5x", "within 2x",
+             "median log10(D_model/D)", "median abs log10"], distance_rows,
+        ),
+        "*limits*: DMs beyond what the model reaches (the model distance is a lower limit, "
+        "counted at its value). *within error*: the model distance inside the measured "
+        "interval. *within f x*: 1/f <= D_model/D <= f.",
+        "## Pulse broadening at 1 GHz (TAU for DM -> D)",
+        markdown_table(
+            ["sample", "model", "N", "median log10(tau_model/tau)", "scatter (dex)",
+             "within 10x"], tau_rows,
+        ),
+        "*scatter*: standard deviation of log10(tau_model/tau). NE2025 was fitted to the "
+        "parallax, globular-cluster and scattering samples, so its numbers here are in-sample.",
+    ]) + "\n"
+
+
+def run_validation(
+    out_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str],
+    psrcat: str | os.PathLike[str] | None = None,
+    models: Sequence[Model | str] = ("ne2001", "ne2025"),
+) -> tuple[Path, Path, list[Comparison]]:
+    """Write ``validation.md`` and ``validation.png`` into ``out_dir`` (created if needed).
+
+    Returns the two paths and the comparisons.
+    """
+    results = validate(models, data_dir, psrcat)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sources = [str(Path(data_dir)), *([str(psrcat)] if psrcat is not None else [])]
+    report = out / REPORT_NAME
+    report.write_text(report_markdown(results, sources), encoding="utf-8")
+    return report, plot_validation(results, out / FIGURE_NAME), results
