@@ -24,6 +24,22 @@ def true_arm_distance(theta, radius, x, y):
     return float(np.sqrt(min(res.fun, d2[k])))
 
 
+def true_arm_distances(theta, radius, x, y):
+    """:func:`true_arm_distance` for many points at once: the centreline sampled 200,001
+    times, then 2,001 times between each point's nearest sample's neighbours."""
+    spline = CubicSpline(theta, radius)
+    t = np.linspace(theta[0], theta[-1], 200_001)
+    cx, cy = -spline(t) * np.sin(t), spline(t) * np.cos(t)
+    x, y = np.atleast_1d(x), np.atleast_1d(y)
+    out = np.empty(x.shape)
+    for i in range(x.size):
+        k = int(np.argmin((cx - x[i]) ** 2 + (cy - y[i]) ** 2))
+        tt = np.linspace(t[max(k - 1, 0)], t[min(k + 1, t.size - 1)], 2001)
+        rr = spline(tt)
+        out[i] = np.sqrt(((-rr * np.sin(tt) - x[i]) ** 2 + (rr * np.cos(tt) - y[i]) ** 2).min())
+    return out
+
+
 def brute_force(model, l_deg, b_deg, dist, n=200_001):
     """DM and SM by the trapezoid rule on a very fine uniform grid, independent of the engine.
 

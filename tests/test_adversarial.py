@@ -1,10 +1,10 @@
 """Adversarial accuracy: sightlines grazing every sharp feature of the model, against a
 certified reference integral of the same point density (tools/adversarial_accuracy.py).
 
-Both samples are marked ``slow`` and run only with ``MWPROP_BATCH_SLOW=1``: the certified
-reference is still too slow for the default run (40 sightlines take more than 400 s on two
-cores; even its exactness test on a 50 pc slab ran for over 15 minutes), and none of these
-has yet run to completion.
+The default run checks the reference itself (exact on a uniform slab, equal to a dense
+trapezoid of the same density) and a seeded sample of 160 sightlines per model; the full
+10,000-sightline set per model is marked ``slow`` and runs with ``MWPROP_BATCH_SLOW=1``
+(about 20 minutes per model on two cores), or as ``python tools/adversarial_accuracy.py``.
 """
 
 import os
@@ -17,32 +17,47 @@ from conftest import REPO
 sys.path.insert(0, str(REPO / "tools"))
 from adversarial_accuracy import compare, reference  # noqa: E402
 
-MAX_RELATIVE = 1e-5
+MAX_RELATIVE = 1e-5  # the issue's target for the largest |DM / reference - 1|
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("MWPROP_BATCH_SLOW"), reason="set MWPROP_BATCH_SLOW=1")
 def test_reference_is_exact_on_a_uniform_slab(ne2025):
-    """The reference integrates a constant density exactly: inside the bubble only."""
+    """Straight up from the Sun the first 50 pc lie inside the bubble: n_e is constant."""
     ref, evals = reference(ne2025, [0.0], [90.0], [0.05])
     lhb = ne2025.parameters.lhb
     assert ref[0] == pytest.approx(1000.0 * lhb.ne * 0.05, rel=1e-12)
     assert evals[0] > 50  # it did sample
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("MWPROP_BATCH_SLOW"), reason="set MWPROP_BATCH_SLOW=1")
+@pytest.mark.parametrize("name", ["ne2001", "ne2025"])
+def test_reference_equals_a_dense_trapezoid(request, name):
+    """Short sightlines through the local ISM, clumps and arm edges: the reference agrees with
+    a trapezoid of 2e6 samples per kpc (whose own error at a jump is ~1e-6 of the path)."""
+    model = request.getfixturevalue(name)
+    rng = np.random.default_rng(11)
+    l_deg = rng.uniform(0, 360, 6)
+    b_deg = rng.uniform(-20, 20, 6)
+    length = 0.4  # kpc
+    s = np.linspace(0.0, length, 800_001)
+    ne = model.density_along(l_deg, b_deg, s)
+    trapezoid = 1000.0 * np.trapezoid(ne, s, axis=-1)
+    ref, _ = reference(model, l_deg, b_deg, np.full(6, length))
+    np.testing.assert_allclose(ref, trapezoid, rtol=2e-5)
+
+
 @pytest.mark.parametrize("name", ["ne2001", "ne2025"])
 def test_small_adversarial_sample(request, name):
-    rel = compare(request.getfixturevalue(name), 300, seed=7)
-    worst = {k: float(v.max()) for k, v in rel.items()}
-    assert max(worst.values()) <= MAX_RELATIVE, worst
+    """160 seeded sightlines, 16 or more per category: the worst one within MAX_RELATIVE."""
+    table = compare(request.getfixturevalue(name), 160, seed=7)
+    assert table["category"].value_counts().min() >= 16
+    worst = table.groupby("category")["rel"].max()
+    assert worst.max() <= MAX_RELATIVE, worst.to_dict()
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("MWPROP_BATCH_SLOW"), reason="set MWPROP_BATCH_SLOW=1")
 @pytest.mark.parametrize("name", ["ne2001", "ne2025"])
 def test_full_adversarial_set(request, name):
-    rel = compare(request.getfixturevalue(name), 10_000, seed=1)
-    everything = np.concatenate(list(rel.values()))
-    assert everything.max() <= MAX_RELATIVE, {k: float(v.max()) for k, v in rel.items()}
+    table = compare(request.getfixturevalue(name), 10_000, seed=1)
+    assert len(table) >= 10_000
+    worst = table.groupby("category")["rel"].max()
+    assert worst.max() <= MAX_RELATIVE, worst.to_dict()
