@@ -254,23 +254,29 @@ def test_refuses_to_overwrite_without_the_flag(s3, tmp_path, capsys):
     assert main(["convert", source, f"s3://{s3.bucket}", "--quiet"]) == 2  # a bucket's root
 
 
-def test_a_failure_mid_write_leaves_nothing(s3, monkeypatch):
-    write_parquet(catalogue(1000, 6), f"{s3.bucket}/cat.parquet", s3)
-    real_compute, batches = convert_module.compute, []
+def test_a_failure_mid_upload_leaves_nothing(s3, monkeypatch):
+    frame = catalogue(1000, 6)
+    rng = np.random.default_rng(6)
+    frame["blob"] = [rng.bytes(10_000).hex() for _ in range(1000)]  # 20 kB a row, incompressible
+    write_parquet(frame, f"{s3.bucket}/cat.parquet", s3)
+    real_compute, uploads = convert_module.compute, []
 
-    def failing(frame, *args, **kwargs):
-        batches.append(len(frame))
-        if len(batches) == 3:  # two batches already in the object being uploaded
+    def failing(batch, *args, **kwargs):
+        if len(uploads) == 2:  # 400 rows (8 MB) written: a multipart upload under way
+            uploads.append(s3.list_multipart_uploads(s3.bucket))
             raise KeyboardInterrupt
-        return real_compute(frame, *args, **kwargs)
+        uploads.append(None)
+        return real_compute(batch, *args, **kwargs)
 
     monkeypatch.setattr(convert_module, "compute", failing)
     with pytest.raises(KeyboardInterrupt):
         convert_file(f"s3://{s3.bucket}/cat.parquet", f"s3://{s3.bucket}/out.parquet",
-                     batch_rows=200)
-    assert batches == [200, 200, 200]
+                     batch_rows=200, storage_options={"default_block_size": 5 * 2**20})
+    pending = uploads[-1]
+    assert len(pending) == 1 and pending[0]["Key"].startswith(".out.parquet.")
+    assert pending[0]["Key"].endswith(".mwprop-batch.tmp")
+    assert s3.list_multipart_uploads(s3.bucket) == []  # aborted, not completed
     assert keys(s3) == ["cat.parquet"]  # no output, no temporary object
-    assert s3.list_multipart_uploads(s3.bucket) == []
     with pytest.raises(CatalogueError, match="no such file"):
         open_catalogue(f"s3://{s3.bucket}/out.parquet")
 
@@ -340,3 +346,41 @@ def test_a_killed_conversion_leaves_only_a_recognisable_temporary(s3, tmp_path):
     write_parquet(catalogue(50, 8)[["GL", "GB", "DM"]], small)
     assert main(["convert", str(small), target, "--quiet"]) == 0
     assert keys(s3) == ["out.parquet"]
+
+
+def test_urls_are_told_from_local_paths(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from mwprop_batch.io.locations import local_path, remote_url
+
+    assert remote_url("s3://bucket/cat.parquet") == "s3://bucket/cat.parquet"
+    assert remote_url(Path("s3://bucket/cat.parquet")) == "s3://bucket/cat.parquet"  # CLI
+    assert remote_url("S3://bucket/prefix/") == "s3://bucket/prefix/"
+    for local in ("cat.parquet", "/tmp/cat.parquet", "-", Path("dir/cat.csv"),
+                  "file:///tmp/cat.parquet", Path("file:///tmp/cat.parquet")):
+        assert remote_url(local) is None, local
+    assert local_path("file:///tmp/cat.parquet") == Path("/tmp/cat.parquet")
+    assert local_path(Path("file:///tmp/cat.parquet")) == Path("/tmp/cat.parquet")
+    assert local_path("cat.parquet") == "cat.parquet"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s3:").mkdir()  # a local directory named 's3:' stays local
+    assert remote_url(Path("s3:/bucket/cat.parquet")) is None
+
+
+def test_local_paths_never_load_the_object_storage_libraries(tmp_path):
+    write_parquet(catalogue(50, 9)[["GL", "GB", "DM"]], tmp_path / "cat.parquet")
+    script = (
+        "import sys\n"
+        "from mwprop_batch.convert import convert_file\n"
+        f"convert_file({str(tmp_path / 'cat.parquet')!r}, {str(tmp_path / 'out.parquet')!r})\n"
+        f"convert_file('file://{tmp_path / 'cat.parquet'}', 'file://{tmp_path / 'out2.parquet'}')\n"
+        "print(sorted(m for m in ('fsspec', 's3fs', 'botocore', 'mwprop_batch.io.remote')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out2.parquet"),
+                                  pd.read_parquet(tmp_path / "out.parquet"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cat.parquet", "out.parquet", "out2.parquet"]

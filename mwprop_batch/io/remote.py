@@ -49,7 +49,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ..extras import missing_extra
+from ..extras import MissingExtraError, missing_extra
 from .catalogue_files import (
     FILE_METADATA_KEY,
     Catalogue,
@@ -68,6 +68,9 @@ from .catalogue_files import (
 MANIFEST = "_mwprop_batch_manifest.json"  # a dataset's completion marker, written last
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 _S3 = ("s3", "s3a")
+# the package each common store needs beside fsspec (s3fs is in the extra 'cloud')
+_STORE_PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs",
+                   "abfs": "adlfs", "abfss": "adlfs"}
 
 
 class IncompleteOutputError(CatalogueError):
@@ -114,7 +117,15 @@ def resolve(url: str, storage_options: Mapping[str, Any] | None = None) -> Locat
     try:
         fs, path = fsspec.core.url_to_fs(url, **resolved_options(url, storage_options))
     except ImportError as exc:
-        raise missing_extra(f"{url.split('://')[0]}:// URLs", "s3fs>=2024.1", "cloud") from exc
+        scheme = url.split("://")[0]
+        package = _STORE_PACKAGES.get(scheme)
+        if package == "s3fs":
+            raise missing_extra(f"{scheme}:// URLs", "s3fs>=2024.1", "cloud") from exc
+        if package is not None:
+            raise MissingExtraError(
+                f"{scheme}:// URLs need {package}, which is not installed: pip install {package}"
+            ) from exc
+        raise CatalogueError(f"cannot use {url}: {one_line(exc)}") from exc
     except ValueError as exc:
         raise CatalogueError(f"cannot use {url}: {one_line(exc)}") from exc
     path = path.rstrip("/")
