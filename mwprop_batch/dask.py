@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from .convert import (
     STATUS,
+    Plan,
     Settings,
     compute,
     load_model,
@@ -140,15 +141,15 @@ def convert_dataset(
     themselves, and a URL ``target`` is complete only once its manifest is written (see
     :mod:`mwprop_batch.io.remote`).
     """
-    target_url = remote_url(target)
+    target_url, target_options = remote_url(target), None
     if target_url is None:
         target = Path(local_path(target))
         check_dataset_output(target, overwrite)
     else:
         from .io.remote import check_remote_output, resolve, resolved_options
 
-        storage_options = resolved_options(target_url, storage_options)
-        target_location = resolve(target_url, storage_options)
+        target_options = resolved_options(target_url, storage_options)  # sent to the workers
+        target_location = resolve(target_url, target_options)
         check_remote_output(target_location, overwrite, dataset=True)
     names = tuple(m.strip().lower() for m in (models.split(",") if isinstance(models, str)
                                                else models) if m.strip())
@@ -171,7 +172,7 @@ def convert_dataset(
                       for k in range(len(work))]
     try:
         rows_per_part = _run(work, part_names, plan, names, options, scheduler, workers,
-                             progress, filesystem, storage_options)
+                             progress, filesystem, target_options)
         if target_url is None:
             if target.exists():
                 shutil.rmtree(target)
@@ -191,7 +192,7 @@ def convert_dataset(
 
 
 def _run(
-    work: list[Piece], part_names: list[str], plan, names: tuple[str, ...], options: dict,
+    work: list[Piece], part_names: list[str], plan: Plan, names: tuple[str, ...], options: dict,
     scheduler: str, workers: int, progress: bool, filesystem: Any,
     storage_options: Mapping[str, Any] | None,
 ) -> list[int]:

@@ -210,6 +210,7 @@ def test_dask_dataset_round_trip_through_the_cli(s3, tmp_path):
     assert back.num_rows == 1200 and back.files == tuple(f"{s3.bucket}/dask/{n}" for n in names)
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside dask's Parquet reader
 def test_dask_dataframe_from_s3_equals_one_process(s3):
     import dask.dataframe as dd
 
