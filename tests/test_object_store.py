@@ -252,7 +252,12 @@ def test_refuses_to_overwrite_without_the_flag(s3, tmp_path, capsys):
     with pytest.raises(CatalogueError, match="is a file; a Dask run writes a prefix"):
         convert_dataset(source, target, overwrite=True)
     assert s3.cat_file(f"{s3.bucket}/mine/notes.txt") == b"mine"
-    assert main(["convert", source, f"s3://{s3.bucket}", "--quiet"]) == 2  # a bucket's root
+    with pytest.raises(CatalogueError, match="not a bucket"):
+        convert_dataset(source, f"s3://{s3.bucket}", overwrite=True)
+    capsys.readouterr()
+    assert main(["convert", source, f"s3://{s3.bucket}/", "--quiet", "--overwrite"]) == 2
+    assert capsys.readouterr().err.endswith("(s3://bucket/key), not a bucket\n")
+    assert s3.exists(f"{s3.bucket}/mine/notes.txt")
 
 
 def test_a_failure_mid_upload_leaves_nothing(s3, monkeypatch):

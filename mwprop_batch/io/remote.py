@@ -128,10 +128,7 @@ def resolve(url: str, storage_options: Mapping[str, Any] | None = None) -> Locat
         raise CatalogueError(f"cannot use {url}: {one_line(exc)}") from exc
     except ValueError as exc:
         raise CatalogueError(f"cannot use {url}: {one_line(exc)}") from exc
-    path = path.rstrip("/")
-    if not PurePosixPath(path).name:
-        raise CatalogueError(f"{url}: give a file or a prefix inside a bucket, not its root")
-    return Location(fs, path)
+    return Location(fs, path.rstrip("/"))
 
 
 def resolved_options(
@@ -255,6 +252,11 @@ def check_remote_output(location: Location, overwrite: bool, dataset: bool = Fal
     (``overwrite``) an object (``dataset`` False) or a prefix holding only our parts and
     manifest (``dataset`` True)."""
     fs, url = location.fs, location.url
+    if "/" not in location.path.strip("/"):  # a bucket: nothing beside it, not ours to replace
+        raise CatalogueError(
+            f"output {url}: give an object or a prefix inside a bucket (s3://bucket/key), "
+            "not a bucket"
+        )
     try:
         fs.invalidate_cache()
         is_dir = fs.isdir(location.path)
