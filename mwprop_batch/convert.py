@@ -41,6 +41,7 @@ from .io.catalogue_files import (
     open_catalogue,
     schema_with_file_metadata,
 )
+from .io.locations import local_path, remote_url
 from .model import Model
 from .positions import (
     DIRECTIONS,
@@ -177,7 +178,7 @@ class Summary:
     limits: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     startup_seconds: float = 0.0
-    output: Path | None = None
+    output: Path | str | None = None
 
     @property
     def bad_rows(self) -> int:
@@ -355,6 +356,7 @@ def convert_file(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     progress: bool = False,
     command: str | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> Summary:
     """Stream a catalogue file through the models into a Parquet file, in bounded memory.
 
@@ -365,6 +367,11 @@ def convert_file(
     parameter provenance, the package version, the settings and ``command`` are file metadata
     (:func:`mwprop_batch.io.catalogue_files.read_file_metadata`). ``target`` appears only when
     everything was written. ``progress`` shows a tqdm bar on stderr.
+
+    ``source`` and ``target`` may be URLs (``s3://bucket/key``, any fsspec URL; extra
+    ``cloud``): the same conversion, published on object storage as
+    :mod:`mwprop_batch.io.remote` describes; ``storage_options`` go to their fsspec file
+    system (e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``).
 
     Raises
     ------
@@ -378,17 +385,18 @@ def convert_file(
     )
     if batch_rows < 1:
         raise InvalidValueError(f"batch_rows must be at least 1, got {batch_rows}")
-    target = check_output(target, overwrite)
-    plan = plan_conversion(source, target, settings, columns, format, command)
+    target = checked_output(target, overwrite, storage_options)
+    plan = plan_conversion(source, target, settings, columns, format, command, storage_options)
     catalogue, chosen = plan.catalogue, plan.columns
     summary = Summary(tuple(m.name.upper() for m in settings.models), output=target)
     warm_up(settings)
     summary.startup_seconds = time.perf_counter() - start
     bar = tqdm(
         total=catalogue.num_rows, unit="row", unit_scale=True, disable=not progress,
-        file=sys.stderr, desc=catalogue.path.name,
+        file=sys.stderr, desc=Path(str(catalogue.path)).name,
     )
-    with bar, AtomicParquetWriter(target, plan.schema, overwrite=overwrite) as writer:
+    output = parquet_writer(target, plan.schema, overwrite, storage_options)
+    with bar, output as writer:
         for batch in catalogue.batches(batch_rows):
             first = writer.rows_written
             computed = compute(
@@ -400,6 +408,40 @@ def convert_file(
             bar.update(batch.num_rows)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def checked_output(
+    target: str | os.PathLike[str], overwrite: bool,
+    storage_options: Mapping[str, Any] | None = None,
+) -> Path | str:
+    """``target`` checked as an output file (see
+    :func:`~mwprop_batch.io.catalogue_files.check_output`): a local Path, or a URL (str).
+
+    Raises CatalogueError (an existing output without ``overwrite``: "use --overwrite").
+    """
+    url = remote_url(target)
+    if url is None:
+        return check_output(local_path(target), overwrite)
+    from .io.remote import check_remote_output, resolve
+
+    check_remote_output(resolve(url, storage_options), overwrite)
+    return url
+
+
+def parquet_writer(
+    target: Path | str, schema: pa.Schema, overwrite: bool = False,
+    storage_options: Mapping[str, Any] | None = None, staged: bool = True,
+):
+    """The all-or-nothing Parquet writer for ``target``: an
+    :class:`~mwprop_batch.io.catalogue_files.AtomicParquetWriter` for a local path, a
+    :class:`~mwprop_batch.io.remote.RemoteParquetWriter` for a URL (``staged`` as there)."""
+    url = remote_url(target)
+    if url is None:
+        return AtomicParquetWriter(local_path(target), schema, overwrite=overwrite)
+    from .io.remote import RemoteParquetWriter
+
+    return RemoteParquetWriter(url, schema, overwrite=overwrite,
+                               storage_options=storage_options, staged=staged)
 
 
 @dataclass(frozen=True)
@@ -415,7 +457,7 @@ class Plan:
 def plan_conversion(
     source: str | os.PathLike[str], target: str | os.PathLike[str], settings: Settings,
     columns: ColumnOverrides | None = None, format: str | None = None,
-    command: str | None = None,
+    command: str | None = None, storage_options: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Open ``source`` and check everything that can be checked before a row is computed.
 
@@ -427,8 +469,14 @@ def plan_conversion(
     CatalogueError, MissingColumnError, ConversionError (InputTypeError)
         With a one-line message.
     """
-    check_not_inside(Path(target), Path(source))
-    catalogue = open_catalogue(source, format)
+    source_url, target_url = remote_url(source), remote_url(target)
+    if source_url is None and target_url is None:
+        check_not_inside(Path(local_path(target)), Path(local_path(source)))
+    elif source_url is not None and target_url is not None:
+        from .io.remote import check_not_inside_remote
+
+        check_not_inside_remote(target_url, source_url)
+    catalogue = open_catalogue(source, format, storage_options=storage_options)
     if catalogue.num_rows == 0:
         raise ConversionError(f"{catalogue.path} has no rows: nothing written")
     chosen = find_columns(catalogue.schema.names, settings.to, columns)

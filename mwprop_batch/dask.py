@@ -6,7 +6,9 @@ conversion uses (:func:`mwprop_batch.convert.convert` for DataFrames; for files,
 functions of :func:`mwprop_batch.convert.convert_file`, so that a dataset written on Dask has
 the single-process schema, metadata and values), so results are bit-identical whatever the
 partitioning and the number of workers. A task carries only the model names; each worker
-process builds each model once and reuses it for all its partitions.
+process builds each model once and reuses it for all its partitions. Input and output may be
+URLs on object storage (``s3://...``; extra ``cloud``), published as
+:mod:`mwprop_batch.io.remote` describes, so a cluster needs no shared POSIX file system.
 """
 
 from __future__ import annotations
@@ -17,25 +19,35 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dask.dataframe as dd
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from .convert import STATUS, Settings, compute, load_model, plan_conversion, with_results
+from .convert import (
+    STATUS,
+    Plan,
+    Settings,
+    compute,
+    load_model,
+    parquet_writer,
+    plan_conversion,
+    with_results,
+)
 from .convert import convert as convert_frame
 from .io.catalogue_files import (
     FILE_METADATA_KEY,
-    AtomicParquetWriter,
     CatalogueError,
     check_output,
     remove_dead_temp_files,
     temp_path,
 )
+from .io.locations import local_path, remote_url
 from .positions import ColumnOverrides, Columns
 from .sightlines import OK
 
@@ -70,11 +82,12 @@ class Piece:
     rows: int
 
 
-def pieces(files: list[str]) -> list[Piece]:
-    """One piece per row group of each file, in the files' order (their rows' order)."""
+def pieces(files: list[str], filesystem: Any = None) -> list[Piece]:
+    """One piece per row group of each file (paths in ``filesystem``, None: local), in the
+    files' order (their rows' order)."""
     out, first = [], 0
     for path in files:
-        metadata = pq.ParquetFile(path).metadata
+        metadata = pq.ParquetFile(path, filesystem=filesystem).metadata
         for group in range(metadata.num_row_groups):
             rows = metadata.row_group(group).num_rows
             if rows:
@@ -84,13 +97,14 @@ def pieces(files: list[str]) -> list[Piece]:
 
 
 def _convert_piece(
-    piece: Piece, part: Path, schema: pa.Schema, input_schema: pa.Schema, names: tuple[str, ...],
-    columns: Columns, options: dict,
+    piece: Piece, part: Path | str, schema: pa.Schema, input_schema: pa.Schema,
+    names: tuple[str, ...], columns: Columns, options: dict, filesystem: Any = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> tuple[int, dict[str, int]]:
-    """Convert one piece into the Parquet file ``part`` (exactly as the single process does);
-    return its rows and its bad rows by reason."""
+    """Convert one piece (of a file in ``filesystem``) into the Parquet file or object ``part``
+    (exactly as the single process does); return its rows and its bad rows by reason."""
     settings = Settings.create([load_model(name) for name in names], **options)
-    table = pq.ParquetFile(piece.path).read_row_group(piece.row_group)
+    table = pq.ParquetFile(piece.path, filesystem=filesystem).read_row_group(piece.row_group)
     arrays = [
         table.column(f.name).cast(f.type) if f.name in table.column_names
         else pa.nulls(table.num_rows, f.type) for f in input_schema
@@ -98,7 +112,7 @@ def _convert_piece(
     batch = pa.table(arrays, schema=input_schema).combine_chunks().to_batches()[0]
     computed = compute(batch.select(columns.names).to_pandas(), columns, settings,
                        piece.first_row)
-    with AtomicParquetWriter(part, schema) as writer:
+    with parquet_writer(part, schema, storage_options=storage_options, staged=False) as writer:
         writer.write(with_results(batch, computed, schema))
     bad = computed[STATUS][computed[STATUS] != OK].value_counts()
     return batch.num_rows, {str(k): int(v) for k, v in bad.items()}
@@ -108,7 +122,7 @@ def convert_dataset(
     source: str | Path, target: str | Path, models: str | tuple[str, ...] = ("ne2025",),
     scheduler: str = "local", workers: int = 2, progress: bool = False,
     overwrite: bool = False, columns: ColumnOverrides | None = None, command: str | None = None,
-    **options,
+    storage_options: Mapping[str, Any] | None = None, **options,
 ) -> int:
     """Convert a Parquet file or dataset on a Dask cluster into a Parquet dataset; return its
     rows.
@@ -121,54 +135,105 @@ def convert_dataset(
     aside and renamed into place when complete; an existing ``target`` is replaced (with
     ``overwrite``) only if it is a dataset this tool wrote. The workers must see the same file
     system. ``options`` are ``to``, ``scattering``, ``freq_ghz``, ``velocity_kms``, ``strict``.
+
+    ``source`` and ``target`` may be URLs (``s3://bucket/prefix``; ``storage_options`` as in
+    :func:`~mwprop_batch.convert.convert_file`): the workers read and write the store
+    themselves, and a URL ``target`` is complete only once its manifest is written (see
+    :mod:`mwprop_batch.io.remote`).
     """
-    target = Path(target)
-    check_dataset_output(target, overwrite)
+    target_url, target_options = remote_url(target), None
+    if target_url is None:
+        target = Path(local_path(target))
+        check_dataset_output(target, overwrite)
+    else:
+        from .io.remote import check_remote_output, resolve, resolved_options
+
+        target_options = resolved_options(target_url, storage_options)  # sent to the workers
+        target_location = resolve(target_url, target_options)
+        check_remote_output(target_location, overwrite, dataset=True)
     names = tuple(m.strip().lower() for m in (models.split(",") if isinstance(models, str)
                                                else models) if m.strip())
     settings = Settings.create(names, **options)
-    plan = plan_conversion(source, target, settings, columns, "parquet", command)
-    files = sorted(ds.dataset(str(source), format="parquet").files)
-    work = pieces(files)
-    remove_dead_temp_files(target)
-    staging = temp_path(target)
-    staging.mkdir()
+    plan = plan_conversion(source, target_url or target, settings, columns, "parquet", command,
+                           storage_options)
+    filesystem = plan.catalogue.filesystem
+    work = pieces(list(plan.catalogue.files), filesystem)
+    if target_url is None:
+        remove_dead_temp_files(target)
+        staging = temp_path(target)
+        staging.mkdir()
+        part_names = [str(staging / f"part.{k:06d}.parquet") for k in range(len(work))]
+    else:
+        from .io.remote import remove_dead_temps, temp_location
+
+        remove_dead_temps(target_location)
+        staging_location = temp_location(target_location)
+        part_names = [staging_location.child(f"part.{k:06d}.parquet").url
+                      for k in range(len(work))]
+    try:
+        rows_per_part = _run(work, part_names, plan, names, options, scheduler, workers,
+                             progress, filesystem, target_options)
+        if target_url is None:
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+        else:
+            from .io.remote import publish_dataset
+
+            parts = [(Path(name).name, rows) for name, rows in zip(part_names, rows_per_part,
+                                                                   strict=True)]
+            publish_dataset(staging_location, target_location, parts, overwrite)
+    finally:
+        if target_url is None:
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            _remove_quietly(staging_location)
+    return sum(rows_per_part)
+
+
+def _run(
+    work: list[Piece], part_names: list[str], plan: Plan, names: tuple[str, ...], options: dict,
+    scheduler: str, workers: int, progress: bool, filesystem: Any,
+    storage_options: Mapping[str, Any] | None,
+) -> list[int]:
+    """Convert every piece into its part on the cluster; return the rows of each part."""
     from dask.distributed import Client, LocalCluster
     from dask.distributed import progress as show_progress
 
+    with contextlib.ExitStack() as stack:
+        if scheduler == "local":
+            with _sigint_ignored():  # Ctrl-C is for this process: it stops the workers
+                cluster = stack.enter_context(LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True,
+                    dashboard_address=":0", silence_logs=logging.CRITICAL,
+                ))
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(scheduler))
+        futures = [
+            client.submit(
+                _convert_piece, piece, part, plan.schema, plan.catalogue.schema, names,
+                plan.columns, options, filesystem, storage_options, pure=False,
+            )
+            for piece, part in zip(work, part_names, strict=True)
+        ]
+        try:
+            if progress:
+                show_progress(futures)
+            while not all(f.done() for f in futures):  # Ctrl-C lands here, not in Dask
+                time.sleep(0.1)
+            return [n for n, _ in client.gather(futures)]
+        except BaseException:
+            client.cancel(futures)
+            raise
+
+
+def _remove_quietly(location) -> None:
+    """Remove a temporary prefix; if that fails it keeps its recognisable name."""
     try:
-        with contextlib.ExitStack() as stack:
-            if scheduler == "local":
-                with _sigint_ignored():  # Ctrl-C is for this process: it stops the workers
-                    cluster = stack.enter_context(LocalCluster(
-                        n_workers=workers, threads_per_worker=1, processes=True,
-                        dashboard_address=":0", silence_logs=logging.CRITICAL,
-                    ))
-                client = stack.enter_context(Client(cluster))
-            else:
-                client = stack.enter_context(Client(scheduler))
-            futures = [
-                client.submit(
-                    _convert_piece, piece, staging / f"part.{k:06d}.parquet", plan.schema,
-                    plan.catalogue.schema, names, plan.columns, options, pure=False,
-                )
-                for k, piece in enumerate(work)
-            ]
-            try:
-                if progress:
-                    show_progress(futures)
-                while not all(f.done() for f in futures):  # Ctrl-C lands here, not in Dask
-                    time.sleep(0.1)
-                rows = sum(n for n, _ in client.gather(futures))
-            except BaseException:
-                client.cancel(futures)
-                raise
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return rows
+        location.fs.rm(location.path, recursive=True)
+    except OSError:
+        pass
 
 
 @contextlib.contextmanager

@@ -5,7 +5,8 @@ or an ATNF ``psrcat.db`` into a :class:`Catalogue`: an Arrow schema (with the fi
 key/value and field metadata), a row count and an iterator of record batches in file order.
 The writer (:class:`AtomicParquetWriter`) writes row groups to a hidden temporary file beside
 the output and renames it into place only when everything was written. No physics here: the
-columns pass through as they are.
+columns pass through as they are. URLs (``s3://``, ``memory://`` ...) are read and written by
+:mod:`mwprop_batch.io.remote` (the optional extra ``cloud``), which these functions call.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pyarrow.parquet as pq
 
 from ..errors import MwpropBatchError
 from .csvfile import csv_batches, csv_schema
+from .locations import local_path, remote_url
 from .psrcat import TEXT_KEYS, UNPARSEABLE, read_psrcat
 
 FORMATS = ("parquet", "csv", "psrcat")
@@ -69,8 +71,8 @@ class Catalogue:
 
     Attributes
     ----------
-    path : Path
-        The file or directory read.
+    path : Path or str
+        The file or directory read (a URL, str, for object storage).
     format : str
         One of :data:`FORMATS`.
     schema : pyarrow.Schema
@@ -81,15 +83,21 @@ class Catalogue:
     unparseable : dict
         ``{column: {row: text}}``: values the reader could not read as their column's type
         (psrcat numeric parameters), null in the batches.
+    files : tuple of str
+        A Parquet catalogue's files, in row order (paths in ``filesystem``).
+    filesystem : pyarrow or fsspec file system, or None
+        Where ``files`` are; None for the local file system.
     """
 
-    path: Path
+    path: Path | str
     format: str
     schema: pa.Schema
     num_rows: int
     _scan: Callable[[int], Iterable[pa.RecordBatch]]
     unparseable: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
     _keep: Any = None  # a spooled copy of a pipe, alive as long as the catalogue
+    files: tuple[str, ...] = ()
+    filesystem: Any = None
 
     def batches(self, rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """Record batches of ``rows`` rows (the last may be shorter), in file order.
@@ -102,10 +110,13 @@ class Catalogue:
             raise CatalogueError(f"cannot read {self.path}: {one_line(exc)}") from exc
 
 
-def detect_format(path: str | os.PathLike[str], override: str | None = None) -> str:
+def detect_format(
+    path: str | os.PathLike[str], override: str | None = None, *, is_dir: bool | None = None
+) -> str:
     """The catalogue format of ``path``: ``override`` if given, else from the name.
 
-    A directory is a Parquet dataset; ``.parquet``/``.pq``/``.parq`` are Parquet, ``.csv``
+    A directory (``is_dir``; by default, whether ``path`` is a local directory) is a Parquet
+    dataset; ``.parquet``/``.pq``/``.parq`` are Parquet, ``.csv``
     (optionally compressed, e.g. ``.csv.gz``) is CSV and ``.db`` (or ``.db.gz``) is an ATNF
     psrcat database; ``-`` (standard input) is CSV.
     """
@@ -116,7 +127,7 @@ def detect_format(path: str | os.PathLike[str], override: str | None = None) -> 
     if str(path) == STDIN:
         return "csv"
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() if is_dir is None else is_dir:
         return "parquet"
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in _COMPRESSED:
@@ -129,7 +140,10 @@ def detect_format(path: str | os.PathLike[str], override: str | None = None) -> 
     )
 
 
-def open_catalogue(path: str | os.PathLike[str], format: str | None = None) -> Catalogue:
+def open_catalogue(
+    path: str | os.PathLike[str], format: str | None = None, *,
+    storage_options: Mapping[str, Any] | None = None,
+) -> Catalogue:
     """Open a catalogue for streaming (see :class:`Catalogue`).
 
     Parameters
@@ -139,9 +153,12 @@ def open_catalogue(path: str | os.PathLike[str], format: str | None = None) -> C
         order of their paths, names starting with '.' or '_' skipped, columns the union of
         the files' columns, null where a file lacks one); a CSV file (see
         :mod:`mwprop_batch.io.csvfile`); a psrcat database; or ``-`` for standard input. A
-        pipe or standard input is first copied to a temporary file.
+        pipe or standard input is first copied to a temporary file. A URL (``s3://...``)
+        is read from object storage: see :func:`mwprop_batch.io.remote.open_remote_catalogue`.
     format : {"parquet", "csv", "psrcat"}, optional
         Overrides the format guessed by :func:`detect_format`.
+    storage_options : mapping, optional
+        For a URL: options of its fsspec file system (e.g. ``endpoint_url``).
 
     Raises
     ------
@@ -149,6 +166,12 @@ def open_catalogue(path: str | os.PathLike[str], format: str | None = None) -> C
         If the path does not exist or is not a readable catalogue of that format, or if two
         files of a dataset give a column different types.
     """
+    url = remote_url(path)
+    if url is not None:
+        from .remote import open_remote_catalogue
+
+        return open_remote_catalogue(url, format, storage_options)
+    path = local_path(path)
     kind = detect_format(path, format)
     spool = None
     if str(path) == STDIN or (Path(path).exists() and _is_stream(Path(path))):
@@ -158,14 +181,20 @@ def open_catalogue(path: str | os.PathLike[str], format: str | None = None) -> C
         source = Path(path)
         if not source.exists():
             raise CatalogueError(f"{source}: no such file or directory")
+    catalogue = open_local(source, kind, path)
+    return dataclasses.replace(catalogue, path=Path(path), _keep=spool)
+
+
+def open_local(source: Path, kind: str, label: str | os.PathLike[str]) -> Catalogue:
+    """Open the local file or directory ``source`` as a catalogue of format ``kind``;
+    errors name ``label``."""
     opener = {"parquet": _open_parquet, "csv": _open_csv, "psrcat": _open_psrcat}[kind]
     try:
-        catalogue = opener(source)
+        return opener(source)
     except (pa.ArrowException, OSError, ValueError) as exc:
         if isinstance(exc, CatalogueError):
             raise
-        raise CatalogueError(f"cannot read {path} as {kind}: {one_line(exc)}") from exc
-    return dataclasses.replace(catalogue, path=Path(path), _keep=spool)
+        raise CatalogueError(f"cannot read {label} as {kind}: {one_line(exc)}") from exc
 
 
 def _is_stream(path: Path) -> bool:
@@ -176,23 +205,36 @@ def _is_stream(path: Path) -> bool:
 
 def _spool(path: str | os.PathLike[str]):
     """A temporary file holding everything ``path`` (or standard input, ``-``) gives."""
-    suffix = "".join(Path(path).suffixes) if str(path) != STDIN else ".csv"
-    spool = tempfile.NamedTemporaryFile(prefix="mwprop-batch-input-", suffix=suffix)
     if str(path) == STDIN:
-        shutil.copyfileobj(sys.stdin.buffer, spool)
-    else:
-        with open(path, "rb") as stream:
-            shutil.copyfileobj(stream, spool)
-    spool.flush()
-    return spool
+        return spool(sys.stdin.buffer, ".csv")
+    with open(path, "rb") as stream:
+        return spool(stream, "".join(Path(path).suffixes))
+
+
+def spool(stream: Any, suffix: str):
+    """A named temporary file (deleted when closed) holding what the binary ``stream`` gives;
+    its name ends in ``suffix``."""
+    copy = tempfile.NamedTemporaryFile(prefix="mwprop-batch-input-", suffix=suffix)
+    shutil.copyfileobj(stream, copy)
+    copy.flush()
+    return copy
 
 
 def _open_parquet(path: Path) -> Catalogue:
     files = sorted(ds.dataset(path, format="parquet").files) if path.is_dir() else [str(path)]
+    return open_parquet_files(path, files)
+
+
+def open_parquet_files(
+    label: Path | str, files: Iterable[str], filesystem: Any = None
+) -> Catalogue:
+    """A catalogue of the Parquet ``files`` (paths in ``filesystem``, None: local), read in
+    this order as one dataset (:func:`union_schema`); ``label`` names it."""
+    files = list(files)
     if not files:
-        raise CatalogueError(f"{path}: no Parquet files in this directory")
-    schema = union_schema(files)
-    dataset = ds.dataset(files, schema=schema, format="parquet")
+        raise CatalogueError(f"{label}: no Parquet files in this directory")
+    schema = union_schema(files, filesystem)
+    dataset = ds.dataset(files, schema=schema, format="parquet", filesystem=filesystem)
 
     # Read on demand: the threaded scanner reads ahead as fast as it can while the models
     # compute (most of a file), and pre-buffering keeps every row group read until the file
@@ -205,10 +247,11 @@ def _open_parquet(path: Path) -> Catalogue:
             fragment_scan_options=options, use_threads=False,
         )
 
-    return Catalogue(path, "parquet", schema, dataset.count_rows(), scan)
+    return Catalogue(label, "parquet", schema, dataset.count_rows(), scan, files=tuple(files),
+                     filesystem=filesystem)
 
 
-def union_schema(files: Iterable[str]) -> pa.Schema:
+def union_schema(files: Iterable[str], filesystem: Any = None) -> pa.Schema:
     """The columns of all ``files`` in order of first appearance, with the first file's
     key/value metadata and each column's first field metadata.
 
@@ -223,7 +266,7 @@ def union_schema(files: Iterable[str]) -> pa.Schema:
     first_seen: dict[str, str] = {}
     metadata = None
     for k, name in enumerate(files):
-        schema = pq.read_schema(name)
+        schema = pq.read_schema(name, filesystem=filesystem)
         if k == 0:
             metadata = schema.metadata
         for new in schema:
@@ -349,9 +392,19 @@ def schema_with_file_metadata(schema: pa.Schema, metadata: Mapping[str, Any]) ->
     return schema.with_metadata(kept)
 
 
-def read_file_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The metadata :func:`schema_with_file_metadata` stored in a Parquet file."""
-    raw = pq.read_schema(path).metadata or {}
+def read_file_metadata(
+    path: str | os.PathLike[str], storage_options: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The metadata :func:`schema_with_file_metadata` stored in a Parquet file (a local path
+    or a URL; ``storage_options`` as in :func:`open_catalogue`)."""
+    url = remote_url(path)
+    if url is not None:
+        from .remote import resolve
+
+        location = resolve(url, storage_options)
+        raw = pq.read_schema(location.path, filesystem=location.fs).metadata or {}
+    else:
+        raw = pq.read_schema(local_path(path)).metadata or {}
     if FILE_METADATA_KEY not in raw:
         raise CatalogueError(f"{path}: no {FILE_METADATA_KEY.decode()} metadata")
     return json.loads(raw[FILE_METADATA_KEY])
@@ -449,20 +502,49 @@ class AtomicParquetWriter:
         self._restore_signals()
 
     def _catch_signals(self) -> None:
-        if threading.current_thread() is threading.main_thread():
-            for signum in ABORT_SIGNALS:
-                self._previous_handlers[signum] = signal.signal(signum, _raise_interrupted)
+        self._previous_handlers = catch_abort_signals()
 
     def _restore_signals(self) -> None:
-        for signum, handler in self._previous_handlers.items():
-            signal.signal(signum, handler)
+        restore_signals(self._previous_handlers)
         self._previous_handlers = {}
+
+
+def catch_abort_signals() -> dict[int, Any]:
+    """In the main thread, make SIGTERM and SIGHUP raise :class:`Interrupted`; return the
+    previous handlers (for :func:`restore_signals`)."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in ABORT_SIGNALS:
+            previous[signum] = signal.signal(signum, _raise_interrupted)
+    return previous
+
+
+def restore_signals(previous: Mapping[int, Any]) -> None:
+    """Put back the handlers :func:`catch_abort_signals` replaced."""
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def temp_path(path: Path) -> Path:
     """A new temporary file name for ``path``, naming this host and process."""
+    return path.parent / temp_name(path.name)
+
+
+def temp_name(name: str) -> str:
+    """A new temporary name for an output named ``name``, naming this host and process:
+    ``.<name>.<host>.<pid>.<random>.mwprop-batch.tmp``."""
     host = socket.gethostname().replace(".", "_")
-    return path.parent / f".{path.name}.{host}.{os.getpid()}.{token_hex(4)}.{_TEMP_TAG}"
+    return f".{name}.{host}.{os.getpid()}.{token_hex(4)}.{_TEMP_TAG}"
+
+
+def is_dead_temp(name: str, candidate: str) -> bool:
+    """Whether ``candidate`` is a :func:`temp_name` for ``name`` made on this host by a process
+    that no longer exists."""
+    start = f".{name}.{socket.gethostname().replace('.', '_')}."
+    if not (candidate.startswith(start) and candidate.endswith(f".{_TEMP_TAG}")):
+        return False
+    pid = candidate[len(start):].split(".")[0]
+    return pid.isdigit() and not _process_exists(int(pid))
 
 
 def remove_dead_temp_files(path: Path) -> list[Path]:
@@ -472,8 +554,7 @@ def remove_dead_temp_files(path: Path) -> list[Path]:
     host = socket.gethostname().replace(".", "_")
     removed = []
     for temp in path.parent.glob(f".{path.name}.{host}.*.*.{_TEMP_TAG}"):
-        pid = temp.name[len(f".{path.name}.{host}.") :].split(".")[0]
-        if not pid.isdigit() or _process_exists(int(pid)) or temp.is_symlink():
+        if not is_dead_temp(path.name, temp.name) or temp.is_symlink():
             continue
         if temp.is_dir():
             shutil.rmtree(temp, ignore_errors=True)
