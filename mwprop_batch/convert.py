@@ -57,7 +57,8 @@ from .scattering import (
     SCATTERING_COLUMNS,
     check_observing,
 )
-from .sightlines import CORE_COLUMNS, OK, InvalidRowError
+from .sightlines import CORE_COLUMNS, InvalidRowError
+from .status import OK
 
 STATUS = "status"
 STATUS_DESCRIPTION = (

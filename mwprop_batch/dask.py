@@ -49,7 +49,7 @@ from .io.catalogue_files import (
 )
 from .io.locations import local_path, remote_url
 from .positions import ColumnOverrides, Columns
-from .sightlines import OK
+from .status import OK
 
 
 def _convert_partition(partition: pd.DataFrame, names: tuple[str, ...], options: dict):

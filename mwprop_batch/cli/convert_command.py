@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from ..convert import convert_file
 from ..extras import missing_extra
@@ -37,10 +36,10 @@ def register(commands) -> None:
         "distance from DM (--to dist) or DM from distance (--to dm) for every row.",
         epilog=CONVERT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("input", type=Path, metavar="INPUT",
+    p.add_argument("input", metavar="INPUT",
                    help="Parquet file, directory of Parquet files, CSV file, ATNF psrcat.db, "
                    "or - (CSV on standard input)")
-    p.add_argument("output", type=Path, metavar="OUTPUT", help="Parquet file to write")
+    p.add_argument("output", metavar="OUTPUT", help="Parquet file to write")
     p.add_argument("--format", choices=("parquet", "csv", "psrcat"),
                    help="input format (default: from INPUT's extension; a directory is Parquet)")
     p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
