@@ -8,8 +8,11 @@ two launches at once would abort the whole process. Each layer runs in its own s
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+TBB_LIB_DIR = Path(sys.prefix) / "lib"
 
 SCRIPT = r"""
 import sys, threading
@@ -52,11 +55,8 @@ print("layer", numba.threading_layer())
 
 
 def _available(layer: str) -> bool:
-    if layer == "tbb":
-        try:
-            import tbb  # noqa: F401
-        except ImportError:
-            return False
+    if layer == "tbb":  # the test extra installs it (pip's tbb puts libtbb in <prefix>/lib)
+        return (TBB_LIB_DIR / "libtbb.so.12").exists()
     if layer == "omp":
         try:
             from numba.np.ufunc import omppool  # noqa: F401
@@ -70,6 +70,9 @@ def test_fresh_models_from_sixteen_threads(layer):
     if not _available(layer):
         pytest.skip(f"numba's {layer} threading layer is not installed")
     env = dict(os.environ, NUMBA_THREADING_LAYER=layer, NUMBA_NUM_THREADS="4")
+    # numba's tbb pool finds libtbb.so.12 through the loader's path only
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(
+        filter(None, [str(TBB_LIB_DIR), os.environ.get("LD_LIBRARY_PATH")]))
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
                          env=env, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
