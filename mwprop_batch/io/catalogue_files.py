@@ -21,6 +21,7 @@ import stat
 import sys
 import tempfile
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -410,7 +411,43 @@ def read_file_metadata(
     return json.loads(raw[FILE_METADATA_KEY])
 
 
-class AtomicParquetWriter:
+class AllOrNothingWriter(ABC):
+    """What every all-or-nothing Parquet writer shares: row groups go to a temporary place
+    (opened by ``__enter__``); a clean exit publishes them (``_commit``), an exception or a
+    failed publication throws them away (``_abort``) and leaves the output as it was."""
+
+    target: str  # the output, as the user named it (for messages)
+    rows_written: int
+    _writer: pq.ParquetWriter | None
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Append ``batch`` as one row group."""
+        assert self._writer is not None, f"use {type(self).__name__} in a with block"
+        self._writer.write_batch(batch)
+        self.rows_written += batch.num_rows
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is not None:
+            self._abort()
+            return
+        try:
+            self._commit()
+        except BaseException as error:
+            self._abort()
+            if isinstance(error, OSError | pa.ArrowException):
+                raise CatalogueError(f"cannot write {self.target}: {one_line(error)}") from error
+            raise
+
+    @abstractmethod
+    def _commit(self) -> None:
+        """Publish the output (called on a clean exit)."""
+
+    @abstractmethod
+    def _abort(self) -> None:
+        """Throw the temporary output away (never raises)."""
+
+
+class AtomicParquetWriter(AllOrNothingWriter):
     """Write a Parquet file all or nothing.
 
     Row groups go to a hidden temporary file in the output's directory,
@@ -442,6 +479,7 @@ class AtomicParquetWriter:
         self, path: str | os.PathLike[str], schema: pa.Schema, *, overwrite: bool = False
     ) -> None:
         self.path = check_output(path, overwrite)
+        self.target = str(path)
         self.schema = schema
         self.overwrite = overwrite
         self.rows_written = 0
@@ -461,22 +499,6 @@ class AtomicParquetWriter:
                 raise CatalogueError(f"cannot write {self.path}: {one_line(exc)}") from exc
             raise
         return self
-
-    def write(self, batch: pa.RecordBatch) -> None:
-        """Append ``batch`` as one row group."""
-        assert self._writer is not None, "use AtomicParquetWriter in a with block"
-        self._writer.write_batch(batch)
-        self.rows_written += batch.num_rows
-
-    def __exit__(self, exc_type, exc, traceback) -> None:
-        if exc_type is not None:
-            self._abort()
-            return
-        try:
-            self._commit()
-        except BaseException:
-            self._abort()
-            raise
 
     def _commit(self) -> None:
         assert self._writer is not None and self._temp is not None

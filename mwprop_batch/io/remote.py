@@ -52,6 +52,7 @@ import pyarrow.parquet as pq
 from ..extras import MissingExtraError, missing_extra
 from .catalogue_files import (
     FILE_METADATA_KEY,
+    AllOrNothingWriter,
     Catalogue,
     CatalogueError,
     catch_abort_signals,
@@ -317,7 +318,7 @@ def temp_location(location: Location) -> Location:
     return location.parent.child(temp_name(location.name))
 
 
-class RemoteParquetWriter:
+class RemoteParquetWriter(AllOrNothingWriter):
     """Write a Parquet object all or nothing (the design in this module's docstring).
 
     Same use as :class:`~.catalogue_files.AtomicParquetWriter`. With ``staged`` False the
@@ -330,7 +331,7 @@ class RemoteParquetWriter:
         storage_options: Mapping[str, Any] | None = None, staged: bool = True,
     ) -> None:
         self.location = resolve(url, storage_options)
-        self.url = url
+        self.url = self.target = url
         self.schema = schema
         self.overwrite = overwrite
         self.staged = staged
@@ -359,24 +360,6 @@ class RemoteParquetWriter:
                 raise CatalogueError(f"cannot write {self.url}: {one_line(exc)}") from exc
             raise
         return self
-
-    def write(self, batch: pa.RecordBatch) -> None:
-        """Append ``batch`` as one row group."""
-        assert self._writer is not None, "use RemoteParquetWriter in a with block"
-        self._writer.write_batch(batch)
-        self.rows_written += batch.num_rows
-
-    def __exit__(self, exc_type, exc, traceback) -> None:
-        if exc_type is not None:
-            self._abort()
-            return
-        try:
-            self._commit()
-        except BaseException as error:
-            self._abort()
-            if isinstance(error, OSError | pa.ArrowException):
-                raise CatalogueError(f"cannot write {self.url}: {one_line(error)}") from error
-            raise
 
     def _commit(self) -> None:
         assert self._writer is not None and self._temp is not None
