@@ -33,15 +33,13 @@ from tqdm import tqdm
 from .errors import InvalidValueError, MwpropBatchError
 from .io.catalogue_files import (
     DEFAULT_BATCH_ROWS,
-    AtomicParquetWriter,
     Catalogue,
-    check_not_inside,
-    check_output,
     field_with_doc,
     open_catalogue,
     schema_with_file_metadata,
 )
 from .io.locations import local_path, remote_url
+from .io.safe_writes import AtomicParquetWriter, check_not_inside, check_output
 from .model import Model
 from .positions import (
     DIRECTIONS,
@@ -416,7 +414,7 @@ def checked_output(
     storage_options: Mapping[str, Any] | None = None,
 ) -> Path | str:
     """``target`` checked as an output file (see
-    :func:`~mwprop_batch.io.catalogue_files.check_output`): a local Path, or a URL (str).
+    :func:`~mwprop_batch.io.safe_writes.check_output`): a local Path, or a URL (str).
 
     Raises CatalogueError (an existing output without ``overwrite``: "use --overwrite").
     """
@@ -434,7 +432,7 @@ def parquet_writer(
     storage_options: Mapping[str, Any] | None = None, staged: bool = True,
 ):
     """The all-or-nothing Parquet writer for ``target``: an
-    :class:`~mwprop_batch.io.catalogue_files.AtomicParquetWriter` for a local path, a
+    :class:`~mwprop_batch.io.safe_writes.AtomicParquetWriter` for a local path, a
     :class:`~mwprop_batch.io.remote.RemoteParquetWriter` for a URL (``staged`` as there)."""
     url = remote_url(target)
     if url is None:

@@ -40,14 +40,9 @@ from .convert import (
     with_results,
 )
 from .convert import convert as convert_frame
-from .io.catalogue_files import (
-    FILE_METADATA_KEY,
-    CatalogueError,
-    check_output,
-    remove_dead_temp_files,
-    temp_path,
-)
+from .io.catalogue_files import FILE_METADATA_KEY, CatalogueError
 from .io.locations import local_path, remote_url
+from .io.safe_writes import check_output, remove_dead_temp_files, temp_path
 from .positions import ColumnOverrides, Columns
 from .status import OK
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from .convert import Summary, convert_file, load_model
 from .errors import InvalidValueError
-from .io.catalogue_files import AtomicParquetWriter
+from .io.safe_writes import AtomicParquetWriter
 
 SCALE_LENGTH_KPC = 4.0
 SCALE_HEIGHT_KPC = 0.3

@@ -15,17 +15,19 @@ import pytest
 
 from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic
 from mwprop_batch.io.catalogue_files import (
-    AtomicParquetWriter,
     CatalogueError,
-    Interrupted,
-    check_not_inside,
-    check_output,
     detect_format,
     field_with_doc,
     open_catalogue,
     read_file_metadata,
     rebatch,
     schema_with_file_metadata,
+)
+from mwprop_batch.io.safe_writes import (
+    AtomicParquetWriter,
+    Interrupted,
+    check_not_inside,
+    check_output,
 )
 from mwprop_batch.positions import (
     NO_POSITION,

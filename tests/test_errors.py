@@ -1,6 +1,6 @@
 """Every error class mwprop_batch defines derives from the one exported base.
 
-(Signals turned into exceptions, like io.catalogue_files.Interrupted, are KeyboardInterrupts, not
+(Signals turned into exceptions, like io.safe_writes.Interrupted, are KeyboardInterrupts, not
 errors, and stay outside it.)
 """
 

@@ -52,17 +52,19 @@ import pyarrow.parquet as pq
 from ..extras import MissingExtraError, missing_extra
 from .catalogue_files import (
     FILE_METADATA_KEY,
-    AllOrNothingWriter,
     Catalogue,
     CatalogueError,
-    catch_abort_signals,
     detect_format,
-    is_dead_temp,
     one_line,
     open_local,
     open_parquet_files,
-    restore_signals,
     spool,
+)
+from .safe_writes import (
+    AllOrNothingWriter,
+    catch_abort_signals,
+    is_dead_temp,
+    restore_signals,
     temp_name,
 )
 
@@ -314,14 +316,14 @@ def remove_dead_temps(location: Location) -> list[str]:
 
 def temp_location(location: Location) -> Location:
     """A new temporary object or prefix beside ``location`` (see
-    :func:`~.catalogue_files.temp_name`)."""
+    :func:`~.safe_writes.temp_name`)."""
     return location.parent.child(temp_name(location.name))
 
 
 class RemoteParquetWriter(AllOrNothingWriter):
     """Write a Parquet object all or nothing (the design in this module's docstring).
 
-    Same use as :class:`~.catalogue_files.AtomicParquetWriter`. With ``staged`` False the
+    Same use as :class:`~.safe_writes.AtomicParquetWriter`. With ``staged`` False the
     object is uploaded straight to its name (for the parts of a dataset, already under a
     temporary prefix); an error still removes it.
     """
