@@ -2,6 +2,7 @@
 
     python benchmarks/comparators.py mwprop ne2025 sightlines.npz out.npz
     python benchmarks/comparators.py pygedm ne2001 sightlines.npz out.npz
+    python benchmarks/comparators.py pygedm ymw16 sightlines.npz out.npz
 
 Runs in the comparator's own interpreter and needs only numpy and that code. The input holds
 ``l``, ``b`` (deg), ``value`` (DM in pc cm^-3 or distance in kpc), ``ndir`` (1: DM -> D,
@@ -44,7 +45,8 @@ def mwprop_call(model: str) -> Call:
 
 
 def pygedm_call(model: str) -> Call:
-    """pygedm's Fortran NE2001 (degrees in; distances in pc, converted here to kpc)."""
+    """pygedm's Fortran NE2001 or the authors' C++ YMW16 in Galactic mode (degrees in;
+    distances in pc, converted here to kpc)."""
     import scipy.integrate
 
     if not hasattr(scipy.integrate, "simps"):  # removed in SciPy 1.14; pygedm still imports it

@@ -10,9 +10,11 @@ from workload import DIRECTIONS
 
 DOC = Path("docs/performance.md")
 PLOT = Path("docs/img/performance.png")
-LABEL = {"ne2001": "NE2001", "ne2025": "NE2025"}
+LABEL = {"ne2001": "NE2001", "ne2025": "NE2025", "ymw16": "YMW16"}
 REFERENCE_LABEL = {("mwprop", "ne2001"): "mwprop NE2001p", ("mwprop", "ne2025"): "mwprop NE2025p",
-                   ("pygedm", "ne2001"): "pygedm NE2001 (Fortran)"}
+                   ("pygedm", "ne2001"): "pygedm NE2001 (Fortran)",
+                   ("pygedm", "ymw16"): "pygedm YMW16 (C++)"}
+OURS = [f"ours {label}" for label in LABEL.values()]
 CONFIGS = [(direction, scattering) for direction in DIRECTIONS for scattering in (False, True)]
 FIT_FROM = 1_000  # sightlines: the scaling slope is fitted from here up
 CONVERT_FIT_FROM = 10_000  # rows: convert's slope and rate are fitted from here up
@@ -26,7 +28,8 @@ python3.11 -m venv /tmp/venv-pygedm
 pygedm still imports `scipy.integrate.simps`, removed in SciPy 1.14: `comparators.py` sets
 `scipy.integrate.simps = scipy.integrate.simpson` in its own process before importing pygedm
 (no file is patched). pygedm takes l, b in degrees and distances in pc, and returns the
-distance in pc; each call changes the working directory to its data files and back."""
+distance in pc; each call changes the working directory to its data files and back. Its YMW16
+runs in Galactic mode (`mode="gal"`, its default)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ def lookup(codes: pd.DataFrame, label: str, direction: str, scattering: bool,
 
 
 def throughput_table(codes: pd.DataFrame, plan) -> str:
-    labels = [*REFERENCE_LABEL.values(), "ours NE2001", "ours NE2025"]
+    labels = [*REFERENCE_LABEL.values(), *OURS]
     rows = []
     for direction, scattering in CONFIGS:
         row = {"direction": direction, "scattering": "yes" if scattering else "no"}
@@ -102,7 +105,8 @@ def throughput_table(codes: pd.DataFrame, plan) -> str:
 def speedup_table(codes: pd.DataFrame, plan) -> str:
     pairs = [("NE2001 vs mwprop NE2001p", "ours NE2001", "mwprop NE2001p", plan.mwprop_rows),
              ("NE2025 vs mwprop NE2025p", "ours NE2025", "mwprop NE2025p", plan.mwprop_rows),
-             ("NE2001 vs pygedm", "ours NE2001", "pygedm NE2001 (Fortran)", plan.pygedm_rows)]
+             ("NE2001 vs pygedm", "ours NE2001", "pygedm NE2001 (Fortran)", plan.pygedm_rows),
+             ("YMW16 vs pygedm", "ours YMW16", "pygedm YMW16 (C++)", plan.pygedm_rows)]
     rows = []
     for direction, scattering in CONFIGS:
         row = {"direction": direction, "scattering": "yes" if scattering else "no"}
@@ -285,8 +289,9 @@ workloads for regression tracking.
 
 ## Against mwprop and pygedm
 
-Sightlines per second. mwprop and pygedm run one sightline per call in their own process (one
-core), timed per call inside that process after one untimed warm-up call: mwprop on the first
+Sightlines per second. mwprop (NE2001p, NE2025p) and pygedm (the Fortran NE2001 and the
+authors' C++ YMW16) run one sightline per call in their own process (one core), timed per call
+inside that process after one untimed warm-up call: mwprop on the first
 {plan.mwprop_rows} sightlines of the sample in each direction and mode, pygedm on the first
 {plan.pygedm_rows:,}. Ours runs the first {plan.rows:,} as one call, on every core.
 
@@ -295,15 +300,16 @@ core), timed per call inside that process after one untimed warm-up call: mwprop
 How many times faster we are; in brackets, when we run exactly the comparator's sightlines as
 one batch ({plan.mwprop_rows} for mwprop, {plan.pygedm_rows:,} for pygedm), where our fixed cost
 per call weighs more. pygedm always computes its scattering time; it is compared with ours
-with and without scattering.
+with and without scattering. YMW16's only scattering column is its τ (the NE2001-family
+columns do not apply to it).
 
 {speedup_table(codes, plan)}
 
 Each reference run, the load of other processes on the machine during it (in cores; the
 reference runs once), and how closely our result (DIST or DM) matches it on the same sightlines
 where ours is not a `limit` row (beyond the DM the model reaches, each code reports a different
-lower-limit distance). The Fortran NE2001 is a different code from NE2001p; see
-[accuracy.md](accuracy.md).
+lower-limit distance). The Fortran NE2001 is a different code from NE2001p; pygedm's YMW16
+is the authors' C++ code, ours is written from the paper; see [accuracy.md](accuracy.md).
 
 {reference_table(codes)}{missing}
 
@@ -316,8 +322,8 @@ table, scattering columns).
 {split_table(results)}
 
 Inside the kernels, DM -> D costs most where the DM exceeds what the model reaches by its
-50 kpc edge (`limit` rows, common at high latitude for this sample's DM range): those
-sightlines are integrated all the way to the edge.
+edge (50 kpc for NE2001 and NE2025, YMW16's 25 kpc horizon; `limit` rows, common at high
+latitude for this sample's DM range): those sightlines are integrated all the way to the edge.
 
 {limit_table(results)}
 
@@ -334,7 +340,7 @@ a thousand (fitted slope of log time against log n), with a fixed cost per call 
 
 DM -> D on {plan.dm_rows:,} sightlines at random l per point, in the plane (b = 0) and at
 abs(b) = 30°. Where the DM exceeds what the model reaches (`limit`), the sightline is integrated
-to the model's 50 kpc edge.
+to the model's edge (50 kpc; YMW16: 25 kpc).
 
 {dm_table(results)}
 
@@ -461,7 +467,7 @@ def plot_dm(ax, results: dict) -> None:
 
 
 def plot_codes(ax, codes: pd.DataFrame, plan) -> None:
-    labels = [*REFERENCE_LABEL.values(), "ours NE2001", "ours NE2025"]
+    labels = [*REFERENCE_LABEL.values(), *OURS]
     width = 0.8 / len(CONFIGS)
     y = np.arange(len(labels))
     for j, (direction, scattering) in enumerate(CONFIGS):

@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/report.py [--quick] [--start-up]
 
 In one run, on the same seeded sightlines (``workload.sky``): the cost per sightline of
-mwprop's NE2001p and NE2025p and of pygedm's Fortran NE2001, each in its own interpreter and
-timed per call there (``comparators.py``), and mwprop_batch's throughput; how our time scales
+mwprop's NE2001p and NE2025p and of pygedm's Fortran NE2001 and C++ YMW16 (the authors' code),
+each in its own interpreter and timed per call there (``comparators.py``), and mwprop_batch's
+throughput for NE2001, NE2025 and YMW16; how our time scales
 with the number of sightlines, the DM (path length) and the number of threads; the first call
 in a fresh process with a cold and a warm numba cache, and the first ``mwprop-batch los`` after
 installation; NE2025 on the demo's disk population. ``--start-up`` measures only those and
@@ -53,7 +54,7 @@ from workload import (
 )
 
 import mwprop_batch
-from mwprop_batch import Model, sightlines
+from mwprop_batch import Model, sightlines, ymw16_sightlines
 from mwprop_batch.demo import synthetic_catalogue
 from mwprop_batch.parallel import run_parallel_kernel
 from mwprop_batch.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
@@ -61,7 +62,9 @@ from mwprop_batch.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 ROOT = Path(__file__).resolve().parents[1]
 COMPARATORS = Path(__file__).with_name("comparators.py")
 DEFAULT_PYGEDM_PYTHON = "/tmp/venv-pygedm/bin/python"
-MODELS = ("ne2001", "ne2025")
+MODELS = ("ne2001", "ne2025", "ymw16")
+MWPROP_MODELS = ("ne2001", "ne2025")  # mwprop has no YMW16
+PYGEDM_MODELS = ("ne2001", "ymw16")
 NDIR = {DM_TO_D: 1, D_TO_DM: -1}
 RESULT = {DM_TO_D: "DIST", D_TO_DM: "DM"}  # the column compared with the other codes
 LADDER = (1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000,
@@ -248,11 +251,12 @@ def reference_codes(
     plan: Plan, sample: Sample, models: dict[str, Model], mwprop_python: str,
     pygedm_python: str,
 ) -> tuple[list[dict], dict[str, str]]:
-    """Records of mwprop (both models, both modes) and pygedm, and why any could not run."""
+    """Records of mwprop (its two models, both modes) and pygedm (NE2001 and YMW16), and why
+    any could not run."""
     every = list(product(DIRECTIONS, (False, True)))
-    jobs = [("mwprop", mwprop_python, model, every, plan.mwprop_rows) for model in MODELS]
-    jobs.append(("pygedm", pygedm_python, "ne2001", [(d, False) for d in DIRECTIONS],
-                 plan.pygedm_rows))
+    jobs = [("mwprop", mwprop_python, model, every, plan.mwprop_rows) for model in MWPROP_MODELS]
+    jobs += [("pygedm", pygedm_python, model, [(d, False) for d in DIRECTIONS], plan.pygedm_rows)
+             for model in PYGEDM_MODELS]
     records: list[dict] = []
     missing: dict[str, str] = {}
     for code, python, model, configs, n in jobs:
@@ -299,10 +303,11 @@ def kernel_seconds(model: Model, direction: str, args, scattering: bool) -> floa
 
     l_deg, b_deg, value = (np.ascontiguousarray(a, dtype=np.float64) for a in args)
     common = (scattering, REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, "nan", timed)
+    engine = ymw16_sightlines if model.name == "ymw16" else sightlines
     if direction == DM_TO_D:
-        sightlines.dm_to_dist(model.tables, l_deg, b_deg, value, None, *common)
+        engine.dm_to_dist(model.tables, l_deg, b_deg, value, None, *common)
     else:
-        sightlines.dist_to_dm(model.tables, l_deg, b_deg, value, *common)
+        engine.dist_to_dm(model.tables, l_deg, b_deg, value, *common)
     return sum(spent)
 
 
