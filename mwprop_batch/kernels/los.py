@@ -23,7 +23,7 @@ import numba as nb
 import numpy as np
 
 from .arms import arm_distance
-from .density import THIN_DISK_REACH, ne_dsm
+from .density import THIN_DISK_REACH, ne_dsm, thick_disk
 from .layout import (
     ARM_H,
     ARM_NE,
@@ -36,6 +36,7 @@ from .layout import (
     P_A1,
     P_A2,
     P_ARMCUT,
+    P_F1,
     P_G1NORM,
     P_GC,
     P_GRIDBOX,
@@ -71,7 +72,17 @@ SOLVE_NEWTON_STEPS = 20  # after these, bisect: 40 halvings of a <= 0.5 kpc pane
 DIP_MAX_ITER = 80  # golden-section steps to bracket an arm-reach dip inside a panel
 GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
 TAIL_TOL = 1e-14  # stop once what lies beyond is surely below this fraction of the DM
+# The smooth tail: once past every local feature, and once what the thin disk and the arms add
+# beyond is surely below TAIL_DROP of the DM, only the thick disk is integrated (sech^2 in z
+# times a radial factor analytic in r^2), with panels as long as a bound on their error allows.
+TAIL_DROP = 1e-17
+# Gauss-Legendre error on one panel of length 2 lam of exp(-s / lam) (lam = h1 / (2 |sin b|)),
+# relative to its integral: 1.8e-12 (the 2n-th derivative bound), taken 5 times larger; it
+# grows as the panel length to the power 2n + 1.
+TAIL_PANEL_ERROR = 1e-11
+TAIL_ERROR_TOL = 1e-17  # allowed error of one tail panel, as a fraction of the DM
 N_OUT = 6  # per result: s or DM, then M0, M1, M2, MISO, and (for targets) reached flag
+TRAIL_COLUMNS = 8  # per kept panel: start, end, DM, M0, M1, M2, MISO at its start, tail flag
 KPC_TO_PC = 1000.0
 
 # bits of a row's convergence flags: which iterative step stopped before converging
@@ -348,19 +359,35 @@ def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float
     return limit
 
 
+@nb.njit(cache=True, forceinline=True)
+def _integrand(
+    s: float, u, tail: bool, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+    void_cells,
+) -> tuple[float, float]:
+    """n_e (cm^-3) and dsm at distance s; in the smooth ``tail``, the thick disk's alone."""
+    x, y, z = s * u[0], P[P_RSUN] + s * u[1], s * u[2]
+    if tail:
+        ne = thick_disk(x, y, z, P)
+        return ne, P[P_F1] * ne * ne
+    ne, dsm, _ = ne_dsm(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                        void_par, void_cells)
+    return ne, dsm
+
+
 @nb.njit(cache=True)
 def _panel(
     a: float, b: float, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-    void_cells,
+    void_cells, tail: bool = False,
 ) -> tuple[float, float, float, float, float]:
-    """Gauss-Legendre integrals over [a, b]: DM (pc cm^-3), M0, M1, M2, MISO."""
+    """Gauss-Legendre integrals over [a, b]: DM (pc cm^-3), M0, M1, M2, MISO (the thick disk
+    alone in the smooth ``tail``)."""
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
     dm = m0 = m1 = m2 = miso = 0.0
     for k in range(GL_ORDER):
         s = mid + half * GL_NODES[k]
-        ne, dsm, _ = ne_dsm(s * u[0], P[P_RSUN] + s * u[1], s * u[2], P, arm_par, arm_coef,
-                            arm_grid, clump_par, clump_cells, void_par, void_cells)
+        ne, dsm = _integrand(s, u, tail, P, arm_par, arm_coef, arm_grid, clump_par,
+                             clump_cells, void_par, void_cells)
         w = GL_WEIGHTS[k] * half
         dm += w * ne
         wd = w * dsm
@@ -375,6 +402,7 @@ def _panel(
 def _solve_in_panel(
     a: float, b: float, total: float, need: float, u, P, arm_par, arm_coef, arm_grid,
     clump_par, clump_cells, void_par, void_cells, max_iter: int = SOLVE_MAX_ITER,
+    tail: bool = False,
 ) -> tuple[float, tuple[float, float, float, float, float], bool]:
     """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b]).
 
@@ -385,7 +413,7 @@ def _solve_in_panel(
     lo, hi = a, b
     s = a + (b - a) * min(max(need / total, 0.0), 1.0) if total > 0.0 else b
     q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-               void_cells)
+               void_cells, tail)
     for step in range(max_iter):
         value = q[0] - need
         if math.isnan(value):
@@ -394,8 +422,8 @@ def _solve_in_panel(
             lo = s
         else:
             hi = s
-        ne = ne_dsm(s * u[0], P[P_RSUN] + s * u[1], s * u[2], P, arm_par, arm_coef, arm_grid,
-                    clump_par, clump_cells, void_par, void_cells)[0]
+        ne = _integrand(s, u, tail, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+                        void_par, void_cells)[0]
         slope = KPC_TO_PC * ne
         s_new = s - value / slope if slope > 0.0 else 0.5 * (lo + hi)
         if not (lo <= s_new <= hi) or step >= SOLVE_NEWTON_STEPS:
@@ -404,23 +432,42 @@ def _solve_in_panel(
             return s, q, True
         s = s_new
         q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                   void_cells)
+                   void_cells, tail)
     return s, q, False
 
 
 @nb.njit(cache=True)
-def _tail_bound(s: float, uz: float, P, arm_par) -> float:
-    """Upper bound on the DM (pc cm^-3) the disks and arms add beyond s (for b != 0)."""
+def _thick_bound(s: float, uz: float, P) -> float:
+    """Upper bound on the DM (pc cm^-3) the thick disk adds beyond s (for b != 0)."""
+    sb = abs(uz)
+    if sb == 0.0:
+        return np.inf
+    h = P[P_H1]
+    return KPC_TO_PC * P[P_N1] * P[P_G1NORM] * 2.0 * h * math.exp(-2.0 * s * sb / h) / sb
+
+
+@nb.njit(cache=True)
+def _others_bound(s: float, uz: float, P, arm_par) -> float:
+    """Upper bound on the DM (pc cm^-3) the thin disk and the arms add beyond s (b != 0)."""
     sb = abs(uz)
     if sb == 0.0:
         return np.inf
     z = s * sb
-    total = P[P_N1] * P[P_G1NORM] * 2.0 * P[P_H1] * math.exp(-2.0 * z / P[P_H1])
-    total += P[P_N2] * 2.0 * P[P_H2] * math.exp(-2.0 * z / P[P_H2])
+    total = P[P_N2] * 2.0 * P[P_H2] * math.exp(-2.0 * z / P[P_H2])
     for a in range(arm_par.shape[0]):
         h = arm_par[a, ARM_H]
         total += arm_par[a, ARM_NE] * 2.0 * h * math.exp(-2.0 * z / h)
     return KPC_TO_PC * total / sb
+
+
+@nb.njit(cache=True)
+def _tail_panel(s: float, uz: float, dm: float, P) -> float:
+    """Length (kpc) of the next panel of the smooth tail: its Gauss-Legendre error, at most
+    TAIL_PANEL_ERROR (length / 2 lam)^(2n + 1) of the thick disk's DM beyond s, stays below
+    TAIL_ERROR_TOL of ``dm``."""
+    lam = 0.5 * P[P_H1] / abs(uz)
+    share = _thick_bound(s, uz, P) / dm
+    return 2.0 * lam * (TAIL_ERROR_TOL / (TAIL_PANEL_ERROR * share)) ** (1.0 / (2 * GL_ORDER + 1))
 
 
 @nb.njit(cache=True)
@@ -523,7 +570,8 @@ def march(
     ``d_queries`` (ascending, kpc): DM and moments at each distance go to ``out_queries[k]``.
     Integration stops once every target and query is answered, at ``end`` (kpc), or where
     what lies beyond is surely negligible. The last panels are kept in the ring buffer
-    ``trail`` (rows: start, end, then DM, M0, M1, M2, MISO at the start).
+    ``trail`` (rows: start, end, then DM, M0, M1, M2, MISO at the start, 1 for a panel of
+    the smooth tail).
     Returns (DM reached, distance reached, number of panels, convergence flags NC_*); when
     the flags are not 0 the march stopped there and the outputs are not to be used.
     """
@@ -549,55 +597,60 @@ def march(
     if mask_s < 0:
         flags |= NC_NEAREST
     n_panels_done = 0
+    tail = False  # in the smooth tail: the thick disk alone, long panels, no arm events
     while flags == 0 and s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         while icut < n_cuts and cuts[icut] <= s:
             icut += 1
         seg_end = cuts[icut] if icut < n_cuts else end
-        limit = _panel_limit(s, seg_end, u[2], features, nf, P)
-        n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
-        b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
-        mask_b = _arm_gaps(b, slope * (b - s), u, P, arm_par, arm_coef, arm_grid, gap_b,
-                           exact_b)
-        if mask_b < 0:
-            flags |= NC_NEAREST
-            break
-        first, crossed, bad = _next_arm_event(s, b, mask_s, mask_b, slope, gap_s, exact_s,
-                                              gap_b, exact_b, fresh, u, P, arm_par, arm_coef,
-                                              arm_grid)
-        if bad:
-            flags |= bad
-            break
-        fresh = 0
-        if first < b:  # an arm's reach begins or ends: stop the panel there
-            b = first
-            fresh = crossed
+        if tail:
+            b = min(seg_end, s + _tail_panel(s, u[2], dm, P))
+        else:
+            limit = _panel_limit(s, seg_end, u[2], features, nf, P)
+            n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
+            b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
             mask_b = _arm_gaps(b, slope * (b - s), u, P, arm_par, arm_coef, arm_grid, gap_b,
                                exact_b)
             if mask_b < 0:
                 flags |= NC_NEAREST
                 break
+            first, crossed, bad = _next_arm_event(s, b, mask_s, mask_b, slope, gap_s, exact_s,
+                                                  gap_b, exact_b, fresh, u, P, arm_par,
+                                                  arm_coef, arm_grid)
+            if bad:
+                flags |= bad
+                break
+            fresh = 0
+            if first < b:  # an arm's reach begins or ends: stop the panel there
+                b = first
+                fresh = crossed
+                mask_b = _arm_gaps(b, slope * (b - s), u, P, arm_par, arm_coef, arm_grid,
+                                   gap_b, exact_b)
+                if mask_b < 0:
+                    flags |= NC_NEAREST
+                    break
         pdm, p0, p1, p2, piso = _panel(s, b, u, P, arm_par, arm_coef, arm_grid, clump_par,
-                                       clump_cells, void_par, void_cells)
+                                       clump_cells, void_par, void_cells, tail)
         if math.isnan(pdm):
             flags |= NC_NEAREST
             break
         while it < nt and dm + pdm >= dm_targets[it]:
             hit, q, ok = _solve_in_panel(s, b, pdm, dm_targets[it] - dm, u, P, arm_par,
                                          arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                                         void_cells)
+                                         void_cells, SOLVE_MAX_ITER, tail)
             if not ok:
                 flags |= NC_SOLVE
             _store(out_targets[it], hit, m0 + q[1], m1 + q[2], m2 + q[3], miso + q[4], 1.0)
             it += 1
         while iq < nq and d_queries[iq] <= b:
             q = _panel(s, max(d_queries[iq], s), u, P, arm_par, arm_coef, arm_grid, clump_par,
-                       clump_cells, void_par, void_cells)
+                       clump_cells, void_par, void_cells, tail)
             _store(out_queries[iq], dm + q[0], m0 + q[1], m1 + q[2], m2 + q[3], miso + q[4],
                    1.0)
             iq += 1
         if trail.shape[0] > 0:
             row = trail[n_panels_done % trail.shape[0]]
             row[0], row[1], row[2], row[3], row[4], row[5], row[6] = s, b, dm, m0, m1, m2, miso
+            row[7] = 1.0 if tail else 0.0
         n_panels_done += 1
         dm += pdm
         m0 += p0
@@ -605,14 +658,16 @@ def march(
         m2 += p2
         miso += piso
         s = b
-        mask_s = mask_b
-        for a in range(narm):
-            gap_s[a] = gap_b[a]
-            exact_s[a] = exact_b[a]
-        if s >= last_feature and (
-            _tail_bound(s, u[2], P, arm_par) < TAIL_TOL * dm or _empty_beyond(s, u, P)
-        ):
-            break
+        if not tail:
+            mask_s = mask_b
+            for a in range(narm):
+                gap_s[a] = gap_b[a]
+                exact_s[a] = exact_b[a]
+        if s >= last_feature:
+            others = _others_bound(s, u[2], P, arm_par)
+            if _thick_bound(s, u[2], P) + others < TAIL_TOL * dm or _empty_beyond(s, u, P):
+                break
+            tail = tail or others < TAIL_DROP * dm
     # nothing measurable lies beyond where the march stopped
     for k in range(iq, nq):
         _store(out_queries[k], dm, m0, m1, m2, miso, 1.0)
@@ -635,21 +690,22 @@ def _limit_distance(
         panel = trail[(n_done - 1 - back) % ring]
         if panel[2] < target:
             a, b = panel[0], panel[1]
+            tail = panel[7] == 1.0
             pdm = _panel(a, b, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                         void_par, void_cells)[0]
+                         void_par, void_cells, tail)[0]
             if panel[2] + pdm < target:
                 break  # the target lies in a later panel: not kept exactly, integrate again
             hit, q, ok = _solve_in_panel(a, b, pdm, target - panel[2], u, P, arm_par,
                                          arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                                         void_cells)
+                                         void_cells, SOLVE_MAX_ITER, tail)
             row[0] = hit
             for k in range(4):
                 row[1 + k] = panel[3 + k] + q[1 + k]
             return 0 if ok else NC_SOLVE
     edge = np.empty((1, N_OUT))
     flags = march(l_deg, b_deg, np.array([target]), np.empty(0), P[P_MAXDIST], edge,
-                  np.empty((0, N_OUT)), np.empty((0, 7)), P, arm_par, arm_coef, arm_grid,
-                  clump_par, clump_cells, void_par, void_cells)[3]
+                  np.empty((0, N_OUT)), np.empty((0, TRAIL_COLUMNS)), P, arm_par, arm_coef,
+                  arm_grid, clump_par, clump_cells, void_par, void_cells)[3]
     for k in range(5):  # element by element: a slice copy compiles a formatted error
         row[k] = edge[0, k]
     return flags
@@ -679,7 +735,7 @@ def _dm_to_dist_row(
         targets = np.array([dm])
         main = 0
     found = np.empty((targets.shape[0], N_OUT))
-    trail = np.empty((TRAIL_PANELS, 7))
+    trail = np.empty((TRAIL_PANELS, TRAIL_COLUMNS))
     total, _, n_done, flags = march(l_deg, b_deg, targets, np.empty(0), P[P_MAXDIST], found,
                                     np.empty((0, N_OUT)), trail, P, arm_par, arm_coef,
                                     arm_grid, clump_par, clump_cells, void_par, void_cells)
@@ -758,7 +814,7 @@ def dm_profile_batch(
         found = np.empty((keep.shape[0], N_OUT))
         unused = np.empty((0, N_OUT))
         bad = march(l_deg[i], b_deg[i], none, queries, max(P[P_MAXDIST], queries[-1]), unused,
-                    found, np.empty((0, 7)), P, arm_par, arm_coef, arm_grid, clump_par,
+                    found, np.empty((0, TRAIL_COLUMNS)), P, arm_par, arm_coef, arm_grid, clump_par,
                     clump_cells, void_par, void_cells)[3]
         flags[i] = bad
         if bad != 0:
@@ -784,7 +840,7 @@ def dm_max_batch(
         if valid[i]:
             unused = np.empty((0, N_OUT))
             total, reached, _, bad = march(l_deg[i], b_deg[i], none, none, P[P_MAXDIST],
-                                           unused, unused, np.empty((0, 7)), P, arm_par,
+                                           unused, unused, np.empty((0, TRAIL_COLUMNS)), P, arm_par,
                                            arm_coef, arm_grid, clump_par, clump_cells,
                                            void_par, void_cells)
             out[i, 2] = bad
