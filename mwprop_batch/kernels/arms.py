@@ -222,9 +222,7 @@ def arms_density(
     cut = P[P_ARMCUT]
     rr = math.sqrt(x * x + y * y)
     radial = sech2((rr - P[P_AA]) / 2.0) if rr > P[P_AA] else 1.0
-    phi = math.degrees(math.atan2(-x, y))
-    if phi < 0.0:
-        phi += 360.0
+    phi = -1.0  # Galactocentric azimuth (deg), found when a tapered arm first needs it
     ne = 0.0
     which = 0
     mask = 0
@@ -242,6 +240,10 @@ def arms_density(
             which = int(arm_par[a, ARM_TC93])
         g = math.exp(-((d / arm_par[a, ARM_W]) ** 2)) * radial * sech2(z / arm_par[a, ARM_H])
         if arm_par[a, ARM_TAPER] > 0.0:
+            if phi < 0.0:
+                phi = math.degrees(math.atan2(-x, y))
+                if phi < 0.0:
+                    phi += 360.0
             offset = phi - arm_par[a, ARM_TAPER_START]
             if offset < 0.0:
                 offset += 360.0

@@ -246,19 +246,43 @@ def combine(
     return ne, dsm
 
 
+# which local components a point may lie in (bits); outside them they are exactly 0
+LOCAL_CLUMPS, LOCAL_VOIDS, LOCAL_GC, LOCAL_LISM = 1, 2, 4, 8
+LOCAL_ALL = LOCAL_CLUMPS | LOCAL_VOIDS | LOCAL_GC | LOCAL_LISM
+
+
+@nb.njit(cache=True, forceinline=True)
+def _parts(
+    x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+    void_par, void_cells, local: int,
+) -> tuple:
+    """Every component at a point, those not in ``local`` (LOCAL_* bits) taken as 0:
+    (ne1, ne2, nea, arm, mask, negc, nel, Fl, lism bits, nec, Fc, clump, nev, Fv, void)."""
+    ne1 = thick_disk(x, y, z, P)
+    ne2 = thin_disk(x, y, z, P)
+    nea, which, mask = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
+    negc = galactic_centre(x, y, z, P) if local & LOCAL_GC else 0.0
+    nel, Fl, bits = local_ism(x, y, z, P) if local & LOCAL_LISM else (0.0, 0.0, 0)
+    nec, Fc, hitc = clumps(x, y, z, P, clump_par, clump_cells) if local & LOCAL_CLUMPS \
+        else (0.0, 0.0, 0)
+    nev, Fv, hitv = voids(x, y, z, P, void_par, void_cells) if local & LOCAL_VOIDS \
+        else (0.0, 0.0, 0)
+    return ne1, ne2, nea, which, mask, negc, nel, Fl, bits, nec, Fc, hitc, nev, Fv, hitv
+
+
 @nb.njit(cache=True, forceinline=True)
 def ne_dsm(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-    void_par, void_cells,
+    void_par, void_cells, local: int = LOCAL_ALL,
 ) -> tuple[float, float, int]:
-    """Total n_e (cm^-3), scattering integrand dsm, and the arm-reach mask at a point."""
-    ne1 = thick_disk(x, y, z, P)
-    ne2 = thin_disk(x, y, z, P)
-    nea, _, mask = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
-    negc = galactic_centre(x, y, z, P)
-    nel, Fl, bits = local_ism(x, y, z, P)
-    nec, Fc, _ = clumps(x, y, z, P, clump_par, clump_cells)
-    nev, Fv, hitv = voids(x, y, z, P, void_par, void_cells)
+    """Total n_e (cm^-3), scattering integrand dsm, and the arm-reach mask at a point.
+
+    ``local``: the local components (LOCAL_* bits) the point may lie in; the others are
+    known to be 0 there and are not evaluated.
+    """
+    ne1, ne2, nea, _, mask, negc, nel, Fl, bits, nec, Fc, _, nev, Fv, hitv = _parts(
+        x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
+        local)
     ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
     return ne, dsm, mask
 
@@ -269,13 +293,9 @@ def components(
     void_par, void_cells,
 ) -> tuple:
     """Every column of :data:`COLUMNS` at a point, in that order (all float)."""
-    ne1 = thick_disk(x, y, z, P)
-    ne2 = thin_disk(x, y, z, P)
-    nea, which, _ = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
-    negc = galactic_centre(x, y, z, P)
-    nel, Fl, bits = local_ism(x, y, z, P)
-    nec, Fc, hitc = clumps(x, y, z, P, clump_par, clump_cells)
-    nev, Fv, hitv = voids(x, y, z, P, void_par, void_cells)
+    ne1, ne2, nea, which, _, negc, nel, Fl, bits, nec, Fc, hitc, nev, Fv, hitv = _parts(
+        x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
+        LOCAL_ALL)
     ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
     return (ne, dsm, ne1, ne2, nea, negc, nel, nec, nev, float(which), float(bits),
             float(hitc), float(hitv))

@@ -23,7 +23,16 @@ import numba as nb
 import numpy as np
 
 from .arms import arm_distance
-from .density import THIN_DISK_REACH, ne_dsm, thick_disk
+from .density import (
+    LOCAL_ALL,
+    LOCAL_CLUMPS,
+    LOCAL_GC,
+    LOCAL_LISM,
+    LOCAL_VOIDS,
+    THIN_DISK_REACH,
+    ne_dsm,
+    thick_disk,
+)
 from .layout import (
     ARM_H,
     ARM_NE,
@@ -81,8 +90,9 @@ TAIL_DROP = 1e-17
 # grows as the panel length to the power 2n + 1.
 TAIL_PANEL_ERROR = 1e-11
 TAIL_ERROR_TOL = 1e-17  # allowed error of one tail panel, as a fraction of the DM
+TAIL = 16  # integrand mode of the smooth tail; other modes are LOCAL_* bits (see _integrand)
 N_OUT = 6  # per result: s or DM, then M0, M1, M2, MISO, and (for targets) reached flag
-TRAIL_COLUMNS = 8  # per kept panel: start, end, DM, M0, M1, M2, MISO at its start, tail flag
+TRAIL_COLUMNS = 8  # per kept panel: start, end, DM, M0, M1, M2, MISO at its start, its mode
 KPC_TO_PC = 1000.0
 
 # bits of a row's convergence flags: which iterative step stopped before converging
@@ -243,22 +253,36 @@ def _add_chord(r1: float, r2: float, end: float, cuts: np.ndarray, n: int) -> in
     return n
 
 
+@nb.njit(cache=True, inline="always")
+def _add_span(r1: float, r2: float, end: float, kind: int, spans: np.ndarray, n: int) -> int:
+    """Record that local component ``kind`` may be non-zero on [r1, r2] (within [0, end])."""
+    spans[n, 0] = max(r1, 0.0)
+    spans[n, 1] = min(r2, end)
+    spans[n, 2] = kind
+    return n + 1
+
+
 @nb.njit(cache=True)
 def sightline_cuts(
     u: np.ndarray, end: float, P, clump_par, void_par
-) -> tuple[np.ndarray, np.ndarray, int, float]:
-    """Cut points in (0, end), Gaussian features met, and where the last local feature ends.
+) -> tuple[np.ndarray, np.ndarray, int, float, np.ndarray, int]:
+    """Cut points in (0, end), Gaussian features met, where the last local feature ends, and
+    the spans of the local components.
 
-    Returns (cuts sorted ascending, features, n_features, last_feature); ``features[k]`` is
-    (s_in, s_out, longest panel) of a Gaussian clump or void on the sightline.
+    Returns (cuts sorted ascending, features, n_features, last_feature, spans, n_spans);
+    ``features[k]`` is (s_in, s_out, longest panel) of a Gaussian clump or void on the
+    sightline; ``spans[k]`` is (s_in, s_out, LOCAL_* bit): outside every span of its kind a
+    local component is 0 (span ends are cuts).
     """
     ux, uy, uz = u[0], u[1], u[2]
     n_cl = clump_par.shape[0]
     n_vo = void_par.shape[0]
     cuts = np.empty(2 * (n_cl + n_vo) + 48)
     features = np.empty((n_cl + n_vo, 3))
+    spans = np.empty((n_cl + n_vo + 2, 3))
     n = 0
     nf = 0
+    ns = 0
     last = 0.0
     oy = P[P_RSUN]
     for c in range(n_cl):  # clumps: spheres of their reach
@@ -268,6 +292,7 @@ def sightline_cuts(
         if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
             continue
         n = _add_chord(r1, r2, end, cuts, n)
+        ns = _add_span(r1, r2, end, LOCAL_CLUMPS, spans, ns)
         last = max(last, min(r2, end))
         if clump_par[c, CL_EDGE] == 0.0:
             features[nf, 0], features[nf, 1] = r1, r2
@@ -290,6 +315,7 @@ def sightline_cuts(
         if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
             continue
         n = _add_chord(r1, r2, end, cuts, n)
+        ns = _add_span(r1, r2, end, LOCAL_VOIDS, spans, ns)
         last = max(last, min(r2, end))
         if void_par[v, VO_EDGE] == 0.0:
             features[nf, 0], features[nf, 1] = r1, r2
@@ -308,7 +334,9 @@ def sightline_cuts(
     )
     if not (math.isnan(r1) or r2 <= 0.0 or r1 >= end):
         n = _add_chord(r1, r2, end, cuts, n)
+        ns = _add_span(r1, r2, end, LOCAL_GC, spans, ns)
         last = max(last, min(r2, end))
+    lism = 0.0  # where the last local-ISM region ends
     for o in (P_LDR, P_LSB):  # local-ISM ellipsoids
         ex, ey, ez = -P[o], oy - P[o + 1], -P[o + 2]
         r1, r2 = _roots(
@@ -320,7 +348,7 @@ def sightline_cuts(
         )
         if not (math.isnan(r1) or r2 <= 0.0 or r1 >= end):
             n = _add_chord(r1, r2, end, cuts, n)
-            last = max(last, min(r2, end))
+            lism = max(lism, min(r2, end))
     if uz >= 0.0:  # Loop I: sphere and shell, absent below the plane (b < 0)
         o = P_LOOP
         ex, ey, ez = -P[o], oy - P[o + 1], -P[o + 2]
@@ -329,12 +357,15 @@ def sightline_cuts(
             r1, r2 = _roots(1.0, 2.0 * bq, ex * ex + ey * ey + ez * ez - radius * radius)
             if not (math.isnan(r1) or r2 <= 0.0 or r1 >= end):
                 n = _add_chord(r1, r2, end, cuts, n)
-                last = max(last, min(r2, end))
+                lism = max(lism, min(r2, end))
     # local hot bubble: tapered and slanted; its crossings are roots of a quartic in s
     n_lhb = lhb_cuts(u, end, P, cuts[n:])
     if n_lhb > 0:
-        last = max(last, cuts[n + n_lhb - 1])
+        lism = max(lism, cuts[n + n_lhb - 1])
     n += n_lhb
+    if lism > 0.0:
+        ns = _add_span(0.0, lism, end, LOCAL_LISM, spans, ns)
+        last = max(last, lism)
     # radii where the thick disk ends (a kink) and the thin disk is cut off (a step)
     A = ux * ux + uy * uy
     B = 2.0 * oy * uy
@@ -342,7 +373,18 @@ def sightline_cuts(
         if radius > 0.0:
             r1, r2 = _roots(A, B, oy * oy - radius * radius)
             n = _add_chord(r1, r2, end, cuts, n)
-    return sort_prefix(cuts, n), features, nf, last
+    return sort_prefix(cuts, n), features, nf, last, spans, ns
+
+
+@nb.njit(cache=True)
+def _local_in(a: float, b: float, spans: np.ndarray, n_spans: int) -> int:
+    """LOCAL_* bits of the local components that may be non-zero in the panel [a, b]."""
+    mid = 0.5 * (a + b)
+    local = 0
+    for k in range(n_spans):
+        if spans[k, 0] <= mid <= spans[k, 1]:
+            local |= int(spans[k, 2])
+    return local
 
 
 @nb.njit(cache=True)
@@ -361,32 +403,33 @@ def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float
 
 @nb.njit(cache=True, forceinline=True)
 def _integrand(
-    s: float, u, tail: bool, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+    s: float, u, mode: int, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells,
 ) -> tuple[float, float]:
-    """n_e (cm^-3) and dsm at distance s; in the smooth ``tail``, the thick disk's alone."""
+    """n_e (cm^-3) and dsm at distance s: in the smooth tail (``mode`` TAIL) the thick
+    disk's alone, else the model's with the local components of the LOCAL_* bits of mode."""
     x, y, z = s * u[0], P[P_RSUN] + s * u[1], s * u[2]
-    if tail:
+    if mode == TAIL:
         ne = thick_disk(x, y, z, P)
         return ne, P[P_F1] * ne * ne
     ne, dsm, _ = ne_dsm(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                        void_par, void_cells)
+                        void_par, void_cells, mode)
     return ne, dsm
 
 
 @nb.njit(cache=True)
 def _panel(
     a: float, b: float, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-    void_cells, tail: bool = False,
+    void_cells, mode: int = LOCAL_ALL,
 ) -> tuple[float, float, float, float, float]:
-    """Gauss-Legendre integrals over [a, b]: DM (pc cm^-3), M0, M1, M2, MISO (the thick disk
-    alone in the smooth ``tail``)."""
+    """Gauss-Legendre integrals over [a, b] of the integrand of ``mode`` (see _integrand):
+    DM (pc cm^-3), M0, M1, M2, MISO."""
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
     dm = m0 = m1 = m2 = miso = 0.0
     for k in range(GL_ORDER):
         s = mid + half * GL_NODES[k]
-        ne, dsm = _integrand(s, u, tail, P, arm_par, arm_coef, arm_grid, clump_par,
+        ne, dsm = _integrand(s, u, mode, P, arm_par, arm_coef, arm_grid, clump_par,
                              clump_cells, void_par, void_cells)
         w = GL_WEIGHTS[k] * half
         dm += w * ne
@@ -402,7 +445,7 @@ def _panel(
 def _solve_in_panel(
     a: float, b: float, total: float, need: float, u, P, arm_par, arm_coef, arm_grid,
     clump_par, clump_cells, void_par, void_cells, max_iter: int = SOLVE_MAX_ITER,
-    tail: bool = False,
+    mode: int = LOCAL_ALL,
 ) -> tuple[float, tuple[float, float, float, float, float], bool]:
     """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b]).
 
@@ -413,7 +456,7 @@ def _solve_in_panel(
     lo, hi = a, b
     s = a + (b - a) * min(max(need / total, 0.0), 1.0) if total > 0.0 else b
     q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-               void_cells, tail)
+               void_cells, mode)
     for step in range(max_iter):
         value = q[0] - need
         if math.isnan(value):
@@ -422,7 +465,7 @@ def _solve_in_panel(
             lo = s
         else:
             hi = s
-        ne = _integrand(s, u, tail, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+        ne = _integrand(s, u, mode, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
                         void_par, void_cells)[0]
         slope = KPC_TO_PC * ne
         s_new = s - value / slope if slope > 0.0 else 0.5 * (lo + hi)
@@ -432,7 +475,7 @@ def _solve_in_panel(
             return s, q, True
         s = s_new
         q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                   void_cells, tail)
+                   void_cells, mode)
     return s, q, False
 
 
@@ -570,14 +613,15 @@ def march(
     ``d_queries`` (ascending, kpc): DM and moments at each distance go to ``out_queries[k]``.
     Integration stops once every target and query is answered, at ``end`` (kpc), or where
     what lies beyond is surely negligible. The last panels are kept in the ring buffer
-    ``trail`` (rows: start, end, then DM, M0, M1, M2, MISO at the start, 1 for a panel of
-    the smooth tail).
+    ``trail`` (rows: start, end, then DM, M0, M1, M2, MISO at the start, and the panel's
+    integrand mode).
     Returns (DM reached, distance reached, number of panels, convergence flags NC_*); when
     the flags are not 0 the march stopped there and the outputs are not to be used.
     """
     u = _unit_vector(l_deg, b_deg)
     slope = math.sqrt(u[0] * u[0] + u[1] * u[1])  # |d gap / ds| <= cos b
-    cuts, features, nf, last_feature = sightline_cuts(u, end, P, clump_par, void_par)
+    cuts, features, nf, last_feature, spans, n_spans = sightline_cuts(u, end, P, clump_par,
+                                                                      void_par)
     n_cuts = cuts.shape[0]
     nt = dm_targets.shape[0]
     nq = d_queries.shape[0]
@@ -628,29 +672,30 @@ def march(
                 if mask_b < 0:
                     flags |= NC_NEAREST
                     break
+        mode = TAIL if tail else _local_in(s, b, spans, n_spans)
         pdm, p0, p1, p2, piso = _panel(s, b, u, P, arm_par, arm_coef, arm_grid, clump_par,
-                                       clump_cells, void_par, void_cells, tail)
+                                       clump_cells, void_par, void_cells, mode)
         if math.isnan(pdm):
             flags |= NC_NEAREST
             break
         while it < nt and dm + pdm >= dm_targets[it]:
             hit, q, ok = _solve_in_panel(s, b, pdm, dm_targets[it] - dm, u, P, arm_par,
                                          arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                                         void_cells, SOLVE_MAX_ITER, tail)
+                                         void_cells, SOLVE_MAX_ITER, mode)
             if not ok:
                 flags |= NC_SOLVE
             _store(out_targets[it], hit, m0 + q[1], m1 + q[2], m2 + q[3], miso + q[4], 1.0)
             it += 1
         while iq < nq and d_queries[iq] <= b:
             q = _panel(s, max(d_queries[iq], s), u, P, arm_par, arm_coef, arm_grid, clump_par,
-                       clump_cells, void_par, void_cells, tail)
+                       clump_cells, void_par, void_cells, mode)
             _store(out_queries[iq], dm + q[0], m0 + q[1], m1 + q[2], m2 + q[3], miso + q[4],
                    1.0)
             iq += 1
         if trail.shape[0] > 0:
             row = trail[n_panels_done % trail.shape[0]]
             row[0], row[1], row[2], row[3], row[4], row[5], row[6] = s, b, dm, m0, m1, m2, miso
-            row[7] = 1.0 if tail else 0.0
+            row[7] = mode
         n_panels_done += 1
         dm += pdm
         m0 += p0
@@ -690,14 +735,14 @@ def _limit_distance(
         panel = trail[(n_done - 1 - back) % ring]
         if panel[2] < target:
             a, b = panel[0], panel[1]
-            tail = panel[7] == 1.0
+            mode = int(panel[7])
             pdm = _panel(a, b, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                         void_par, void_cells, tail)[0]
+                         void_par, void_cells, mode)[0]
             if panel[2] + pdm < target:
                 break  # the target lies in a later panel: not kept exactly, integrate again
             hit, q, ok = _solve_in_panel(a, b, pdm, target - panel[2], u, P, arm_par,
                                          arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                                         void_cells, SOLVE_MAX_ITER, tail)
+                                         void_cells, SOLVE_MAX_ITER, mode)
             row[0] = hit
             for k in range(4):
                 row[1 + k] = panel[3 + k] + q[1 + k]
