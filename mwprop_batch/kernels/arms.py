@@ -31,6 +31,7 @@ from .layout import (
     P_GRIDSTEP,
 )
 
+ALL_ARMS = (1 << 30) - 1  # a mask of every arm
 NEWTON_MAX_ITER = 30
 NEWTON_TOL = 1e-7  # rad; the step after reaching it leaves ~1e-14
 COARSE_SAMPLES = 600  # samples per arm when building the start grid
@@ -213,11 +214,12 @@ def sech2(u: float) -> float:
 @nb.njit(cache=True, forceinline=True)
 def arms_density(
     x: float, y: float, z: float, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
-    arm_grid: np.ndarray,
+    arm_grid: np.ndarray, arms: int = ALL_ARMS,
 ) -> tuple[float, int, int]:
     """Spiral-arm n_e (cm^-3), TC93 number of the nearest arm in reach (0: none), reach mask.
 
-    Bit ``a`` of the mask is set when the point lies within the reach of arm ``a``.
+    Bit ``a`` of the mask is set when the point lies within the reach of arm ``a``. Only the
+    arms of the mask ``arms`` are looked at (the caller knows the others are out of reach).
     """
     cut = P[P_ARMCUT]
     rr = math.sqrt(x * x + y * y)
@@ -228,6 +230,8 @@ def arms_density(
     mask = 0
     nearest = np.inf
     for a in range(arm_par.shape[0]):
+        if not (arms >> a) & 1:
+            continue
         d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut)
         if math.isnan(d):  # unconverged distance: poison the density rather than drop the arm
             ne = np.nan

@@ -17,7 +17,7 @@ import math
 import numba as nb
 import numpy as np
 
-from .arms import arms_density, sech2
+from .arms import ALL_ARMS, arms_density, sech2
 from .layout import (
     CL_EDGE,
     CL_F,
@@ -254,13 +254,14 @@ LOCAL_ALL = LOCAL_CLUMPS | LOCAL_VOIDS | LOCAL_GC | LOCAL_LISM
 @nb.njit(cache=True, forceinline=True)
 def _parts(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-    void_par, void_cells, local: int,
+    void_par, void_cells, local: int, arms: int,
 ) -> tuple:
-    """Every component at a point, those not in ``local`` (LOCAL_* bits) taken as 0:
+    """Every component at a point, those not in ``local`` (LOCAL_* bits) and the arms not in
+    the mask ``arms`` taken as 0:
     (ne1, ne2, nea, arm, mask, negc, nel, Fl, lism bits, nec, Fc, clump, nev, Fv, void)."""
     ne1 = thick_disk(x, y, z, P)
     ne2 = thin_disk(x, y, z, P)
-    nea, which, mask = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
+    nea, which, mask = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid, arms)
     negc = galactic_centre(x, y, z, P) if local & LOCAL_GC else 0.0
     nel, Fl, bits = local_ism(x, y, z, P) if local & LOCAL_LISM else (0.0, 0.0, 0)
     nec, Fc, hitc = clumps(x, y, z, P, clump_par, clump_cells) if local & LOCAL_CLUMPS \
@@ -273,16 +274,17 @@ def _parts(
 @nb.njit(cache=True, forceinline=True)
 def ne_dsm(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-    void_par, void_cells, local: int = LOCAL_ALL,
+    void_par, void_cells, local: int = LOCAL_ALL, arms: int = ALL_ARMS,
 ) -> tuple[float, float, int]:
     """Total n_e (cm^-3), scattering integrand dsm, and the arm-reach mask at a point.
 
-    ``local``: the local components (LOCAL_* bits) the point may lie in; the others are
-    known to be 0 there and are not evaluated.
+    ``local``: the local components (LOCAL_* bits) the point may lie in, ``arms``: the mask
+    of the arms whose reach it may lie in; the others are known to be 0 there and are not
+    evaluated.
     """
     ne1, ne2, nea, _, mask, negc, nel, Fl, bits, nec, Fc, _, nev, Fv, hitv = _parts(
         x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
-        local)
+        local, arms)
     ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
     return ne, dsm, mask
 
@@ -295,7 +297,7 @@ def components(
     """Every column of :data:`COLUMNS` at a point, in that order (all float)."""
     ne1, ne2, nea, which, _, negc, nel, Fl, bits, nec, Fc, hitc, nev, Fv, hitv = _parts(
         x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
-        LOCAL_ALL)
+        LOCAL_ALL, ALL_ARMS)
     ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
     return (ne, dsm, ne1, ne2, nea, negc, nel, nec, nev, float(which), float(bits),
             float(hitc), float(hitv))

@@ -22,7 +22,7 @@ import math
 import numba as nb
 import numpy as np
 
-from .arms import arm_distance
+from .arms import ALL_ARMS, arm_distance
 from .density import (
     LOCAL_ALL,
     LOCAL_CLUMPS,
@@ -90,7 +90,11 @@ TAIL_DROP = 1e-17
 # grows as the panel length to the power 2n + 1.
 TAIL_PANEL_ERROR = 1e-11
 TAIL_ERROR_TOL = 1e-17  # allowed error of one tail panel, as a fraction of the DM
-TAIL = 16  # integrand mode of the smooth tail; other modes are LOCAL_* bits (see _integrand)
+# A panel's integrand mode: the LOCAL_* bits of the local components that may be non-zero on
+# it, and from bit ARM_SHIFT on, the mask of the arms whose reach it may be in; or TAIL.
+TAIL = 16  # the smooth tail: the thick disk alone
+ARM_SHIFT = 8
+FULL = LOCAL_ALL | (ALL_ARMS << ARM_SHIFT)  # every component
 N_OUT = 6  # per result: s or DM, then M0, M1, M2, MISO, and (for targets) reached flag
 TRAIL_COLUMNS = 8  # per kept panel: start, end, DM, M0, M1, M2, MISO at its start, its mode
 KPC_TO_PC = 1000.0
@@ -407,20 +411,20 @@ def _integrand(
     void_cells,
 ) -> tuple[float, float]:
     """n_e (cm^-3) and dsm at distance s: in the smooth tail (``mode`` TAIL) the thick
-    disk's alone, else the model's with the local components of the LOCAL_* bits of mode."""
+    disk's alone, else the model's with the local components and arms that ``mode`` names."""
     x, y, z = s * u[0], P[P_RSUN] + s * u[1], s * u[2]
     if mode == TAIL:
         ne = thick_disk(x, y, z, P)
         return ne, P[P_F1] * ne * ne
     ne, dsm, _ = ne_dsm(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                        void_par, void_cells, mode)
+                        void_par, void_cells, mode & LOCAL_ALL, mode >> ARM_SHIFT)
     return ne, dsm
 
 
 @nb.njit(cache=True)
 def _panel(
     a: float, b: float, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-    void_cells, mode: int = LOCAL_ALL,
+    void_cells, mode: int = FULL,
 ) -> tuple[float, float, float, float, float]:
     """Gauss-Legendre integrals over [a, b] of the integrand of ``mode`` (see _integrand):
     DM (pc cm^-3), M0, M1, M2, MISO."""
@@ -445,7 +449,7 @@ def _panel(
 def _solve_in_panel(
     a: float, b: float, total: float, need: float, u, P, arm_par, arm_coef, arm_grid,
     clump_par, clump_cells, void_par, void_cells, max_iter: int = SOLVE_MAX_ITER,
-    mode: int = LOCAL_ALL,
+    mode: int = FULL,
 ) -> tuple[float, tuple[float, float, float, float, float], bool]:
     """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b]).
 
@@ -642,6 +646,7 @@ def march(
         flags |= NC_NEAREST
     n_panels_done = 0
     tail = False  # in the smooth tail: the thick disk alone, long panels, no arm events
+    fresh_s = 0
     while flags == 0 and s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         while icut < n_cuts and cuts[icut] <= s:
             icut += 1
@@ -663,6 +668,7 @@ def march(
             if bad:
                 flags |= bad
                 break
+            fresh_s = fresh
             fresh = 0
             if first < b:  # an arm's reach begins or ends: stop the panel there
                 b = first
@@ -672,7 +678,10 @@ def march(
                 if mask_b < 0:
                     flags |= NC_NEAREST
                     break
-        mode = TAIL if tail else _local_in(s, b, spans, n_spans)
+        # no arm's reach begins or ends inside the panel: those out of reach at both ends are
+        # out of reach throughout, but for those crossed at s (whose grazes are not searched)
+        mode = TAIL if tail else _local_in(s, b, spans, n_spans) | (
+            (mask_s | mask_b | fresh_s) << ARM_SHIFT)
         pdm, p0, p1, p2, piso = _panel(s, b, u, P, arm_par, arm_coef, arm_grid, clump_par,
                                        clump_cells, void_par, void_cells, mode)
         if math.isnan(pdm):
