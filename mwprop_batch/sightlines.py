@@ -10,6 +10,7 @@ import pandas as pd
 
 from .errors import InvalidValueError, MwpropBatchError
 from .kernels import los
+from .kernels.convergence import NOT_CONVERGED
 from .scattering import scattering_frame
 from .tables import KernelTables
 
@@ -61,7 +62,7 @@ def not_converged(flags: np.ndarray) -> np.ndarray:
     """Per-row status text for the kernels' convergence flags ('' where they are 0)."""
     flags = np.nan_to_num(flags, nan=0.0).astype(np.int64)
     text = np.full(flags.shape, "", dtype=object)
-    for bit, where in reversed(los.NOT_CONVERGED):
+    for bit, where in reversed(NOT_CONVERGED):
         text[(flags & bit) != 0] = f"not converged: {where}"
     return text
 

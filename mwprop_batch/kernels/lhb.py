@@ -13,12 +13,20 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .density import in_lhb
-from .layout import P_LHB, P_RSUN
+from .density import LHB_TAPER_TIP, in_lhb
+from .layout import (
+    P_LHB_A,
+    P_LHB_B,
+    P_LHB_C,
+    P_LHB_SLANT,
+    P_LHB_X,
+    P_LHB_Y,
+    P_LHB_Z,
+    P_RSUN,
+)
 from .sorting import sort_prefix
 
 ROOT_TOL = 1e-13  # kpc
-TAPER_TIP = 0.001  # kpc: the tapered x semi-axis at the slab's bottom (as in in_lhb)
 MAX_DEGREE = 4
 
 
@@ -99,10 +107,9 @@ def lhb_cuts(u: np.ndarray, end: float, P: np.ndarray, out: np.ndarray) -> int:
 
     ``out`` needs room for 16 values.
     """
-    h = P_LHB
     ux, uy, uz = u[0], u[1], u[2]
-    x0, y0, zc, a0, bb, cc, slant = P[h], P[h + 1], P[h + 2], P[h + 3], P[h + 4], P[h + 5], \
-        P[h + 6]
+    x0, y0, zc = P[P_LHB_X], P[P_LHB_Y], P[P_LHB_Z]
+    a0, bb, cc, slant = P[P_LHB_A], P[P_LHB_B], P[P_LHB_C], P[P_LHB_SLANT]
     bottom, top = zc - cc, zc + cc
     X0, X1 = -x0, ux
     Y0, Y1 = P[P_RSUN] - y0, uy - slant * uz
@@ -113,7 +120,7 @@ def lhb_cuts(u: np.ndarray, end: float, P: np.ndarray, out: np.ndarray) -> int:
     for part in range(2):  # 0: tapered (bottom <= z <= 0), 1: full width (0 <= z <= top)
         if part == 0:
             lo, hi = _z_to_s(bottom, min(0.0, top), uz, end)
-            A0, A1 = a0, -(a0 - TAPER_TIP) * uz / bottom if bottom != 0.0 else 0.0
+            A0, A1 = a0, -(a0 - LHB_TAPER_TIP) * uz / bottom if bottom != 0.0 else 0.0
         else:
             lo, hi = _z_to_s(max(0.0, bottom), top, uz, end)
             A0, A1 = a0, 0.0
