@@ -58,17 +58,29 @@ from .layout import (
     VO_Y,
     VO_Z,
 )
-from .lhb import lhb_cuts
+from .lhb import LHB_WORK, MAX_CANDIDATES, lhb_cuts
 from .sorting import sort_prefix
 
 PANEL_PER_SCALE = 0.5  # panel length per smallest local length scale
+# cuts besides the objects' (2 each): the Galactic centre, LDR, LSB (2 each), Loop I's sphere
+# and shell (4), the local hot bubble (MAX_CANDIDATES at most), the disks' radii (3 circles)
+FIXED_CUTS = 10 + MAX_CANDIDATES + 6
 
 
 @nb.njit(cache=True)
-def _unit_vector(l_deg: float, b_deg: float) -> np.ndarray:
-    """Direction of Galactic (l, b) in the Galactocentric frame (x toward l = 90 deg)."""
+def cuts_work(n_objects: int) -> tuple:
+    """Scratch for :func:`sightline_cuts` on a model with ``n_objects`` clumps and voids:
+    (cuts, features, spans, local hot bubble scratch); allocated once per batch of rows."""
+    return (np.empty(2 * n_objects + FIXED_CUTS), np.empty((n_objects, 3)),
+            np.empty((n_objects + 2, 3)), np.empty(LHB_WORK))
+
+
+@nb.njit(cache=True)
+def _unit_vector(l_deg: float, b_deg: float) -> tuple[float, float, float]:
+    """Direction (ux, uy, uz) of Galactic (l, b) in the Galactocentric frame (x toward
+    l = 90 deg)."""
     lr, br = math.radians(l_deg), math.radians(b_deg)
-    return np.array([math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)])
+    return math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)
 
 
 @nb.njit(cache=True, inline="always")
@@ -113,7 +125,7 @@ def _add_span(r1: float, r2: float, end: float, kind: int, spans: np.ndarray, n:
 
 @nb.njit(cache=True)
 def sightline_cuts(
-    u: np.ndarray, end: float, P, clump_par, void_par
+    u, end: float, P, clump_par, void_par, work: tuple
 ) -> tuple[np.ndarray, np.ndarray, int, float, np.ndarray, int]:
     """Cut points in (0, end), Gaussian features met, where the last local feature ends, and
     the spans of the local components.
@@ -121,14 +133,13 @@ def sightline_cuts(
     Returns (cuts sorted ascending, features, n_features, last_feature, spans, n_spans);
     ``features[k]`` is (s_in, s_out, longest panel) of a Gaussian clump or void on the
     sightline; ``spans[k]`` is (s_in, s_out, LOCAL_* bit): outside every span of its kind a
-    local component is 0 (span ends are cuts).
+    local component is 0 (span ends are cuts). The arrays returned are views of ``work``
+    (:func:`cuts_work`).
     """
     ux, uy, uz = u[0], u[1], u[2]
     n_cl = clump_par.shape[0]
     n_vo = void_par.shape[0]
-    cuts = np.empty(2 * (n_cl + n_vo) + 48)
-    features = np.empty((n_cl + n_vo, 3))
-    spans = np.empty((n_cl + n_vo + 2, 3))
+    cuts, features, spans, lhb_work = work
     n = 0
     nf = 0
     ns = 0
@@ -205,7 +216,7 @@ def sightline_cuts(
                 n = _add_chord(r1, r2, end, cuts, n)
                 lism = max(lism, min(r2, end))
     # local hot bubble: tapered and slanted; its crossings are roots of a quartic in s
-    n_lhb = lhb_cuts(u, end, P, cuts[n:])
+    n_lhb = lhb_cuts(u, end, P, cuts[n:], lhb_work)
     if n_lhb > 0:
         lism = max(lism, cuts[n + n_lhb - 1])
     n += n_lhb

@@ -8,13 +8,23 @@ gives NaN results and its NC_* bits (:mod:`.convergence`) in its flags.
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
 from .convergence import NC_SOLVE
 from .cuts import _unit_vector
 from .layout import P_MAXDIST
-from .march import N_OUT, SOLVE_MAX_ITER, TRAIL_COLUMNS, _panel, _solve_in_panel, march
+from .march import (
+    N_OUT,
+    SOLVE_MAX_ITER,
+    TRAIL_COLUMNS,
+    _panel,
+    _solve_in_panel,
+    march,
+    march_work,
+)
 
 LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
 TRAIL_PANELS = 256  # panels kept to find a limit row's DIST without integrating again
@@ -23,13 +33,24 @@ DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "M0", "M1", "M2", "MISO", "DIST_LO"
 
 
 @nb.njit(cache=True)
+def _row_work(arm_par, clump_par, void_par) -> tuple:
+    """Scratch for the rows of one batch: (march work, DM targets, their results, the kept
+    panels, an empty 1-D array, an empty result array, an empty trail, a limit row's s and
+    moments); allocated once per batch, so no row allocates."""
+    return (march_work(arm_par, clump_par, void_par), np.empty(3), np.empty((3, N_OUT)),
+            np.empty((TRAIL_PANELS, TRAIL_COLUMNS)), np.empty(0), np.empty((0, N_OUT)),
+            np.empty((0, TRAIL_COLUMNS)), np.empty(5))
+
+
+@nb.njit(cache=True)
 def _limit_distance(
     l_deg: float, b_deg: float, target: float, trail: np.ndarray, n_done: int, row: np.ndarray,
-    P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
+    work: tuple, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
 ) -> int:
     """Where the DM reaches ``target`` (just below the total): from the kept panels if they
-    hold it, else by integrating the sightline again. Writes s and moments into row[0:5];
-    returns convergence flags (NC_*)."""
+    hold it, else by integrating the sightline again (with ``work`` from :func:`_row_work`,
+    whose targets and results it overwrites). Writes s and moments into row[0:5]; returns
+    convergence flags (NC_*)."""
     u = _unit_vector(l_deg, b_deg)
     ring = trail.shape[0]
     for back in range(min(n_done, ring)):
@@ -48,49 +69,58 @@ def _limit_distance(
             for k in range(4):
                 row[1 + k] = panel[3 + k] + q[1 + k]
             return 0 if ok else NC_SOLVE
-    edge = np.empty((1, N_OUT))
-    flags = march(l_deg, b_deg, np.array([target]), np.empty(0), P[P_MAXDIST], edge,
-                  np.empty((0, N_OUT)), np.empty((0, TRAIL_COLUMNS)), P, arm_par, arm_coef,
-                  arm_grid, clump_par, clump_cells, void_par, void_cells)[3]
+    targets, edge = work[1][:1], work[2][:1]
+    targets[0] = target
+    flags = march(l_deg, b_deg, targets, work[4], P[P_MAXDIST], edge, work[5], work[6],
+                  work[0], P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+                  void_cells)[3]
     for k in range(5):  # element by element: a slice copy compiles a formatted error
         row[k] = edge[0, k]
     return flags
 
 
-
-
 @nb.njit(cache=True)
 def _dm_to_dist_row(
-    l_deg: float, b_deg: float, dm: float, err: float, row: np.ndarray, P, arm_par, arm_coef,
-    arm_grid, clump_par, clump_cells, void_par, void_cells,
+    l_deg: float, b_deg: float, dm: float, err: float, row: np.ndarray, work: tuple, P,
+    arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
 ) -> None:
-    """One row of :func:`dm_to_dist_batch` (see DM_TO_DIST_COLUMNS)."""
+    """One row of :func:`dm_to_dist_batch` (see DM_TO_DIST_COLUMNS); ``work`` from
+    :func:`_row_work`."""
     with_err = err > 0.0
     if with_err:
-        targets = np.array([max(dm - err, 0.0), dm, dm + err])
+        targets, found = work[1], work[2]
+        targets[0], targets[1], targets[2] = max(dm - err, 0.0), dm, dm + err
         main = 1
     else:
-        targets = np.array([dm])
+        targets, found = work[1][:1], work[2][:1]
+        targets[0] = dm
         main = 0
-    found = np.empty((targets.shape[0], N_OUT))
-    trail = np.empty((TRAIL_PANELS, TRAIL_COLUMNS))
-    total, _, n_done, flags = march(l_deg, b_deg, targets, np.empty(0), P[P_MAXDIST], found,
-                                    np.empty((0, N_OUT)), trail, P, arm_par, arm_coef,
-                                    arm_grid, clump_par, clump_cells, void_par, void_cells)
-    edge = np.full(5, np.nan)
-    if flags == 0 and found[targets.shape[0] - 1, 5] != 1.0:  # some target is out of reach
+    trail = work[3]
+    total, _, n_done, flags = march(l_deg, b_deg, targets, work[4], P[P_MAXDIST], found,
+                                    work[5], trail, work[0], P, arm_par, arm_coef, arm_grid,
+                                    clump_par, clump_cells, void_par, void_cells)
+    edge = work[7]
+    edge[:] = np.nan
+    n_targets = 3 if with_err else 1
+    reached = 0  # bit k: target k reached (kept apart: _limit_distance reuses found)
+    for k in range(n_targets):
+        if found[k, 5] == 1.0:
+            reached |= 1 << k
+    s_found = (found[0, 0], found[main, 0], found[n_targets - 1, 0])
+    m_found = (found[main, 1], found[main, 2], found[main, 3], found[main, 4])
+    if flags == 0 and not (reached >> (n_targets - 1)) & 1:  # some target is out of reach
         flags |= _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), trail, n_done,
-                                 edge, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                                 void_par, void_cells)
+                                 edge, work, P, arm_par, arm_coef, arm_grid, clump_par,
+                                 clump_cells, void_par, void_cells)
     row[10] = flags
     if flags != 0:
         return
-    if found[main, 5] == 1.0:
-        row[0] = found[main, 0]
+    if (reached >> main) & 1:
+        row[0] = s_found[1]
         row[1] = dm
         row[2] = 0.0
         for k in range(4):
-            row[3 + k] = found[main, 1 + k]
+            row[3 + k] = m_found[k]
     else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
         row[0] = edge[0]
         row[1] = total
@@ -98,9 +128,9 @@ def _dm_to_dist_row(
         for k in range(4):
             row[3 + k] = edge[1 + k]
     if with_err:
-        row[7] = found[0, 0] if found[0, 5] == 1.0 else edge[0]
-        reached_hi = found[2, 5] == 1.0
-        row[8] = found[2, 0] if reached_hi else edge[0]
+        row[7] = s_found[0] if reached & 1 else edge[0]
+        reached_hi = (reached >> 2) & 1 == 1
+        row[8] = s_found[2] if reached_hi else edge[0]
         row[9] = 0.0 if reached_hi else 1.0
     else:  # no error (or dm_err = 0): the interval is the point
         row[7] = row[0]
@@ -117,11 +147,30 @@ def dm_to_dist_batch(
     whether its upper end is a lower limit, convergence flags."""
     n = l_deg.shape[0]
     out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
+    work = _row_work(arm_par, clump_par, void_par)
     for i in range(n):
         if valid[i]:
-            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], P, arm_par, arm_coef,
-                            arm_grid, clump_par, clump_cells, void_par, void_cells)
+            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], work, P, arm_par,
+                            arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells)
     return out
+
+
+@nb.njit(cache=True)
+def _ascending_positive(values: np.ndarray, order: np.ndarray) -> int:
+    """Indices of the finite, positive ``values`` in ascending order of value, into ``order``
+    (insertion sort: rows hold few distances); returns how many."""
+    n = 0
+    for k in range(values.shape[0]):
+        v = values[k]
+        if not (math.isfinite(v) and v > 0.0):
+            continue
+        j = n - 1
+        while j >= 0 and values[order[j]] > v:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+        n += 1
+    return n
 
 
 @nb.njit(cache=True, nogil=True)
@@ -137,30 +186,32 @@ def dm_profile_batch(
     n, m = dist.shape
     out = np.full((n, m, 5), np.nan)
     flags = np.zeros(n, np.int64)
-    none = np.empty(0)
+    work = _row_work(arm_par, clump_par, void_par)
+    order = np.empty(m, np.int64)
+    queries = np.empty(m)
+    found = np.empty((m, N_OUT))
     for i in range(n):
         if not valid[i]:
             continue
         for k in range(m):
             if dist[i, k] == 0.0:
                 out[i, k, :] = 0.0
-        order = np.argsort(dist[i])
-        keep = order[np.isfinite(dist[i][order]) & (dist[i][order] > 0.0)]
-        if keep.shape[0] == 0:
+        nk = _ascending_positive(dist[i], order)
+        if nk == 0:
             continue
-        queries = dist[i][keep].copy()
-        found = np.empty((keep.shape[0], N_OUT))
-        unused = np.empty((0, N_OUT))
-        bad = march(l_deg[i], b_deg[i], none, queries, max(P[P_MAXDIST], queries[-1]), unused,
-                    found, np.empty((0, TRAIL_COLUMNS)), P, arm_par, arm_coef, arm_grid, clump_par,
-                    clump_cells, void_par, void_cells)[3]
+        for k in range(nk):
+            queries[k] = dist[i, order[k]]
+        bad = march(l_deg[i], b_deg[i], work[4], queries[:nk],
+                    max(P[P_MAXDIST], queries[nk - 1]), work[5], found[:nk], work[6], work[0],
+                    P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
+                    void_cells)[3]
         flags[i] = bad
         if bad != 0:
             out[i, :, :] = np.nan
             continue
-        for k in range(keep.shape[0]):
+        for k in range(nk):
             for c in range(5):
-                out[i, keep[k], c] = found[k, c]
+                out[i, order[k], c] = found[k, c]
     return out, flags
 
 
@@ -173,12 +224,11 @@ def dm_max_batch(
     and the convergence flags (NaN DM and distance where they are not 0)."""
     n = l_deg.shape[0]
     out = np.full((n, 3), np.nan)
-    none = np.empty(0)
+    work = _row_work(arm_par, clump_par, void_par)
     for i in range(n):
         if valid[i]:
-            unused = np.empty((0, N_OUT))
-            total, reached, _, bad = march(l_deg[i], b_deg[i], none, none, P[P_MAXDIST],
-                                           unused, unused, np.empty((0, TRAIL_COLUMNS)), P, arm_par,
+            total, reached, _, bad = march(l_deg[i], b_deg[i], work[4], work[4], P[P_MAXDIST],
+                                           work[5], work[5], work[6], work[0], P, arm_par,
                                            arm_coef, arm_grid, clump_par, clump_cells,
                                            void_par, void_cells)
             out[i, 2] = bad

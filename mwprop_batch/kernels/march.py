@@ -22,7 +22,7 @@ import numpy as np
 from .arms import ALL_ARMS
 from .convergence import NC_NEAREST, NC_SOLVE
 from .crossings import ROOT_TOL, _arm_gaps, _next_arm_event
-from .cuts import _local_in, _unit_vector, sightline_cuts
+from .cuts import _local_in, _unit_vector, cuts_work, sightline_cuts
 from .density import LOCAL_ALL, THIN_DISK_REACH, ne_dsm, thick_disk
 from .layout import (
     ARM_H,
@@ -212,12 +212,21 @@ def _store(row, first: float, m0: float, m1: float, m2: float, miso: float, done
 
 
 @nb.njit(cache=True)
+def march_work(arm_par, clump_par, void_par) -> tuple:
+    """Scratch for :func:`march`, allocated once per batch of rows: (cuts work, arm gaps at
+    both panel ends, whether they are exact)."""
+    narm = arm_par.shape[0]
+    return (cuts_work(clump_par.shape[0] + void_par.shape[0]), np.empty((2, narm)),
+            np.empty((2, narm), np.bool_))
+
+
+@nb.njit(cache=True)
 def march(
     l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray, end: float,
-    out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray, P, arm_par, arm_coef,
-    arm_grid, clump_par, clump_cells, void_par, void_cells,
+    out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray, work: tuple, P,
+    arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
 ) -> tuple[float, float, int, int]:
-    """Integrate one sightline outward from the Sun.
+    """Integrate one sightline outward from the Sun (``work``: from :func:`march_work`).
 
     ``dm_targets`` (ascending, pc cm^-3): for each, the distance where the DM reaches it and
     the moments there go to ``out_targets[k]`` = (s, M0, M1, M2, MISO, reached).
@@ -232,7 +241,7 @@ def march(
     u = _unit_vector(l_deg, b_deg)
     slope = math.sqrt(u[0] * u[0] + u[1] * u[1])  # |d gap / ds| <= cos b
     cuts, features, nf, last_feature, spans, n_spans = sightline_cuts(u, end, P, clump_par,
-                                                                      void_par)
+                                                                      void_par, work[0])
     n_cuts = cuts.shape[0]
     nt = dm_targets.shape[0]
     nq = d_queries.shape[0]
@@ -243,10 +252,8 @@ def march(
     s = 0.0
     icut = 0
     flags = 0
-    gap_s = np.empty(narm)
-    gap_b = np.empty(narm)
-    exact_s = np.empty(narm, np.bool_)
-    exact_b = np.empty(narm, np.bool_)
+    gap_s, gap_b = work[1][0], work[1][1]
+    exact_s, exact_b = work[2][0], work[2][1]
     mask_s = _arm_gaps(0.0, 0.0, u, P, arm_par, arm_coef, arm_grid, gap_s, exact_s)
     fresh = 0
     if mask_s < 0:
