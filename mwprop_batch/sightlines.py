@@ -10,6 +10,7 @@ import pandas as pd
 
 from .errors import InvalidValueError, MwpropBatchError
 from .kernels import los
+from .kernels.convergence import NOT_CONVERGED
 from .scattering import scattering_frame
 from .status import OK
 from .tables import KernelTables
@@ -61,7 +62,7 @@ def not_converged(flags: np.ndarray) -> np.ndarray:
     """Per-row status text for the kernels' convergence flags ('' where they are 0)."""
     flags = np.nan_to_num(flags, nan=0.0).astype(np.int64)
     text = np.full(flags.shape, "", dtype=object)
-    for bit, where in reversed(los.NOT_CONVERGED):
+    for bit, where in reversed(NOT_CONVERGED):
         text[(flags & bit) != 0] = f"not converged: {where}"
     return text
 
@@ -83,6 +84,52 @@ def apply_error_policy(valid: np.ndarray, status: np.ndarray, errors: str) -> No
     if errors == "raise" and not valid.all():
         first = int(np.flatnonzero(~valid)[0])
         raise InvalidRowError(f"row {first}: {status[first]}")
+
+
+def dm_rows(
+    l_deg: np.ndarray, b_deg: np.ndarray, dm: np.ndarray, dm_err: np.ndarray | None, errors: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Checked DM -> D input rows: (l in [0, 360), valid, status, whether an error is given,
+    the error or 0); raises for a bad row when ``errors='raise'``."""
+    l_deg = np.mod(l_deg, 360.0)
+    valid, status = check_rows(l_deg, b_deg, dm, "DM", dm_err)
+    apply_error_policy(valid, status, errors)
+    given = np.zeros(dm.shape, bool) if dm_err is None else valid & np.isfinite(dm_err)
+    err = np.where(given, dm_err, 0.0) if dm_err is not None else np.zeros_like(dm)
+    return l_deg, valid, status, given, err
+
+
+def distance_frame(
+    col: dict[str, np.ndarray], b_deg: np.ndarray, given: np.ndarray | None, unit: float = 1.0
+) -> pd.DataFrame:
+    """DIST, DM, DMz, limit (and, where ``given`` is not None, DIST_LO, DIST_HI, limit_hi)
+    from a DM -> D kernel's columns by name; distances are divided by ``unit`` (its length
+    unit in kpc^-1: 1000 for pc)."""
+    frame = pd.DataFrame(
+        {
+            "DIST": col["DIST"] / unit,
+            "DM": col["DM"],
+            "DMz": col["DM"] * np.abs(np.sin(np.deg2rad(b_deg))),
+            "limit": col["limit"] == 1.0,
+        }
+    )
+    if given is not None:  # a missing (NaN) error gives no interval
+        frame["DIST_LO"] = np.where(given, col["DIST_LO"] / unit, np.nan)
+        frame["DIST_HI"] = np.where(given, col["DIST_HI"] / unit, np.nan)
+        frame["limit_hi"] = given & (col["limit_hi"] == 1.0)
+    return frame
+
+
+def dm_frame(dist: np.ndarray, dm: np.ndarray, b_deg: np.ndarray) -> pd.DataFrame:
+    """DIST, DM, DMz and limit (never) of a D -> DM result."""
+    return pd.DataFrame(
+        {
+            "DIST": dist,
+            "DM": dm,
+            "DMz": dm * np.abs(np.sin(np.deg2rad(b_deg))),
+            "limit": np.zeros(dm.shape, dtype=bool),
+        }
+    )
 
 
 def _with_scattering(
@@ -109,27 +156,12 @@ def dm_to_dist(
     run,
 ) -> pd.DataFrame:
     """Flat-array implementation of :meth:`Model.dm_to_dist`."""
-    l_deg = np.mod(l_deg, 360.0)
-    valid, status = check_rows(l_deg, b_deg, dm, "DM", dm_err)
-    apply_error_policy(valid, status, errors)
-    given = np.zeros(dm.shape, bool) if dm_err is None else valid & np.isfinite(dm_err)
-    err = np.where(given, dm_err, 0.0) if dm_err is not None else np.zeros_like(dm)
+    l_deg, valid, status, given, err = dm_rows(l_deg, b_deg, dm, dm_err, errors)
     raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
     col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
     status = status.copy()
     _flag_rows(status, col["flags"], errors)
-    frame = pd.DataFrame(
-        {
-            "DIST": col["DIST"],
-            "DM": col["DM"],
-            "DMz": col["DM"] * np.abs(np.sin(np.deg2rad(b_deg))),
-            "limit": col["limit"] == 1.0,
-        }
-    )
-    if dm_err is not None:  # a missing (NaN) error gives no interval
-        frame["DIST_LO"] = np.where(given, col["DIST_LO"], np.nan)
-        frame["DIST_HI"] = np.where(given, col["DIST_HI"], np.nan)
-        frame["limit_hi"] = given & (col["limit_hi"] == 1.0)
+    frame = distance_frame(col, b_deg, None if dm_err is None else given)
     frame["status"] = status
     if scattering:
         moments = np.column_stack([col["M0"], col["M1"], col["M2"], col["MISO"]])
@@ -149,16 +181,8 @@ def dist_to_dm(
     raw = out[:, 0, :]
     status = status.copy()
     bad = _flag_rows(status, flags, errors)
-    dm = raw[:, 0]
-    frame = pd.DataFrame(
-        {
-            "DIST": np.where(valid & ~bad, dist, np.nan),
-            "DM": dm,
-            "DMz": dm * np.abs(np.sin(np.deg2rad(b_deg))),
-            "limit": np.zeros(dm.shape, dtype=bool),
-            "status": status,
-        }
-    )
+    frame = dm_frame(np.where(valid & ~bad, dist, np.nan), raw[:, 0], b_deg)
+    frame["status"] = status
     if scattering:
         frame = _with_scattering(frame, raw[:, 1:5], freq_ghz, velocity_kms)
     return frame

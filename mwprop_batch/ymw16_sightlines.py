@@ -16,7 +16,7 @@ import pandas as pd
 from .constants import PC_PER_KPC
 from .kernels import ymw16 as K
 from .kernels import ymw16_los as los
-from .sightlines import apply_error_policy, check_rows
+from .sightlines import apply_error_policy, check_rows, distance_frame, dm_frame, dm_rows
 from .ymw16_tables import Ymw16Tables
 
 MS_PER_S = 1000.0
@@ -34,25 +34,10 @@ def dm_to_dist(
 
     Same signature as :func:`mwprop_batch.sightlines.dm_to_dist`; ``velocity_kms`` enters
     only the NE2001 family's scintillation columns, so YMW16 does not use it."""
-    l_deg = np.mod(l_deg, 360.0)
-    valid, status = check_rows(l_deg, b_deg, dm, "DM", dm_err)
-    apply_error_policy(valid, status, errors)
-    given = np.zeros(dm.shape, bool) if dm_err is None else valid & np.isfinite(dm_err)
-    err = np.where(given, dm_err, 0.0) if dm_err is not None else np.zeros_like(dm)
+    l_deg, valid, status, given, err = dm_rows(l_deg, b_deg, dm, dm_err, errors)
     raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
     col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
-    frame = pd.DataFrame(
-        {
-            "DIST": col["DIST"] / PC_PER_KPC,
-            "DM": col["DM"],
-            "DMz": col["DM"] * np.abs(np.sin(np.deg2rad(b_deg))),
-            "limit": col["limit"] == 1.0,
-        }
-    )
-    if dm_err is not None:
-        frame["DIST_LO"] = np.where(given, col["DIST_LO"] / PC_PER_KPC, np.nan)
-        frame["DIST_HI"] = np.where(given, col["DIST_HI"] / PC_PER_KPC, np.nan)
-        frame["limit_hi"] = given & (col["limit_hi"] == 1.0)
+    frame = distance_frame(col, b_deg, None if dm_err is None else given, PC_PER_KPC)
     if scattering:
         frame["TAU"] = _tau_ms(col["TAU1"], freq_ghz)
     frame["status"] = status
@@ -69,14 +54,7 @@ def dist_to_dm(
     apply_error_policy(valid, status, errors)
     pc = (dist * PC_PER_KPC)[:, None]
     raw = run(los.dm_profile_batch, l_deg, b_deg, pc, valid, *tables)[:, 0, :]
-    frame = pd.DataFrame(
-        {
-            "DIST": np.where(valid, dist, np.nan),
-            "DM": raw[:, 0],
-            "DMz": raw[:, 0] * np.abs(np.sin(np.deg2rad(b_deg))),
-            "limit": np.zeros(dist.shape, dtype=bool),
-        }
-    )
+    frame = dm_frame(np.where(valid, dist, np.nan), raw[:, 0], b_deg)
     if scattering:
         frame["TAU"] = _tau_ms(raw[:, 1], freq_ghz)
     frame["status"] = status

@@ -12,7 +12,7 @@ from scipy.interpolate import CubicSpline
 from scipy.optimize import brentq
 
 from mwprop_batch import sightlines
-from mwprop_batch.kernels import los
+from mwprop_batch.kernels import crossings, los
 from mwprop_batch.kernels.arms import arm_distance, refine_nearest, spline_r
 from mwprop_batch.kernels.layout import P_ARMCUT, P_RSUN
 from mwprop_batch.sightlines import NotConvergedError
@@ -66,14 +66,14 @@ def test_arm_crossing_reports_an_unconverged_search(ne2025):
     T = ne2025.tables
     u = unit(30.0, 0.0)
     s = np.linspace(0.0, 12.0, 1201)
-    gaps = np.array([[los._arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
+    gaps = np.array([[crossings._arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
                       for v in s] for a in range(T.arm_par.shape[0])])
     a, k = np.argwhere(np.diff(np.sign(gaps), axis=1) != 0)[0]
     lo, hi = s[k], s[k + 1]
     args = (int(a), u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
-    assert los._arm_crossing(lo, hi, *args)[1]
-    assert not los._arm_crossing(lo, hi, *args, 1)[1]
-    assert not los._arm_crossing(lo, lo + 1e-3 * (hi - lo), *args)[1]  # no bracket
+    assert crossings._arm_crossing(lo, hi, *args)[1]
+    assert not crossings._arm_crossing(lo, hi, *args, 1)[1]
+    assert not crossings._arm_crossing(lo, lo + 1e-3 * (hi - lo), *args)[1]  # no bracket
 
 
 def test_arm_dip_reports_an_unconverged_search(ne2025):
@@ -85,10 +85,10 @@ def test_arm_dip_reports_an_unconverged_search(ne2025):
     u = unit(float(np.degrees(np.arctan2(p[0], -p[1]))), 0.0)
     lo, hi = dist - 0.25, dist + 0.25
     args = (a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
-    g_lo = los._arm_gap(lo, *args)
-    inner, ok = los._arm_dip(lo, hi, g_lo, 1.0, *args)
+    g_lo = crossings._arm_gap(lo, *args)
+    inner, ok = crossings._arm_dip(lo, hi, g_lo, 1.0, *args)
     assert ok and np.isnan(inner)
-    assert not los._arm_dip(lo, hi, g_lo, 1.0, *args, 1)[1]
+    assert not crossings._arm_dip(lo, hi, g_lo, 1.0, *args, 1)[1]
 
 
 def test_solve_in_panel_reports_an_unconverged_search(ne2025):
@@ -203,7 +203,7 @@ def test_a_chord_through_an_arm_reach_within_one_panel_is_cut(ne2025):
         l_deg = float(np.degrees(np.arctan2(p[0], -p[1])) % 360.0)
         u = unit(l_deg, 0.0)
         s = np.linspace(dist - 0.1, dist + 0.1, 20001)
-        gap = np.array([los._arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
+        gap = np.array([crossings._arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
                         for v in s])
         inside = s[gap < 0]
         if inside.size == 0 or inside.max() - inside.min() > 0.2:

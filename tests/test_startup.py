@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mwprop_batch import Model, parallel, precompile, tablecache
-from mwprop_batch.kernels import los
+from mwprop_batch.kernels import cuts, los
 from mwprop_batch.params import load_parameters
 from mwprop_batch.tables import build_tables
 
@@ -61,7 +61,7 @@ def test_row_arguments_are_those_before_the_tables():
     assert parallel.row_arguments(los.dm_to_dist_batch) == 5
     assert parallel.row_arguments(los.dm_profile_batch) == 4
     with pytest.raises(TypeError, match="not a batch kernel"):
-        parallel.row_arguments(los._add_chord)
+        parallel.row_arguments(cuts._add_chord)
 
 
 def _same_tables(a, b):

@@ -31,6 +31,7 @@ from .layout import (
     P_GRIDSTEP,
 )
 
+ALL_ARMS = (1 << 30) - 1  # a mask of every arm
 NEWTON_MAX_ITER = 30
 NEWTON_TOL = 1e-7  # rad; the step after reaching it leaves ~1e-14
 COARSE_SAMPLES = 600  # samples per arm when building the start grid
@@ -213,23 +214,24 @@ def sech2(u: float) -> float:
 @nb.njit(cache=True, forceinline=True)
 def arms_density(
     x: float, y: float, z: float, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
-    arm_grid: np.ndarray,
+    arm_grid: np.ndarray, arms: int = ALL_ARMS,
 ) -> tuple[float, int, int]:
     """Spiral-arm n_e (cm^-3), TC93 number of the nearest arm in reach (0: none), reach mask.
 
-    Bit ``a`` of the mask is set when the point lies within the reach of arm ``a``.
+    Bit ``a`` of the mask is set when the point lies within the reach of arm ``a``. Only the
+    arms of the mask ``arms`` are looked at (the caller knows the others are out of reach).
     """
     cut = P[P_ARMCUT]
     rr = math.sqrt(x * x + y * y)
     radial = sech2((rr - P[P_AA]) / 2.0) if rr > P[P_AA] else 1.0
-    phi = math.degrees(math.atan2(-x, y))
-    if phi < 0.0:
-        phi += 360.0
+    phi = -1.0  # Galactocentric azimuth (deg), found when a tapered arm first needs it
     ne = 0.0
     which = 0
     mask = 0
     nearest = np.inf
     for a in range(arm_par.shape[0]):
+        if not (arms >> a) & 1:
+            continue
         d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut)
         if math.isnan(d):  # unconverged distance: poison the density rather than drop the arm
             ne = np.nan
@@ -242,6 +244,10 @@ def arms_density(
             which = int(arm_par[a, ARM_TC93])
         g = math.exp(-((d / arm_par[a, ARM_W]) ** 2)) * radial * sech2(z / arm_par[a, ARM_H])
         if arm_par[a, ARM_TAPER] > 0.0:
+            if phi < 0.0:
+                phi = math.degrees(math.atan2(-x, y))
+                if phi < 0.0:
+                    phi += 360.0
             offset = phi - arm_par[a, ARM_TAPER_START]
             if offset < 0.0:
                 offset += 360.0

@@ -17,7 +17,7 @@ import math
 import numba as nb
 import numpy as np
 
-from .arms import arms_density, sech2
+from .arms import ALL_ARMS, arms_density, sech2
 from .layout import (
     CL_EDGE,
     CL_F,
@@ -26,6 +26,22 @@ from .layout import (
     CL_X,
     CL_Y,
     CL_Z,
+    ELL_AP,
+    ELL_BP,
+    ELL_CP,
+    ELL_DP,
+    ELL_F,
+    ELL_NE,
+    ELL_X,
+    ELL_Y,
+    ELL_Z,
+    GRID_CELL,
+    GRID_NX,
+    GRID_NY,
+    GRID_NZ,
+    GRID_X,
+    GRID_Y,
+    GRID_Z,
     P_A1,
     P_A2,
     P_CLUMP_GRID,
@@ -33,12 +49,34 @@ from .layout import (
     P_F2,
     P_FA,
     P_G1NORM,
-    P_GC,
+    P_GC_F,
+    P_GC_H,
+    P_GC_NE,
+    P_GC_R,
+    P_GC_X,
+    P_GC_Y,
+    P_GC_Z,
     P_H1,
     P_H2,
     P_LDR,
-    P_LHB,
-    P_LOOP,
+    P_LHB_A,
+    P_LHB_B,
+    P_LHB_C,
+    P_LHB_F,
+    P_LHB_NE,
+    P_LHB_SLANT,
+    P_LHB_X,
+    P_LHB_Y,
+    P_LHB_Z,
+    P_LOOP_F,
+    P_LOOP_F_SHELL,
+    P_LOOP_NE,
+    P_LOOP_NE_SHELL,
+    P_LOOP_RIN,
+    P_LOOP_ROUT,
+    P_LOOP_X,
+    P_LOOP_Y,
+    P_LOOP_Z,
     P_LSB,
     P_N1,
     P_N2,
@@ -59,6 +97,7 @@ COLUMNS = (
     "ne_voids", "arm", "lism", "clump", "void",
 )
 LISM_LDR, LISM_LSB, LISM_LHB, LISM_LOOP_I = 1, 2, 4, 8
+LHB_TAPER_TIP = 0.001  # kpc: the bubble's x semi-axis at the bottom of its tapered part
 
 
 @nb.njit(cache=True, inline="always")
@@ -85,33 +124,32 @@ def thin_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
 
 @nb.njit(cache=True, inline="always")
 def galactic_centre(x: float, y: float, z: float, P: np.ndarray) -> float:
-    g = P_GC
-    rr2 = (x - P[g]) ** 2 + (y - P[g + 1]) ** 2
-    zz = z - P[g + 2]
-    if rr2 / (P[g + 3] * P[g + 3]) + (zz / P[g + 4]) ** 2 <= 1.0:
-        return P[g + 5]
+    rr2 = (x - P[P_GC_X]) ** 2 + (y - P[P_GC_Y]) ** 2
+    zz = z - P[P_GC_Z]
+    if rr2 / (P[P_GC_R] * P[P_GC_R]) + (zz / P[P_GC_H]) ** 2 <= 1.0:
+        return P[P_GC_NE]
     return 0.0
 
 
 @nb.njit(cache=True, inline="always")
 def in_rotated_ellipsoid(x: float, y: float, z: float, P: np.ndarray, o: int) -> bool:
     """Whether (x, y, z) is inside the LDR or LSB ellipsoid whose parameters start at P[o]."""
-    dx, dy, dz = x - P[o], y - P[o + 1], z - P[o + 2]
-    return dx * dx * P[o + 3] + dy * dy * P[o + 4] + dz * dz * P[o + 5] + dx * dy * P[o + 6] <= 1.0
+    dx, dy, dz = x - P[o + ELL_X], y - P[o + ELL_Y], z - P[o + ELL_Z]
+    return (dx * dx * P[o + ELL_AP] + dy * dy * P[o + ELL_BP] + dz * dz * P[o + ELL_CP]
+            + dx * dy * P[o + ELL_DP] <= 1.0)
 
 
 @nb.njit(cache=True, inline="always")
 def in_lhb(x: float, y: float, z: float, P: np.ndarray) -> bool:
     """Local hot bubble: a cylinder slanted in y with z, tapering to a point below z = 0."""
-    h = P_LHB
-    bottom = P[h + 2] - P[h + 5]
+    bottom = P[P_LHB_Z] - P[P_LHB_C]
     if z <= 0.0 and z >= bottom:
-        a = 0.001 + (P[h + 3] - 0.001) * (1.0 - z / bottom)
+        a = LHB_TAPER_TIP + (P[P_LHB_A] - LHB_TAPER_TIP) * (1.0 - z / bottom)
     else:
-        a = P[h + 3]
-    y_axis = P[h + 1] + P[h + 6] * z
-    qxy = ((x - P[h]) / a) ** 2 + ((y - y_axis) / P[h + 4]) ** 2
-    return qxy <= 1.0 and abs(z - P[h + 2]) / P[h + 5] <= 1.0
+        a = P[P_LHB_A]
+    y_axis = P[P_LHB_Y] + P[P_LHB_SLANT] * z
+    qxy = ((x - P[P_LHB_X]) / a) ** 2 + ((y - y_axis) / P[P_LHB_B]) ** 2
+    return qxy <= 1.0 and abs(z - P[P_LHB_Z]) / P[P_LHB_C] <= 1.0
 
 
 @nb.njit(cache=True, forceinline=True)
@@ -127,33 +165,34 @@ def local_ism(x: float, y: float, z: float, P: np.ndarray) -> tuple[float, float
         bits |= LISM_LSB
     if in_lhb(x, y, z, P):
         bits |= LISM_LHB
-    o = P_LOOP
     shell = False
     if z >= 0.0:
-        r = math.sqrt((x - P[o]) ** 2 + (y - P[o + 1]) ** 2 + (z - P[o + 2]) ** 2)
-        if r <= P[o + 4]:
+        r = math.sqrt((x - P[P_LOOP_X]) ** 2 + (y - P[P_LOOP_Y]) ** 2 + (z - P[P_LOOP_Z]) ** 2)
+        if r <= P[P_LOOP_ROUT]:
             bits |= LISM_LOOP_I
-            shell = r > P[o + 3]
+            shell = r > P[P_LOOP_RIN]
     ne = 0.0
     F = 0.0
     if bits & LISM_LHB:
-        ne, F = P[P_LHB + 7], P[P_LHB + 8]
+        ne, F = P[P_LHB_NE], P[P_LHB_F]
     elif bits & LISM_LOOP_I:
-        ne, F = (P[o + 6], P[o + 8]) if shell else (P[o + 5], P[o + 7])
+        ne, F = ((P[P_LOOP_NE_SHELL], P[P_LOOP_F_SHELL]) if shell
+                 else (P[P_LOOP_NE], P[P_LOOP_F]))
     elif bits & LISM_LSB:
-        ne, F = P[P_LSB + 7], P[P_LSB + 8]
+        ne, F = P[P_LSB + ELL_NE], P[P_LSB + ELL_F]
     elif bits & LISM_LDR:
-        ne, F = P[P_LDR + 7], P[P_LDR + 8]
+        ne, F = P[P_LDR + ELL_NE], P[P_LDR + ELL_F]
     return ne, F, bits
 
 
 @nb.njit(cache=True, inline="always")
 def _cell(x: float, y: float, z: float, P: np.ndarray, g: int) -> int:
     """Flat index of the cell of (x, y, z) in the object grid described at P[g], -1 outside."""
-    i = math.floor((x - P[g]) / P[g + 3])
-    j = math.floor((y - P[g + 1]) / P[g + 3])
-    k = math.floor((z - P[g + 2]) / P[g + 3])
-    nx, ny, nz = int(P[g + 4]), int(P[g + 5]), int(P[g + 6])
+    cell = P[g + GRID_CELL]
+    i = math.floor((x - P[g + GRID_X]) / cell)
+    j = math.floor((y - P[g + GRID_Y]) / cell)
+    k = math.floor((z - P[g + GRID_Z]) / cell)
+    nx, ny, nz = int(P[g + GRID_NX]), int(P[g + GRID_NY]), int(P[g + GRID_NZ])
     if not (0 <= i < nx and 0 <= j < ny and 0 <= k < nz):
         return -1
     return (int(i) * ny + int(j)) * nz + int(k)
@@ -236,7 +275,7 @@ def combine(
     ne_large = outside_lism * (ne1 + ne2 + nea + negc) + (1.0 - outside_lism) * nel
     ne = outside_void * ne_large + (1.0 - outside_void) * nev + nec
     smooth = P[P_F1] * ne1 * ne1 + P[P_F2] * ne2 * ne2 + P[P_FA] * nea * nea
-    gc_sm = P[P_GC + 6] * negc * negc
+    gc_sm = P[P_GC_F] * negc * negc
     dsm = (
         outside_void * outside_lism * (smooth + gc_sm)
         + outside_void * (1.0 - outside_lism) * Fl * nel * nel
@@ -246,19 +285,45 @@ def combine(
     return ne, dsm
 
 
+# which local components a point may lie in (bits); outside them they are exactly 0
+LOCAL_CLUMPS, LOCAL_VOIDS, LOCAL_GC, LOCAL_LISM = 1, 2, 4, 8
+LOCAL_ALL = LOCAL_CLUMPS | LOCAL_VOIDS | LOCAL_GC | LOCAL_LISM
+
+
+@nb.njit(cache=True, forceinline=True)
+def _parts(
+    x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
+    void_par, void_cells, local: int, arms: int,
+) -> tuple:
+    """Every component at a point, those not in ``local`` (LOCAL_* bits) and the arms not in
+    the mask ``arms`` taken as 0:
+    (ne1, ne2, nea, arm, mask, negc, nel, Fl, lism bits, nec, Fc, clump, nev, Fv, void)."""
+    ne1 = thick_disk(x, y, z, P)
+    ne2 = thin_disk(x, y, z, P)
+    nea, which, mask = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid, arms)
+    negc = galactic_centre(x, y, z, P) if local & LOCAL_GC else 0.0
+    nel, Fl, bits = local_ism(x, y, z, P) if local & LOCAL_LISM else (0.0, 0.0, 0)
+    nec, Fc, hitc = clumps(x, y, z, P, clump_par, clump_cells) if local & LOCAL_CLUMPS \
+        else (0.0, 0.0, 0)
+    nev, Fv, hitv = voids(x, y, z, P, void_par, void_cells) if local & LOCAL_VOIDS \
+        else (0.0, 0.0, 0)
+    return ne1, ne2, nea, which, mask, negc, nel, Fl, bits, nec, Fc, hitc, nev, Fv, hitv
+
+
 @nb.njit(cache=True, forceinline=True)
 def ne_dsm(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-    void_par, void_cells,
+    void_par, void_cells, local: int = LOCAL_ALL, arms: int = ALL_ARMS,
 ) -> tuple[float, float, int]:
-    """Total n_e (cm^-3), scattering integrand dsm, and the arm-reach mask at a point."""
-    ne1 = thick_disk(x, y, z, P)
-    ne2 = thin_disk(x, y, z, P)
-    nea, _, mask = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
-    negc = galactic_centre(x, y, z, P)
-    nel, Fl, bits = local_ism(x, y, z, P)
-    nec, Fc, _ = clumps(x, y, z, P, clump_par, clump_cells)
-    nev, Fv, hitv = voids(x, y, z, P, void_par, void_cells)
+    """Total n_e (cm^-3), scattering integrand dsm, and the arm-reach mask at a point.
+
+    ``local``: the local components (LOCAL_* bits) the point may lie in, ``arms``: the mask
+    of the arms whose reach it may lie in; the others are known to be 0 there and are not
+    evaluated.
+    """
+    ne1, ne2, nea, _, mask, negc, nel, Fl, bits, nec, Fc, _, nev, Fv, hitv = _parts(
+        x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
+        local, arms)
     ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
     return ne, dsm, mask
 
@@ -269,13 +334,9 @@ def components(
     void_par, void_cells,
 ) -> tuple:
     """Every column of :data:`COLUMNS` at a point, in that order (all float)."""
-    ne1 = thick_disk(x, y, z, P)
-    ne2 = thin_disk(x, y, z, P)
-    nea, which, _ = arms_density(x, y, z, P, arm_par, arm_coef, arm_grid)
-    negc = galactic_centre(x, y, z, P)
-    nel, Fl, bits = local_ism(x, y, z, P)
-    nec, Fc, hitc = clumps(x, y, z, P, clump_par, clump_cells)
-    nev, Fv, hitv = voids(x, y, z, P, void_par, void_cells)
+    ne1, ne2, nea, which, _, negc, nel, Fl, bits, nec, Fc, hitc, nev, Fv, hitv = _parts(
+        x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
+        LOCAL_ALL, ALL_ARMS)
     ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
     return (ne, dsm, ne1, ne2, nea, negc, nel, nec, nev, float(which), float(bits),
             float(hitc), float(hitv))

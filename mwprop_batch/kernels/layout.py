@@ -34,6 +34,21 @@ P_CLUMP_GRID = 60  # 7 values: origin x, y, z, cell size, nx, ny, nz
 P_VOID_GRID = 67  # 7 values, as clumps
 P_SIZE = 74
 
+# --- P: the members of each group ----------------------------------------------------------
+# Galactic centre spheroid (at P_GC)
+P_GC_X, P_GC_Y, P_GC_Z, P_GC_R, P_GC_H, P_GC_NE, P_GC_F = range(P_GC, P_GC + 7)
+# a local-ISM rotated ellipsoid, offsets from P_LDR or P_LSB: centre, then the quadratic form
+# ap dx^2 + bp dy^2 + cp dz^2 + dp dx dy <= 1, then n_e and F
+ELL_X, ELL_Y, ELL_Z, ELL_AP, ELL_BP, ELL_CP, ELL_DP, ELL_NE, ELL_F = range(9)
+# local hot bubble (at P_LHB): centre, semi-axes a (x), b (y), c (z), tan of its slant, n_e, F
+P_LHB_X, P_LHB_Y, P_LHB_Z, P_LHB_A, P_LHB_B, P_LHB_C, P_LHB_SLANT, P_LHB_NE, P_LHB_F = range(
+    P_LHB, P_LHB + 9)
+# Loop I (at P_LOOP): centre, inner and outer radius, n_e and F inside, n_e and F of the shell
+P_LOOP_X, P_LOOP_Y, P_LOOP_Z, P_LOOP_RIN, P_LOOP_ROUT = range(P_LOOP, P_LOOP + 5)
+P_LOOP_NE, P_LOOP_NE_SHELL, P_LOOP_F, P_LOOP_F_SHELL = range(P_LOOP + 5, P_LOOP + 9)
+# an object grid, offsets from P_CLUMP_GRID or P_VOID_GRID: origin, cell size, cells per axis
+GRID_X, GRID_Y, GRID_Z, GRID_CELL, GRID_NX, GRID_NY, GRID_NZ = range(7)
+
 # --- arm_par: one row per arm --------------------------------------------------------------
 ARM_T0 = 0  # first centreline angle (rad)
 ARM_DT = 1  # spline knot spacing (rad)

@@ -13,13 +13,25 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .density import in_lhb
-from .layout import P_LHB, P_RSUN
+from .density import LHB_TAPER_TIP, in_lhb
+from .layout import (
+    P_LHB_A,
+    P_LHB_B,
+    P_LHB_C,
+    P_LHB_SLANT,
+    P_LHB_X,
+    P_LHB_Y,
+    P_LHB_Z,
+    P_RSUN,
+)
 from .sorting import sort_prefix
 
 ROOT_TOL = 1e-13  # kpc
-TAPER_TIP = 0.001  # kpc: the tapered x semi-axis at the slab's bottom (as in in_lhb)
 MAX_DEGREE = 4
+MAX_CANDIDATES = 2 * (2 + MAX_DEGREE)  # per part of the slab: its ends and the roots
+# scratch lhb_cuts needs: candidates, sorted inner candidates, coefficients, roots, and the
+# brackets and roots of poly_roots
+LHB_WORK = 2 * MAX_CANDIDATES + (MAX_DEGREE + 1) + 3 * (MAX_DEGREE + 2)
 
 
 @nb.njit(cache=True, inline="always")
@@ -35,15 +47,17 @@ def _horner(c: np.ndarray, m: int, deg: int, s: float) -> float:
 
 
 @nb.njit(cache=True)
-def poly_roots(c: np.ndarray, deg: int, lo: float, hi: float, out: np.ndarray) -> int:
+def poly_roots(
+    c: np.ndarray, deg: int, lo: float, hi: float, out: np.ndarray, work: np.ndarray
+) -> int:
     """Real roots in [lo, hi] of sum_k c[k] s^k (degree <= 4): writes them ascending, returns n.
 
     The m-th derivative is monotone between consecutive roots of the (m+1)-th, so each level
     is found by bisection on the brackets the level above provides (a fixed number of
-    halvings: bisection always converges).
+    halvings: bisection always converges). ``work``: scratch of 2 (MAX_DEGREE + 2) values.
     """
-    breaks = np.empty(MAX_DEGREE + 2)
-    roots = np.empty(MAX_DEGREE + 2)
+    breaks = work[: MAX_DEGREE + 2]
+    roots = work[MAX_DEGREE + 2 : 2 * (MAX_DEGREE + 2)]
     breaks[0], breaks[1] = lo, hi
     nb_ = 2
     nr = 0
@@ -94,26 +108,27 @@ def _z_to_s(z1: float, z2: float, uz: float, end: float) -> tuple[float, float]:
 
 
 @nb.njit(cache=True)
-def lhb_cuts(u: np.ndarray, end: float, P: np.ndarray, out: np.ndarray) -> int:
+def lhb_cuts(u, end: float, P: np.ndarray, out: np.ndarray, work: np.ndarray) -> int:
     """Distances in (0, end) where the sightline u enters or leaves the bubble; returns n.
 
-    ``out`` needs room for 16 values.
+    ``out`` needs room for MAX_CANDIDATES values; ``work`` is scratch of LHB_WORK values.
     """
-    h = P_LHB
     ux, uy, uz = u[0], u[1], u[2]
-    x0, y0, zc, a0, bb, cc, slant = P[h], P[h + 1], P[h + 2], P[h + 3], P[h + 4], P[h + 5], \
-        P[h + 6]
+    x0, y0, zc = P[P_LHB_X], P[P_LHB_Y], P[P_LHB_Z]
+    a0, bb, cc, slant = P[P_LHB_A], P[P_LHB_B], P[P_LHB_C], P[P_LHB_SLANT]
     bottom, top = zc - cc, zc + cc
     X0, X1 = -x0, ux
     Y0, Y1 = P[P_RSUN] - y0, uy - slant * uz
-    cand = np.empty(16)
+    cand = work[:MAX_CANDIDATES]
+    inner = work[MAX_CANDIDATES : 2 * MAX_CANDIDATES]
+    coef = work[2 * MAX_CANDIDATES : 2 * MAX_CANDIDATES + MAX_DEGREE + 1]
+    found = work[2 * MAX_CANDIDATES + MAX_DEGREE + 1 : LHB_WORK - 2 * (MAX_DEGREE + 2)]
+    roots_work = work[LHB_WORK - 2 * (MAX_DEGREE + 2) : LHB_WORK]
     nc = 0
-    coef = np.zeros(MAX_DEGREE + 1)
-    found = np.empty(MAX_DEGREE + 2)
     for part in range(2):  # 0: tapered (bottom <= z <= 0), 1: full width (0 <= z <= top)
         if part == 0:
             lo, hi = _z_to_s(bottom, min(0.0, top), uz, end)
-            A0, A1 = a0, -(a0 - TAPER_TIP) * uz / bottom if bottom != 0.0 else 0.0
+            A0, A1 = a0, -(a0 - LHB_TAPER_TIP) * uz / bottom if bottom != 0.0 else 0.0
         else:
             lo, hi = _z_to_s(max(0.0, bottom), top, uz, end)
             A0, A1 = a0, 0.0
@@ -134,14 +149,13 @@ def lhb_cuts(u: np.ndarray, end: float, P: np.ndarray, out: np.ndarray) -> int:
         cand[nc + 1] = hi
         nc += 2
         if deg > 0:
-            nr = poly_roots(coef, deg, lo, hi, found)
+            nr = poly_roots(coef, deg, lo, hi, found, roots_work)
             for k in range(nr):
                 cand[nc] = found[k]
                 nc += 1
     if nc == 0:
         return 0
     # membership is constant between consecutive candidates: cut where it changes
-    inner = np.empty(nc + 2)
     m = 0
     for k in range(nc):
         if 0.0 < cand[k] < end:

@@ -12,7 +12,7 @@ import numba as nb
 import numpy as np
 
 from . import ymw16 as K
-from .los import _add_chord, _roots
+from .cuts import _add_chord, _roots
 from .sorting import sort_prefix
 
 PANEL_PER_SCALE = 3.0  # panel length per local scale length (sech^2 profiles)

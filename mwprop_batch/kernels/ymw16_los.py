@@ -1,7 +1,8 @@
 """YMW16 line-of-sight kernels: converged DM integrals along many sightlines (pc inside).
 
-The same engine as :mod:`mwprop_batch.kernels.los` (its Gauss-Legendre rule, and its chord
-and root helpers through :mod:`~mwprop_batch.kernels.ymw16_cuts`), applied to YMW16's density
+The same engine as :mod:`mwprop_batch.kernels.march` (its Gauss-Legendre rule from
+:mod:`~mwprop_batch.kernels.quadrature`, and its chord and root helpers through
+:mod:`~mwprop_batch.kernels.ymw16_cuts`), applied to YMW16's density
 (:mod:`mwprop_batch.kernels.ymw16`). Each sightline is cut where the density jumps or has a
 kink: the Galactocentric radii and azimuths where arms begin and end, the warp and the disks'
 radial edges start, the Carina enhancement switches, the Local Bubble's axis distance reaches
@@ -27,7 +28,7 @@ import numpy as np
 
 from . import ymw16 as K
 from . import ymw16_cuts as C
-from .los import GL_NODES, GL_ORDER, GL_WEIGHTS
+from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
 LEGENDRE_AT_NODES = np.array(
     [np.polynomial.legendre.legval(GL_NODES, np.eye(GL_ORDER)[j]) for j in range(GL_ORDER)])

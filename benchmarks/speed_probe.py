@@ -1,0 +1,119 @@
+"""Steady-state throughput of two or more source trees, measured side by side in one process.
+
+    python benchmarks/speed_probe.py /tmp/main_copy . --repeats 7 --rows 20000
+
+Each tree (a directory holding ``mwprop_batch/``) is copied under its own package name and
+imported into this one process; every job is then called on each tree in turn, repeat after
+repeat, so the trees share the same load on a busy machine. The report gives, per job, each
+tree's median rate and the median over repeats of its ratio to the first tree, from wall
+time and from CPU time (process CPU seconds: on one thread, the rate of one busy core, which
+other load on the machine disturbs far less than it disturbs wall time).
+
+Jobs (NE2025): DM -> D on seeded all-sky sightlines (``workload.sky``), DM -> D on the
+demo's disk population (``demo.synthetic_catalogue``), D -> DM all-sky; each on 1 thread
+and on all of numba's threads. Kernels are compiled (or loaded from numba's cache) first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import importlib
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba
+
+HERE = Path(__file__).resolve().parent
+COPIES = Path(tempfile.gettempdir()) / "mwprop_batch_speed_probe"
+JOBS = ("sky DM->D", "disk DM->D", "sky D->DM")
+
+
+def load_tree(tree: Path, k: int):
+    """The package of ``tree`` imported as ``mwprop_tree<k>`` (from a copy; numba's cache is
+    kept there between runs while the sources do not change)."""
+    name = f"mwprop_tree{k}"
+    target = COPIES / name / name
+    sources = sorted(p.relative_to(tree) for p in (tree / "mwprop_batch").rglob("*.py"))
+    if target.exists() and not all(
+        (target / s.relative_to("mwprop_batch")).is_file()
+        and filecmp.cmp(tree / s, target / s.relative_to("mwprop_batch"), shallow=False)
+        for s in sources
+    ):  # numba does not notice edits to a kernel's callees: start from an empty cache
+        shutil.rmtree(target)
+    shutil.copytree(tree / "mwprop_batch", target, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("data", "*.pyc", "*.nb[ic]"))
+    sys.path.insert(0, str(COPIES / name))
+    return importlib.import_module(f"{name}.model")
+
+
+def jobs(model, rows: int, disk) -> dict[str, tuple]:
+    sys.path.insert(1, str(HERE))
+    from workload import sky
+
+    l_deg, b_deg, dm, dist = sky(rows)
+    return {
+        JOBS[0]: (model.dm_to_dist, l_deg, b_deg, dm),
+        JOBS[1]: (model.dm_to_dist, disk["GL"].to_numpy(), disk["GB"].to_numpy(),
+                  disk["DM"].to_numpy()),
+        JOBS[2]: (model.dist_to_dm, l_deg, b_deg, dist),
+    }
+
+
+def timed(func, args) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    func(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="+", type=Path)
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--jobs", nargs="+", default=list(JOBS), choices=JOBS)
+    args = parser.parse_args(argv)
+    trees = [t.resolve() for t in args.trees]
+    models = [load_tree(t, k).Model("ne2025") for k, t in enumerate(trees)]
+    from mwprop_batch.demo import synthetic_catalogue
+
+    disk = synthetic_catalogue(args.rows, seed=1)
+    work = [jobs(m, args.rows, disk) for m in models]
+    for per_tree in work:
+        for job in args.jobs:
+            func, *inputs = per_tree[job]
+            func(*(a[:200] for a in inputs))
+    # times[(job, threads)][tree] = [(wall, cpu), ...]
+    times: dict[tuple[str, int], list[list[tuple[float, float]]]] = {}
+    for repeat in range(args.repeats):
+        for n_threads in args.threads:
+            numba.set_num_threads(n_threads)
+            for job in args.jobs:
+                per = times.setdefault((job, n_threads), [[] for _ in trees])
+                order = range(len(trees)) if repeat % 2 == 0 else reversed(range(len(trees)))
+                for k in order:
+                    func, *inputs = work[k][job]
+                    per[k].append(timed(func, inputs))
+        print(f"repeat {repeat + 1}/{args.repeats}", file=sys.stderr, flush=True)
+    print(f"rows {args.rows:,}, repeats {args.repeats}; trees: "
+          + ", ".join(f"[{k}] {t}" for k, t in enumerate(trees)))
+    print(f"{'job':<16}{'clock':>6}" + "".join(f"{f'[{k}] /s':>12}" for k in range(len(trees)))
+          + "  ratio to [0]")
+    for (job, n_threads), per in times.items():
+        for clock, c in (("wall", 0), ("cpu", 1)):
+            rates = [[args.rows / t[c] for t in runs] for runs in per]
+            medians = [statistics.median(r) for r in rates]
+            ratios = [statistics.median(a / b for a, b in zip(r, rates[0], strict=True))
+                      for r in rates[1:]]
+            print(f"{f'{job} {n_threads}T':<16}{clock:>6}"
+                  + "".join(f"{m:>12,.0f}" for m in medians) + "  "
+                  + " ".join(f"{x:.3f}" for x in ratios))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

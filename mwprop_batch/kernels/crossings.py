@@ -1,0 +1,196 @@
+"""Arm-reach events along a sightline: where it enters or leaves an arm's reach.
+
+The gap (distance to an arm's centreline minus its reach) changes by at most cos b per kpc
+along the sightline. A crossing between two points whose reach masks differ is located by
+regula falsi; where the masks agree but the gaps are small enough to allow a graze, the gap's
+extremum is searched (golden section).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from .arms import arm_distance
+from .convergence import NC_CROSSING, NC_DIP
+from .layout import P_ARMCUT, P_RSUN
+
+ROOT_TOL = 1e-12  # kpc
+CROSSING_MAX_ITER = 100  # Illinois steps to locate an arm-reach crossing
+DIP_MAX_ITER = 80  # golden-section steps to bracket an arm-reach dip inside a panel
+GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
+
+
+@nb.njit(cache=True)
+def _arm_gaps(
+    s: float, need: float, u: np.ndarray, P, arm_par, arm_coef, arm_grid, gap: np.ndarray,
+    exact: np.ndarray,
+) -> int:
+    """Arm-reach gaps at distance s; returns the reach mask (bit a: inside arm a), -1 on NaN.
+
+    ``gap[a]`` is the distance to arm a's centreline minus its reach (kpc, < 0 inside) where
+    ``exact[a]``; otherwise the point is surely more than ``need`` beyond the reach and
+    ``gap[a] = need`` is a lower bound.
+    """
+    x, y = s * u[0], P[P_RSUN] + s * u[1]
+    cut = P[P_ARMCUT]
+    mask = 0
+    for a in range(arm_par.shape[0]):
+        d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut + need)
+        if math.isnan(d):
+            return -1
+        if d == np.inf:
+            gap[a] = need
+            exact[a] = False
+        else:
+            gap[a] = d - cut
+            exact[a] = True
+            if d < cut:
+                mask |= 1 << a
+    return mask
+
+
+@nb.njit(cache=True)
+def _arm_gap(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid) -> float:
+    """Distance to arm a's centreline minus its reach, at distance s along the sightline."""
+    x, y = s * u[0], P[P_RSUN] + s * u[1]
+    d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, np.inf)
+    return min(d, 1e3) - P[P_ARMCUT]
+
+
+@nb.njit(cache=True)
+def _arm_crossing(
+    lo: float, hi: float, a: int, u, P, arm_par, arm_coef, arm_grid,
+    max_iter: int = CROSSING_MAX_ITER,
+) -> tuple[float, bool]:
+    """Where arm a's reach begins or ends between lo and hi (Illinois regula falsi).
+
+    Returns (s on the hi side of the crossing, converged); not converged when the ends do
+    not bracket a crossing or ``max_iter`` steps leave the bracket wider than ROOT_TOL.
+    """
+    f_lo = _arm_gap(lo, a, u, P, arm_par, arm_coef, arm_grid)
+    f_hi = _arm_gap(hi, a, u, P, arm_par, arm_coef, arm_grid)
+    if not (f_lo < 0.0) != (f_hi < 0.0) or math.isnan(f_lo + f_hi):
+        return hi, False
+    side = 0
+    for _ in range(max_iter):
+        if hi - lo < ROOT_TOL:
+            return hi, True
+        mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        if not (lo < mid < hi):
+            mid = 0.5 * (lo + hi)
+        f_mid = _arm_gap(mid, a, u, P, arm_par, arm_coef, arm_grid)
+        if math.isnan(f_mid):
+            return hi, False
+        if (f_mid < 0.0) == (f_lo < 0.0):
+            lo, f_lo = mid, f_mid
+            if side == -1:
+                f_hi *= 0.5
+            side = -1
+        else:
+            hi, f_hi = mid, f_mid
+            if side == 1:
+                f_lo *= 0.5
+            side = 1
+    return hi, hi - lo < ROOT_TOL
+
+
+@nb.njit(cache=True)
+def _arm_dip(
+    lo: float, hi: float, g_lo: float, slope: float, a: int, u, P, arm_par,
+    arm_coef, arm_grid, max_iter: int = DIP_MAX_ITER,
+) -> tuple[float, bool]:
+    """A point of [lo, hi] on the other side of arm a's reach edge than both ends, if any.
+
+    The gap has the sign of ``g_lo`` at both ends but they are too close to the edge for the
+    bound |d gap / ds| <= ``slope`` to exclude a graze. Golden-section search for the
+    extremum of the gap toward the edge, stopping as soon as a point crosses (returned),
+    or once the bound proves the extremum stays on the ends' side (NaN), or once the
+    bracket is below ROOT_TOL (NaN: a graze that narrow holds no measurable DM).
+    Returns (point or NaN, converged); not converged after ``max_iter`` steps.
+    """
+    sign = 1.0 if g_lo >= 0.0 else -1.0
+    x1 = lo + GOLDEN * (hi - lo)
+    x2 = hi - GOLDEN * (hi - lo)
+    f1 = sign * _arm_gap(x1, a, u, P, arm_par, arm_coef, arm_grid)
+    f2 = sign * _arm_gap(x2, a, u, P, arm_par, arm_coef, arm_grid)
+    for _ in range(max_iter):
+        if math.isnan(f1 + f2):
+            return np.nan, False
+        if f1 < 0.0:
+            return x1, True
+        if f2 < 0.0:
+            return x2, True
+        best = min(f1, f2)
+        if best > slope * (hi - lo) or hi - lo < ROOT_TOL:
+            return np.nan, True
+        if f1 < f2:
+            hi, x2, f2 = x2, x1, f1
+            x1 = lo + GOLDEN * (hi - lo)
+            f1 = sign * _arm_gap(x1, a, u, P, arm_par, arm_coef, arm_grid)
+        else:
+            lo, x1, f1 = x1, x2, f2
+            x2 = hi - GOLDEN * (hi - lo)
+            f2 = sign * _arm_gap(x2, a, u, P, arm_par, arm_coef, arm_grid)
+    return np.nan, False
+
+
+@nb.njit(cache=True, inline="always")
+def _earliest(hit: float, a: int, first: float, which: int) -> tuple[float, int]:
+    """Keep the nearest crossing and the bits of the arms that cross there."""
+    if hit < first:
+        first, which = hit, 0
+    if hit == first:
+        which |= 1 << a
+    return first, which
+
+
+@nb.njit(cache=True)
+def _next_arm_event(
+    s: float, b: float, mask_s: int, mask_b: int, slope: float, gap_s, exact_s, gap_b, exact_b,
+    fresh: int, u, P, arm_par, arm_coef, arm_grid,
+) -> tuple[float, int, int]:
+    """Where the first arm-reach crossing after s lies, if before b.
+
+    Returns (b or the crossing, the mask of arms crossed there, convergence flags).
+
+    An arm whose reach mask differs at s and b is crossed in between (located by
+    :func:`_arm_crossing`). Where the masks agree, a chord may still enter and leave within
+    the panel; the gap changes at most ``slope`` per kpc along the sightline, so a graze is
+    possible only when |gap(s)| + |gap(b)| <= slope (b - s), and only then is it searched
+    (:func:`_arm_dip`). Arms in ``fresh`` were crossed at s itself: a chord that has just
+    entered (left) a reach leaves (enters) it through the far (same) edge only beyond the
+    panel or with a mask change at b, so their grazes are not searched again.
+    """
+    first = b
+    which = 0
+    flags = 0
+    need = slope * (b - s)
+    for a in range(arm_par.shape[0]):
+        if ((mask_s ^ mask_b) >> a) & 1:
+            hit, ok = _arm_crossing(s, b, a, u, P, arm_par, arm_coef, arm_grid)
+            if not ok:
+                flags |= NC_CROSSING
+            first, which = _earliest(hit, a, first, which)
+            continue
+        if (fresh >> a) & 1 or abs(gap_s[a]) + abs(gap_b[a]) > need:
+            continue
+        if not exact_s[a]:
+            gap_s[a] = _arm_gap(s, a, u, P, arm_par, arm_coef, arm_grid)
+            exact_s[a] = True
+        if not exact_b[a]:
+            gap_b[a] = _arm_gap(b, a, u, P, arm_par, arm_coef, arm_grid)
+            exact_b[a] = True
+        if abs(gap_s[a]) + abs(gap_b[a]) > need:
+            continue
+        inner, ok = _arm_dip(s, b, gap_s[a], slope, a, u, P, arm_par, arm_coef, arm_grid)
+        if not ok:
+            flags |= NC_DIP
+        elif not math.isnan(inner):
+            hit, ok = _arm_crossing(s, inner, a, u, P, arm_par, arm_coef, arm_grid)
+            if not ok:
+                flags |= NC_CROSSING
+            first, which = _earliest(hit, a, first, which)
+    return first, which, flags
