@@ -7,6 +7,14 @@ from scipy.optimize import minimize_scalar
 from mwprop_batch.constants import SM_FACTOR
 
 
+def distance_is_unique(model, l_deg, b_deg, dist, dm) -> bool:
+    """Whether the DM at ``dist`` is reached nowhere before ``dist * (1 - 1e-7)``: then DM -> D
+    must return ``dist`` to 1e-7 (a DM that is flat further in, as where a model's density
+    is zero between the Galaxy and the Magellanic Clouds, has many distances)."""
+    before = model.dist_to_dm(l_deg, b_deg, dist * (1.0 - 1e-7))["DM"].iloc[0]
+    return dm - before > 1e-9 * dm
+
+
 def true_arm_distance(theta, radius, x, y):
     """Brute-force distance to a spline centreline: dense sampling, then a bounded refine."""
     spline = CubicSpline(theta, radius)
