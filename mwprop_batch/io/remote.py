@@ -62,9 +62,7 @@ from .catalogue_files import (
 )
 from .safe_writes import (
     AllOrNothingWriter,
-    catch_abort_signals,
     is_dead_temp,
-    restore_signals,
     temp_name,
 )
 
@@ -344,24 +342,16 @@ class RemoteParquetWriter(AllOrNothingWriter):
         self._writer: pq.ParquetWriter | None = None
         self._previous_handlers: dict[int, Any] = {}
 
-    def __enter__(self) -> RemoteParquetWriter:
-        self._previous_handlers = catch_abort_signals()
-        try:
-            if self.staged:
-                remove_dead_temps(self.location)
-                self._temp = temp_location(self.location)
-            else:
-                self._temp = self.location
-            fs = self._temp.fs
-            fs.touch(self._temp.path)  # fails now, not after the work, if it cannot be written
-            self._stream = fs.open(self._temp.path, "wb")
-            self._writer = pq.ParquetWriter(self._stream, self.schema)
-        except BaseException as exc:
-            self._abort()
-            if isinstance(exc, OSError | pa.ArrowException):
-                raise CatalogueError(f"cannot write {self.url}: {one_line(exc)}") from exc
-            raise
-        return self
+    def _open(self) -> None:
+        if self.staged:
+            remove_dead_temps(self.location)
+            self._temp = temp_location(self.location)
+        else:
+            self._temp = self.location
+        fs = self._temp.fs
+        fs.touch(self._temp.path)  # fails now, not after the work, if it cannot be written
+        self._stream = fs.open(self._temp.path, "wb")
+        self._writer = pq.ParquetWriter(self._stream, self.schema)
 
     def _commit(self) -> None:
         assert self._writer is not None and self._temp is not None
@@ -378,7 +368,7 @@ class RemoteParquetWriter(AllOrNothingWriter):
                 raise CatalogueError(f"cannot write {self.url}: the copy has the wrong size")
             fs.rm(temp)
         self._temp = None
-        restore_signals(self._previous_handlers)
+        self._restore_signals()
 
     def _abort(self) -> None:
         if self._writer is not None:
@@ -397,8 +387,7 @@ class RemoteParquetWriter(AllOrNothingWriter):
             except OSError:
                 pass  # left under its temporary name, removed by a later writer
             self._temp = None
-        restore_signals(self._previous_handlers)
-        self._previous_handlers = {}
+        self._restore_signals()
 
 
 def _abandon(stream: Any) -> None:

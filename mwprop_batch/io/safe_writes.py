@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from secrets import token_hex
 from types import FrameType
-from typing import Any
+from typing import Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -104,6 +104,18 @@ class AllOrNothingWriter(ABC):
     target: str  # the output, as the user named it (for messages)
     rows_written: int
     _writer: pq.ParquetWriter | None
+    _previous_handlers: dict[int, Any]  # signal handlers replaced while open
+
+    def __enter__(self) -> Self:
+        self._previous_handlers = catch_abort_signals()
+        try:
+            self._open()
+        except BaseException as exc:
+            self._abort()
+            if isinstance(exc, OSError | pa.ArrowException):
+                raise CatalogueError(f"cannot write {self.target}: {one_line(exc)}") from exc
+            raise
+        return self
 
     def write(self, batch: pa.RecordBatch) -> None:
         """Append ``batch`` as one row group."""
@@ -124,12 +136,20 @@ class AllOrNothingWriter(ABC):
             raise
 
     @abstractmethod
+    def _open(self) -> None:
+        """Create the temporary place and ``self._writer`` (called by ``__enter__``)."""
+
+    @abstractmethod
     def _commit(self) -> None:
         """Publish the output (called on a clean exit)."""
 
     @abstractmethod
     def _abort(self) -> None:
         """Throw the temporary output away (never raises)."""
+
+    def _restore_signals(self) -> None:
+        restore_signals(self._previous_handlers)
+        self._previous_handlers = {}
 
 
 class AtomicParquetWriter(AllOrNothingWriter):
@@ -172,18 +192,10 @@ class AtomicParquetWriter(AllOrNothingWriter):
         self._writer: pq.ParquetWriter | None = None
         self._previous_handlers: dict[int, Any] = {}
 
-    def __enter__(self) -> AtomicParquetWriter:
-        self._catch_signals()
-        try:
-            remove_dead_temp_files(self.path)
-            self._temp = _new_file(temp_path(self.path))
-            self._writer = pq.ParquetWriter(self._temp, self.schema)
-        except BaseException as exc:
-            self._abort()
-            if isinstance(exc, OSError):
-                raise CatalogueError(f"cannot write {self.path}: {one_line(exc)}") from exc
-            raise
-        return self
+    def _open(self) -> None:
+        remove_dead_temp_files(self.path)
+        self._temp = _new_file(temp_path(self.path))
+        self._writer = pq.ParquetWriter(self._temp, self.schema)
 
     def _commit(self) -> None:
         assert self._writer is not None and self._temp is not None
@@ -208,12 +220,6 @@ class AtomicParquetWriter(AllOrNothingWriter):
             self._temp = None
         self._restore_signals()
 
-    def _catch_signals(self) -> None:
-        self._previous_handlers = catch_abort_signals()
-
-    def _restore_signals(self) -> None:
-        restore_signals(self._previous_handlers)
-        self._previous_handlers = {}
 
 
 def catch_abort_signals() -> dict[int, Any]:
