@@ -8,12 +8,14 @@ from 1e-6 to 50 kpc. Each ``Model.dist_to_dm`` DM is compared with a reference i
 the same point density (the kernels' per-point functions, none of the line-of-sight code),
 made converged by a certified adaptive rule:
 
-* every sharp surface of the model (arm reaches, clump and void reaches, Galactic centre,
-  LDR/LSB ellipsoids, Loop I spheres, the disks' radial edges and kinks) has a 1-Lipschitz
-  lower bound on the distance to it, ``proximity``; the plane z = 0 (where Loop I ends) is
-  a bit of the region signature (a straight piece crosses it at most once); a piece [a, b]
-  whose end points have the same signature and proximity(a) + proximity(b) > b - a
-  provably crosses no surface;
+* every sharp surface of the model but two is a quadric (the disks' and the arms' radial
+  edges, clump and void reaches, the Galactic centre, the LDR/LSB ellipsoids, Loop I's
+  spheres): along the sightline each is a quadratic in s, and whether a piece meets it is
+  decided exactly (its end values and vertex; within a 1e-13 rounding margin it counts as
+  met). The arms' reach edges have a 1-Lipschitz lower bound on the distance to them; the
+  plane z = 0 (where Loop I ends) is a bit of the region signature (a straight piece crosses
+  it at most once). A piece whose ends have the same signature, that meets no quadric, and
+  whose two arm bounds add up to more than its length provably crosses no surface;
 * such a piece is integrated by 10-point Gauss-Legendre, halved until the rule on a piece
   and on its two halves agree to 1e-12 of the larger of the piece's integral and the
   sightline's mean n_e times the piece's length (n_e >= 0: the DM's relative error is
@@ -52,7 +54,6 @@ from mwprop_batch.kernels.density import (  # noqa: E402
     in_lhb,
     local_ism,
     ne_dsm,
-    void_q,
     voids,
 )
 from mwprop_batch.parallel import run_parallel_kernel  # noqa: E402
@@ -72,13 +73,12 @@ Z_SIGN_BIT = 1 << 53  # z >= 0 (Loop I exists only there; a straight piece cross
 
 @nb.njit(cache=True)
 def point_state(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                void_cells, ldr_scale, lsb_scale):
-    """(n_e, region signature, proximity) at one point.
+                void_cells):
+    """(n_e, region signature, arm proximity) at one point.
 
-    The signature has one bit or number per region the point is in; the proximity is a
-    lower bound on the distance (kpc) to every surface where the density jumps or kinks,
-    except the bubble's (located by sampling) and the plane z = 0 (a signature bit). Every
-    object is visited, not only those of the point's grid cell: a cell wall is no surface.
+    The signature has one bit or number per region the point is in (and the side of the
+    plane z = 0); the arm proximity is a lower bound on the distance (kpc) to every arm's
+    reach surface (the in-plane gap is 1-Lipschitz in 3-D).
     """
     ne = ne_dsm(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
                 void_cells)[0]
@@ -96,32 +96,96 @@ def point_state(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
         sig |= Z_SIGN_BIT
     prox = np.inf
     cut = P[L.P_ARMCUT]
-    for a in range(arm_par.shape[0]):  # in-plane gap: 1-Lipschitz in 3-D
+    for a in range(arm_par.shape[0]):
         prox = min(prox, abs(min(arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid,
                                               np.inf), 1e3) - cut))
-    reach2 = THIN_DISK_REACH
-    for radius in (P[L.P_A1], P[L.P_A2] + reach2, P[L.P_A2] - reach2, P[L.P_AA]):
-        prox = min(prox, abs(rr - radius))
-    for c in range(clump_par.shape[0]):
-        r = math.sqrt((x - clump_par[c, L.CL_X]) ** 2 + (y - clump_par[c, L.CL_Y]) ** 2
-                      + (z - clump_par[c, L.CL_Z]) ** 2)
-        prox = min(prox, abs(r - clump_par[c, L.CL_REACH]))
-    for v in range(void_par.shape[0]):
-        amin = min(void_par[v, L.VO_AXES], void_par[v, L.VO_AXES + 1],
-                   void_par[v, L.VO_AXES + 2])
-        q = void_q(x, y, z, v, void_par)
-        prox = min(prox, abs(math.sqrt(q) - math.sqrt(void_par[v, L.VO_QMAX])) * amin)
-    g = L.P_GC
-    qg = ((x - P[g]) ** 2 + (y - P[g + 1]) ** 2) / P[g + 3] ** 2 + ((z - P[g + 2]) / P[g + 4]) ** 2
-    prox = min(prox, abs(math.sqrt(qg) - 1.0) * min(P[g + 3], P[g + 4]))
-    for o, scale in ((L.P_LDR, ldr_scale), (L.P_LSB, lsb_scale)):
-        dx, dy, dz = x - P[o], y - P[o + 1], z - P[o + 2]
-        q = dx * dx * P[o + 3] + dy * dy * P[o + 4] + dz * dz * P[o + 5] + dx * dy * P[o + 6]
-        prox = min(prox, abs(math.sqrt(max(q, 0.0)) - 1.0) / scale)
-    o = L.P_LOOP
-    r = math.sqrt((x - P[o]) ** 2 + (y - P[o + 1]) ** 2 + (z - P[o + 2]) ** 2)
-    prox = min(prox, abs(r - P[o + 3]), abs(r - P[o + 4]))
     return ne, sig, prox
+
+
+@nb.njit(cache=True)
+def _sphere(q, k, d0, u, radius):
+    """Row k of q: f(s) = |d0 + s u|^2 - radius^2 as (A, B, C) of A s^2 + B s + C."""
+    q[k, 0] = u[0] * u[0] + u[1] * u[1] + u[2] * u[2]
+    q[k, 1] = 2.0 * (d0[0] * u[0] + d0[1] * u[1] + d0[2] * u[2])
+    q[k, 2] = d0[0] * d0[0] + d0[1] * d0[1] + d0[2] * d0[2] - radius * radius
+
+
+@nb.njit(cache=True)
+def sightline_quadrics(ux, uy, uz, P, clump_par, void_par):
+    """Every quadric surface of the model along the sightline, as rows (A, B, C) of
+    f(s) = A s^2 + B s + C (f = 0 on the surface): the disks' and the arms' radial edges
+    (cylinders), every clump's and void's reach, the Galactic centre, the LDR and LSB
+    ellipsoids and Loop I's two spheres."""
+    oy = P[L.P_RSUN]
+    u = np.array([ux, uy, uz])
+    n_cl, n_vo = clump_par.shape[0], void_par.shape[0]
+    q = np.empty((9 + n_cl + n_vo, 3))
+    k = 0
+    for radius in (P[L.P_A1], P[L.P_A2] + THIN_DISK_REACH, P[L.P_A2] - THIN_DISK_REACH,
+                   P[L.P_AA]):
+        q[k, 0] = ux * ux + uy * uy
+        q[k, 1] = 2.0 * oy * uy
+        q[k, 2] = oy * oy - radius * radius
+        k += 1
+    o = L.P_LOOP
+    for radius in (P[L.P_LOOP_RIN], P[L.P_LOOP_ROUT]):
+        _sphere(q, k, np.array([-P[o], oy - P[o + 1], -P[o + 2]]), u, radius)
+        k += 1
+    for c in range(n_cl):
+        d0 = np.array([-clump_par[c, L.CL_X], oy - clump_par[c, L.CL_Y],
+                       -clump_par[c, L.CL_Z]])
+        _sphere(q, k, d0, u, clump_par[c, L.CL_REACH])
+        k += 1
+    g = L.P_GC
+    r2, h2 = P[g + 3] ** 2, P[g + 4] ** 2
+    d0 = np.array([-P[g], oy - P[g + 1], -P[g + 2]])
+    q[k, 0] = (ux * ux + uy * uy) / r2 + uz * uz / h2
+    q[k, 1] = 2.0 * ((d0[0] * ux + d0[1] * uy) / r2 + d0[2] * uz / h2)
+    q[k, 2] = (d0[0] ** 2 + d0[1] ** 2) / r2 + d0[2] ** 2 / h2 - 1.0
+    k += 1
+    for o in (L.P_LDR, L.P_LSB):
+        d0 = np.array([-P[o], oy - P[o + 1], -P[o + 2]])
+        a_, b_, c_, d_ = P[o + 3], P[o + 4], P[o + 5], P[o + 6]
+        q[k, 0] = ux * ux * a_ + uy * uy * b_ + uz * uz * c_ + ux * uy * d_
+        q[k, 1] = (2.0 * (d0[0] * ux * a_ + d0[1] * uy * b_ + d0[2] * uz * c_)
+                   + (d0[0] * uy + d0[1] * ux) * d_)
+        q[k, 2] = (d0[0] ** 2 * a_ + d0[1] ** 2 * b_ + d0[2] ** 2 * c_ + d0[0] * d0[1] * d_
+                   - 1.0)
+        k += 1
+    for v in range(n_vo):
+        d0 = np.array([-void_par[v, L.VO_X], oy - void_par[v, L.VO_Y], -void_par[v, L.VO_Z]])
+        A = B = C = 0.0
+        for r in range(3):
+            row = void_par[v, L.VO_ROT + 3 * r:L.VO_ROT + 3 * r + 3]
+            axis = void_par[v, L.VO_AXES + r]
+            w0 = (row[0] * d0[0] + row[1] * d0[1] + row[2] * d0[2]) / axis
+            w1 = (row[0] * ux + row[1] * uy + row[2] * uz) / axis
+            A += w1 * w1
+            B += 2.0 * w0 * w1
+            C += w0 * w0
+        q[k, 0], q[k, 1], q[k, 2] = A, B, C - void_par[v, L.VO_QMAX]
+        k += 1
+    return q[:k]
+
+
+@nb.njit(cache=True)
+def crosses_a_quadric(q, a, b):
+    """Whether [a, b] may meet any surface of ``q`` (exact, up to a rounding margin: a piece
+    within ~1e-13 of touching one counts as meeting it)."""
+    for k in range(q.shape[0]):
+        A, B, C = q[k, 0], q[k, 1], q[k, 2]
+        fa = (A * a + B) * a + C
+        fb = (A * b + B) * b + C
+        margin = 1e-13 * (abs(A) * b * b + abs(B) * b + abs(C))
+        if fa * fb <= 0.0 or min(abs(fa), abs(fb)) <= margin:
+            return True
+        if A != 0.0:
+            vertex = -B / (2.0 * A)
+            if a < vertex < b:
+                fv = (A * vertex + B) * vertex + C
+                if fv * fa <= 0.0 or abs(fv) <= margin:
+                    return True
+    return False
 
 
 @nb.njit(cache=True)
@@ -211,7 +275,7 @@ def _lhb_crossings(ux, uy, uz, end, P):
 
 @nb.njit(cache=True, nogil=True)
 def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                 void_par, void_cells, ldr_scale, lsb_scale, nodes, weights):
+                 void_par, void_cells, nodes, weights):
     """DM (pc cm^-3) from the Sun to ``dist`` by the certified adaptive rule (module doc),
     and the number of density evaluations it took."""
     lr, br = math.radians(l_deg), math.radians(b_deg)
@@ -233,11 +297,12 @@ def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, 
     st_na = np.empty(cap)
     st_nb = np.empty(cap)
     n_eval = 1
-    prev_ne, prev_sig, prev_prox = point_state(0.0, oy, 0.0, *tables, ldr_scale, lsb_scale)
+    quadrics = sightline_quadrics(ux, uy, uz, P, clump_par, void_par)
+    prev_ne, prev_sig, prev_prox = point_state(0.0, oy, 0.0, *tables)
     top = 0
     for k in range(1, ends.shape[0]):
         s = ends[k]
-        ne, sig, prox = point_state(s * ux, oy + s * uy, s * uz, *tables, ldr_scale, lsb_scale)
+        ne, sig, prox = point_state(s * ux, oy + s * uy, s * uz, *tables)
         n_eval += 1
         st_a[top], st_b[top] = ends[k - 1], s
         st_na[top], st_nb[top] = prev_ne, ne
@@ -255,7 +320,8 @@ def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, 
         top -= 1
         a, b = st_a[top], st_b[top]
         length = b - a
-        if st_sa[top] == st_sb[top] and st_pa[top] + st_pb[top] > length:
+        if (st_sa[top] == st_sb[top] and st_pa[top] + st_pb[top] > length
+                and not crosses_a_quadric(quadrics, a, b)):
             part, used = _smooth_integral(a, b, ux, uy, uz, *tables, nodes, weights, mean_ne,
                                           smallest)
             total += part
@@ -280,8 +346,7 @@ def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, 
             s0 = a + length * k / SPLIT
             if k < SPLIT - 1:
                 s1 = a + length * (k + 1) / SPLIT
-                ne1, sig1, prox1 = point_state(s1 * ux, oy + s1 * uy, s1 * uz, *tables,
-                                               ldr_scale, lsb_scale)
+                ne1, sig1, prox1 = point_state(s1 * ux, oy + s1 * uy, s1 * uz, *tables)
                 n_eval += 1
             else:
                 s1 = b
@@ -297,22 +362,15 @@ def reference_dm(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par, 
 
 @nb.njit(cache=True, nogil=True)
 def reference_batch(l_deg, b_deg, dist, P, arm_par, arm_coef, arm_grid, clump_par,
-                    clump_cells, void_par, void_cells, ldr_scale, lsb_scale, nodes, weights):
+                    clump_cells, void_par, void_cells, nodes, weights):
     n = l_deg.shape[0]
     out = np.empty(n)
     evals = np.empty(n, np.int64)
     for i in range(n):
         out[i], evals[i] = reference_dm(l_deg[i], b_deg[i], dist[i], P, arm_par, arm_coef,
                                         arm_grid, clump_par, clump_cells, void_par,
-                                        void_cells, ldr_scale, lsb_scale, nodes, weights)
+                                        void_cells, nodes, weights)
     return out, evals
-
-
-def _ellipsoid_scale(P: np.ndarray, o: int) -> float:
-    """Lipschitz constant of sqrt(q) for a local-ISM quadratic form (its largest axis rate)."""
-    m = np.array([[P[o + 3], 0.5 * P[o + 6], 0.0], [0.5 * P[o + 6], P[o + 4], 0.0],
-                  [0.0, 0.0, P[o + 5]]])
-    return float(np.sqrt(np.linalg.eigvalsh(m).max()))
 
 
 def reference(model: Model, l_deg, b_deg, dist) -> tuple[np.ndarray, np.ndarray]:
@@ -320,8 +378,7 @@ def reference(model: Model, l_deg, b_deg, dist) -> tuple[np.ndarray, np.ndarray]
     T = model.tables
     return run_parallel_kernel(
         reference_batch, np.asarray(l_deg, float), np.asarray(b_deg, float),
-        np.asarray(dist, float), *T, _ellipsoid_scale(T.P, L.P_LDR),
-        _ellipsoid_scale(T.P, L.P_LSB), GL_N, GL_W,
+        np.asarray(dist, float), *T, GL_N, GL_W,
     )
 
 
