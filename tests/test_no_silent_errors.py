@@ -221,9 +221,9 @@ def test_short_local_hot_bubble_chords_are_cut(ne2025):
     cylinder crosses it over a chord well under the 1 pc a scan would step. Its crossings are
     roots of a quartic, so the engine cuts even such chords; the reference finds them by
     sampling membership every 1e-6 kpc."""
-    from adversarial_accuracy import _ellipsoid_scale, _lhb_crossings, reference_batch
+    from adversarial_accuracy import _lhb_crossings, reference_batch
 
-    from mwprop_batch.kernels.layout import P_LDR, P_LHB, P_LSB
+    from mwprop_batch.kernels.layout import P_LHB
 
     T = ne2025.tables
     P = T.P.copy()
@@ -242,7 +242,6 @@ def test_short_local_hot_bubble_chords_are_cut(ne2025):
         ours = sightlines.dist_to_dm(moved, np.array([l_deg]), np.array([0.0]),
                                      np.array([0.6]), False, 1.0, 100.0, "nan", run)["DM"]
         ref, _ = reference_batch(np.array([l_deg]), np.array([0.0]), np.array([0.6]), *moved,
-                                 _ellipsoid_scale(P, P_LDR), _ellipsoid_scale(P, P_LSB),
                                  *np.polynomial.legendre.leggauss(10))
         assert ours.iloc[0] == pytest.approx(ref[0], rel=1e-7)
         checked += 1
