@@ -1,5 +1,7 @@
 """Independent reference computations shared by the tests (no engine code involved)."""
 
+import signal
+
 import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.optimize import minimize_scalar
@@ -86,3 +88,10 @@ def run_command(*argv: str) -> int:
 
     args = build_parser().parse_args(argv)
     return args.run(args, "")
+
+
+def default_sigint() -> None:
+    """In a child before exec: SIGINT back to its default. An ignored SIGINT is inherited
+    across exec (an earlier test's Dask cluster leaves it ignored in this process), and
+    Python then installs no KeyboardInterrupt handler: Ctrl-C would do nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -16,6 +16,8 @@ import pytest
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
+from helpers import default_sigint  # noqa: E402
+
 from mwprop_batch.cli import COMPILE_NOTICE, main  # noqa: E402
 from mwprop_batch.convert import convert  # noqa: E402
 from mwprop_batch.dask import convert as dask_convert  # noqa: E402
@@ -160,6 +162,7 @@ def test_ctrl_c_on_a_dask_run_is_one_line_and_leaves_nothing(tmp_path):
         [sys.executable, "-m", "mwprop_batch.cli", "convert", str(source), str(out),
          "--scheduler", "local", "--workers", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=default_sigint,
     )
     try:
         deadline = time.monotonic() + 300
@@ -174,12 +177,6 @@ def test_ctrl_c_on_a_dask_run_is_one_line_and_leaves_nothing(tmp_path):
     finally:
         process.kill()
         process.wait()
-    if process.returncode == 0:
-        # Ctrl-C can be lost inside Dask's client machinery (seen once in a fresh clone, not
-        # understood yet): then the run must at least have finished whole, leaving no debris
-        assert pq.read_table(out).num_rows == 4 * 60_000
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
-        return
     assert process.returncode == 128 + signal.SIGINT
     # on a cold numba cache the CLI first says it is compiling: that line may come before
     lines = [line for line in err.strip().splitlines() if line != COMPILE_NOTICE]
