@@ -108,13 +108,7 @@ class AllOrNothingWriter(ABC):
 
     def __enter__(self) -> Self:
         self._previous_handlers = catch_abort_signals()
-        try:
-            self._open()
-        except BaseException as exc:
-            self._abort()
-            if isinstance(exc, OSError | pa.ArrowException):
-                raise CatalogueError(f"cannot write {self.target}: {one_line(exc)}") from exc
-            raise
+        self._all_or_nothing(self._open)
         return self
 
     def write(self, batch: pa.RecordBatch) -> None:
@@ -127,8 +121,12 @@ class AllOrNothingWriter(ABC):
         if exc_type is not None:
             self._abort()
             return
+        self._all_or_nothing(self._commit)
+
+    def _all_or_nothing(self, step) -> None:
+        """Run ``step``; if it fails, throw the output away and say why in one line."""
         try:
-            self._commit()
+            step()
         except BaseException as error:
             self._abort()
             if isinstance(error, OSError | pa.ArrowException):
