@@ -30,7 +30,8 @@ import pandas as pd
 import pyarrow as pa
 from tqdm import tqdm
 
-from .errors import InvalidValueError, MwpropBatchError
+from .errors import ConversionError, InvalidValueError
+from .input_types import check_input_types, frame_input_types
 from .io.catalogue_files import (
     DEFAULT_BATCH_ROWS,
     Catalogue,
@@ -65,57 +66,6 @@ STATUS_DESCRIPTION = (
 )
 COLUMN_DOCS = {**CORE_COLUMNS, **SCATTERING_COLUMNS}
 UNPARSEABLE = "unparseable"  # DataFrame.attrs key: {column: {row: text}} (see io.psrcat)
-
-
-class ConversionError(MwpropBatchError, ValueError):
-    """A conversion cannot run or produced nothing (no output is written)."""
-
-
-class InputTypeError(ConversionError):
-    """A model input column has a type that is not a number or numeric text."""
-
-
-def check_input_types(types: dict[str, pa.DataType]) -> None:
-    """Raise :class:`InputTypeError` unless every model input column (name: Arrow type) is
-    a number (integer, floating point, decimal), text or all-null.
-
-    Timestamps, dates, durations, booleans, binary and nested types are refused, naming the
-    column and its type: their numeric value (nanoseconds, 0/1) is never a DM or a position.
-    """
-    for name, kind in types.items():
-        if isinstance(kind, pa.DictionaryType):
-            kind = kind.value_type
-        accepted = (
-            pa.types.is_integer(kind) or pa.types.is_floating(kind)
-            or pa.types.is_decimal(kind) or pa.types.is_string(kind)
-            or pa.types.is_large_string(kind) or pa.types.is_null(kind)
-        )
-        if not accepted:
-            raise InputTypeError(
-                f"column {name!r} has type {kind}: a model input must be numbers or numeric text"
-            )
-
-
-def frame_input_types(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, pa.DataType]:
-    """The Arrow types of ``frame``'s columns ``names``; an object column of numbers and
-    text is text. Raises :class:`InputTypeError` for an object column holding other values."""
-    types = {}
-    for name in names:
-        column = frame[name]
-        if column.dtype != object:
-            types[name] = pa.Array.from_pandas(column.iloc[:0]).type
-            continue
-        odd = sorted({
-            type(v).__name__ for v in column.dropna()
-            if isinstance(v, bool | np.bool_) or not isinstance(v, str | int | float | np.number)
-        })
-        if odd:
-            raise InputTypeError(
-                f"column {name!r} holds {', '.join(odd)} values: a model input must be numbers "
-                "or numeric text"
-            )
-        types[name] = pa.string()
-    return types
 
 
 @functools.cache

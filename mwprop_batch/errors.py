@@ -16,3 +16,11 @@ class InvalidValueError(MwpropBatchError, ValueError):
 
 class InvalidTypeError(MwpropBatchError, TypeError):
     """An argument is of a type that cannot be used (a ``TypeError``)."""
+
+
+class ConversionError(MwpropBatchError, ValueError):
+    """A conversion cannot run or produced nothing (no output is written)."""
+
+
+class InputTypeError(ConversionError):
+    """A model input column has a type that is not a number or numeric text."""
