@@ -104,6 +104,30 @@ def refine_nearest(
     return t, np.nan
 
 
+@nb.njit(cache=True)
+def nearest_rate(
+    x: float, y: float, t: float, ux: float, uy: float, t0: float, dt: float, coef: np.ndarray,
+) -> float:
+    """Rate (rad per kpc) at which the nearest centreline parameter ``t`` of (x, y) moves as
+    the point moves along the plane direction (ux, uy): from d/dt (c(t) - p).c'(t) = 0.
+
+    0 at the ends of the arm (the nearest point stays there) and where the nearest point is
+    degenerate (zero curvature of the squared distance).
+    """
+    if t <= t0 or t >= t0 + dt * coef.shape[0]:
+        return 0.0
+    r, dr, d2r = spline_r(t, t0, dt, coef)
+    s, c = math.sin(t), math.cos(t)
+    dx1 = -dr * s - r * c
+    dy1 = dr * c - r * s
+    dx2 = -d2r * s - 2.0 * dr * c + r * s
+    dy2 = d2r * c - 2.0 * dr * s - r * c
+    curvature = dx1 * dx1 + dy1 * dy1 + (-r * s - x) * dx2 + (r * c - y) * dy2
+    if not curvature > 0.0:
+        return 0.0
+    return (ux * dx1 + uy * dy1) / curvature
+
+
 @nb.njit(cache=True, nogil=True)
 def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: float) -> np.ndarray:
     """Global nearest centreline parameter and distance at every node of a plane grid.
@@ -153,13 +177,15 @@ def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: floa
 
 
 @nb.njit(cache=True, forceinline=True)
-def arm_distance(
+def arm_nearest(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
-) -> float:
-    """Exact distance (kpc) from (x, y) to arm ``a``; inf when surely beyond ``lower_cut``.
+) -> tuple[float, float]:
+    """Exact distance (kpc) from (x, y) to arm ``a`` and the centreline parameter (rad) of
+    the nearest point; (inf, NaN) when surely beyond ``lower_cut``.
 
-    NaN when the Newton refinement does not converge (the caller must not read it as "far").
+    The distance is NaN when the Newton refinement does not converge (the caller must not
+    read it as "far").
     """
     box = P[P_GRIDBOX]
     step = P[P_GRIDSTEP]
@@ -167,7 +193,7 @@ def arm_distance(
     fi = (x + box) / step
     fj = (y + box) / step
     if not (fi >= 0.0 and fj >= 0.0 and fi < n - 1 and fj < n - 1):
-        return np.inf
+        return np.inf, np.nan
     i = int(fi)
     j = int(fj)
     u = fi - i
@@ -178,7 +204,7 @@ def arm_distance(
     d11 = arm_grid[i + 1, j + 1, a, 1]
     # the distance is 1-Lipschitz: no point of the cell is nearer than this
     if min(min(d00, d10), min(d01, d11)) - 0.7072 * step >= lower_cut:
-        return np.inf
+        return np.inf, np.nan
     t00 = arm_grid[i, j, a, 0]
     t10 = arm_grid[i + 1, j, a, 0]
     t01 = arm_grid[i, j + 1, a, 0]
@@ -190,15 +216,27 @@ def arm_distance(
     hi = max(max(t00, t10), max(t01, t11))
     if hi - lo < 0.05:
         start = (1 - u) * (1 - v) * t00 + u * (1 - v) * t10 + (1 - u) * v * t01 + u * v * t11
-        return math.sqrt(refine_nearest(x, y, start, t0, dt, coef)[1])
+        t, f = refine_nearest(x, y, start, t0, dt, coef)
+        return math.sqrt(f), t
     # the cell straddles a change of nearest branch: try every corner's branch
-    f00 = refine_nearest(x, y, t00, t0, dt, coef)[1]
-    f10 = refine_nearest(x, y, t10, t0, dt, coef)[1]
-    f01 = refine_nearest(x, y, t01, t0, dt, coef)[1]
-    f11 = refine_nearest(x, y, t11, t0, dt, coef)[1]
-    if math.isnan(f00 + f10 + f01 + f11):
-        return np.nan
-    return math.sqrt(min(min(f00, f10), min(f01, f11)))
+    best_t, best_f = refine_nearest(x, y, t00, t0, dt, coef)
+    for start in (t10, t01, t11):
+        t, f = refine_nearest(x, y, start, t0, dt, coef)
+        if math.isnan(f):
+            return np.nan, np.nan
+        if f < best_f:
+            best_t, best_f = t, f
+    return math.sqrt(best_f), best_t
+
+
+@nb.njit(cache=True, forceinline=True)
+def arm_distance(
+    x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
+    arm_grid: np.ndarray, lower_cut: float,
+) -> float:
+    """Exact distance (kpc) from (x, y) to arm ``a``; inf when surely beyond ``lower_cut``
+    (NaN when unconverged: see :func:`arm_nearest`)."""
+    return arm_nearest(x, y, a, P, arm_par, arm_coef, arm_grid, lower_cut)[0]
 
 
 @nb.njit(cache=True, inline="always")

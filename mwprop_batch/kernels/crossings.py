@@ -1,9 +1,13 @@
-"""Arm-reach events along a sightline: where it enters or leaves an arm's reach.
+"""Arm events along a sightline: where it enters or leaves an arm's reach, and where the
+nearest point of an arm's centreline jumps from one stretch of the curve to another.
 
 The gap (distance to an arm's centreline minus its reach) changes by at most cos b per kpc
 along the sightline. A crossing between two points whose reach masks differ is located by
 regula falsi; where the masks agree but the gaps are small enough to allow a graze, the gap's
-extremum is searched (golden section).
+extremum is searched (golden section). Inside a reach, the arm distance has a kink where the
+nearest centreline point jumps from one branch of the curve to another (the curve's medial
+axis): the nearest parameter then moves by more than its rate at the panel's ends allows,
+and bisection on that mismatch locates the jump.
 """
 
 from __future__ import annotations
@@ -13,34 +17,45 @@ import math
 import numba as nb
 import numpy as np
 
-from .arms import arm_distance
-from .convergence import NC_CROSSING, NC_DIP
-from .layout import P_ARMCUT, P_RSUN
+from .arms import arm_distance, arm_nearest, nearest_rate
+from .convergence import NC_BRANCH, NC_CROSSING, NC_DIP
+from .layout import ARM_DT, ARM_T0, P_ARMCUT, P_RSUN
 
 ROOT_TOL = 1e-12  # kpc
 CROSSING_MAX_ITER = 100  # Illinois steps to locate an arm-reach crossing
 DIP_MAX_ITER = 80  # golden-section steps to bracket an arm-reach dip inside a panel
+BRANCH_MAX_ITER = 60  # bisection steps to locate a jump of an arm's nearest branch
+BRANCH_TOL = 1e-10  # kpc; a kink located this closely leaves a negligible panel error
+# rad: a nearest parameter that moves this much more than its end rates predict (trapezoid
+# rule) has jumped to another branch; smaller jumps leave kinks of negligible DM
+JUMP_MIN = 0.01
 GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
 
 
 @nb.njit(cache=True)
 def _arm_gaps(
     s: float, need: float, u: np.ndarray, P, arm_par, arm_coef, arm_grid, gap: np.ndarray,
-    exact: np.ndarray,
+    exact: np.ndarray, nearest: np.ndarray, rate: np.ndarray,
 ) -> int:
     """Arm-reach gaps at distance s; returns the reach mask (bit a: inside arm a), -1 on NaN.
 
     ``gap[a]`` is the distance to arm a's centreline minus its reach (kpc, < 0 inside) where
-    ``exact[a]``; otherwise the point is surely more than ``need`` beyond the reach and
-    ``gap[a] = need`` is a lower bound.
+    ``exact[a]``, ``nearest[a]`` the centreline parameter of the nearest point and ``rate[a]``
+    its rate along the sightline (:func:`.arms.nearest_rate`); otherwise the point is surely
+    more than ``need`` beyond the reach, ``gap[a] = need`` is a lower bound and
+    ``nearest[a]`` is NaN.
     """
     x, y = s * u[0], P[P_RSUN] + s * u[1]
     cut = P[P_ARMCUT]
     mask = 0
     for a in range(arm_par.shape[0]):
-        d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut + need)
+        d, t = arm_nearest(x, y, a, P, arm_par, arm_coef, arm_grid, cut + need)
         if math.isnan(d):
             return -1
+        nearest[a] = t
+        if d != np.inf:
+            rate[a] = nearest_rate(x, y, t, u[0], u[1], arm_par[a, ARM_T0], arm_par[a, ARM_DT],
+                                   arm_coef[a])
         if d == np.inf:
             gap[a] = need
             exact[a] = False
@@ -194,3 +209,67 @@ def _next_arm_event(
                 flags |= NC_CROSSING
             first, which = _earliest(hit, a, first, which)
     return first, which, flags
+
+
+@nb.njit(cache=True, inline="always")
+def _mismatch(lo: float, hi: float, t_lo: float, t_hi: float, r_lo: float, r_hi: float) -> float:
+    """How much more the nearest parameter moved over [lo, hi] than its end rates predict."""
+    return abs(t_hi - t_lo - 0.5 * (hi - lo) * (r_lo + r_hi))
+
+
+@nb.njit(cache=True)
+def _branch_jump(
+    lo: float, hi: float, t_lo: float, t_hi: float, r_lo: float, r_hi: float, a: int, u, P,
+    arm_par, arm_coef, arm_grid, max_iter: int = BRANCH_MAX_ITER,
+) -> tuple[float, bool]:
+    """Where arm a's nearest parameter jumps inside [lo, hi] (its mismatch is over JUMP_MIN),
+    or NaN when the mismatch came from a smooth but fast motion.
+
+    Bisection keeps the half with the larger mismatch: a jump keeps its size there, while a
+    smooth motion's mismatch shrinks with the interval. Returns (s on the hi side of the
+    jump or NaN, converged); not converged when a distance fails or ``max_iter`` halvings
+    leave the bracket wider than BRANCH_TOL.
+    """
+    t0 = arm_par[a, ARM_T0]
+    dt = arm_par[a, ARM_DT]
+    for _ in range(max_iter):
+        if hi - lo < BRANCH_TOL:
+            return hi, True
+        mid = 0.5 * (lo + hi)
+        x, y = mid * u[0], P[P_RSUN] + mid * u[1]
+        d, t_mid = arm_nearest(x, y, a, P, arm_par, arm_coef, arm_grid, np.inf)
+        if math.isnan(d):
+            return hi, False
+        r_mid = nearest_rate(x, y, t_mid, u[0], u[1], t0, dt, arm_coef[a])
+        left = _mismatch(lo, mid, t_lo, t_mid, r_lo, r_mid)
+        right = _mismatch(mid, hi, t_mid, t_hi, r_mid, r_hi)
+        if max(left, right) < 0.5 * JUMP_MIN:
+            return np.nan, True
+        if left >= right:
+            hi, t_hi, r_hi = mid, t_mid, r_mid
+        else:
+            lo, t_lo, r_lo = mid, t_mid, r_mid
+    return hi, hi - lo < BRANCH_TOL
+
+
+@nb.njit(cache=True)
+def _next_branch_jump(
+    s: float, b: float, arms: int, nearest_s, nearest_b, rate_s, rate_b, u, P, arm_par,
+    arm_coef, arm_grid,
+) -> tuple[float, int]:
+    """The first jump of nearest branch in (s, b) among the arms in ``arms`` whose nearest
+    parameters at s and b are known (not NaN), or b; and the convergence flags."""
+    first = b
+    flags = 0
+    for a in range(arm_par.shape[0]):
+        if not (arms >> a) & 1:
+            continue
+        if not _mismatch(s, b, nearest_s[a], nearest_b[a], rate_s[a], rate_b[a]) > JUMP_MIN:
+            continue  # a smooth motion, or not known at an end (NaN)
+        hit, ok = _branch_jump(s, b, nearest_s[a], nearest_b[a], rate_s[a], rate_b[a], a, u,
+                               P, arm_par, arm_coef, arm_grid)
+        if not ok:
+            flags |= NC_BRANCH
+        elif s + BRANCH_TOL < hit < first:
+            first = hit
+    return first, flags

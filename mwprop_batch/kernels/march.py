@@ -21,7 +21,7 @@ import numpy as np
 
 from .arms import ALL_ARMS
 from .convergence import NC_NEAREST, NC_SOLVE
-from .crossings import ROOT_TOL, _arm_gaps, _next_arm_event
+from .crossings import ROOT_TOL, _arm_gaps, _next_arm_event, _next_branch_jump
 from .cuts import _local_in, _unit_vector, cuts_work, sightline_cuts
 from .density import LOCAL_ALL, THIN_DISK_REACH, ne_dsm, thick_disk
 from .layout import (
@@ -214,10 +214,11 @@ def _store(row, first: float, m0: float, m1: float, m2: float, miso: float, done
 @nb.njit(cache=True)
 def march_work(arm_par, clump_par, void_par) -> tuple:
     """Scratch for :func:`march`, allocated once per batch of rows: (cuts work, arm gaps at
-    both panel ends, whether they are exact)."""
+    both panel ends, whether they are exact, nearest centreline parameters there and their
+    rates)."""
     narm = arm_par.shape[0]
     return (cuts_work(clump_par.shape[0] + void_par.shape[0]), np.empty((2, narm)),
-            np.empty((2, narm), np.bool_))
+            np.empty((2, narm), np.bool_), np.empty((2, narm)), np.empty((2, narm)))
 
 
 @nb.njit(cache=True)
@@ -254,7 +255,10 @@ def march(
     flags = 0
     gap_s, gap_b = work[1][0], work[1][1]
     exact_s, exact_b = work[2][0], work[2][1]
-    mask_s = _arm_gaps(0.0, 0.0, u, P, arm_par, arm_coef, arm_grid, gap_s, exact_s)
+    near_s, near_b = work[3][0], work[3][1]
+    rate_s, rate_b = work[4][0], work[4][1]
+    mask_s = _arm_gaps(0.0, 0.0, u, P, arm_par, arm_coef, arm_grid, gap_s, exact_s, near_s,
+                       rate_s)
     fresh = 0
     if mask_s < 0:
         flags |= NC_NEAREST
@@ -272,7 +276,7 @@ def march(
             n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
             b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
             mask_b = _arm_gaps(b, slope * (b - s), u, P, arm_par, arm_coef, arm_grid, gap_b,
-                               exact_b)
+                               exact_b, near_b, rate_b)
             if mask_b < 0:
                 flags |= NC_NEAREST
                 break
@@ -288,7 +292,21 @@ def march(
                 b = first
                 fresh = crossed
                 mask_b = _arm_gaps(b, slope * (b - s), u, P, arm_par, arm_coef, arm_grid,
-                                   gap_b, exact_b)
+                                   gap_b, exact_b, near_b, rate_b)
+                if mask_b < 0:
+                    flags |= NC_NEAREST
+                    break
+            # inside a reach, the arm distance has a kink where its nearest branch jumps
+            switch, bad = _next_branch_jump(s, b, mask_s | mask_b, near_s, near_b, rate_s,
+                                            rate_b, u, P, arm_par, arm_coef, arm_grid)
+            if bad:
+                flags |= bad
+                break
+            if switch < b:
+                b = switch
+                fresh = 0
+                mask_b = _arm_gaps(b, slope * (b - s), u, P, arm_par, arm_coef, arm_grid,
+                                   gap_b, exact_b, near_b, rate_b)
                 if mask_b < 0:
                     flags |= NC_NEAREST
                     break
@@ -331,6 +349,8 @@ def march(
             for a in range(narm):
                 gap_s[a] = gap_b[a]
                 exact_s[a] = exact_b[a]
+                near_s[a] = near_b[a]
+                rate_s[a] = rate_b[a]
         if s >= last_feature:
             others = _others_bound(s, u[2], P, arm_par)
             if _thick_bound(s, u[2], P) + others < TAIL_TOL * dm or _empty_beyond(s, u, P):
