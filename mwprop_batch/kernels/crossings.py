@@ -25,11 +25,16 @@ ROOT_TOL = 1e-12  # kpc
 CROSSING_MAX_ITER = 100  # Illinois steps to locate an arm-reach crossing
 DIP_MAX_ITER = 80  # golden-section steps to bracket an arm-reach dip inside a panel
 BRANCH_MAX_ITER = 60  # bisection steps to locate a jump of an arm's nearest branch
-BRANCH_TOL = 1e-10  # kpc; a kink located this closely leaves a negligible panel error
+BRANCH_TOL = 1e-8  # kpc; a kink this close to a panel end leaves ~1e-16 of its slope jump
 # rad: a nearest parameter that moves this much more than its end rates predict (trapezoid
 # rule) has jumped to another branch; smaller jumps leave kinks of negligible DM
 JUMP_MIN = 0.01
 GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
+# kpc: past an arm-reach crossing, its next one is searched from this far on. Near a root the
+# gap is only known to a rounding error, and a search from the root itself can find the same
+# crossing again (1e-15 kpc on), miss the real one and lose the chord; a chord shorter than
+# this holds under 1e-9 pc cm^-3.
+FRESH_STEP = 1e-9
 
 
 @nb.njit(cache=True)
@@ -40,10 +45,10 @@ def _arm_gaps(
     """Arm-reach gaps at distance s; returns the reach mask (bit a: inside arm a), -1 on NaN.
 
     ``gap[a]`` is the distance to arm a's centreline minus its reach (kpc, < 0 inside) where
-    ``exact[a]``, ``nearest[a]`` the centreline parameter of the nearest point and ``rate[a]``
-    its rate along the sightline (:func:`.arms.nearest_rate`); otherwise the point is surely
-    more than ``need`` beyond the reach, ``gap[a] = need`` is a lower bound and
-    ``nearest[a]`` is NaN.
+    ``exact[a]`` and ``nearest[a]`` the centreline parameter of the nearest point; otherwise
+    the point is surely more than ``need`` beyond the reach, ``gap[a] = need`` is a lower
+    bound and ``nearest[a]`` is NaN. ``rate[a]`` is the rate of ``nearest[a]`` along the
+    sightline (:func:`.arms.nearest_rate`) within the reach (or ROOT_TOL beyond), else NaN.
     """
     x, y = s * u[0], P[P_RSUN] + s * u[1]
     cut = P[P_ARMCUT]
@@ -53,7 +58,8 @@ def _arm_gaps(
         if math.isnan(d):
             return -1
         nearest[a] = t
-        if d != np.inf:
+        rate[a] = np.nan  # needed in reach only (and at a crossing, just outside it)
+        if d < cut + ROOT_TOL:
             rate[a] = nearest_rate(x, y, t, u[0], u[1], arm_par[a, ARM_T0], arm_par[a, ARM_DT],
                                    arm_coef[a])
         if d == np.inf:
@@ -177,7 +183,8 @@ def _next_arm_event(
     possible only when |gap(s)| + |gap(b)| <= slope (b - s), and only then is it searched
     (:func:`_arm_dip`). Arms in ``fresh`` were crossed at s itself: a chord that has just
     entered (left) a reach leaves (enters) it through the far (same) edge only beyond the
-    panel or with a mask change at b, so their grazes are not searched again.
+    panel or with a mask change at b, so their grazes are not searched again; their next
+    crossing is searched from FRESH_STEP past s.
     """
     first = b
     which = 0
@@ -185,7 +192,13 @@ def _next_arm_event(
     need = slope * (b - s)
     for a in range(arm_par.shape[0]):
         if ((mask_s ^ mask_b) >> a) & 1:
-            hit, ok = _arm_crossing(s, b, a, u, P, arm_par, arm_coef, arm_grid)
+            lo = s
+            if (fresh >> a) & 1:  # crossed at s: step past the rounding noise of that root
+                lo = min(s + FRESH_STEP, b)
+                if (_arm_gap(lo, a, u, P, arm_par, arm_coef, arm_grid) < 0.0) == (
+                        (mask_b >> a) & 1 == 1):
+                    continue  # already on b's side: a chord shorter than FRESH_STEP
+            hit, ok = _arm_crossing(lo, b, a, u, P, arm_par, arm_coef, arm_grid)
             if not ok:
                 flags |= NC_CROSSING
             first, which = _earliest(hit, a, first, which)
@@ -211,7 +224,7 @@ def _next_arm_event(
     return first, which, flags
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _mismatch(lo: float, hi: float, t_lo: float, t_hi: float, r_lo: float, r_hi: float) -> float:
     """How much more the nearest parameter moved over [lo, hi] than its end rates predict."""
     return abs(t_hi - t_lo - 0.5 * (hi - lo) * (r_lo + r_hi))
