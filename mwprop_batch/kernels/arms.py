@@ -4,6 +4,7 @@ An arm centreline is the curve (x, y) = (-r(t) sin t, r(t) cos t) for t in [t0, 
 with r(t) a cubic spline on uniformly spaced knots. The distance from a point to the curve is
 found by Newton's method on the squared distance, started from a precomputed grid
 (:func:`build_arm_grid`) that stores the global nearest parameter at every grid node.
+The per-point kernels are compiled with ``_nrt=False``, as in :mod:`.density`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ NEWTON_TOL = 1e-7  # rad; the step after reaching it leaves ~1e-14
 COARSE_SAMPLES = 600  # samples per arm when building the start grid
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def spline_r(t: float, t0: float, dt: float, coef: np.ndarray) -> tuple[float, float, float]:
     """r, dr/dt, d2r/dt2 of an arm spline at t (clamped to the arm's extent)."""
     nseg = coef.shape[0]
@@ -54,7 +55,7 @@ def spline_r(t: float, t0: float, dt: float, coef: np.ndarray) -> tuple[float, f
     return r, dr, d2r
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _dsq_derivs(
     x: float, y: float, t: float, t0: float, dt: float, coef: np.ndarray
 ) -> tuple[float, float, float]:
@@ -73,7 +74,7 @@ def _dsq_derivs(
     return f, g, h
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def refine_nearest(
     x: float, y: float, t_start: float, t0: float, dt: float, coef: np.ndarray,
     max_iter: int = NEWTON_MAX_ITER,
@@ -176,7 +177,7 @@ def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: floa
     return grid
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def arm_nearest(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -229,7 +230,7 @@ def arm_nearest(
     return math.sqrt(best_f), best_t
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def arm_distance(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -239,7 +240,7 @@ def arm_distance(
     return arm_nearest(x, y, a, P, arm_par, arm_coef, arm_grid, lower_cut)[0]
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def sech2(u: float) -> float:
     """sech^2(u), safe for any u."""
     a = abs(u)
@@ -249,7 +250,7 @@ def sech2(u: float) -> float:
     return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def arms_density(
     x: float, y: float, z: float, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, arms: int = ALL_ARMS,
