@@ -12,12 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from .constants import PC_PER_KPC
+from .constants import PC_PER_KPC, SM_FACTOR
 from .errors import InvalidTypeError, MwpropBatchError
 from .extras import missing_extra
-from .kernels.density import COLUMNS
+from .kernels.density import COLUMNS, LISM_LDR, LISM_LHB, LISM_LOOP_I, LISM_LSB
 from .ymw16_tables import FAMILY as YMW16
 
 if TYPE_CHECKING:
@@ -146,18 +145,30 @@ def _ymw16_grid(
 def component_arrays(raw: np.ndarray, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
     """Model.density's columns from the kernel's raw columns, as arrays of ``shape``.
 
-    ``arm``, ``clump`` and ``void`` are float64 here (NaN at invalid points), the flags bool.
+    The rules of :func:`mwprop_batch.model.density_frame`, in NumPy: ``arm``, ``clump`` and
+    ``void`` are float64 here (NaN where n_e is not finite, as the frame's missing values),
+    the flags bool (False there).
     """
-    from .model import density_frame
+    def column(name: str) -> np.ndarray:
+        return raw[:, COLUMNS.index(name)].reshape(shape)
 
-    frame = density_frame(raw)
-    out = {}
+    ne, dsm = column("ne"), column("dsm")
+    valid = np.isfinite(ne)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effective_f = np.where(ne > 0, dsm / (ne * ne), 0.0)
+    effective_f[~valid] = np.nan
+    lism = np.where(valid, column("lism"), 0).astype(np.int64)
+    out = {"ne": ne, "F": effective_f, "Cn2": SM_FACTOR * dsm}
     for name in DENSITY_COLUMNS:
-        column = frame[name]
-        if isinstance(column.dtype, pd.Int64Dtype):
-            column = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        out[name] = np.asarray(column).reshape(shape)
-    return out
+        if name in ("arm", "clump", "void"):
+            out[name] = np.where(valid, column(name), np.nan)
+        elif name.startswith("ne_"):
+            out[name] = column(name)
+    out["in_lism"] = lism != 0
+    for name, bit in (("in_ldr", LISM_LDR), ("in_lsb", LISM_LSB), ("in_lhb", LISM_LHB),
+                      ("in_loop_i", LISM_LOOP_I)):
+        out[name] = (lism & bit) != 0
+    return {name: out[name] for name in DENSITY_COLUMNS}
 
 
 def _dataset(model: Model, l_arr, b_arr, dist, values):

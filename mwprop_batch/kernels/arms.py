@@ -177,28 +177,29 @@ def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: floa
     return grid
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
-def arm_nearest(
-    x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
-    arm_grid: np.ndarray, lower_cut: float,
-) -> tuple[float, float]:
-    """Exact distance (kpc) from (x, y) to arm ``a`` and the centreline parameter (rad) of
-    the nearest point; (inf, NaN) when surely beyond ``lower_cut``.
-
-    The distance is NaN when the Newton refinement does not converge (the caller must not
-    read it as "far").
-    """
+@nb.njit(cache=True, inline="always", _nrt=False)
+def start_grid_cell(x: float, y: float, P: np.ndarray, n: int) -> tuple[int, int, float, float]:
+    """Cell (i, j) of the n x n start grid that holds (x, y), and where in it (u, v in [0, 1));
+    i = -1 outside the grid."""
     box = P[P_GRIDBOX]
     step = P[P_GRIDSTEP]
-    n = arm_grid.shape[0]
     fi = (x + box) / step
     fj = (y + box) / step
     if not (fi >= 0.0 and fj >= 0.0 and fi < n - 1 and fj < n - 1):
-        return np.inf, np.nan
+        return -1, -1, 0.0, 0.0
     i = int(fi)
     j = int(fj)
-    u = fi - i
-    v = fj - j
+    return i, j, fi - i, fj - j
+
+
+@nb.njit(cache=True, forceinline=True, _nrt=False)
+def _cell_nearest(
+    x: float, y: float, i: int, j: int, u: float, v: float, a: int, P: np.ndarray,
+    arm_par: np.ndarray, arm_coef: np.ndarray, arm_grid: np.ndarray, lower_cut: float,
+) -> tuple[float, float]:
+    """:func:`arm_nearest` for a point at (u, v) in start-grid cell (i, j)
+    (:func:`start_grid_cell`)."""
+    step = P[P_GRIDSTEP]
     d00 = arm_grid[i, j, a, 1]
     d10 = arm_grid[i + 1, j, a, 1]
     d01 = arm_grid[i, j + 1, a, 1]
@@ -231,6 +232,23 @@ def arm_nearest(
 
 
 @nb.njit(cache=True, forceinline=True, _nrt=False)
+def arm_nearest(
+    x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
+    arm_grid: np.ndarray, lower_cut: float,
+) -> tuple[float, float]:
+    """Exact distance (kpc) from (x, y) to arm ``a`` and the centreline parameter (rad) of
+    the nearest point; (inf, NaN) when surely beyond ``lower_cut``.
+
+    The distance is NaN when the Newton refinement does not converge (the caller must not
+    read it as "far").
+    """
+    i, j, u, v = start_grid_cell(x, y, P, arm_grid.shape[0])
+    if i < 0:
+        return np.inf, np.nan
+    return _cell_nearest(x, y, i, j, u, v, a, P, arm_par, arm_coef, arm_grid, lower_cut)
+
+
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def arm_distance(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -260,6 +278,9 @@ def arms_density(
     Bit ``a`` of the mask is set when the point lies within the reach of arm ``a``. Only the
     arms of the mask ``arms`` are looked at (the caller knows the others are out of reach).
     """
+    i, j, u, v = start_grid_cell(x, y, P, arm_grid.shape[0])
+    if i < 0:  # beyond the start grid: no arm reaches
+        return 0.0, 0, 0
     cut = P[P_ARMCUT]
     rr = math.sqrt(x * x + y * y)
     radial = sech2((rr - P[P_AA]) / 2.0) if rr > P[P_AA] else 1.0
@@ -271,7 +292,7 @@ def arms_density(
     for a in range(arm_par.shape[0]):
         if not (arms >> a) & 1:
             continue
-        d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut)
+        d = _cell_nearest(x, y, i, j, u, v, a, P, arm_par, arm_coef, arm_grid, cut)[0]
         if math.isnan(d):  # unconverged distance: poison the density rather than drop the arm
             ne = np.nan
             continue
