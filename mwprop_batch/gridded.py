@@ -9,6 +9,7 @@ and outputs: plain arrays, a dict of every component, or an xarray ``Dataset`` (
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -106,12 +107,27 @@ def density_along(
 
         columns = np.arange(len(COLUMNS), dtype=np.int64) if components else np.zeros(1, np.int64)
         with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
-            raw = run_gufunc(density_grid, l_arr, b_arr, dist, columns, *model.tables)
+            raw = run_gufunc(density_grid, l_arr, b_arr, dist, columns, *model.tables,
+                             _reach_cells(model))
         values = component_arrays(raw.reshape(-1, len(COLUMNS)), shape) if components \
             else raw[..., 0]
     if labelled:
         return _dataset(model, l_arr, b_arr, dist, values)
     return values
+
+
+_REACH_CELLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _reach_cells(model: Model) -> np.ndarray:
+    """The arms' reach per start-grid cell of an NE2001-family model, computed once."""
+    cells = _REACH_CELLS.get(model)
+    if cells is None:
+        from .kernels.arms import reach_cells
+
+        t = model.tables
+        cells = _REACH_CELLS.setdefault(model, reach_cells(t.P, t.arm_par, t.arm_grid))
+    return cells
 
 
 def _ymw16_grid(

@@ -5,12 +5,14 @@ import pytest
 
 from mwprop_batch import Model
 from mwprop_batch.gridded import DENSITY_COLUMNS, GridShapeError
+from mwprop_batch.kernels.arms import arm_distance, reach_cells, start_grid_cell
 from mwprop_batch.kernels.grid import MIN_DISTANCES_TO_CULL, sightline_points
 from mwprop_batch.kernels.layout import (
     CL_REACH,
     CL_X,
     CL_Y,
     CL_Z,
+    P_ARMCUT,
     P_LOOP_ROUT,
     P_LOOP_X,
     P_LOOP_Y,
@@ -119,6 +121,29 @@ def test_culling_of_local_components_keeps_the_edges_bit_for_bit(model):
     for name in ("clump", "void"):
         assert 0 < (ref[name] > 0).sum() < ref[name].size
     assert 0 < ref["in_loop_i"].sum() < ref["in_loop_i"].size
+
+
+def test_reach_cells_leave_out_only_arms_out_of_reach(model):
+    """An arm missing from a start-grid cell's mask is out of reach at every point of it."""
+    t = model.tables
+    cells = reach_cells(t.P, t.arm_par, t.arm_grid)
+    n_grid = t.arm_grid.shape[0]
+    assert cells.shape == (n_grid - 1, n_grid - 1) and cells.dtype == np.uint8
+    rng = np.random.default_rng(7)
+    cut = t.P[P_ARMCUT]
+    left_out = 0
+    for x, y in rng.uniform(-21.0, 21.0, (20_000, 2)):
+        i, j, _, _ = start_grid_cell(x, y, t.P, n_grid)
+        for a in range(t.arm_par.shape[0]):
+            if i >= 0 and cells[i, j] >> a & 1:
+                continue
+            left_out += 1
+            assert arm_distance(x, y, a, t.P, t.arm_par, t.arm_coef, t.arm_grid, cut) == np.inf
+    assert left_out > 50_000  # most arms are out of reach of most of the plane
+    # some cells hold more than one arm, some none
+    assert (cells == 0).any() and (np.bitwise_count(cells) > 1).any()
+    many = np.zeros((9, t.arm_par.shape[1]))
+    assert (reach_cells(t.P, many, t.arm_grid[..., :1, :].repeat(9, axis=2)) == 255).all()
 
 
 def test_points_are_the_sky_positions(ne2025):

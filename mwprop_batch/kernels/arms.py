@@ -36,6 +36,7 @@ ALL_ARMS = (1 << 30) - 1  # a mask of every arm
 NEWTON_MAX_ITER = 30
 NEWTON_TOL = 1e-7  # rad; the step after reaching it leaves ~1e-14
 COARSE_SAMPLES = 600  # samples per arm when building the start grid
+LIPSCHITZ_CELL = 0.7072  # > half the diagonal of a start-grid cell, in grid steps
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
@@ -205,7 +206,7 @@ def _cell_nearest(
     d01 = arm_grid[i, j + 1, a, 1]
     d11 = arm_grid[i + 1, j + 1, a, 1]
     # the distance is 1-Lipschitz: no point of the cell is nearer than this
-    if min(min(d00, d10), min(d01, d11)) - 0.7072 * step >= lower_cut:
+    if min(min(d00, d10), min(d01, d11)) - LIPSCHITZ_CELL * step >= lower_cut:
         return np.inf, np.nan
     t00 = arm_grid[i, j, a, 0]
     t10 = arm_grid[i + 1, j, a, 0]
@@ -229,6 +230,34 @@ def _cell_nearest(
         if f < best_f:
             best_t, best_f = t, f
     return math.sqrt(best_f), best_t
+
+
+@nb.njit(cache=True, nogil=True)
+def reach_cells(P: np.ndarray, arm_par: np.ndarray, arm_grid: np.ndarray) -> np.ndarray:
+    """Per start-grid cell, the mask of the arms whose reach its points may lie in (uint8).
+
+    Bit a of ``cells[i, j]`` is clear where :func:`arm_distance` surely returns inf for arm a
+    (its test on the cell's corners, with the arms' reach as the cut); 255 stands for every
+    arm, and is what models with more than 8 arms get everywhere.
+    """
+    n = arm_grid.shape[0]
+    cells = np.full((n - 1, n - 1), 255, dtype=np.uint8)
+    if arm_par.shape[0] > 8:
+        return cells
+    step = P[P_GRIDSTEP]
+    cut = P[P_ARMCUT]
+    for i in range(n - 1):
+        for j in range(n - 1):
+            mask = 0
+            for a in range(arm_par.shape[0]):
+                d00 = arm_grid[i, j, a, 1]
+                d10 = arm_grid[i + 1, j, a, 1]
+                d01 = arm_grid[i, j + 1, a, 1]
+                d11 = arm_grid[i + 1, j + 1, a, 1]
+                if not min(min(d00, d10), min(d01, d11)) - LIPSCHITZ_CELL * step >= cut:
+                    mask |= 1 << a
+            cells[i, j] = mask
+    return cells
 
 
 @nb.njit(cache=True, forceinline=True, _nrt=False)

@@ -335,16 +335,15 @@ def ne_dsm(
 @nb.njit(cache=True, forceinline=True, _nrt=False)
 def components(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-    void_par, void_cells, local: int = LOCAL_ALL,
+    void_par, void_cells, local: int = LOCAL_ALL, arms: int = ALL_ARMS,
 ) -> tuple:
     """Every column of :data:`COLUMNS` at a point, in that order (all float).
 
-    ``local``: the local components (LOCAL_* bits) the point may lie in; the others are
-    known to be 0 there and are not evaluated.
+    ``local``, ``arms``: as for :func:`ne_dsm`.
     """
     ne1, ne2, nea, which, _, negc, nel, Fl, bits, nec, Fc, hitc, nev, Fv, hitv = _parts(
         x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
-        local, ALL_ARMS)
+        local, arms)
     ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
     return (ne, dsm, ne1, ne2, nea, negc, nel, nec, nev, float(which), float(bits),
             float(hitc), float(hitv))

@@ -2,7 +2,8 @@
 
 :func:`density_grid` has the core layout ``(),(),(n)->(n, k)`` — Galactic l, b (deg) and n
 distances from the Sun (kpc) give k chosen density columns at each of the n points — with the
-model's :class:`~mwprop_batch.tables.KernelTables` as further inputs, each with its own core
+model's :class:`~mwprop_batch.tables.KernelTables` and the arms' reach per start-grid cell
+(:func:`~mwprop_batch.kernels.arms.reach_cells`) as further inputs, each with its own core
 dimensions. Being a NumPy gufunc it broadcasts l, b and the distances' leading dimensions and
 runs the broadcast sightlines in parallel. :meth:`mwprop_batch.Model.density_along` wraps it.
 
@@ -11,7 +12,8 @@ Each point is evaluated by :func:`~mwprop_batch.kernels.density.components`, the
 ``density_batch`` at the points :func:`sightline_points` gives, bit for bit. Once per
 sightline, :func:`local_spans` finds where along it each local component (clumps, voids,
 Galactic centre, local ISM) may be non-zero, from spheres that enclose them with a margin far
-above rounding; elsewhere those components are exactly 0 and are not evaluated.
+above rounding; elsewhere those components are exactly 0 and are not evaluated. Per point,
+only the arms whose reach the point's start-grid cell may lie in are looked at.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import math
 import numba as nb
 import numpy as np
 
+from .arms import ALL_ARMS, start_grid_cell
 from .density import (
     COLUMNS,
     LHB_TAPER_TIP,
@@ -73,8 +76,9 @@ _TABLE_TYPES = (
     "int64[:], float64[:, :], int64[:]"
 )
 _TABLE_DIMS = "(p),(a,q),(a,s,c),(g,h,a,t),(u,v),(w),(x,y),(z)"
-# the gufunc's signature: l, b, distances, columns to write, then the eight KernelTables arrays
-SIGNATURE = f"(),(),(n),(k),{_TABLE_DIMS}->(n,k)"
+# the gufunc's signature: l, b, distances, columns to write, the eight KernelTables arrays,
+# then the arms' reach per start-grid cell (:func:`~mwprop_batch.kernels.arms.reach_cells`)
+SIGNATURE = f"(),(),(n),(k),{_TABLE_DIMS},(i,j)->(n,k)"
 
 
 @nb.njit(cache=True, inline="always")
@@ -216,17 +220,29 @@ def _local_at(d: float, spans: np.ndarray, n_spans: int) -> int:
     return local
 
 
+@nb.njit(cache=True, inline="always")
+def _arms_at(x: float, y: float, P: np.ndarray, arm_grid: np.ndarray, reach: np.ndarray) -> int:
+    """Mask of the arms whose reach (x, y) may lie in (``reach``: see
+    :func:`~mwprop_batch.kernels.arms.reach_cells`)."""
+    i, j, _, _ = start_grid_cell(x, y, P, arm_grid.shape[0])
+    if i < 0:
+        return 0
+    mask = int(reach[i, j])
+    return ALL_ARMS if mask == 255 else mask
+
+
 @nb.guvectorize(
-    [f"void(float64, float64, float64[:], int64[:], {_TABLE_TYPES}, float64[:, :])"],
+    [f"void(float64, float64, float64[:], int64[:], {_TABLE_TYPES}, uint8[:, :], "
+     "float64[:, :])"],
     SIGNATURE, target="parallel", cache=True, nopython=True,
 )
 def density_grid(
     l_deg, b_deg, dist_kpc, columns, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-    void_par, void_cells, out,
+    void_par, void_cells, reach, out,
 ):  # pragma: no cover - compiled
     """out[i, j]: density column ``COLUMNS[columns[j]]`` at distance ``dist_kpc[i]`` (kpc)
     toward (l_deg, b_deg) (deg). NaN where the sightline is invalid (non-finite, |b| > 90)
-    or the distance is not finite and >= 0."""
+    or the distance is not finite and >= 0. ``reach``: ``reach_cells`` of the tables."""
     n = dist_kpc.shape[0]
     k = columns.shape[0]
     if not _valid_sightline(l_deg, b_deg):
@@ -247,7 +263,8 @@ def density_grid(
             continue
         x, y, z = d * ux, r_sun + d * uy, d * uz
         values = components(x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                            void_par, void_cells, _local_at(d, spans, n_spans))
+                            void_par, void_cells, _local_at(d, spans, n_spans),
+                            _arms_at(x, y, P, arm_grid, reach))
         for j in range(k):
             out[i, j] = values[columns[j]]
 
