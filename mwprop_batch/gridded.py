@@ -142,15 +142,15 @@ def _ymw16_grid(
 
     # the trigonometry once per sightline, the products per point
     l_one, b_one = l_arr[..., None], b_arr[..., None]
-    with np.errstate(invalid="ignore"):
+    r_sun, z_sun = model.tables.P[K.R_SUN] / PC_PER_KPC, model.tables.P[K.Z_SUN] / PC_PER_KPC
+    with np.errstate(invalid="ignore"):  # invalid points become NaN: not an error
         valid = (np.isfinite(l_one) & np.isfinite(b_one) & (np.abs(b_one) <= 90.0)
                  & np.isfinite(dist) & (dist >= 0.0))
-    l_rad, b_rad = np.deg2rad(l_one), np.deg2rad(b_one)
-    in_plane = np.where(valid, dist * np.cos(b_rad), np.nan)
-    r_sun, z_sun = model.tables.P[K.R_SUN] / PC_PER_KPC, model.tables.P[K.Z_SUN] / PC_PER_KPC
-    x = np.broadcast_to(in_plane * np.sin(l_rad), shape).ravel()
-    y = np.broadcast_to(r_sun - in_plane * np.cos(l_rad), shape).ravel()
-    z = np.broadcast_to(z_sun + np.where(valid, dist * np.sin(b_rad), np.nan), shape).ravel()
+        l_rad, b_rad = np.deg2rad(l_one), np.deg2rad(b_one)
+        in_plane = np.where(valid, dist * np.cos(b_rad), np.nan)
+        x = np.broadcast_to(in_plane * np.sin(l_rad), shape).ravel()
+        y = np.broadcast_to(r_sun - in_plane * np.cos(l_rad), shape).ravel()
+        z = np.broadcast_to(z_sun + np.where(valid, dist * np.sin(b_rad), np.nan), shape).ravel()
     frame = density(model.tables, x, y, z, run_parallel_kernel)
     if not components:
         return frame["ne"].to_numpy().reshape(shape)
