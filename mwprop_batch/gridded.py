@@ -138,7 +138,6 @@ def _ymw16_grid(
     of ``shape``; NaN where the sightline or the distance is invalid."""
     from .kernels import ymw16 as K
     from .parallel import run_parallel_kernel
-    from .ymw16_sightlines import density
 
     # the trigonometry once per sightline, the products per point
     l_one, b_one = l_arr[..., None], b_arr[..., None]
@@ -151,10 +150,19 @@ def _ymw16_grid(
         x = np.broadcast_to(in_plane * np.sin(l_rad), shape).ravel()
         y = np.broadcast_to(r_sun - in_plane * np.cos(l_rad), shape).ravel()
         z = np.broadcast_to(z_sun + np.where(valid, dist * np.sin(b_rad), np.nan), shape).ravel()
-    frame = density(model.tables, x, y, z, run_parallel_kernel)
+    raw = run_parallel_kernel(K.density_batch, x * PC_PER_KPC, y * PC_PER_KPC, z * PC_PER_KPC,
+                              *model.tables)
+    # the columns by the rules of ymw16_sightlines.density, in NumPy (no DataFrame)
+    col = {name: raw[:, i].reshape(shape) for i, name in enumerate(K.COLUMNS)}
     if not components:
-        return frame["ne"].to_numpy().reshape(shape)
-    return {name: frame[name].to_numpy().reshape(shape) for name in YMW16_DENSITY_COLUMNS}
+        return np.ascontiguousarray(col["ne"])
+    valid = np.isfinite(col["ne"])
+    region = np.where(valid, col["region"], K.OUTSIDE).astype(np.int64)
+    flags = {"in_local_bubble": region == K.LOCAL_BUBBLE, "in_gum": region == K.GUM,
+             "in_loop_i": region == K.LOOP_I, "in_mc": region == K.MAGELLANIC,
+             "in_fermi_bubbles": col["fermi"] == 1.0}
+    return {name: valid & flags[name] if name in flags else col[name]
+            for name in YMW16_DENSITY_COLUMNS}
 
 
 def component_arrays(raw: np.ndarray, shape: tuple[int, ...]) -> dict[str, np.ndarray]:

@@ -255,7 +255,8 @@ def test_ymw16_equals_its_density_at_the_points_in_its_frame(ymw16):
     z = 0.006 + dist * np.sin(br)
     points = ymw16.density(x, y, z)
     good = np.isfinite(dist) & (dist >= 0.0) & (np.abs(b_deg)[:, None] <= 90.0)
-    for name in ("ne", "ne_thick", "ne_arms", "ne_gum", "ne_lb", "ne_mc", "in_local_bubble"):
+    assert set(along) == set(points.columns)
+    for name in points.columns:
         expected = points[name].to_numpy().reshape(good.shape)
         np.testing.assert_array_equal(along[name][good], expected[good], err_msg=name)
     assert np.isnan(along["ne"][~good]).all() and not along["in_gum"][~good].any()
