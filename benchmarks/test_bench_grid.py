@@ -16,7 +16,7 @@ from mwprop_batch import Model
 SIGHTLINES, DISTANCES = 1_000, 1_000
 
 
-@pytest.fixture(scope="module", params=["ne2001", "ne2025"])
+@pytest.fixture(scope="module", params=["ne2001", "ne2025", "ymw16"])
 def model(request) -> Model:
     m = Model(request.param)
     m.density_along(1.0, 1.0, np.linspace(0.0, 1.0, 3), components=True)

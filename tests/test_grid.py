@@ -5,8 +5,26 @@ import pytest
 
 from mwprop_batch import Model
 from mwprop_batch.gridded import DENSITY_COLUMNS, GridShapeError
-from mwprop_batch.kernels.grid import sightline_points
-from mwprop_batch.kernels.layout import CL_X, CL_Y, CL_Z, P_RSUN
+from mwprop_batch.kernels.arms import arm_distance, reach_cells, start_grid_cell
+from mwprop_batch.kernels.grid import MIN_DISTANCES_TO_CULL, sightline_points
+from mwprop_batch.kernels.layout import (
+    CL_REACH,
+    CL_X,
+    CL_Y,
+    CL_Z,
+    P_ARMCUT,
+    P_LOOP_ROUT,
+    P_LOOP_X,
+    P_LOOP_Y,
+    P_LOOP_Z,
+    P_RSUN,
+    VO_AXES,
+    VO_QMAX,
+    VO_ROT,
+    VO_X,
+    VO_Y,
+    VO_Z,
+)
 from mwprop_batch.tables import sky_to_galactocentric
 
 
@@ -47,6 +65,85 @@ def test_equals_density_at_the_same_points_bit_for_bit(model):
     # the ne-only form is the same numbers
     ne = model.density_along(l_deg[:, None], b_deg[:, None], dist)
     assert np.array_equal(ne, grid["ne"], equal_nan=True)
+
+
+def _through(target: np.ndarray, r_sun: float) -> tuple[float, float, float]:
+    """l, b (deg) and distance (kpc) of a Galactocentric point seen from the Sun."""
+    dx, dy, dz = target[0], target[1] - r_sun, target[2]
+    return (float(np.degrees(np.arctan2(dx, -dy)) % 360.0),
+            float(np.degrees(np.arctan2(dz, np.hypot(dx, dy)))),
+            float(np.linalg.norm([dx, dy, dz])))
+
+
+def edge_points(model: Model) -> list[tuple[float, float, float]]:
+    """(l, b, distance) of points just inside the outermost edge of every clump and void and
+    of Loop I, where the sightline grazes them: where the grid's per-sightline culling of
+    local components is closest to dropping a point that lies in one."""
+    t = model.tables
+    r_sun = t.P[P_RSUN]
+    sun = np.array([0.0, r_sun, 0.0])
+    spheres = [(t.clump_par[c, [CL_X, CL_Y, CL_Z]], t.clump_par[c, CL_REACH])
+               for c in range(len(t.clump_par))]
+    spheres.append((t.P[[P_LOOP_X, P_LOOP_Y, P_LOOP_Z]], t.P[P_LOOP_ROUT]))
+    out = []
+    for centre, radius in spheres:  # grazing: the edge point seen perpendicular to the centre
+        towards = centre - sun
+        side = np.cross(towards, [0.0, 0.0, 1.0])
+        for shrink in (1e-12, 1e-9):
+            out.append(_through(centre + radius * (1 - shrink) * side / np.linalg.norm(side),
+                                r_sun))
+    for v in range(len(t.void_par)):  # the tip of the longest axis, just inside the void
+        p = t.void_par[v]
+        r = int(np.argmax(p[VO_AXES:VO_AXES + 3]))
+        axis = p[VO_ROT + 3 * r:VO_ROT + 3 * r + 3]
+        reach = np.sqrt(p[VO_QMAX]) * p[VO_AXES + r]
+        for shrink in (1e-12, 1e-9):
+            out.append(_through(p[[VO_X, VO_Y, VO_Z]] + reach * (1 - shrink) * axis, r_sun))
+    return out
+
+
+def test_culling_of_local_components_keeps_the_edges_bit_for_bit(model):
+    """Distances packed around points just inside the edges of clumps, voids and Loop I."""
+    l_deg, b_deg, dist = (np.array(v) for v in zip(*edge_points(model), strict=True))
+    offsets = np.concatenate([np.linspace(-1e-3, 1e-3, 201), np.linspace(-1e-7, 1e-7, 201)])
+    grid_dist = np.maximum(dist[:, None] + offsets, 0.0)
+    assert grid_dist.shape[1] >= MIN_DISTANCES_TO_CULL
+    grid = model.density_along(l_deg, b_deg, grid_dist, components=True)
+    n, m = grid_dist.shape
+    x, y, z = sightline_points(np.repeat(l_deg, m), np.repeat(b_deg, m), grid_dist.ravel(),
+                               model.tables.P[P_RSUN])
+    ref = model.density(x, y, z)
+    for name in ref.columns:
+        got = grid[name].reshape(-1)
+        want = ref[name].to_numpy(dtype=got.dtype, na_value=np.nan if got.dtype != bool else 0)
+        assert np.array_equal(got, want, equal_nan=True), name
+    # the edges were met: points inside and outside clumps, voids and Loop I alike
+    for name in ("clump", "void"):
+        assert 0 < (ref[name] > 0).sum() < ref[name].size
+    assert 0 < ref["in_loop_i"].sum() < ref["in_loop_i"].size
+
+
+def test_reach_cells_leave_out_only_arms_out_of_reach(model):
+    """An arm missing from a start-grid cell's mask is out of reach at every point of it."""
+    t = model.tables
+    cells = reach_cells(t.P, t.arm_par, t.arm_grid)
+    n_grid = t.arm_grid.shape[0]
+    assert cells.shape == (n_grid - 1, n_grid - 1) and cells.dtype == np.uint8
+    rng = np.random.default_rng(7)
+    cut = t.P[P_ARMCUT]
+    left_out = 0
+    for x, y in rng.uniform(-21.0, 21.0, (20_000, 2)):
+        i, j, _, _ = start_grid_cell(x, y, t.P, n_grid)
+        for a in range(t.arm_par.shape[0]):
+            if i >= 0 and cells[i, j] >> a & 1:
+                continue
+            left_out += 1
+            assert arm_distance(x, y, a, t.P, t.arm_par, t.arm_coef, t.arm_grid, cut) == np.inf
+    assert left_out > 50_000  # most arms are out of reach of most of the plane
+    # some cells hold more than one arm, some none
+    assert (cells == 0).any() and (np.bitwise_count(cells) > 1).any()
+    many = np.zeros((9, t.arm_par.shape[1]))
+    assert (reach_cells(t.P, many, t.arm_grid[..., :1, :].repeat(9, axis=2)) == 255).all()
 
 
 def test_points_are_the_sky_positions(ne2025):
@@ -158,7 +255,8 @@ def test_ymw16_equals_its_density_at_the_points_in_its_frame(ymw16):
     z = 0.006 + dist * np.sin(br)
     points = ymw16.density(x, y, z)
     good = np.isfinite(dist) & (dist >= 0.0) & (np.abs(b_deg)[:, None] <= 90.0)
-    for name in ("ne", "ne_thick", "ne_arms", "ne_gum", "ne_lb", "ne_mc", "in_local_bubble"):
+    assert set(along) == set(points.columns)
+    for name in points.columns:
         expected = points[name].to_numpy().reshape(good.shape)
         np.testing.assert_array_equal(along[name][good], expected[good], err_msg=name)
     assert np.isnan(along["ne"][~good]).all() and not along["in_gum"][~good].any()

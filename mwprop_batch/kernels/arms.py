@@ -4,6 +4,7 @@ An arm centreline is the curve (x, y) = (-r(t) sin t, r(t) cos t) for t in [t0, 
 with r(t) a cubic spline on uniformly spaced knots. The distance from a point to the curve is
 found by Newton's method on the squared distance, started from a precomputed grid
 (:func:`build_arm_grid`) that stores the global nearest parameter at every grid node.
+The per-point kernels are compiled with ``_nrt=False``, as in :mod:`.density`.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ ALL_ARMS = (1 << 30) - 1  # a mask of every arm
 NEWTON_MAX_ITER = 30
 NEWTON_TOL = 1e-7  # rad; the step after reaching it leaves ~1e-14
 COARSE_SAMPLES = 600  # samples per arm when building the start grid
+LIPSCHITZ_CELL = 0.7072  # > half the diagonal of a start-grid cell, in grid steps
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def spline_r(t: float, t0: float, dt: float, coef: np.ndarray) -> tuple[float, float, float]:
     """r, dr/dt, d2r/dt2 of an arm spline at t (clamped to the arm's extent)."""
     nseg = coef.shape[0]
@@ -54,7 +56,7 @@ def spline_r(t: float, t0: float, dt: float, coef: np.ndarray) -> tuple[float, f
     return r, dr, d2r
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _dsq_derivs(
     x: float, y: float, t: float, t0: float, dt: float, coef: np.ndarray
 ) -> tuple[float, float, float]:
@@ -73,7 +75,7 @@ def _dsq_derivs(
     return f, g, h
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def refine_nearest(
     x: float, y: float, t_start: float, t0: float, dt: float, coef: np.ndarray,
     max_iter: int = NEWTON_MAX_ITER,
@@ -176,34 +178,35 @@ def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: floa
     return grid
 
 
-@nb.njit(cache=True, forceinline=True)
-def arm_nearest(
-    x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
-    arm_grid: np.ndarray, lower_cut: float,
-) -> tuple[float, float]:
-    """Exact distance (kpc) from (x, y) to arm ``a`` and the centreline parameter (rad) of
-    the nearest point; (inf, NaN) when surely beyond ``lower_cut``.
-
-    The distance is NaN when the Newton refinement does not converge (the caller must not
-    read it as "far").
-    """
+@nb.njit(cache=True, inline="always", _nrt=False)
+def start_grid_cell(x: float, y: float, P: np.ndarray, n: int) -> tuple[int, int, float, float]:
+    """Cell (i, j) of the n x n start grid that holds (x, y), and where in it (u, v in [0, 1));
+    i = -1 outside the grid."""
     box = P[P_GRIDBOX]
     step = P[P_GRIDSTEP]
-    n = arm_grid.shape[0]
     fi = (x + box) / step
     fj = (y + box) / step
     if not (fi >= 0.0 and fj >= 0.0 and fi < n - 1 and fj < n - 1):
-        return np.inf, np.nan
+        return -1, -1, 0.0, 0.0
     i = int(fi)
     j = int(fj)
-    u = fi - i
-    v = fj - j
+    return i, j, fi - i, fj - j
+
+
+@nb.njit(cache=True, forceinline=True, _nrt=False)
+def _cell_nearest(
+    x: float, y: float, i: int, j: int, u: float, v: float, a: int, P: np.ndarray,
+    arm_par: np.ndarray, arm_coef: np.ndarray, arm_grid: np.ndarray, lower_cut: float,
+) -> tuple[float, float]:
+    """:func:`arm_nearest` for a point at (u, v) in start-grid cell (i, j)
+    (:func:`start_grid_cell`)."""
+    step = P[P_GRIDSTEP]
     d00 = arm_grid[i, j, a, 1]
     d10 = arm_grid[i + 1, j, a, 1]
     d01 = arm_grid[i, j + 1, a, 1]
     d11 = arm_grid[i + 1, j + 1, a, 1]
     # the distance is 1-Lipschitz: no point of the cell is nearer than this
-    if min(min(d00, d10), min(d01, d11)) - 0.7072 * step >= lower_cut:
+    if min(min(d00, d10), min(d01, d11)) - LIPSCHITZ_CELL * step >= lower_cut:
         return np.inf, np.nan
     t00 = arm_grid[i, j, a, 0]
     t10 = arm_grid[i + 1, j, a, 0]
@@ -229,7 +232,52 @@ def arm_nearest(
     return math.sqrt(best_f), best_t
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, nogil=True)
+def reach_cells(P: np.ndarray, arm_par: np.ndarray, arm_grid: np.ndarray) -> np.ndarray:
+    """Per start-grid cell, the mask of the arms whose reach its points may lie in (uint8).
+
+    Bit a of ``cells[i, j]`` is clear where :func:`arm_distance` surely returns inf for arm a
+    (its test on the cell's corners, with the arms' reach as the cut); 255 stands for every
+    arm, and is what models with more than 8 arms get everywhere.
+    """
+    n = arm_grid.shape[0]
+    cells = np.full((n - 1, n - 1), 255, dtype=np.uint8)
+    if arm_par.shape[0] > 8:
+        return cells
+    step = P[P_GRIDSTEP]
+    cut = P[P_ARMCUT]
+    for i in range(n - 1):
+        for j in range(n - 1):
+            mask = 0
+            for a in range(arm_par.shape[0]):
+                d00 = arm_grid[i, j, a, 1]
+                d10 = arm_grid[i + 1, j, a, 1]
+                d01 = arm_grid[i, j + 1, a, 1]
+                d11 = arm_grid[i + 1, j + 1, a, 1]
+                if not min(min(d00, d10), min(d01, d11)) - LIPSCHITZ_CELL * step >= cut:
+                    mask |= 1 << a
+            cells[i, j] = mask
+    return cells
+
+
+@nb.njit(cache=True, forceinline=True, _nrt=False)
+def arm_nearest(
+    x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
+    arm_grid: np.ndarray, lower_cut: float,
+) -> tuple[float, float]:
+    """Exact distance (kpc) from (x, y) to arm ``a`` and the centreline parameter (rad) of
+    the nearest point; (inf, NaN) when surely beyond ``lower_cut``.
+
+    The distance is NaN when the Newton refinement does not converge (the caller must not
+    read it as "far").
+    """
+    i, j, u, v = start_grid_cell(x, y, P, arm_grid.shape[0])
+    if i < 0:
+        return np.inf, np.nan
+    return _cell_nearest(x, y, i, j, u, v, a, P, arm_par, arm_coef, arm_grid, lower_cut)
+
+
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def arm_distance(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -239,7 +287,7 @@ def arm_distance(
     return arm_nearest(x, y, a, P, arm_par, arm_coef, arm_grid, lower_cut)[0]
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def sech2(u: float) -> float:
     """sech^2(u), safe for any u."""
     a = abs(u)
@@ -249,7 +297,7 @@ def sech2(u: float) -> float:
     return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def arms_density(
     x: float, y: float, z: float, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, arms: int = ALL_ARMS,
@@ -259,6 +307,9 @@ def arms_density(
     Bit ``a`` of the mask is set when the point lies within the reach of arm ``a``. Only the
     arms of the mask ``arms`` are looked at (the caller knows the others are out of reach).
     """
+    i, j, u, v = start_grid_cell(x, y, P, arm_grid.shape[0])
+    if i < 0:  # beyond the start grid: no arm reaches
+        return 0.0, 0, 0
     cut = P[P_ARMCUT]
     rr = math.sqrt(x * x + y * y)
     radial = sech2((rr - P[P_AA]) / 2.0) if rr > P[P_AA] else 1.0
@@ -270,7 +321,7 @@ def arms_density(
     for a in range(arm_par.shape[0]):
         if not (arms >> a) & 1:
             continue
-        d = arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut)
+        d = _cell_nearest(x, y, i, j, u, v, a, P, arm_par, arm_coef, arm_grid, cut)[0]
         if math.isnan(d):  # unconverged distance: poison the density rather than drop the arm
             ne = np.nan
             continue

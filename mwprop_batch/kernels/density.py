@@ -8,6 +8,10 @@ Densities are in cm^-3. ``dsm`` is the scattering-measure integrand sum_i F_i n_
 Combination rule (NE2001): inside a local-ISM region its density replaces the disks, arms
 and Galactic centre; inside a void its density replaces everything but the clumps;
 clumps add.
+
+The per-point kernels only read arrays and are compiled with ``_nrt=False`` (as numba does
+for its own hot helpers): otherwise every array handed to an inlined call gets reference-count
+updates, atomic where the arrays came from Python, which cost more than the arithmetic.
 """
 
 from __future__ import annotations
@@ -100,7 +104,7 @@ LISM_LDR, LISM_LSB, LISM_LHB, LISM_LOOP_I = 1, 2, 4, 8
 LHB_TAPER_TIP = 0.001  # kpc: the bubble's x semi-axis at the bottom of its tapered part
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def thick_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     rr = math.sqrt(x * x + y * y)
     if rr > P[P_A1]:
@@ -113,7 +117,7 @@ THIN_DISK_CUTOFF = 10.0  # the annulus is cut to zero where ((r - A2) / width)^2
 THIN_DISK_REACH = THIN_DISK_WIDTH * math.sqrt(THIN_DISK_CUTOFF)  # kpc from A2 to the cut
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def thin_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     rr = math.sqrt(x * x + y * y)
     arg = ((rr - P[P_A2]) / THIN_DISK_WIDTH) ** 2
@@ -122,7 +126,7 @@ def thin_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     return P[P_N2] * math.exp(-arg) * sech2(z / P[P_H2])
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def galactic_centre(x: float, y: float, z: float, P: np.ndarray) -> float:
     rr2 = (x - P[P_GC_X]) ** 2 + (y - P[P_GC_Y]) ** 2
     zz = z - P[P_GC_Z]
@@ -131,7 +135,7 @@ def galactic_centre(x: float, y: float, z: float, P: np.ndarray) -> float:
     return 0.0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def in_rotated_ellipsoid(x: float, y: float, z: float, P: np.ndarray, o: int) -> bool:
     """Whether (x, y, z) is inside the LDR or LSB ellipsoid whose parameters start at P[o]."""
     dx, dy, dz = x - P[o + ELL_X], y - P[o + ELL_Y], z - P[o + ELL_Z]
@@ -139,7 +143,7 @@ def in_rotated_ellipsoid(x: float, y: float, z: float, P: np.ndarray, o: int) ->
             + dx * dy * P[o + ELL_DP] <= 1.0)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def in_lhb(x: float, y: float, z: float, P: np.ndarray) -> bool:
     """Local hot bubble: a cylinder slanted in y with z, tapering to a point below z = 0."""
     bottom = P[P_LHB_Z] - P[P_LHB_C]
@@ -152,7 +156,7 @@ def in_lhb(x: float, y: float, z: float, P: np.ndarray) -> bool:
     return qxy <= 1.0 and abs(z - P[P_LHB_Z]) / P[P_LHB_C] <= 1.0
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def local_ism(x: float, y: float, z: float, P: np.ndarray) -> tuple[float, float, int]:
     """Local ISM n_e, F and region bits (LDR 1, LSB 2, LHB 4, Loop I 8; 0 outside).
 
@@ -185,7 +189,7 @@ def local_ism(x: float, y: float, z: float, P: np.ndarray) -> tuple[float, float
     return ne, F, bits
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _cell(x: float, y: float, z: float, P: np.ndarray, g: int) -> int:
     """Flat index of the cell of (x, y, z) in the object grid described at P[g], -1 outside."""
     cell = P[g + GRID_CELL]
@@ -198,7 +202,7 @@ def _cell(x: float, y: float, z: float, P: np.ndarray, g: int) -> int:
     return (int(i) * ny + int(j)) * nz + int(k)
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def clumps(
     x: float, y: float, z: float, P: np.ndarray, clump_par: np.ndarray, cells: np.ndarray
 ) -> tuple[float, float, int]:
@@ -228,7 +232,7 @@ def clumps(
     return ne, F, hit
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def void_q(x: float, y: float, z: float, v: int, void_par: np.ndarray) -> float:
     """Ellipsoidal radius^2 of (x, y, z) in void v's frame (1 at its 1/e surface)."""
     dx = x - void_par[v, VO_X]
@@ -242,7 +246,7 @@ def void_q(x: float, y: float, z: float, v: int, void_par: np.ndarray) -> float:
     return q
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def voids(
     x: float, y: float, z: float, P: np.ndarray, void_par: np.ndarray, cells: np.ndarray
 ) -> tuple[float, float, int]:
@@ -264,7 +268,7 @@ def voids(
     return ne, F, hit
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def combine(
     ne1: float, ne2: float, nea: float, negc: float, nel: float, Fl: float, lism_bits: int,
     nec: float, Fc: float, nev: float, Fv: float, hitv: int, P: np.ndarray,
@@ -290,7 +294,7 @@ LOCAL_CLUMPS, LOCAL_VOIDS, LOCAL_GC, LOCAL_LISM = 1, 2, 4, 8
 LOCAL_ALL = LOCAL_CLUMPS | LOCAL_VOIDS | LOCAL_GC | LOCAL_LISM
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def _parts(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells, local: int, arms: int,
@@ -310,7 +314,7 @@ def _parts(
     return ne1, ne2, nea, which, mask, negc, nel, Fl, bits, nec, Fc, hitc, nev, Fv, hitv
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def ne_dsm(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells, local: int = LOCAL_ALL, arms: int = ALL_ARMS,
@@ -328,15 +332,18 @@ def ne_dsm(
     return ne, dsm, mask
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def components(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-    void_par, void_cells,
+    void_par, void_cells, local: int = LOCAL_ALL, arms: int = ALL_ARMS,
 ) -> tuple:
-    """Every column of :data:`COLUMNS` at a point, in that order (all float)."""
+    """Every column of :data:`COLUMNS` at a point, in that order (all float).
+
+    ``local``, ``arms``: as for :func:`ne_dsm`.
+    """
     ne1, ne2, nea, which, _, negc, nel, Fl, bits, nec, Fc, hitc, nev, Fv, hitv = _parts(
         x, y, z, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
-        LOCAL_ALL, ALL_ARMS)
+        local, arms)
     ne, dsm = combine(ne1, ne2, nea, negc, nel, Fl, bits, nec, Fc, nev, Fv, hitv, P)
     return (ne, dsm, ne1, ne2, nea, negc, nel, nec, nev, float(which), float(bits),
             float(hitc), float(hitv))
