@@ -221,11 +221,12 @@ def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
 
 
 @nb.njit(cache=True)
-def _state(s: float, u, l_deg: float, local: int, P, arms) -> int:
+def _state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
     """Which disk components are within their cut-offs at distance s (bits 0-2: thick disk,
     thin disk, arms' height range) and, where local features may take over (``local`` has
     SWITCHING bits), which component governs n_e (bits 3 on). n_e jumps only where this
-    changes."""
+    changes. Where bits 0-2 already differ from those of ``against``, the (costly) governing
+    component is not looked for: the result then only differs from ``against``."""
     x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
     r = math.sqrt(x * x + y * y)
     theta = math.atan2(y, x) if r >= P[K.R_WARP] else 0.0  # the warp's azimuth
@@ -239,7 +240,7 @@ def _state(s: float, u, l_deg: float, local: int, P, arms) -> int:
         state |= 2
     if zw < P[K.ARM_Z_MAX] and zw <= cut * P[K.KA] * hg:
         state |= 4
-    if local & SWITCHING:
+    if local & SWITCHING and (against < 0 or state == against & 7):
         state |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << 3
     return state
 
@@ -251,7 +252,7 @@ def _state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int,
     lo, hi = a, b
     while hi - lo > SWITCH_TOL:
         mid = 0.5 * (lo + hi)
-        if _state(mid, u, l_deg, local, P, arms) == state_a:
+        if _state(mid, u, l_deg, local, P, arms, state_a) == state_a:
             lo = mid
         else:
             hi = mid
@@ -317,7 +318,7 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             if local != local_s:
                 state_s = _state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms)
                 local_s = local
-            state_b = _state(b, u, l_deg, parts, P, arms)
+            state_b = _state(b, u, l_deg, parts, P, arms, state_s)
             if state_b != state_s:  # a component switches on or off, or takes over
                 b = _state_switch(s, b, state_s, u, l_deg, parts, P, arms)
                 state_b = _state(b, u, l_deg, parts, P, arms)
