@@ -1,6 +1,7 @@
 """Steady-state throughput of two or more source trees, measured side by side in one process.
 
     python benchmarks/speed_probe.py /tmp/main_copy . --repeats 7 --rows 20000
+    python benchmarks/speed_probe.py /tmp/main_copy . --model ymw16 --jobs "sky DM->D"
 
 Each tree (a directory holding ``mwprop_batch/``) is copied under its own package name and
 imported into this one process; every job is then called on each tree in turn, repeat after
@@ -9,9 +10,13 @@ tree's median rate and the median over repeats of its ratio to the first tree, f
 time and from CPU time (process CPU seconds: on one thread, the rate of one busy core, which
 other load on the machine disturbs far less than it disturbs wall time).
 
-Jobs (NE2025): DM -> D on seeded all-sky sightlines (``workload.sky``), DM -> D on the
-demo's disk population (``demo.synthetic_catalogue``), D -> DM all-sky; each on 1 thread
-and on all of numba's threads. Kernels are compiled (or loaded from numba's cache) first.
+Jobs (on ``--model``, NE2025 by default): DM -> D on seeded all-sky sightlines
+(``workload.sky``), DM -> D on the demo's disk population (``demo.synthetic_catalogue``),
+D -> DM all-sky; each on 1 thread and on all of numba's threads. Kernels are compiled (or
+loaded from numba's cache) first.
+With ``--check``, each job's result columns on every tree are first compared with the first
+tree's: the largest |ratio - 1| of each float column (0 where bit-identical) and any rows
+whose NaN pattern differs.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import time
 from pathlib import Path
 
 import numba
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 COPIES = Path(tempfile.gettempdir()) / "mwprop_batch_speed_probe"
@@ -70,16 +76,41 @@ def timed(func, args) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def check(work: list[dict[str, tuple]], job: str) -> None:
+    """Print how far each tree's result columns of ``job`` lie from the first tree's."""
+    func, *inputs = work[0][job]
+    first = func(*inputs)
+    for k, per_tree in enumerate(work[1:], start=1):
+        func, *inputs = per_tree[job]
+        other = func(*inputs)
+        parts = []
+        for name in first.columns:
+            a, b = first[name].to_numpy(), other[name].to_numpy()
+            if a.dtype.kind != "f":
+                parts.append(f"{name} {'same' if (a == b).all() else 'DIFFERS'}")
+                continue
+            nan_rows = int((np.isnan(a) != np.isnan(b)).sum())
+            both = np.isfinite(a) & np.isfinite(b)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rel = np.abs(b[both] / a[both] - 1.0)
+            worst = float(np.nanmax(np.where(a[both] == b[both], 0.0, rel), initial=0.0))
+            parts.append(f"{name} {worst:.1e}" + (f" ({nan_rows} NaN rows differ)"
+                                                   if nan_rows else ""))
+        print(f"check {job} [{k}] vs [0]: " + ", ".join(parts))
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="+", type=Path)
+    parser.add_argument("--model", default="ne2025", choices=("ne2001", "ne2025", "ymw16"))
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--jobs", nargs="+", default=list(JOBS), choices=JOBS)
+    parser.add_argument("--check", action="store_true", help="compare results with tree 0")
     args = parser.parse_args(argv)
     trees = [t.resolve() for t in args.trees]
-    models = [load_tree(t, k).Model("ne2025") for k, t in enumerate(trees)]
+    models = [load_tree(t, k).Model(args.model) for k, t in enumerate(trees)]
     from mwprop_batch.demo import synthetic_catalogue
 
     disk = synthetic_catalogue(args.rows, seed=1)
@@ -88,6 +119,9 @@ def main(argv: list[str]) -> None:
         for job in args.jobs:
             func, *inputs = per_tree[job]
             func(*(a[:200] for a in inputs))
+    if args.check:
+        for job in args.jobs:
+            check(work, job)
     # times[(job, threads)][tree] = [(wall, cpu), ...]
     times: dict[tuple[str, int], list[list[tuple[float, float]]]] = {}
     for repeat in range(args.repeats):
@@ -100,7 +134,7 @@ def main(argv: list[str]) -> None:
                     func, *inputs = work[k][job]
                     per[k].append(timed(func, inputs))
         print(f"repeat {repeat + 1}/{args.repeats}", file=sys.stderr, flush=True)
-    print(f"rows {args.rows:,}, repeats {args.repeats}; trees: "
+    print(f"{args.model}, rows {args.rows:,}, repeats {args.repeats}; trees: "
           + ", ".join(f"[{k}] {t}" for k, t in enumerate(trees)))
     print(f"{'job':<16}{'clock':>6}" + "".join(f"{f'[{k}] /s':>12}" for k in range(len(trees)))
           + "  ratio to [0]")

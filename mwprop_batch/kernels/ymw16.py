@@ -249,8 +249,8 @@ def galactic_centre(x: float, y: float, z: float, P) -> float:
 
 
 # Components a sightline may skip where they are surely zero (bits of ``local``).
-HAS_GC, HAS_GUM, HAS_LB, HAS_LI = 1, 2, 4, 8
-ALL_LOCAL = HAS_GC | HAS_GUM | HAS_LB | HAS_LI
+HAS_GC, HAS_GUM, HAS_LB, HAS_LI, HAS_THIN, HAS_ARMS = 1, 2, 4, 8, 16, 32
+ALL_LOCAL = HAS_GC | HAS_GUM | HAS_LB | HAS_LI | HAS_THIN | HAS_ARMS
 
 
 @nb.njit(cache=True)
@@ -259,12 +259,15 @@ def galaxy(x: float, y: float, z: float, gl_deg: float, local: int, P, arms):
 
     Returns (ne, thick, thin, arms, gc, gum, lb, loop_i, region, fermi); components are as
     each would be alone (the thick disk before the Fermi-bubble and Local-Bubble factors).
-    ``local`` says which of the local components (HAS_* bits) need evaluating.
+    ``local`` says which of the local components, the thin disk and the arms (HAS_* bits)
+    need evaluating; the others are taken as zero.
     """
     r = math.sqrt(x * x + y * y)
-    theta = math.atan2(y, x)
-    if theta < 0.0:
-        theta += TWO_PI
+    theta = 0.0  # the azimuth, needed only by the warp (beyond R_warp) and the arms
+    if local & HAS_ARMS or r >= P[R_WARP]:
+        theta = math.atan2(y, x)
+        if theta < 0.0:
+            theta += TWO_PI
     zw = warped_z(z, r, theta, P)
     cut = P[CUT]
     thick = thin = 0.0
@@ -272,10 +275,11 @@ def galaxy(x: float, y: float, z: float, gl_deg: float, local: int, P, arms):
     if abs(zw) <= cut * P[H1] and r - P[BD] <= cut * P[AD]:
         gd = 1.0 if r < P[BD] else sech2((r - P[BD]) / P[AD])
         thick = P[N1] * gd * sech2(zw / P[H1])
-    hh = P[K2] * scale_height(r, P)
-    if r - P[B2] <= cut * P[A2] and abs(zw) <= cut * hh:
-        thin = P[N2] * gd * sech2((r - P[B2]) / P[A2]) * sech2(zw / hh)
-    spiral = spiral_arms(zw, r, theta, gd, P, arms)
+    if local & HAS_THIN:
+        hh = P[K2] * scale_height(r, P)
+        if r - P[B2] <= cut * P[A2] and abs(zw) <= cut * hh:
+            thin = P[N2] * gd * sech2((r - P[B2]) / P[A2]) * sech2(zw / hh)
+    spiral = spiral_arms(zw, r, theta, gd, P, arms) if local & HAS_ARMS else 0.0
     gc = galactic_centre(x, y, z, P) if local & HAS_GC else 0.0
     gum = gum_nebula(x, y, z, P) if local & HAS_GUM else 0.0
     axis_dist = lb_axis_distance(x, y, z, P)

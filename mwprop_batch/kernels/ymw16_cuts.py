@@ -28,13 +28,13 @@ ZONE_BITS = (K.HAS_GC, K.HAS_GUM, K.HAS_LB, K.HAS_LI, 0, 0, 0)
 
 @nb.njit(cache=True)
 def sightline(l_deg: float, b_deg: float, P):
-    """Unit vector (Galactocentric axes), whether it runs in MC mode, its LMC-frame direction."""
+    """Unit vector (Galactocentric axes), whether it runs in MC mode, its LMC-frame direction
+    (both as 3-tuples)."""
     lr, br = math.radians(l_deg), math.radians(b_deg)
     cb, sb = math.cos(br), math.sin(br)
-    u = np.array([cb * math.sin(lr), -cb * math.cos(lr), sb])
+    u = (cb * math.sin(lr), -cb * math.cos(lr), sb)
     mc = K.in_mc_region(l_deg, b_deg, P)
-    frame = np.array(K.lmc_frame(sb, cb, lr, P))
-    return u, mc, frame
+    return u, mc, K.lmc_frame(sb, cb, lr, P)
 
 
 @nb.njit(cache=True, inline="always")
@@ -64,10 +64,11 @@ def _slab(z0: float, uz: float, half: float) -> tuple[float, float]:
 
 
 @nb.njit(cache=True)
-def zones_of(u, mc: bool, frame, l_deg: float, P) -> np.ndarray:
-    """(N_ZONES, 3): for each feature the chord (s_in, s_out) where it may be non-zero and
-    the longest panel (pc) inside it; NaN rows for features the sightline misses."""
-    zones = np.full((N_ZONES, 3), np.nan)
+def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
+    """Fill and return ``zones`` (N_ZONES, 3): for each feature the chord (s_in, s_out) where
+    it may be non-zero and the longest panel (pc) inside it; NaN rows for features the
+    sightline misses."""
+    zones[:] = np.nan
     cut = P[K.CUT]
     x0, y0, z0 = 0.0, P[K.R_SUN], P[K.Z_SUN]
     uz = abs(u[2])
@@ -154,9 +155,9 @@ def _lobe1_switches(u, reach: float, cuts, n: int, P) -> int:
 
 
 @nb.njit(cache=True)
-def cuts_of(u, end: float, zones, arms, P) -> np.ndarray:
-    """Sorted places in (0, end) where the density jumps or kinks, and the zone ends."""
-    cuts = np.empty(MAX_CUTS)
+def cuts_of(u, end: float, zones, arms, P, cuts) -> np.ndarray:
+    """Sorted places in (0, end) where the density jumps or kinks, and the zone ends: a
+    prefix of ``cuts`` (MAX_CUTS,)."""
     n = 0
     y0 = P[K.R_SUN]
     A = u[0] * u[0] + u[1] * u[1]

@@ -43,6 +43,12 @@ LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fracti
 TRAIL_PANELS = 64  # panels kept to find a limit row's DIST without integrating again
 SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
 SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
+DISK_PARTS = K.HAS_THIN | K.HAS_ARMS  # disk components skipped where certified zero
+CERTIFY_MARGIN = 1e-6  # pc: slack on the heights and radii that certify a component zero
+# The kept panels (``trail``): start, end, DM at start, components (local | parts), panel DM,
+# then n_e at its GL_ORDER nodes.
+T_START, T_END, T_DM, T_PARTS, T_PDM, T_VALUES = range(6)
+TRAIL_COLUMNS = T_VALUES + GL_ORDER
 
 
 @nb.njit(cache=True, inline="always")
@@ -57,9 +63,33 @@ def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P, arms) -> floa
 
 
 @nb.njit(cache=True)
-def _segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, float, bool]:
+def _disk_parts(zmin: float, r_lo: float, r_hi: float, P) -> tuple[int, bool]:
+    """Of the thin disk and the arms, those (HAS_* bits) that may be non-zero where the height
+    above the (unwarped) plane is at least ``zmin`` and the radius in [r_lo, r_hi] (pc), and
+    whether the thick disk (and with it every disk component) is zero there: each decided
+    by the cut-offs :func:`ymw16.galaxy` applies, with CERTIFY_MARGIN of slack.
+
+    The warp lowers |z| by at most gamma_w (r_hi - R_warp); H(R) is convex (c2 >= 0), so its
+    largest value on [r_lo, r_hi] is at an end."""
+    cut = P[K.CUT]
+    r_lo, r_hi = r_lo - CERTIFY_MARGIN, r_hi + CERTIFY_MARGIN
+    zw = zmin - P[K.GAMMA_W] * max(0.0, r_hi - P[K.R_WARP]) - CERTIFY_MARGIN
+    h_max = max(K.scale_height(r_lo, P), K.scale_height(r_hi, P))
+    thick_off = zw > cut * P[K.H1] or r_lo - P[K.BD] > cut * P[K.AD]
+    parts = 0
+    if not (thick_off or r_lo - P[K.B2] > cut * P[K.A2] or zw > cut * P[K.K2] * h_max):
+        parts |= K.HAS_THIN
+    if not (thick_off or zw >= P[K.ARM_Z_MAX] or zw > cut * P[K.KA] * h_max):
+        parts |= K.HAS_ARMS
+    return parts, thick_off
+
+
+@nb.njit(cache=True)
+def _segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, int, float, bool, bool]:
     """For the segment [s0, s1] (inside or outside every zone): the local components to
-    evaluate, the longest panel, and whether the density there is surely zero."""
+    evaluate, those and the disk components that may be non-zero there (``parts``), the
+    longest panel, whether the density there is surely zero (beyond the Galaxy), and
+    whether it is zero for want of any component (inside it)."""
     mid = 0.5 * (s0 + s1)
     local = 0
     limit = PANEL_MAX
@@ -73,7 +103,7 @@ def _segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, float, b
     xm, ym, zm = mid * u[0], y0 + mid * u[1], z0 + mid * u[2]
     outside = xm * xm + ym * ym + zm * zm > P[K.GAL_RADIUS] ** 2
     if outside:
-        return local, limit, not (mc and in_mc_zone)
+        return local, local | DISK_PARTS, limit, not (mc and in_mc_zone), False
     # the smallest vertical scale present: the thin disk's, else the arms', else the thick
     # disk's; panels are shorter where the arms or the thin disk may be present
     r0 = math.sqrt((s0 * u[0]) ** 2 + (y0 + s0 * u[1]) ** 2)
@@ -86,6 +116,8 @@ def _segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, float, b
     z_lo = min(abs(z0 + s0 * u[2]), abs(z0 + s1 * u[2]))
     if (z0 + s0 * u[2]) * (z0 + s1 * u[2]) <= 0.0:
         z_lo = 0.0
+    disk, thick_off = _disk_parts(z_lo, r_lo, r_hi, P)
+    zero = thick_off and local == 0 and not (mc and in_mc_zone)
     z_lo = max(0.0, z_lo - warp)
     thin = (z_lo <= P[K.CUT] * P[K.K2] * K.scale_height(r_hi, P)
             and r_lo - P[K.B2] <= P[K.CUT] * P[K.A2])
@@ -100,7 +132,7 @@ def _segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, float, b
     rate = abs(u[2]) + (P[K.GAMMA_W] if warp > 0.0 else 0.0)
     if rate > 0.0:
         limit = min(limit, VERTICAL_PER_SCALE * max(h, z_lo / 4.0) / rate)
-    return local, limit, False
+    return local, local | disk, limit, False, zero
 
 
 @nb.njit(cache=True)
@@ -117,16 +149,15 @@ def _panel(a: float, b: float, u, l_deg: float, local: int, mc: bool, frame, P, 
 
 
 @nb.njit(cache=True)
-def _interpolant_root(values, need_per_half: float, t: float) -> float:
+def _interpolant_root(values, need_per_half: float, t: float, coef, leg) -> float:
     """t in [-1, 1] where the integral from -1 of the polynomial through the node values
-    reaches ``need_per_half`` (Newton from t, on the Legendre series)."""
-    coef = np.zeros(GL_ORDER)
+    reaches ``need_per_half`` (Newton from t, on the Legendre series; ``coef`` (GL_ORDER,)
+    and ``leg`` (GL_ORDER + 1,) are scratch)."""
     for j in range(GL_ORDER):
         acc = 0.0
         for k in range(GL_ORDER):
             acc += GL_WEIGHTS[k] * values[k] * LEGENDRE_AT_NODES[j, k]
         coef[j] = 0.5 * (2 * j + 1) * acc
-    leg = np.empty(GL_ORDER + 1)
     for _ in range(30):
         leg[0], leg[1] = 1.0, t
         for j in range(1, GL_ORDER):
@@ -147,15 +178,17 @@ def _interpolant_root(values, need_per_half: float, t: float) -> float:
 
 @nb.njit(cache=True)
 def _solve(a: float, b: float, total: float, need: float, values, u, l_deg: float,
-           local: int, mc: bool, frame, P, arms, tol: float) -> float:
+           local: int, mc: bool, frame, P, arms, tol: float, work) -> float:
     """s in [a, b] where the DM from a reaches ``need`` (of ``total`` over [a, b]; ``values``:
     n_e at the panel's nodes). Starts from the panel's interpolant, then polishes by
-    safeguarded Newton on the Gauss-Legendre integral, to within ``tol`` pc."""
+    safeguarded Newton on the Gauss-Legendre integral, to within ``tol`` pc (``work``: from
+    :func:`march_work`)."""
     lo, hi = a, b
     half = 0.5 * (b - a)
     t0 = -1.0 + 2.0 * min(max(need / total, 0.0), 1.0) if total > 0.0 else 1.0
-    s = 0.5 * (a + b) + half * _interpolant_root(values, need / half, t0)
-    scratch = np.empty(GL_ORDER)
+    s = 0.5 * (a + b) + half * _interpolant_root(values, need / half, t0, work[W_COEF],
+                                                 work[W_LEG])
+    scratch = work[W_SCRATCH]
     for _ in range(60):
         value = _panel(a, s, u, l_deg, local, mc, frame, P, arms, scratch) - need
         if value < 0.0:
@@ -188,14 +221,15 @@ def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
 
 
 @nb.njit(cache=True)
-def _state(s: float, u, l_deg: float, local: int, P, arms) -> int:
+def _state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
     """Which disk components are within their cut-offs at distance s (bits 0-2: thick disk,
     thin disk, arms' height range) and, where local features may take over (``local`` has
     SWITCHING bits), which component governs n_e (bits 3 on). n_e jumps only where this
-    changes."""
+    changes. Where bits 0-2 already differ from those of ``against``, the (costly) governing
+    component is not looked for: the result then only differs from ``against``."""
     x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
     r = math.sqrt(x * x + y * y)
-    theta = math.atan2(y, x)
+    theta = math.atan2(y, x) if r >= P[K.R_WARP] else 0.0  # the warp's azimuth
     zw = abs(K.warped_z(z, r, theta, P))
     cut = P[K.CUT]
     state = 0
@@ -206,7 +240,7 @@ def _state(s: float, u, l_deg: float, local: int, P, arms) -> int:
         state |= 2
     if zw < P[K.ARM_Z_MAX] and zw <= cut * P[K.KA] * hg:
         state |= 4
-    if local & SWITCHING:
+    if local & SWITCHING and (against < 0 or state == against & 7):
         state |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << 3
     return state
 
@@ -218,28 +252,44 @@ def _state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int,
     lo, hi = a, b
     while hi - lo > SWITCH_TOL:
         mid = 0.5 * (lo + hi)
-        if _state(mid, u, l_deg, local, P, arms) == state_a:
+        if _state(mid, u, l_deg, local, P, arms, state_a) == state_a:
             lo = mid
         else:
             hi = mid
     return hi
 
 
+# Scratch for :func:`march` and its helpers, allocated once per batch (see march_work).
+(W_ZONES, W_CUTS, W_VALUES, W_SCRATCH, W_COEF, W_LEG, W_TRAIL, W_TARGETS, W_FOUND, W_NONE,
+ W_NO_TRAIL) = range(11)
+
+
+@nb.njit(cache=True)
+def march_work() -> tuple:
+    """Scratch for one thread's rows: zones, cuts, node values, solver and interpolant
+    scratch, the kept panels, DM targets and their distances, and empty arrays."""
+    return (np.empty((C.N_ZONES, 3)), np.empty(C.MAX_CUTS), np.empty(GL_ORDER),
+            np.empty(GL_ORDER), np.empty(GL_ORDER), np.empty(GL_ORDER + 1),
+            np.empty((TRAIL_PANELS, TRAIL_COLUMNS)), np.empty(3), np.empty(3), np.empty(0),
+            np.empty((0, TRAIL_COLUMNS)))
+
+
 @nb.njit(cache=True)
 def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray,
           end: float, out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray,
-          P, arms) -> tuple[float, float, float, int]:
+          P, arms, work) -> tuple[float, float, float, int]:
     """Integrate one sightline outward from the Sun (distances in pc).
 
     ``dm_targets`` (ascending): where the DM reaches each goes to ``out_targets[k]`` (NaN if
     not by ``end``); ``d_queries`` (ascending, pc): the DM there goes to ``out_queries[k]``.
-    The last panels go to the ring buffer ``trail`` (rows: start, end, DM at start, local).
+    The last panels go to the ring buffer ``trail`` (rows: see T_*). ``work``: from
+    :func:`march_work` (its zones, cuts and node values are used here).
     Returns (DM reached, distance reached, DM where the sightline left the Galaxy or NaN,
     number of panels).
     """
     u, mc, frame = C.sightline(l_deg, b_deg, P)
-    zones = C.zones_of(u, mc, frame, l_deg, P)
-    cuts = C.cuts_of(u, end, zones, arms, P)
+    zones = C.zones_of(u, mc, frame, l_deg, P, work[W_ZONES])
+    cuts = C.cuts_of(u, end, zones, arms, P, work[W_CUTS])
     gal_exit = C.sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)[1]
     nt, nq = dm_targets.shape[0], d_queries.shape[0]
     it = iq = 0
@@ -250,38 +300,43 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
     n_done = 0
     state_s = _state(SWITCH_TOL, u, l_deg, 0, P, arms)
     local_s = 0
-    values = np.empty(GL_ORDER)
+    values = work[W_VALUES]
     while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         while icut < cuts.shape[0] and cuts[icut] <= s:
             icut += 1
         seg_end = cuts[icut] if icut < cuts.shape[0] else end
-        local, limit, empty = _segment(s, seg_end, u, zones, mc, P)
+        local, parts, limit, empty, zero = _segment(s, seg_end, u, zones, mc, P)
         if empty:
             b, pdm = seg_end, 0.0
+        elif zero:  # no component reaches it: the panels would all be zero
+            b, pdm = seg_end, 0.0
+            state_s = _state(seg_end, u, l_deg, local, P, arms)
+            local_s = local
         else:
             n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
             b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
             if local != local_s:
-                state_s = _state(s + SWITCH_TOL, u, l_deg, local, P, arms)
+                state_s = _state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms)
                 local_s = local
-            state_b = _state(b, u, l_deg, local, P, arms)
+            state_b = _state(b, u, l_deg, parts, P, arms, state_s)
             if state_b != state_s:  # a component switches on or off, or takes over
-                b = _state_switch(s, b, state_s, u, l_deg, local, P, arms)
-                state_b = _state(b, u, l_deg, local, P, arms)
+                b = _state_switch(s, b, state_s, u, l_deg, parts, P, arms)
+                state_b = _state(b, u, l_deg, parts, P, arms)
             state_s = state_b
-            pdm = _panel(s, b, u, l_deg, local, mc, frame, P, arms, values)
+            pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values)
         while it < nt and dm + pdm >= dm_targets[it]:
-            out_targets[it] = _solve(s, b, pdm, dm_targets[it] - dm, values, u, l_deg, local,
-                                     mc, frame, P, arms, ROOT_TOL)
+            out_targets[it] = _solve(s, b, pdm, dm_targets[it] - dm, values, u, l_deg, parts,
+                                     mc, frame, P, arms, ROOT_TOL, work)
             it += 1
         while iq < nq and d_queries[iq] <= b:
             q = max(d_queries[iq], s)
-            out_queries[iq] = dm + (_panel(s, q, u, l_deg, local, mc, frame, P, arms,
-                                           np.empty(GL_ORDER)) if not empty else 0.0)
+            out_queries[iq] = dm + (_panel(s, q, u, l_deg, parts, mc, frame, P, arms,
+                                           work[W_SCRATCH]) if not (empty or zero) else 0.0)
             iq += 1
         if trail.shape[0] > 0 and pdm > 0.0:
             row = trail[n_done % trail.shape[0]]
-            row[0], row[1], row[2], row[3] = s, b, dm, local
+            row[T_START], row[T_END], row[T_DM], row[T_PARTS], row[T_PDM] = s, b, dm, parts, pdm
+            row[T_VALUES:] = values
             n_done += 1
         dm += pdm
         s = b
@@ -298,23 +353,23 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
 
 @nb.njit(cache=True)
 def _limit_distance(l_deg: float, b_deg: float, target: float, end: float, trail,
-                    n_done: int, P, arms) -> float:
+                    n_done: int, P, arms, work) -> float:
     """Where the DM reaches ``target`` (just below the total): from the kept panels if they
     hold it, else by integrating the sightline again."""
     ring = trail.shape[0]
     u, mc, frame = C.sightline(l_deg, b_deg, P)
     for back in range(min(n_done, ring)):
-        a, b, dm_a, local = trail[(n_done - 1 - back) % ring]
+        row = trail[(n_done - 1 - back) % ring]
+        dm_a = row[T_DM]
         if dm_a < target:
-            values = np.empty(GL_ORDER)
-            pdm = _panel(a, b, u, l_deg, int(local), mc, frame, P, arms, values)
-            if dm_a + pdm < target:
+            if dm_a + row[T_PDM] < target:
                 break
-            return _solve(a, b, pdm, target - dm_a, values, u, l_deg, int(local), mc, frame,
-                          P, arms, LIMIT_TOL)
-    found = np.empty(1)
-    march(l_deg, b_deg, np.array([target]), np.empty(0), end, found, np.empty(0),
-          np.empty((0, 4)), P, arms)
+            return _solve(row[T_START], row[T_END], row[T_PDM], target - dm_a, row[T_VALUES:],
+                          u, l_deg, int(row[T_PARTS]), mc, frame, P, arms, LIMIT_TOL, work)
+    one, found = work[W_TARGETS][:1], work[W_FOUND][:1]
+    one[0] = target
+    march(l_deg, b_deg, one, work[W_NONE], end, found, work[W_NONE], work[W_NO_TRAIL], P, arms,
+          work)
     return found[0]
 
 
@@ -352,27 +407,34 @@ DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "DIST_LO", "DIST_HI", "TAU1", "MC",
 
 
 @nb.njit(cache=True)
-def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, arms) -> None:
+def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, arms,
+                    work) -> None:
     with_err = err > 0.0
-    targets = np.array([max(dm - err, 0.0), dm, dm + err]) if with_err else np.array([dm])
+    targets = work[W_TARGETS][:3] if with_err else work[W_TARGETS][:1]
+    if with_err:
+        targets[0], targets[1], targets[2] = max(dm - err, 0.0), dm, dm + err
+    else:
+        targets[0] = dm
     main = 1 if with_err else 0
-    found = np.empty(targets.shape[0])
+    found = work[W_FOUND][:targets.shape[0]]
     end = horizon(l_deg, b_deg, P)
-    trail = np.empty((TRAIL_PANELS, 4))
-    total, _, dm_gal, n_done = march(l_deg, b_deg, targets, np.empty(0), end, found,
-                                     np.empty(0), trail, P, arms)
-    reached_hi = not math.isnan(found[targets.shape[0] - 1])
+    trail = work[W_TRAIL]
+    total, _, dm_gal, n_done = march(l_deg, b_deg, targets, work[W_NONE], end, found,
+                                     work[W_NONE], trail, P, arms, work)
+    # (the limit search below reuses the scratch)
+    found_lo, found_main, found_hi = found[0], found[main], found[targets.shape[0] - 1]
+    reached_hi = not math.isnan(found_hi)
     edge = np.nan  # where the DM stops growing: the model's lower limit on any farther target
     if not reached_hi:
         edge = _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), end, trail,
-                               n_done, P, arms)
-    if not math.isnan(found[main]):
-        row[0], row[1], row[2] = found[main], dm, 0.0
+                               n_done, P, arms, work)
+    if not math.isnan(found_main):
+        row[0], row[1], row[2] = found_main, dm, 0.0
     else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached
         row[0], row[1], row[2] = edge, total, 1.0
     if with_err:
-        row[3] = found[0] if not math.isnan(found[0]) else edge
-        row[4] = found[2] if reached_hi else edge
+        row[3] = found_lo if not math.isnan(found_lo) else edge
+        row[4] = found_hi if reached_hi else edge
         row[7] = 0.0 if reached_hi else 1.0
     else:  # no error (or dm_err = 0): the interval is the point
         row[3] = row[4] = row[0]
@@ -390,10 +452,28 @@ def dm_to_dist_batch(l_deg, b_deg, dm, dm_err, valid, P, arms) -> np.ndarray:
     tau at 1 GHz (s), MC-mode flag."""
     n = l_deg.shape[0]
     out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
+    work = march_work()
     for i in range(n):
         if valid[i]:
-            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], P, arms)
+            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], P, arms, work)
     return out
+
+
+@nb.njit(cache=True)
+def _usable_in_order(dist, order) -> int:
+    """Indices of the finite, positive entries of ``dist`` into ``order``, sorted by distance
+    (stable insertion sort: rows hold a few distances); returns how many."""
+    n = 0
+    for k in range(dist.shape[0]):
+        d = dist[k]
+        if math.isfinite(d) and d > 0.0:
+            j = n
+            while j > 0 and dist[order[j - 1]] > d:
+                order[j] = order[j - 1]
+                j -= 1
+            order[j] = k
+            n += 1
+    return n
 
 
 @nb.njit(cache=True, nogil=True)
@@ -402,25 +482,28 @@ def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> np.ndarray:
     (0 at distance 0; NaN where a distance is not finite or negative)."""
     n, m = dist.shape
     out = np.full((n, m, 2), np.nan)
+    work = march_work()
+    order = np.empty(m, np.int64)
+    queries = np.empty(m)
+    found = np.empty(m)
     for i in range(n):
         if not valid[i]:
             continue
         for k in range(m):  # nothing lies between the Sun and itself
             if dist[i, k] == 0.0:
                 out[i, k, 0] = out[i, k, 1] = 0.0
-        order = np.argsort(dist[i])
-        keep = order[np.isfinite(dist[i][order]) & (dist[i][order] > 0.0)]
-        if keep.shape[0] == 0:
+        n_keep = _usable_in_order(dist[i], order)
+        if n_keep == 0:
             continue
-        queries = dist[i][keep].copy()
-        found = np.empty(keep.shape[0])
-        end = max(horizon(l_deg[i], b_deg[i], P), queries[-1])
-        _, _, dm_gal, _ = march(l_deg[i], b_deg[i], np.empty(0), queries, end, np.empty(0),
-                                found, np.empty((0, 4)), P, arms)
+        for k in range(n_keep):
+            queries[k] = dist[i, order[k]]
+        end = max(horizon(l_deg[i], b_deg[i], P), queries[n_keep - 1])
+        _, _, dm_gal, _ = march(l_deg[i], b_deg[i], work[W_NONE], queries[:n_keep], end,
+                                work[W_NONE], found[:n_keep], work[W_NO_TRAIL], P, arms, work)
         exit_pc = galaxy_exit(l_deg[i], b_deg[i], P)
-        for k in range(keep.shape[0]):
-            out[i, keep[k], 0] = found[k]
-            out[i, keep[k], 1] = tau_1ghz(found[k], dm_gal, queries[k] >= exit_pc, P)
+        for k in range(n_keep):
+            out[i, order[k], 0] = found[k]
+            out[i, order[k], 1] = tau_1ghz(found[k], dm_gal, queries[k] >= exit_pc, P)
     return out
 
 
@@ -429,11 +512,12 @@ def dm_max_batch(l_deg, b_deg, valid, P, arms) -> np.ndarray:
     """(n, 2): DM to YMW16's horizon (pc cm^-3) and the distance (pc) where it stopped."""
     n = l_deg.shape[0]
     out = np.full((n, 2), np.nan)
-    none = np.empty(0)
+    work = march_work()
+    none = work[W_NONE]
     for i in range(n):
         if valid[i]:
             total, reached, _, _ = march(l_deg[i], b_deg[i], none, none,
                                          horizon(l_deg[i], b_deg[i], P), none, none,
-                                         np.empty((0, 4)), P, arms)
+                                         work[W_NO_TRAIL], P, arms, work)
             out[i, 0], out[i, 1] = total, reached
     return out
