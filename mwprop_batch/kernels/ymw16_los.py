@@ -259,6 +259,21 @@ def _state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int,
     return hi
 
 
+@nb.njit(cache=True)
+def _first_other_node(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
+                      arms) -> float:
+    """The first Gauss-Legendre node of [a, b] whose state (see _state) differs from
+    ``state_a``, or b: a local feature that takes over from the disks and hands back inside
+    one panel leaves both ends in the same state."""
+    half = 0.5 * (b - a)
+    mid = 0.5 * (a + b)
+    for k in range(GL_ORDER):
+        node = mid + half * GL_NODES[k]
+        if _state(node, u, l_deg, local, P, arms, state_a) != state_a:
+            return node
+    return b
+
+
 # Scratch for :func:`march` and its helpers, allocated once per batch (see march_work).
 (W_ZONES, W_CUTS, W_VALUES, W_SCRATCH, W_COEF, W_LEG, W_TRAIL, W_TARGETS, W_FOUND, W_NONE,
  W_NO_TRAIL) = range(11)
@@ -318,10 +333,20 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             if local != local_s:
                 state_s = _state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms)
                 local_s = local
-            state_b = _state(b, u, l_deg, parts, P, arms, state_s)
+            probe = b  # at a cut n_e may jump: look at the state on this panel's side of it
+            if b == seg_end and b - s > 2.0 * SWITCH_TOL:
+                probe = b - SWITCH_TOL
+            state_b = _state(probe, u, l_deg, parts, P, arms, state_s)
             if state_b != state_s:  # a component switches on or off, or takes over
-                b = _state_switch(s, b, state_s, u, l_deg, parts, P, arms)
+                b = _state_switch(s, probe, state_s, u, l_deg, parts, P, arms)
                 state_b = _state(b, u, l_deg, parts, P, arms)
+            elif probe != b:
+                state_b = _state(b, u, l_deg, parts, P, arms)
+            if parts & SWITCHING:  # a local feature may take over and hand back inside
+                inner = _first_other_node(s, b, state_s, u, l_deg, parts, P, arms)
+                if inner < b:
+                    b = _state_switch(s, inner, state_s, u, l_deg, parts, P, arms)
+                    state_b = _state(b, u, l_deg, parts, P, arms)
             state_s = state_b
             pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values)
         while it < nt and dm + pdm >= dm_targets[it]:
