@@ -149,6 +149,27 @@ def _panel(a: float, b: float, u, l_deg: float, local: int, mc: bool, frame, P, 
 
 
 @nb.njit(cache=True)
+def _panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, values,
+                   region: int) -> tuple[float, float]:
+    """:func:`_panel` inside the Galaxy, and the first node where a component other than
+    ``region`` governs n_e (or b): a local feature that takes over from the disks and hands
+    back inside one panel leaves both ends alike, but not every node."""
+    half = 0.5 * (b - a)
+    mid = 0.5 * (a + b)
+    dm = 0.0
+    other = b
+    for k in range(GL_ORDER):
+        node = mid + half * GL_NODES[k]
+        x, y, z = node * u[0], P[K.R_SUN] + node * u[1], P[K.Z_SUN] + node * u[2]
+        found = K.galaxy(x, y, z, l_deg, local, P, arms)
+        values[k] = found[0]
+        if found[8] != region and other == b:
+            other = node
+        dm += GL_WEIGHTS[k] * values[k]
+    return dm * half, other
+
+
+@nb.njit(cache=True)
 def _interpolant_root(values, need_per_half: float, t: float, coef, leg) -> float:
     """t in [-1, 1] where the integral from -1 of the polynomial through the node values
     reaches ``need_per_half`` (Newton from t, on the Legendre series; ``coef`` (GL_ORDER,)
@@ -259,21 +280,6 @@ def _state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int,
     return hi
 
 
-@nb.njit(cache=True)
-def _first_other_node(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
-                      arms) -> float:
-    """The first Gauss-Legendre node of [a, b] whose state (see _state) differs from
-    ``state_a``, or b: a local feature that takes over from the disks and hands back inside
-    one panel leaves both ends in the same state."""
-    half = 0.5 * (b - a)
-    mid = 0.5 * (a + b)
-    for k in range(GL_ORDER):
-        node = mid + half * GL_NODES[k]
-        if _state(node, u, l_deg, local, P, arms, state_a) != state_a:
-            return node
-    return b
-
-
 # Scratch for :func:`march` and its helpers, allocated once per batch (see march_work).
 (W_ZONES, W_CUTS, W_VALUES, W_SCRATCH, W_COEF, W_LEG, W_TRAIL, W_TARGETS, W_FOUND, W_NONE,
  W_NO_TRAIL) = range(11)
@@ -343,12 +349,15 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             elif probe != b:
                 state_b = _state(b, u, l_deg, parts, P, arms)
             if parts & SWITCHING:  # a local feature may take over and hand back inside
-                inner = _first_other_node(s, b, state_s, u, l_deg, parts, P, arms)
+                pdm, inner = _panel_regions(s, b, u, l_deg, parts, P, arms, values,
+                                            state_s >> 3)
                 if inner < b:
                     b = _state_switch(s, inner, state_s, u, l_deg, parts, P, arms)
                     state_b = _state(b, u, l_deg, parts, P, arms)
+                    pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values)
+            else:
+                pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values)
             state_s = state_b
-            pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values)
         while it < nt and dm + pdm >= dm_targets[it]:
             out_targets[it] = _solve(s, b, pdm, dm_targets[it] - dm, values, u, l_deg, parts,
                                      mc, frame, P, arms, ROOT_TOL, work)
