@@ -3,11 +3,10 @@ certified reference integral of the same point density (tools/adversarial_accura
 
 The default run checks the reference itself (exact on a uniform slab, equal to a dense
 trapezoid of the same density) and a seeded sample of 300 sightlines per model; the full
-10,000-sightline set per model is marked ``slow`` and runs with ``MWPROP_BATCH_SLOW=1``
+10,000-sightline set per model is marked ``slow`` and runs with ``pytest -m slow``
 (about 10 minutes per model on two cores), or as ``python tools/adversarial_accuracy.py``.
 """
 
-import os
 import sys
 
 import numpy as np
@@ -54,7 +53,6 @@ def test_small_adversarial_sample(request, name):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("MWPROP_BATCH_SLOW"), reason="set MWPROP_BATCH_SLOW=1")
 @pytest.mark.parametrize("name", ["ne2001", "ne2025"])
 def test_full_adversarial_set(request, name):
     table = compare(request.getfixturevalue(name), 10_000, seed=1)
