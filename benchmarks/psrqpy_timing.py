@@ -1,6 +1,6 @@
 """psrqpy's own NE2025 distances for the whole ATNF catalogue, beside ours, with the agreement.
 
-    .venv/bin/python benchmarks/psrqpy_timing.py [data/psrcat-1.59.db]   # about 3 min on 2 cores
+    .venv/bin/python benchmarks/psrqpy_timing.py [data/psrcat-1.59.db]   # about 20 min on 2 cores
     .venv/bin/python benchmarks/report.py --psrqpy                       # as a report section
 
 psrqpy (``QueryATNF(..., include_ne2025_dist=True)``) calls mwprop's ``dmdsm_dm2d`` once per
