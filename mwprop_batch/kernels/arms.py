@@ -193,6 +193,17 @@ def start_grid_cell(x: float, y: float, P: np.ndarray, n: int) -> tuple[int, int
     return i, j, fi - i, fj - j
 
 
+@nb.njit(cache=True, inline="always", _nrt=False)
+def _cell_lower_bound(i: int, j: int, a: int, step: float, arm_grid: np.ndarray) -> float:
+    """No point of start-grid cell (i, j) is nearer arm a than this (kpc): the distance is
+    1-Lipschitz, and the cell's corners are within LIPSCHITZ_CELL * step of its points."""
+    d00 = arm_grid[i, j, a, 1]
+    d10 = arm_grid[i + 1, j, a, 1]
+    d01 = arm_grid[i, j + 1, a, 1]
+    d11 = arm_grid[i + 1, j + 1, a, 1]
+    return min(min(d00, d10), min(d01, d11)) - LIPSCHITZ_CELL * step
+
+
 @nb.njit(cache=True, forceinline=True, _nrt=False)
 def _cell_nearest(
     x: float, y: float, i: int, j: int, u: float, v: float, a: int, P: np.ndarray,
@@ -200,13 +211,7 @@ def _cell_nearest(
 ) -> tuple[float, float]:
     """:func:`arm_nearest` for a point at (u, v) in start-grid cell (i, j)
     (:func:`start_grid_cell`)."""
-    step = P[P_GRIDSTEP]
-    d00 = arm_grid[i, j, a, 1]
-    d10 = arm_grid[i + 1, j, a, 1]
-    d01 = arm_grid[i, j + 1, a, 1]
-    d11 = arm_grid[i + 1, j + 1, a, 1]
-    # the distance is 1-Lipschitz: no point of the cell is nearer than this
-    if min(min(d00, d10), min(d01, d11)) - LIPSCHITZ_CELL * step >= lower_cut:
+    if _cell_lower_bound(i, j, a, P[P_GRIDSTEP], arm_grid) >= lower_cut:
         return np.inf, np.nan
     t00 = arm_grid[i, j, a, 0]
     t10 = arm_grid[i + 1, j, a, 0]
@@ -250,11 +255,7 @@ def reach_cells(P: np.ndarray, arm_par: np.ndarray, arm_grid: np.ndarray) -> np.
         for j in range(n - 1):
             mask = 0
             for a in range(arm_par.shape[0]):
-                d00 = arm_grid[i, j, a, 1]
-                d10 = arm_grid[i + 1, j, a, 1]
-                d01 = arm_grid[i, j + 1, a, 1]
-                d11 = arm_grid[i + 1, j + 1, a, 1]
-                if not min(min(d00, d10), min(d01, d11)) - LIPSCHITZ_CELL * step >= cut:
+                if not _cell_lower_bound(i, j, a, step, arm_grid) >= cut:
                     mask |= 1 << a
             cells[i, j] = mask
     return cells

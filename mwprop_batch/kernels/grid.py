@@ -24,6 +24,7 @@ import numba as nb
 import numpy as np
 
 from .arms import ALL_ARMS, start_grid_cell
+from .cuts import _local_in
 from .density import (
     COLUMNS,
     LHB_TAPER_TIP,
@@ -211,13 +212,7 @@ def local_spans(
 @nb.njit(cache=True, inline="always")
 def _local_at(d: float, spans: np.ndarray, n_spans: int) -> int:
     """LOCAL_* bits of the spans that hold distance d (every bit when n_spans < 0)."""
-    if n_spans < 0:
-        return LOCAL_ALL
-    local = 0
-    for k in range(n_spans):
-        if spans[k, 0] <= d <= spans[k, 1]:
-            local |= int(spans[k, 2])
-    return local
+    return LOCAL_ALL if n_spans < 0 else _local_in(d, d, spans, n_spans)
 
 
 @nb.njit(cache=True, inline="always")
