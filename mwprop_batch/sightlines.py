@@ -67,7 +67,7 @@ def not_converged(flags: np.ndarray) -> np.ndarray:
     return text
 
 
-def _flag_rows(status: np.ndarray, flags: np.ndarray, errors: str) -> np.ndarray:
+def flag_rows(status: np.ndarray, flags: np.ndarray, errors: str) -> np.ndarray:
     """Rows whose kernel did not converge: their status says where; raise if asked to."""
     text = not_converged(flags)
     bad = text != ""
@@ -160,7 +160,7 @@ def dm_to_dist(
     raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
     col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
     status = status.copy()
-    _flag_rows(status, col["flags"], errors)
+    flag_rows(status, col["flags"], errors)
     frame = distance_frame(col, b_deg, None if dm_err is None else given)
     frame["status"] = status
     if scattering:
@@ -180,7 +180,7 @@ def dist_to_dm(
     out, flags = run(los.dm_profile_batch, l_deg, b_deg, dist[:, None], valid, *tables)
     raw = out[:, 0, :]
     status = status.copy()
-    bad = _flag_rows(status, flags, errors)
+    bad = flag_rows(status, flags, errors)
     frame = dm_frame(np.where(valid & ~bad, dist, np.nan), raw[:, 0], b_deg)
     frame["status"] = status
     if scattering:

@@ -16,7 +16,14 @@ import pandas as pd
 from .constants import PC_PER_KPC
 from .kernels import ymw16 as K
 from .kernels import ymw16_los as los
-from .sightlines import apply_error_policy, check_rows, distance_frame, dm_frame, dm_rows
+from .sightlines import (
+    apply_error_policy,
+    check_rows,
+    distance_frame,
+    dm_frame,
+    dm_rows,
+    flag_rows,
+)
 from .ymw16_tables import Ymw16Tables
 
 MS_PER_S = 1000.0
@@ -37,6 +44,8 @@ def dm_to_dist(
     l_deg, valid, status, given, err = dm_rows(l_deg, b_deg, dm, dm_err, errors)
     raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
     col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
+    status = status.copy()
+    flag_rows(status, col["flags"], errors)
     frame = distance_frame(col, b_deg, None if dm_err is None else given, PC_PER_KPC)
     if scattering:
         frame["TAU"] = _tau_ms(col["TAU1"], freq_ghz)
@@ -53,8 +62,11 @@ def dist_to_dm(
     valid, status = check_rows(l_deg, b_deg, dist, "distance")
     apply_error_policy(valid, status, errors)
     pc = (dist * PC_PER_KPC)[:, None]
-    raw = run(los.dm_profile_batch, l_deg, b_deg, pc, valid, *tables)[:, 0, :]
-    frame = dm_frame(np.where(valid, dist, np.nan), raw[:, 0], b_deg)
+    out, flags = run(los.dm_profile_batch, l_deg, b_deg, pc, valid, *tables)
+    raw = out[:, 0, :]
+    status = status.copy()
+    bad = flag_rows(status, flags, errors)
+    frame = dm_frame(np.where(valid & ~bad, dist, np.nan), raw[:, 0], b_deg)
     if scattering:
         frame["TAU"] = _tau_ms(raw[:, 1], freq_ghz)
     frame["status"] = status
@@ -68,15 +80,17 @@ def _valid_sightlines(l_deg: np.ndarray, b_deg: np.ndarray) -> np.ndarray:
 def dm_profile(
     tables: Ymw16Tables, l_deg: np.ndarray, b_deg: np.ndarray, dist: np.ndarray, run
 ) -> np.ndarray:
-    """DM (pc cm^-3) at each distance (kpc) of each row of the 2-D array ``dist``."""
+    """DM (pc cm^-3) at each distance (kpc) of each row of the 2-D array ``dist``; NaN rows
+    where the sightline is invalid or a search did not converge."""
     l_deg = np.mod(l_deg, 360.0)
     pc = np.ascontiguousarray(dist * PC_PER_KPC)
     return run(los.dm_profile_batch, l_deg, b_deg, pc, _valid_sightlines(l_deg, b_deg),
-               *tables)[:, :, 0]
+               *tables)[0][:, :, 0]
 
 
 def dm_max(tables: Ymw16Tables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np.ndarray:
-    """DM (pc cm^-3) to YMW16's horizon along each sightline."""
+    """DM (pc cm^-3) to YMW16's horizon along each sightline (NaN where invalid or where a
+    search did not converge)."""
     l_deg = np.mod(l_deg, 360.0)
     return run(los.dm_max_batch, l_deg, b_deg, _valid_sightlines(l_deg, b_deg), *tables)[:, 0]
 

@@ -49,20 +49,27 @@ def load_ymw16() -> Ymw16Parameters:
     return Ymw16Parameters(name=FAMILY, provenance=provenance, sections=doc)
 
 
-def _gum_reach(a: float, k: float, width: float, cut: float) -> float:
-    """A radius about the Gum Nebula's centre beyond which its shell term is surely zero.
-
-    The shell distance is |R - r_p| |sin(theta + alpha)|; beyond r_p,max + cut W / min|sin|
-    it exceeds the cut-off everywhere.
-    """
+def _gum_shell(a: float, k: float) -> tuple[np.ndarray, ...]:
+    """The Gum Nebula's spheroid (semi-axes a, a, k a) on a grid of elevation angles theta
+    about its centre: theta, the distance r_p of its surface point, and |sin(theta + alpha)|,
+    the factor YMW16's shell distance |R - r_p| |sin(theta + alpha)| carries."""
     theta = np.linspace(1e-6, 0.5 * math.pi, 20001)
     t = np.tan(theta)
     zp = a * k / np.sqrt(1.0 + k * k / (t * t))
     rxy = zp / t
     alpha = np.where(a - np.abs(rxy) < 1e-15, 0.5 * math.pi,
                      np.arctan(k * rxy / np.sqrt(np.maximum(a * a - rxy * rxy, 1e-300))))
-    min_sin = float(np.min(np.abs(np.sin(theta + alpha))))
-    return a * max(1.0, k) + cut * width / (0.9 * min_sin)
+    return theta, np.hypot(zp, rxy), np.abs(np.sin(theta + alpha))
+
+
+def _gum_bounds(a: float, k: float, width: float, cut: float) -> tuple[float, float]:
+    """A radius about the Gum Nebula's centre beyond which its shell distance
+    |R - r_p| |sin(theta + alpha)| exceeds the cut-off everywhere, and a bound on
+    |d sin(theta + alpha) / d theta| (the grid's largest finite difference, with 5% of
+    margin), for the take-over search (:mod:`.kernels.ymw16_switch`)."""
+    theta, rp, sin_factor = _gum_shell(a, k)
+    reach = a * max(1.0, k) + cut * width / (0.9 * float(np.min(sin_factor)))
+    return reach, 1.05 * float(np.max(np.abs(np.gradient(sin_factor, theta))))
 
 
 def _lmc_frame_point(alpha: float, delta: float, dist: float, lmc: dict) -> tuple[float, ...]:
@@ -117,7 +124,6 @@ def build_ymw16_tables(p: Ymw16Parameters) -> Ymw16Tables:
         K.NGC: gc["ngc"], K.AGC: gc["Agc"], K.HGC: gc["Hgc"],
         K.XGC: gc["x"], K.YGC: gc["y"], K.ZGC: gc["z"],
         K.NGN: gum["ngn"], K.WGN: gum["Wgn"], K.AGN: gum["Agn"], K.KGN: gum["Kgn"],
-        K.GUM_REACH: _gum_reach(gum["Agn"], gum["Kgn"], gum["Wgn"], cut),
         K.J_LB: lb["J_LB"], K.R_LB: lb["R_lb"], K.LB_YC: lb["y_c"],
         K.LB_COS: lb["cos_tilt"], K.LB_SIN: lb["sin_tilt"], K.LB_YREF: lb["y_ref"],
         K.LB_COS_E: math.cos(math.radians(lb["cos_e_deg"])),
@@ -144,6 +150,8 @@ def build_ymw16_tables(p: Ymw16Parameters) -> Ymw16Tables:
         K.TAU_A: tau["a"], K.TAU_P: tau["p"], K.TAU_Q: tau["q"],
     }
     # Gum Nebula centre: (l, b, d) seen from (0, R0, 0), as in the authors' code
+    slots[K.GUM_REACH], slots[K.GUM_SIN_SLOPE] = _gum_bounds(gum["Agn"], gum["Kgn"], gum["Wgn"],
+                                                             cut)
     slots[K.XGN], slots[K.YGN], slots[K.ZGN] = _heliocentric(gum["l"], gum["b"], gum["d"], r_sun)
     # Fermi bubbles: spheroids above and below the centre, sized by angles seen from 8.3 kpc
     north = 0.5 * fb["r_sun"] * math.tan(math.radians(fb["north_height_deg"]))

@@ -28,7 +28,7 @@ import numpy as np
     B2S, KA, AA, LOCAL_ARM_END, AZIMUTH_END, ARM_Z_MAX,
     NCN, WCN, THETACN, NSG, WSG, THETASG, CARINA_R,
     NGC, AGC, HGC, XGC, YGC, ZGC,
-    NGN, WGN, AGN, KGN, XGN, YGN, ZGN, GUM_REACH,
+    NGN, WGN, AGN, KGN, XGN, YGN, ZGN, GUM_REACH, GUM_SIN_SLOPE,
     J_LB, R_LB, LB_YC, LB_COS, LB_SIN, LB_YREF, LB_COS_E,
     NLB1, DETLB1, WLB1, HLB1, THETALB1, NLB2, DETLB2, WLB2, HLB2, THETALB2,
     NLI, RLI, WLI, DETTHETALI, COS_LI, SIN_LI, XLI, YLI, ZLI,
@@ -39,7 +39,7 @@ import numpy as np
     NSMC, SMC_X, SMC_Y, SMC_Z, SMC_A,
     TAU_A, TAU_P, TAU_Q,
     N_PARAMS,
-) = range(113)
+) = range(114)
 
 # Columns of the arm table: one row per arm, Norma-Outer, Perseus, Carina-Sagittarius,
 # Crux-Scutum, Local.
@@ -139,17 +139,12 @@ def spiral_arms(zw: float, r: float, theta: float, gd: float, P, arms) -> float:
     return total * sech2((r - P[B2S]) / P[AA]) * gd * sech2(zw / hh)
 
 
-@nb.njit(cache=True, _nrt=False)
-def gum_nebula(x: float, y: float, z: float, P) -> float:
-    """Gum Nebula: a Gaussian shell about a spheroid (semi-axes Agn, Agn, Kgn Agn)."""
-    dx, dy, dz = x - P[XGN], y - P[YGN], z - P[ZGN]
-    rho2 = dx * dx + dy * dy
-    dist = math.sqrt(rho2 + dz * dz)
-    if dist > P[GUM_REACH]:
-        return 0.0
+@nb.njit(cache=True, inline="always", _nrt=False)
+def gum_surface(theta: float, P) -> tuple[float, float]:
+    """The Gum Nebula's spheroid (semi-axes Agn, Agn, Kgn Agn) at elevation theta (rad, in
+    [0, pi/2]) seen from its centre: the distance r_p (pc) of its surface point, and
+    |sin(theta + alpha)|, the factor the shell distance carries."""
     a, k = P[AGN], P[KGN]
-    rho = math.sqrt(rho2)
-    theta = math.atan(abs(dz) / rho) if rho > 0.0 else 0.5 * math.pi
     if theta == 0.0:  # in the spheroid's equatorial plane
         zp, rp_xy = 0.0, a
     else:
@@ -160,7 +155,29 @@ def gum_nebula(x: float, y: float, z: float, P) -> float:
         alpha = 0.5 * math.pi
     else:
         alpha = math.atan(k * rp_xy / math.sqrt(a * a - rp_xy * rp_xy))
-    dmin = abs((dist - math.sqrt(zp * zp + rp_xy * rp_xy)) * math.sin(theta + alpha))
+    return math.sqrt(zp * zp + rp_xy * rp_xy), abs(math.sin(theta + alpha))
+
+
+@nb.njit(cache=True, inline="always", _nrt=False)
+def gum_shell_distance(x: float, y: float, z: float, P) -> float:
+    """The Gum Nebula's shell distance (pc): |R - r_p| |sin(theta + alpha)| (R: the distance
+    from its centre; see :func:`gum_surface`); inf beyond GUM_REACH, where it surely exceeds
+    the cut-off."""
+    dx, dy, dz = x - P[XGN], y - P[YGN], z - P[ZGN]
+    rho2 = dx * dx + dy * dy
+    dist = math.sqrt(rho2 + dz * dz)
+    if dist > P[GUM_REACH]:
+        return np.inf
+    rho = math.sqrt(rho2)
+    theta = math.atan(abs(dz) / rho) if rho > 0.0 else 0.5 * math.pi
+    r_p, sin_factor = gum_surface(theta, P)
+    return abs(dist - r_p) * sin_factor
+
+
+@nb.njit(cache=True, _nrt=False)
+def gum_nebula(x: float, y: float, z: float, P) -> float:
+    """Gum Nebula: a Gaussian shell about a spheroid (see :func:`gum_shell_distance`)."""
+    dmin = gum_shell_distance(x, y, z, P)
     if dmin > P[CUT] * P[WGN]:
         return 0.0
     return P[NGN] * math.exp(-(dmin / P[WGN]) ** 2)
@@ -257,7 +274,8 @@ ALL_LOCAL = HAS_GC | HAS_GUM | HAS_LB | HAS_LI | HAS_THIN | HAS_ARMS
 def galaxy(x: float, y: float, z: float, gl_deg: float, local: int, P, arms):
     """Galactic n_e and its parts at (x, y, z) pc, seen at longitude gl_deg from the Sun.
 
-    Returns (ne, thick, thin, arms, gc, gum, lb, loop_i, region, fermi); components are as
+    Returns (ne, thick, thin, arms, gc, gum, lb, loop_i, region, fermi, the distance from the
+    Local Bubble's axis); components are as
     each would be alone (the thick disk before the Fermi-bubble and Local-Bubble factors).
     ``local`` says which of the local components, the thin disk and the arms (HAS_* bits)
     need evaluating; the others are taken as zero.
@@ -302,7 +320,7 @@ def galaxy(x: float, y: float, z: float, gl_deg: float, local: int, P, arms):
         ne, region = li, LOOP_I
     else:
         ne, region = disk + gc, DISKS
-    return ne, thick, thin, spiral, gc, gum, lb, li, region, fermi
+    return ne, thick, thin, spiral, gc, gum, lb, li, region, fermi, axis_dist
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -372,7 +390,7 @@ def point_density(x: float, y: float, z: float, P, arms, row) -> None:
     row[:] = 0.0
     row[9] = OUTSIDE
     if rg <= P[DENSITY_RADIUS]:
-        ne, thick, thin, spiral, gc, gum, lb, li, region, _ = galaxy(
+        ne, thick, thin, spiral, gc, gum, lb, li, region, _, _ = galaxy(
             x, y, z, l_deg, ALL_LOCAL, P, arms)
         row[0], row[1], row[2], row[3], row[4] = ne, thick, thin, spiral, gc
         row[5], row[6], row[7], row[9] = gum, lb, li, region

@@ -3,7 +3,9 @@
 The same engine as :mod:`mwprop_batch.kernels.march` (its Gauss-Legendre rule from
 :mod:`~mwprop_batch.kernels.quadrature`, and its chord and root helpers through
 :mod:`~mwprop_batch.kernels.ymw16_cuts`), applied to YMW16's density
-(:mod:`mwprop_batch.kernels.ymw16`). Each sightline is cut where the density jumps or has a
+(:mod:`mwprop_batch.kernels.ymw16`); panels are planned by
+:mod:`~mwprop_batch.kernels.ymw16_panels`, and cut where the governing component switches by
+:mod:`~mwprop_batch.kernels.ymw16_switch`. Each sightline is cut where the density jumps or has a
 kink: the Galactocentric radii and azimuths where arms begin and end, the warp and the disks'
 radial edges start, the Carina enhancement switches, the Local Bubble's axis distance reaches
 its radius (the thick-disk factor J_LB), and the edge of the Galaxy (R_g = 35 kpc); and,
@@ -28,23 +30,26 @@ import numpy as np
 
 from . import ymw16 as K
 from . import ymw16_cuts as C
+from .convergence import NC_TAKE_OVER
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
+from .ymw16_panels import DISK_PARTS, radius_range, segment
+from .ymw16_switch import (
+    STACK_DEPTH,
+    SWITCH_TOL,
+    SWITCHING,
+    first_take_over,
+    panel_regions,
+    state,
+    state_switch,
+)
 
 LEGENDRE_AT_NODES = np.array(
     [np.polynomial.legendre.legval(GL_NODES, np.eye(GL_ORDER)[j]) for j in range(GL_ORDER)])
 
-PANEL_MAX = 600.0  # pc, longest panel where arms or the thin disk may be (widths 300-500 pc)
-PANEL_FAR = 1500.0  # pc, longest panel where only the thick disk is left
-ARMS_FAR = 25000.0  # pc: beyond this radius the arms are below 1e-4 of their peak (gd factor)
-VERTICAL_PER_SCALE = 2.0  # panel height (in z) per vertical scale height
 ROOT_TOL = 1e-4  # pc: Newton stops when its step is below this (the root is then far closer)
 LIMIT_TOL = 0.1  # pc: a limit row's DIST (a lower limit) is located to this
 LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
 TRAIL_PANELS = 64  # panels kept to find a limit row's DIST without integrating again
-SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
-SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
-DISK_PARTS = K.HAS_THIN | K.HAS_ARMS  # disk components skipped where certified zero
-CERTIFY_MARGIN = 1e-6  # pc: slack on the heights and radii that certify a component zero
 # The kept panels (``trail``): start, end, DM at start, components (local | parts), panel DM,
 # then n_e at its GL_ORDER nodes.
 T_START, T_END, T_DM, T_PARTS, T_PDM, T_VALUES = range(6)
@@ -63,79 +68,6 @@ def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P, arms) -> floa
 
 
 @nb.njit(cache=True)
-def _disk_parts(zmin: float, r_lo: float, r_hi: float, P) -> tuple[int, bool]:
-    """Of the thin disk and the arms, those (HAS_* bits) that may be non-zero where the height
-    above the (unwarped) plane is at least ``zmin`` and the radius in [r_lo, r_hi] (pc), and
-    whether the thick disk (and with it every disk component) is zero there: each decided
-    by the cut-offs :func:`ymw16.galaxy` applies, with CERTIFY_MARGIN of slack.
-
-    The warp lowers |z| by at most gamma_w (r_hi - R_warp); H(R) is convex (c2 >= 0), so its
-    largest value on [r_lo, r_hi] is at an end."""
-    cut = P[K.CUT]
-    r_lo, r_hi = r_lo - CERTIFY_MARGIN, r_hi + CERTIFY_MARGIN
-    zw = zmin - P[K.GAMMA_W] * max(0.0, r_hi - P[K.R_WARP]) - CERTIFY_MARGIN
-    h_max = max(K.scale_height(r_lo, P), K.scale_height(r_hi, P))
-    thick_off = zw > cut * P[K.H1] or r_lo - P[K.BD] > cut * P[K.AD]
-    parts = 0
-    if not (thick_off or r_lo - P[K.B2] > cut * P[K.A2] or zw > cut * P[K.K2] * h_max):
-        parts |= K.HAS_THIN
-    if not (thick_off or zw >= P[K.ARM_Z_MAX] or zw > cut * P[K.KA] * h_max):
-        parts |= K.HAS_ARMS
-    return parts, thick_off
-
-
-@nb.njit(cache=True)
-def _segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, int, float, bool, bool]:
-    """For the segment [s0, s1] (inside or outside every zone): the local components to
-    evaluate, those and the disk components that may be non-zero there (``parts``), the
-    longest panel, whether the density there is surely zero (beyond the Galaxy), and
-    whether it is zero for want of any component (inside it)."""
-    mid = 0.5 * (s0 + s1)
-    local = 0
-    limit = PANEL_MAX
-    in_mc_zone = False
-    for k in range(C.N_ZONES):
-        if zones[k, 0] <= mid <= zones[k, 1]:
-            local |= C.ZONE_BITS[k]
-            limit = min(limit, zones[k, 2])
-            in_mc_zone = in_mc_zone or k >= C.Z_LMC
-    y0, z0 = P[K.R_SUN], P[K.Z_SUN]
-    xm, ym, zm = mid * u[0], y0 + mid * u[1], z0 + mid * u[2]
-    outside = xm * xm + ym * ym + zm * zm > P[K.GAL_RADIUS] ** 2
-    if outside:
-        return local, local | DISK_PARTS, limit, not (mc and in_mc_zone), False
-    # the smallest vertical scale present: the thin disk's, else the arms', else the thick
-    # disk's; panels are shorter where the arms or the thin disk may be present
-    r0 = math.sqrt((s0 * u[0]) ** 2 + (y0 + s0 * u[1]) ** 2)
-    r1 = math.sqrt((s1 * u[0]) ** 2 + (y0 + s1 * u[1]) ** 2)
-    r_lo, r_hi = min(r0, r1), max(r0, r1)
-    t = -y0 * u[1] / max(u[0] * u[0] + u[1] * u[1], 1e-300)
-    if s0 < t < s1:
-        r_lo = math.sqrt((t * u[0]) ** 2 + (y0 + t * u[1]) ** 2)
-    warp = P[K.GAMMA_W] * max(0.0, r_hi - P[K.R_WARP])
-    z_lo = min(abs(z0 + s0 * u[2]), abs(z0 + s1 * u[2]))
-    if (z0 + s0 * u[2]) * (z0 + s1 * u[2]) <= 0.0:
-        z_lo = 0.0
-    disk, thick_off = _disk_parts(z_lo, r_lo, r_hi, P)
-    zero = thick_off and local == 0 and not (mc and in_mc_zone)
-    z_lo = max(0.0, z_lo - warp)
-    thin = (z_lo <= P[K.CUT] * P[K.K2] * K.scale_height(r_hi, P)
-            and r_lo - P[K.B2] <= P[K.CUT] * P[K.A2])
-    spiral = z_lo < P[K.ARM_Z_MAX] and r_lo < ARMS_FAR
-    if thin:
-        h = P[K.K2] * K.scale_height(r_lo, P)
-    elif spiral:
-        h = P[K.KA] * K.scale_height(r_lo, P)
-    else:
-        h = P[K.H1]
-        limit = min(PANEL_FAR, limit * PANEL_FAR / PANEL_MAX)
-    rate = abs(u[2]) + (P[K.GAMMA_W] if warp > 0.0 else 0.0)
-    if rate > 0.0:
-        limit = min(limit, VERTICAL_PER_SCALE * max(h, z_lo / 4.0) / rate)
-    return local, local | disk, limit, False, zero
-
-
-@nb.njit(cache=True)
 def _panel(a: float, b: float, u, l_deg: float, local: int, mc: bool, frame, P, arms,
            values) -> float:
     """Gauss-Legendre DM (pc cm^-3) over [a, b] pc; n_e at the nodes goes to ``values``."""
@@ -146,27 +78,6 @@ def _panel(a: float, b: float, u, l_deg: float, local: int, mc: bool, frame, P, 
         values[k] = _ne(mid + half * GL_NODES[k], u, l_deg, local, mc, frame, P, arms)
         dm += GL_WEIGHTS[k] * values[k]
     return dm * half
-
-
-@nb.njit(cache=True)
-def _panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, values,
-                   region: int) -> tuple[float, float]:
-    """:func:`_panel` inside the Galaxy, and the first node where a component other than
-    ``region`` governs n_e (or b): a local feature that takes over from the disks and hands
-    back inside one panel leaves both ends alike, but not every node."""
-    half = 0.5 * (b - a)
-    mid = 0.5 * (a + b)
-    dm = 0.0
-    other = b
-    for k in range(GL_ORDER):
-        node = mid + half * GL_NODES[k]
-        x, y, z = node * u[0], P[K.R_SUN] + node * u[1], P[K.Z_SUN] + node * u[2]
-        found = K.galaxy(x, y, z, l_deg, local, P, arms)
-        values[k] = found[0]
-        if found[8] != region and other == b:
-            other = node
-        dm += GL_WEIGHTS[k] * values[k]
-    return dm * half, other
 
 
 @nb.njit(cache=True)
@@ -241,64 +152,26 @@ def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
     return abs(z) > z_edge and z * u[2] > 0.0 and not mc
 
 
-@nb.njit(cache=True)
-def _state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
-    """Which disk components are within their cut-offs at distance s (bits 0-2: thick disk,
-    thin disk, arms' height range) and, where local features may take over (``local`` has
-    SWITCHING bits), which component governs n_e (bits 3 on). n_e jumps only where this
-    changes. Where bits 0-2 already differ from those of ``against``, the (costly) governing
-    component is not looked for: the result then only differs from ``against``."""
-    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
-    r = math.sqrt(x * x + y * y)
-    theta = math.atan2(y, x) if r >= P[K.R_WARP] else 0.0  # the warp's azimuth
-    zw = abs(K.warped_z(z, r, theta, P))
-    cut = P[K.CUT]
-    state = 0
-    if zw <= cut * P[K.H1] and r - P[K.BD] <= cut * P[K.AD]:
-        state |= 1
-    hg = K.scale_height(r, P)
-    if r - P[K.B2] <= cut * P[K.A2] and zw <= cut * P[K.K2] * hg:
-        state |= 2
-    if zw < P[K.ARM_Z_MAX] and zw <= cut * P[K.KA] * hg:
-        state |= 4
-    if local & SWITCHING and (against < 0 or state == against & 7):
-        state |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << 3
-    return state
-
-
-@nb.njit(cache=True)
-def _state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
-                  arms) -> float:
-    """Where, between a and b, the state (see _state) first differs from ``state_a``."""
-    lo, hi = a, b
-    while hi - lo > SWITCH_TOL:
-        mid = 0.5 * (lo + hi)
-        if _state(mid, u, l_deg, local, P, arms, state_a) == state_a:
-            lo = mid
-        else:
-            hi = mid
-    return hi
-
-
 # Scratch for :func:`march` and its helpers, allocated once per batch (see march_work).
 (W_ZONES, W_CUTS, W_VALUES, W_SCRATCH, W_COEF, W_LEG, W_TRAIL, W_TARGETS, W_FOUND, W_NONE,
- W_NO_TRAIL) = range(11)
+ W_NO_TRAIL, W_DISKS, W_STACK) = range(13)
 
 
 @nb.njit(cache=True)
 def march_work() -> tuple:
     """Scratch for one thread's rows: zones, cuts, node values, solver and interpolant
-    scratch, the kept panels, DM targets and their distances, and empty arrays."""
+    scratch, the kept panels, DM targets and their distances, empty arrays, and the
+    take-over search's disk values at the nodes and interval stack."""
     return (np.empty((C.N_ZONES, 3)), np.empty(C.MAX_CUTS), np.empty(GL_ORDER),
             np.empty(GL_ORDER), np.empty(GL_ORDER), np.empty(GL_ORDER + 1),
             np.empty((TRAIL_PANELS, TRAIL_COLUMNS)), np.empty(3), np.empty(3), np.empty(0),
-            np.empty((0, TRAIL_COLUMNS)))
+            np.empty((0, TRAIL_COLUMNS)), np.empty((GL_ORDER, 2)), np.empty((STACK_DEPTH, 6)))
 
 
 @nb.njit(cache=True)
 def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray,
           end: float, out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray,
-          P, arms, work) -> tuple[float, float, float, int]:
+          P, arms, work) -> tuple[float, float, float, int, int]:
     """Integrate one sightline outward from the Sun (distances in pc).
 
     ``dm_targets`` (ascending): where the DM reaches each goes to ``out_targets[k]`` (NaN if
@@ -306,7 +179,7 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
     The last panels go to the ring buffer ``trail`` (rows: see T_*). ``work``: from
     :func:`march_work` (its zones, cuts and node values are used here).
     Returns (DM reached, distance reached, DM where the sightline left the Galaxy or NaN,
-    number of panels).
+    number of panels, convergence flags (NC_TAKE_OVER)).
     """
     u, mc, frame = C.sightline(l_deg, b_deg, P)
     zones = C.zones_of(u, mc, frame, l_deg, P, work[W_ZONES])
@@ -319,41 +192,50 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
     s = 0.0
     icut = 0
     n_done = 0
-    state_s = _state(SWITCH_TOL, u, l_deg, 0, P, arms)
+    state_s = state(SWITCH_TOL, u, l_deg, 0, P, arms)
     local_s = 0
+    flags = 0
     values = work[W_VALUES]
     while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         while icut < cuts.shape[0] and cuts[icut] <= s:
             icut += 1
         seg_end = cuts[icut] if icut < cuts.shape[0] else end
-        local, parts, limit, empty, zero = _segment(s, seg_end, u, zones, mc, P)
+        local, parts, limit, empty, zero = segment(s, seg_end, u, zones, mc, P)
         if empty:
             b, pdm = seg_end, 0.0
         elif zero:  # no component reaches it: the panels would all be zero
             b, pdm = seg_end, 0.0
-            state_s = _state(seg_end, u, l_deg, local, P, arms)
+            state_s = state(seg_end, u, l_deg, local, P, arms)
             local_s = local
         else:
             n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
             b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
             if local != local_s:
-                state_s = _state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms)
+                state_s = state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms)
                 local_s = local
             probe = b  # at a cut n_e may jump: look at the state on this panel's side of it
             if b == seg_end and b - s > 2.0 * SWITCH_TOL:
                 probe = b - SWITCH_TOL
-            state_b = _state(probe, u, l_deg, parts, P, arms, state_s)
+            state_b = state(probe, u, l_deg, parts, P, arms, state_s)
             if state_b != state_s:  # a component switches on or off, or takes over
-                b = _state_switch(s, probe, state_s, u, l_deg, parts, P, arms)
-                state_b = _state(b, u, l_deg, parts, P, arms)
+                b = state_switch(s, probe, state_s, u, l_deg, parts, P, arms)
+                state_b = state(b, u, l_deg, parts, P, arms)
             elif probe != b:
-                state_b = _state(b, u, l_deg, parts, P, arms)
+                state_b = state(b, u, l_deg, parts, P, arms)
             if parts & SWITCHING:  # a local feature may take over and hand back inside
-                pdm, inner = _panel_regions(s, b, u, l_deg, parts, P, arms, values,
-                                            state_s >> 3)
+                pdm, inner = panel_regions(s, b, u, l_deg, parts, P, arms, values,
+                                           work[W_DISKS], state_s >> 3)
+                after = s
+                if inner == b and state_s >> 3 == K.DISKS:  # between the nodes, surely?
+                    r_lo, r_hi = radius_range(s, b, u, P)
+                    after, inner, unsure = first_take_over(s, b, r_lo, r_hi, u, l_deg, parts,
+                                                           P, arms, work[W_DISKS],
+                                                           work[W_STACK])
+                    if unsure:
+                        flags |= NC_TAKE_OVER
                 if inner < b:
-                    b = _state_switch(s, inner, state_s, u, l_deg, parts, P, arms)
-                    state_b = _state(b, u, l_deg, parts, P, arms)
+                    b = state_switch(after, inner, state_s, u, l_deg, parts, P, arms)
+                    state_b = state(b, u, l_deg, parts, P, arms)
                     pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values)
             else:
                 pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values)
@@ -382,7 +264,7 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
         out_queries[k] = dm
     for k in range(it, nt):
         out_targets[k] = np.nan
-    return dm, s, dm_gal, n_done
+    return dm, s, dm_gal, n_done, flags
 
 
 @nb.njit(cache=True)
@@ -403,7 +285,7 @@ def _limit_distance(l_deg: float, b_deg: float, target: float, end: float, trail
     one, found = work[W_TARGETS][:1], work[W_FOUND][:1]
     one[0] = target
     march(l_deg, b_deg, one, work[W_NONE], end, found, work[W_NONE], work[W_NO_TRAIL], P, arms,
-          work)
+          work)  # (its flags are those of the first pass, which integrated the same panels)
     return found[0]
 
 
@@ -437,7 +319,8 @@ def galaxy_exit(l_deg: float, b_deg: float, P) -> float:
 # ---------------------------------------------------------------------------------------------
 # Batches: one sightline per row, rows in parallel. Invalid rows (``valid`` False) give NaN.
 
-DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "DIST_LO", "DIST_HI", "TAU1", "MC", "limit_hi")
+DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "DIST_LO", "DIST_HI", "TAU1", "MC", "limit_hi",
+                      "flags")
 
 
 @nb.njit(cache=True)
@@ -453,8 +336,12 @@ def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, a
     found = work[W_FOUND][:targets.shape[0]]
     end = horizon(l_deg, b_deg, P)
     trail = work[W_TRAIL]
-    total, _, dm_gal, n_done = march(l_deg, b_deg, targets, work[W_NONE], end, found,
-                                     work[W_NONE], trail, P, arms, work)
+    total, _, dm_gal, n_done, flags = march(l_deg, b_deg, targets, work[W_NONE], end, found,
+                                            work[W_NONE], trail, P, arms, work)
+    row[6] = 1.0 if K.in_mc_region(l_deg, b_deg, P) else 0.0
+    row[8] = flags
+    if flags != 0:  # a result that cannot be vouched for is not given (the row stays NaN)
+        return
     # (the limit search below reuses the scratch)
     found_lo, found_main, found_hi = found[0], found[main], found[targets.shape[0] - 1]
     reached_hi = not math.isnan(found_hi)
@@ -477,13 +364,13 @@ def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, a
     beyond = row[2] == 1.0 or row[0] >= galaxy_exit(l_deg, b_deg, P)
     row[5] = tau_1ghz(total if row[2] == 1.0 and not math.isnan(dm_gal) else dm, dm_gal, beyond,
                       P)
-    row[6] = 1.0 if K.in_mc_region(l_deg, b_deg, P) else 0.0
 
 
 @nb.njit(cache=True, nogil=True)
 def dm_to_dist_batch(l_deg, b_deg, dm, dm_err, valid, P, arms) -> np.ndarray:
     """(n, len(DM_TO_DIST_COLUMNS)): distance (pc), DM, limit flag, DM-error interval (pc),
-    tau at 1 GHz (s), MC-mode flag."""
+    tau at 1 GHz (s), MC-mode flag, whether the interval's upper end is a lower limit, and
+    the convergence flags (NC_*; the results are NaN where they are not 0)."""
     n = l_deg.shape[0]
     out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
     work = march_work()
@@ -511,11 +398,13 @@ def _usable_in_order(dist, order) -> int:
 
 
 @nb.njit(cache=True, nogil=True)
-def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> np.ndarray:
+def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> tuple[np.ndarray, np.ndarray]:
     """(n, m, 2): DM and tau at 1 GHz (s) at the m distances (pc) of each row of ``dist``
-    (0 at distance 0; NaN where a distance is not finite or negative)."""
+    (0 at distance 0; NaN where a distance is not finite or negative), and (n,) convergence
+    flags (NC_*; a row whose flags are not 0 is NaN)."""
     n, m = dist.shape
     out = np.full((n, m, 2), np.nan)
+    flags = np.zeros(n, np.int64)
     work = march_work()
     order = np.empty(m, np.int64)
     queries = np.empty(m)
@@ -532,26 +421,33 @@ def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> np.ndarray:
         for k in range(n_keep):
             queries[k] = dist[i, order[k]]
         end = max(horizon(l_deg[i], b_deg[i], P), queries[n_keep - 1])
-        _, _, dm_gal, _ = march(l_deg[i], b_deg[i], work[W_NONE], queries[:n_keep], end,
-                                work[W_NONE], found[:n_keep], work[W_NO_TRAIL], P, arms, work)
+        _, _, dm_gal, _, flags[i] = march(l_deg[i], b_deg[i], work[W_NONE], queries[:n_keep],
+                                          end, work[W_NONE], found[:n_keep], work[W_NO_TRAIL],
+                                          P, arms, work)
+        if flags[i] != 0:
+            out[i, :, :] = np.nan
+            continue
         exit_pc = galaxy_exit(l_deg[i], b_deg[i], P)
         for k in range(n_keep):
             out[i, order[k], 0] = found[k]
             out[i, order[k], 1] = tau_1ghz(found[k], dm_gal, queries[k] >= exit_pc, P)
-    return out
+    return out, flags
 
 
 @nb.njit(cache=True, nogil=True)
 def dm_max_batch(l_deg, b_deg, valid, P, arms) -> np.ndarray:
-    """(n, 2): DM to YMW16's horizon (pc cm^-3) and the distance (pc) where it stopped."""
+    """(n, 3): DM to YMW16's horizon (pc cm^-3), the distance (pc) where it stopped, and the
+    convergence flags (NaN DM and distance where they are not 0)."""
     n = l_deg.shape[0]
-    out = np.full((n, 2), np.nan)
+    out = np.full((n, 3), np.nan)
     work = march_work()
     none = work[W_NONE]
     for i in range(n):
         if valid[i]:
-            total, reached, _, _ = march(l_deg[i], b_deg[i], none, none,
-                                         horizon(l_deg[i], b_deg[i], P), none, none,
-                                         work[W_NO_TRAIL], P, arms, work)
-            out[i, 0], out[i, 1] = total, reached
+            total, reached, _, _, bad = march(l_deg[i], b_deg[i], none, none,
+                                              horizon(l_deg[i], b_deg[i], P), none, none,
+                                              work[W_NO_TRAIL], P, arms, work)
+            out[i, 2] = bad
+            if bad == 0:
+                out[i, 0], out[i, 1] = total, reached
     return out

@@ -1,0 +1,369 @@
+"""Where YMW16's governing component switches along a sightline (numba kernels, pc inside).
+
+YMW16's n_e is not a sum: the Local Bubble, the Gum Nebula and Loop I replace the disks where
+they are denser (:func:`mwprop_batch.kernels.ymw16.galaxy`), so n_e jumps where one of them
+takes over or hands back. :mod:`mwprop_batch.kernels.ymw16_los` cuts its panels there, with
+the helpers here:
+
+* :func:`state`: which disk components are within their cut-offs, and which component governs;
+  :func:`state_switch` bisects to where it changes;
+* :func:`panel_regions`: a panel's DM, and its first node where another component governs;
+* :func:`first_take_over`: a certified search for a take-over from the disks between the
+  points where they govern. Over an interval, :func:`feature_ceilings` bounds each feature
+  from above (its profile falls with distances whose ranges are exact) and the disks are
+  bounded from below by their values at the interval's ends and a bound on how fast their
+  logarithm can change (:func:`disk_rate`). Where the ceiling stays below the floor no
+  feature governs; an interval not proved is halved and its midpoint evaluated, until it is
+  proved, shorter than SWITCH_TOL, or any take-over in it would change the DM by less than
+  MISS_DM. A search that runs out of evaluations is reported, and its row flagged.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from . import ymw16 as K
+from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
+
+SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
+SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
+MISS_DM = 1e-6  # pc cm^-3: an interval is left once a take-over in it could add no more
+SEARCH_EVALUATIONS = 4096  # n_e evaluations one panel's take-over search may spend
+STACK_DEPTH = 64  # the search's interval stack (it halves from <= 1500 pc to SWITCH_TOL)
+GAUSS_SLOPE = 0.85780  # largest |d exp(-x^2) / dx|, rounded up
+DEG_PER_RAD = 180.0 / math.pi
+# Farthest a point of [-1, 1] lies from the nearest Gauss-Legendre node
+NODE_REACH = float(max(1.0 + GL_NODES[0], 0.5 * np.diff(GL_NODES).max()))
+
+
+@nb.njit(cache=True)
+def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
+    """Which disk components are within their cut-offs at distance s (bits 0-2: thick disk,
+    thin disk, arms' height range) and, where local features may take over (``local`` has
+    SWITCHING bits), which component governs n_e (bits 3 on). n_e jumps only where this
+    changes. Where bits 0-2 already differ from those of ``against``, the (costly) governing
+    component is not looked for: the result then only differs from ``against``."""
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    r = math.sqrt(x * x + y * y)
+    theta = math.atan2(y, x) if r >= P[K.R_WARP] else 0.0  # the warp's azimuth
+    zw = abs(K.warped_z(z, r, theta, P))
+    cut = P[K.CUT]
+    bits = 0
+    if zw <= cut * P[K.H1] and r - P[K.BD] <= cut * P[K.AD]:
+        bits |= 1
+    hg = K.scale_height(r, P)
+    if r - P[K.B2] <= cut * P[K.A2] and zw <= cut * P[K.K2] * hg:
+        bits |= 2
+    if zw < P[K.ARM_Z_MAX] and zw <= cut * P[K.KA] * hg:
+        bits |= 4
+    if local & SWITCHING and (against < 0 or bits == against & 7):
+        bits |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << 3
+    return bits
+
+
+@nb.njit(cache=True)
+def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
+                 arms) -> float:
+    """Where, between a and b, the state (see :func:`state`) first differs from ``state_a``."""
+    lo, hi = a, b
+    while hi - lo > SWITCH_TOL:
+        mid = 0.5 * (lo + hi)
+        if state(mid, u, l_deg, local, P, arms, state_a) == state_a:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+@nb.njit(cache=True, inline="always")
+def _disks(found, P) -> tuple[float, float, float]:
+    """From :func:`ymw16.galaxy`'s output: the disks' n_e that the Local Bubble must beat,
+    the (possibly dimmed) one the Gum Nebula and Loop I must beat, and the largest excess of
+    a feature over the disks (cm^-3); the disks govern exactly where the excess is <= 0."""
+    thick, thin, spiral, gum, lb, li, fermi, axis_dist = (
+        found[1], found[2], found[3], found[5], found[6], found[7], found[9], found[10])
+    n1 = thick * P[K.J_FB] if fermi else thick
+    disk = n1 + max(thin, spiral)
+    dimmed = disk if axis_dist > P[K.R_LB] else n1 * P[K.J_LB] + max(thin, spiral)
+    return disk, dimmed, max(lb - disk, max(gum, li) - dimmed)
+
+
+@nb.njit(cache=True)
+def disks_at(s: float, u, l_deg: float, local: int, P, arms) -> tuple[float, float, float]:
+    """:func:`_disks` at distance s (pc) along the sightline."""
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    return _disks(K.galaxy(x, y, z, l_deg, local, P, arms), P)
+
+
+@nb.njit(cache=True)
+def panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, values, disks,
+                  region: int) -> tuple[float, float]:
+    """Gauss-Legendre DM (pc cm^-3) over [a, b] inside the Galaxy, and the first node where a
+    component other than ``region`` governs n_e (or b): a local feature that takes over and
+    hands back inside one panel leaves both ends alike, but not every node. n_e at the nodes
+    goes to ``values`` and, where ``region`` is the disks, their two values (see
+    :func:`_disks`) to the rows of ``disks``."""
+    half = 0.5 * (b - a)
+    mid = 0.5 * (a + b)
+    dm = 0.0
+    other = b
+    for k in range(GL_ORDER):
+        node = mid + half * GL_NODES[k]
+        x, y, z = node * u[0], P[K.R_SUN] + node * u[1], P[K.Z_SUN] + node * u[2]
+        found = K.galaxy(x, y, z, l_deg, local, P, arms)
+        values[k] = found[0]
+        if region == K.DISKS:  # (only a search from the disks reads them)
+            disks[k, 0], disks[k, 1], _ = _disks(found, P)
+        if found[8] != region and other == b:
+            other = node
+        dm += GL_WEIGHTS[k] * values[k]
+    return dm * half, other
+
+
+@nb.njit(cache=True, inline="always")
+def _lowest_scale_height(r_lo: float, r_hi: float, P) -> float:
+    """Smallest H(R) (pc) for R in [r_lo, r_hi] (a quadratic in R)."""
+    h = min(K.scale_height(r_lo, P), K.scale_height(r_hi, P))
+    if P[K.HG_C2] > 0.0:
+        vertex = -P[K.HG_C1] / (2.0 * P[K.HG_C2])
+        if r_lo < vertex < r_hi:
+            h = min(h, K.scale_height(vertex, P))
+    return h
+
+
+@nb.njit(cache=True, inline="always")
+def _lobe_weight(l_deg: float, theta: float, width: float) -> float:
+    """A Local Bubble lobe's angular factor (constant along a sightline from the Sun)."""
+    v = min(abs(l_deg + 360.0 - theta), abs(theta - l_deg))
+    return K.sech2(v / width)
+
+
+@nb.njit(cache=True, inline="always")
+def _sech2_rate(q_max: float, q_rate: float) -> float:
+    """Bound on |d ln sech^2(q) / ds| = 2 |tanh q| |dq/ds| where |q| <= q_max."""
+    return 2.0 * min(1.0, q_max) * q_rate
+
+
+@nb.njit(cache=True)
+def disk_rate(r_lo: float, r_hi: float, z_max: float, u, local: int, P,
+              arms) -> tuple[float, float]:
+    """A bound on |d ln n_disks / ds| (per pc) where the Galactocentric radius is in
+    [r_lo, r_hi] and |z| <= z_max (pc), for both disk values of :func:`_disks`, and the
+    largest step (cm^-3) by which they can drop (at the Fermi bubbles' edge, none when
+    J_FB = 1). Not counted: an arm's cut-off at 6 widths, where it drops by at most
+    sech^2(6 cos(pitch)) ~ 3e-5 of its peak (~2e-5 cm^-3); a take-over only that drop allows
+    is at most as dense. The features' own cut-offs need no step: :func:`feature_ceilings`
+    bounds their values before the cut.
+
+    Each disk component is a product of sech^2 factors (and, for Carina, Gaussian ones in
+    azimuth): |d ln sech^2(q)/ds| = 2 |tanh q| |dq/ds|; |dR/ds| <= 1, |dz/ds| = |u_z|,
+    |d theta/ds| <= 1/R, and the warp (beyond R_warp) adds gamma_w (1 + (R - R_warp)/R).
+    A sum or a maximum of components changes no faster, in log, than its fastest part."""
+    cut = P[K.CUT]
+    r_in = max(r_lo, 1.0)
+    beyond = max(0.0, r_hi - P[K.R_WARP])
+    zw_rate = abs(u[2]) + (P[K.GAMMA_W] * (1.0 + beyond / r_in) if beyond > 0.0 else 0.0)
+    zw_max = z_max + P[K.GAMMA_W] * beyond
+    h_low = _lowest_scale_height(r_lo, r_hi, P)
+    h_rate = (abs(P[K.HG_C1]) + 2.0 * abs(P[K.HG_C2]) * r_hi) / h_low  # |d ln H / dR|
+    outer = (_sech2_rate((r_hi - P[K.BD]) / P[K.AD], 1.0 / P[K.AD]) if r_hi > P[K.BD]
+             else 0.0)  # the factor g_d (1 inside B_d)
+    rate = outer + _sech2_rate(zw_max / P[K.H1], zw_rate / P[K.H1])
+    step = abs(1.0 - P[K.J_FB]) * P[K.N1]  # the Fermi bubbles' edge (none when J_FB = 1)
+    if local & K.HAS_THIN:
+        hh = P[K.K2] * h_low
+        rate = max(rate, outer
+                   + _sech2_rate(max(abs(r_lo - P[K.B2]), abs(r_hi - P[K.B2])) / P[K.A2],
+                                 1.0 / P[K.A2])
+                   + _sech2_rate(zw_max / hh, zw_rate / hh + min(cut, zw_max / hh) * h_rate))
+    if local & K.HAS_ARMS:
+        across = 0.0
+        for a in range(arms.shape[0]):
+            # |d(R - R_arm)/ds| <= 1 + tan(pitch) R_arm / R, with R_arm within cut widths of R
+            w = arms[a, K.ARM_W]
+            along = 1.0 + arms[a, K.ARM_TANP] * (r_hi + cut * w) / r_in
+            across = max(across, 2.0 * arms[a, K.ARM_COSP] / w * along)
+        if P[K.NSG] < 1.0:  # Carina's factors (1 - n_sg G) and (1 + n_cn G) in degrees
+            carina = GAUSS_SLOPE * DEG_PER_RAD / r_in * (
+                P[K.NSG] / (P[K.WSG] * (1.0 - P[K.NSG])) + P[K.NCN] / P[K.WCN])
+        else:
+            carina = np.inf
+        hh = P[K.KA] * h_low
+        rate = max(rate, outer + across + carina
+                   + _sech2_rate(max(abs(r_lo - P[K.B2S]), abs(r_hi - P[K.B2S])) / P[K.AA],
+                                 1.0 / P[K.AA])
+                   + _sech2_rate(zw_max / hh, zw_rate / hh + min(cut, zw_max / hh) * h_rate))
+    return rate, step
+
+
+@nb.njit(cache=True, inline="always")
+def _norm_range(a0: float, a1: float, b0: float, b1: float, c0: float, c1: float, s0: float,
+                s1: float) -> tuple[float, float]:
+    """Smallest and largest |(a0 + a1 s, b0 + b1 s, c0 + c1 s)| for s in [s0, s1]."""
+    quad = a1 * a1 + b1 * b1 + c1 * c1
+    lin = a0 * a1 + b0 * b1 + c0 * c1
+
+    def norm(t):
+        return math.sqrt((a0 + a1 * t) ** 2 + (b0 + b1 * t) ** 2 + (c0 + c1 * t) ** 2)
+
+    n0, n1 = norm(s0), norm(s1)
+    low = min(n0, n1)
+    if quad > 0.0 and s0 < -lin / quad < s1:
+        low = norm(-lin / quad)
+    return low, max(n0, n1)
+
+
+@nb.njit(cache=True, inline="always")
+def _point_range(cx: float, cy: float, cz: float, s0: float, s1: float, u,
+                 P) -> tuple[float, float]:
+    """Smallest and largest distance (pc) from (cx, cy, cz) to the sightline's [s0, s1]."""
+    return _norm_range(-cx, u[0], P[K.R_SUN] - cy, u[1], P[K.Z_SUN] - cz, u[2], s0, s1)
+
+
+@nb.njit(cache=True)
+def feature_ceilings(s0: float, s1: float, u, l_deg: float, local: int,
+                     P) -> tuple[float, float]:
+    """Upper bounds (cm^-3) on the Local Bubble, and on the larger of the Gum Nebula and
+    Loop I, over the sightline's stretch [s0, s1]. Each profile falls with a distance and,
+    for the Bubble, with |z|: the ranges of |z|, of the distances from the Bubble's axis and
+    from the Gum's and Loop I's centres are exact (norms of vectors linear in s), as is the
+    range of the Gum's spheroid radius (monotone in elevation); its sine factor and Loop I's
+    angle from its axis are read at the middle and widened by their rates. Lobe 1 of the
+    Bubble counts where its viewing-angle test shows it at the middle (the test flips only at
+    the panels' cuts)."""
+    half = 0.5 * (s1 - s0)
+    lb = other = 0.0
+    if local & K.HAS_LB:  # the lobes' angle factors are fixed along a sightline
+        cos_t, sin_t = P[K.LB_COS], P[K.LB_SIN]
+        low, high = _norm_range(0.0, u[0], (P[K.R_SUN] - P[K.LB_YC]) * cos_t
+                                - sin_t * P[K.Z_SUN], u[1] * cos_t - sin_t * u[2], 0.0, 0.0,
+                                s0, s1)
+        shell = max(0.0, low - P[K.R_LB], P[K.R_LB] - high)
+        z0, z1 = P[K.Z_SUN] + s0 * u[2], P[K.Z_SUN] + s1 * u[2]
+        z_low = 0.0 if z0 * z1 <= 0.0 else min(abs(z0), abs(z1))
+        lb = (P[K.NLB2] * _lobe_weight(l_deg, P[K.THETALB2], P[K.DETLB2])
+              * K.sech2(shell / P[K.WLB2]) * K.sech2(z_low / P[K.HLB2]))
+        sm = s0 + half  # lobe 1's viewing-angle test flips only at cuts (ymw16_cuts)
+        if not K.lb_lobe1_hidden(sm * u[0], P[K.R_SUN] + sm * u[1], P[K.Z_SUN] + sm * u[2], P):
+            lb += (P[K.NLB1] * _lobe_weight(l_deg, P[K.THETALB1], P[K.DETLB1])
+                   * K.sech2(shell / P[K.WLB1]) * K.sech2(z_low / P[K.HLB1]))
+    if local & K.HAS_GUM:  # R, the elevation theta and so r_p(theta) (monotone) in range
+        dx0, dy0, dz0 = -P[K.XGN], P[K.R_SUN] - P[K.YGN], P[K.Z_SUN] - P[K.ZGN]
+        low, high = _norm_range(dx0, u[0], dy0, u[1], dz0, u[2], s0, s1)
+        if low <= P[K.GUM_REACH]:
+            rho_low, rho_high = _norm_range(dx0, u[0], dy0, u[1], 0.0, 0.0, s0, s1)
+            dz_a, dz_b = dz0 + s0 * u[2], dz0 + s1 * u[2]
+            dz_low = 0.0 if dz_a * dz_b <= 0.0 else min(abs(dz_a), abs(dz_b))
+            th_low = math.atan2(dz_low, rho_high)
+            th_high = math.atan2(max(abs(dz_a), abs(dz_b)), rho_low)
+            rp_a, _ = K.gum_surface(th_low, P)
+            rp_b, _ = K.gum_surface(th_high, P)
+            sin_mid = K.gum_surface(0.5 * (th_low + th_high), P)[1]
+            sin_low = max(0.0, sin_mid - P[K.GUM_SIN_SLOPE] * 0.5 * (th_high - th_low))
+            gap = max(0.0, low - max(rp_a, rp_b), min(rp_a, rp_b) - high)
+            other = P[K.NGN] * math.exp(-(gap * sin_low / P[K.WGN]) ** 2)
+    if local & K.HAS_LI:  # Gaussian in (r - R_LI) and in the angle from its axis
+        low, high = _point_range(P[K.XLI], P[K.YLI], P[K.ZLI], s0, s1, u, P)
+        shell = max(0.0, low - P[K.RLI], P[K.RLI] - high)
+        angle = 0.0  # deg; it changes by at most 1/r rad per pc
+        if low > 0.0:
+            sm = s0 + half
+            dx, dz = sm * u[0] - P[K.XLI], P[K.Z_SUN] + sm * u[2] - P[K.ZLI]
+            dy = P[K.R_SUN] + sm * u[1] - P[K.YLI]
+            r = math.sqrt(dx * dx + dy * dy + dz * dz)
+            cos_t = min(1.0, max(-1.0, (dx * P[K.COS_LI] + dz * P[K.SIN_LI]) / r))
+            angle = max(0.0, math.degrees(math.acos(cos_t) - half / low))
+        other = max(other, P[K.NLI] * math.exp(-(shell / P[K.WLI]) ** 2
+                                                - (angle / P[K.DETTHETALI]) ** 2))
+    return lb, other
+
+
+@nb.njit(cache=True, inline="always")
+def _proved(s0: float, s1: float, d0, d1, rate: float, step: float, u, l_deg: float,
+            local: int, P) -> bool:
+    """Whether no feature can govern on [s0, s1] (or, if one could, it would change the DM by
+    less than MISS_DM), given the disks' two values at its ends (``d0``, ``d1``: (undimmed,
+    dimmed); NaN where not known)."""
+    h = s1 - s0
+    lb, other = feature_ceilings(s0, s1, u, l_deg, local, P)
+    worst = -np.inf
+    for j in range(2):
+        if math.isnan(d0[j]):
+            low = d1[j] * math.exp(-rate * h)
+        elif math.isnan(d1[j]):
+            low = d0[j] * math.exp(-rate * h)
+        else:  # ln n is within rate of each end's line: its lowest is where they meet
+            low = math.sqrt(d0[j] * d1[j]) * math.exp(-0.5 * rate * h)
+        worst = max(worst, (lb if j == 0 else other) + step - low)
+    return worst < 0.0 or worst * h < MISS_DM
+
+
+@nb.njit(cache=True, inline="always")
+def _panel_proved(a: float, b: float, disks, rate: float, step: float, u, l_deg: float,
+                  local: int, P) -> bool:
+    """:func:`_proved` for the whole panel at once: every point is within half the largest
+    gap between nodes of one (or within the end gap of the first or last node), so the disks
+    are at least their smallest node value times exp(-rate x that distance)."""
+    fall = math.exp(-rate * 0.5 * (b - a) * NODE_REACH)
+    lb, other = feature_ceilings(a, b, u, l_deg, local, P)
+    worst = -np.inf
+    for j in range(2):
+        low = disks[0, j]
+        for k in range(1, GL_ORDER):
+            low = min(low, disks[k, j])
+        worst = max(worst, (lb if j == 0 else other) + step - low * fall)
+    return worst < 0.0 or worst * (b - a) < MISS_DM
+
+
+@nb.njit(cache=True)
+def first_take_over(a: float, b: float, r_lo: float, r_hi: float, u, l_deg: float, local: int,
+                    P, arms, disks, stack,
+                    budget: int = SEARCH_EVALUATIONS) -> tuple[float, float, bool]:
+    """Search [a, b] (the disks govern at its Gauss-Legendre nodes, whose two disk values are
+    the rows of ``disks``) for a stretch where a local feature takes over.
+
+    Returns (lo, hi, exhausted): a feature governs at hi and not at lo, with nothing found
+    before lo (hi = b when nothing is found); ``exhausted`` when the search spent its
+    ``budget`` of n_e evaluations before proving the rest. ``stack``: (STACK_DEPTH, 6)
+    scratch."""
+    z_max = max(abs(P[K.Z_SUN] + a * u[2]), abs(P[K.Z_SUN] + b * u[2]))
+    rate, step = disk_rate(r_lo, r_hi, z_max, u, local, P, arms)
+    half = 0.5 * (b - a)
+    mid = 0.5 * (a + b)
+    if _panel_proved(a, b, disks, rate, step, u, l_deg, local, P):
+        return b, b, False
+    exhausted = False
+    lo, lo_u, lo_d = a, np.nan, np.nan  # the panel's ends are not evaluated
+    for k in range(GL_ORDER + 1):
+        if k < GL_ORDER:
+            hi, hi_u, hi_d = mid + half * GL_NODES[k], disks[k, 0], disks[k, 1]
+        else:
+            hi, hi_u, hi_d = b, np.nan, np.nan
+        stack[0, 0], stack[0, 1], stack[0, 2] = lo, hi, lo_u
+        stack[0, 3], stack[0, 4], stack[0, 5] = lo_d, hi_u, hi_d
+        depth = 1
+        while depth > 0:
+            depth -= 1
+            row = stack[depth]
+            s0, s1 = row[0], row[1]
+            if s1 - s0 <= SWITCH_TOL or _proved(s0, s1, row[2:4], row[4:6], rate, step, u,
+                                                l_deg, local, P):
+                continue
+            if budget == 0 or depth + 2 > STACK_DEPTH:
+                exhausted = True
+                continue
+            budget -= 1
+            sm = 0.5 * (s0 + s1)
+            mid_u, mid_d, excess = disks_at(sm, u, l_deg, local, P, arms)
+            if excess > 0.0:
+                return s0, sm, exhausted
+            left = stack[depth + 1]  # on top: the left half is searched first
+            left[0], left[1], left[2], left[3] = s0, sm, row[2], row[3]
+            left[4], left[5] = mid_u, mid_d
+            row[0], row[2], row[3] = sm, mid_u, mid_d
+            depth += 2
+        lo, lo_u, lo_d = hi, hi_u, hi_d
+    return b, b, exhausted

@@ -1,0 +1,106 @@
+"""The bounds behind YMW16's certified take-over search (kernels/ymw16_switch.py) hold on
+random stretches of random sightlines through the Local Bubble, the Gum Nebula and Loop I, and
+a search that runs out of evaluations says so."""
+
+import math
+
+import numpy as np
+import pytest
+
+from mwprop_batch.kernels import ymw16 as K
+from mwprop_batch.kernels import ymw16_cuts as C
+from mwprop_batch.kernels import ymw16_switch as S
+from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER
+from mwprop_batch.kernels.ymw16_panels import radius_range
+from mwprop_batch.model import Model
+
+LOCAL = K.HAS_LB | K.HAS_GUM | K.HAS_LI | K.HAS_THIN | K.HAS_ARMS
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return Model("ymw16").tables
+
+
+def stretches(seed: int, n: int):
+    """Random sightlines (l deg, unit vector) and stretches [s0, s1] (pc) within 700 pc of the
+    Sun, 0.01-200 pc long, with 40 points inside each."""
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        l_deg, b_deg = rng.uniform(0, 360), math.degrees(math.asin(rng.uniform(-1, 1)))
+        length = 10 ** rng.uniform(-2, math.log10(200))
+        s0 = rng.uniform(0, 700 - length)
+        yield l_deg, b_deg, s0, s0 + length, np.linspace(s0, s0 + length, 40)
+
+
+def components(s, u, l_deg, P, arms):
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    return K.galaxy(x, y, z, l_deg, LOCAL, P, arms)
+
+
+def lobe1_hidden(s, u, P) -> bool:
+    return K.lb_lobe1_hidden(s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2], P)
+
+
+def test_feature_ceilings_bound_the_features(tables):
+    """On stretches where the Local Bubble's lobe 1 is shown or hidden throughout (the engine
+    cuts its panels where that flips; ymw16_cuts._lobe1_switches)."""
+    P, arms = tables
+    checked = 0
+    for l_deg, b_deg, s0, s1, points in stretches(1, 1500):
+        u = C.sightline(l_deg, b_deg, P)[0]
+        if len({lobe1_hidden(s, u, P) for s in points}) > 1:
+            continue
+        lb_ceiling, other_ceiling = S.feature_ceilings(s0, s1, u, l_deg, LOCAL, P)
+        for s in points:
+            found = components(s, u, l_deg, P, arms)
+            assert found[6] <= lb_ceiling * (1 + 1e-12) + 1e-300, (l_deg, b_deg, s0, s1, s)
+            assert max(found[5], found[7]) <= other_ceiling * (1 + 1e-12) + 1e-300, (
+                l_deg, b_deg, s0, s1, s)
+            checked += found[6] > 0 or found[5] > 0 or found[7] > 0
+    assert checked > 5000  # the sample reaches the features
+
+
+def test_disk_rate_bounds_how_fast_the_disks_change(tables):
+    """|ln D(s) - ln D(s')| <= rate |s - s'| between points of a stretch, for both disk values
+    (up to an arm's cut-off drop, at most ~3e-5 of its peak, which the rate leaves out); the
+    dimmed value on stretches that stay on one side of the Local Bubble's radius (the engine
+    cuts its panels there: J_LB applies inside)."""
+    P, arms = tables
+    worst = 0.0
+    for l_deg, b_deg, s0, s1, points in stretches(2, 1500):
+        u = C.sightline(l_deg, b_deg, P)[0]
+        r_lo, r_hi = radius_range(s0, s1, u, P)
+        z_max = max(abs(P[K.Z_SUN] + s0 * u[2]), abs(P[K.Z_SUN] + s1 * u[2]))
+        rate, step = S.disk_rate(r_lo, r_hi, z_max, u, LOCAL, P, arms)
+        assert step == 0.0  # J_FB = 1: no Fermi-bubble edge
+        disks = np.array([S.disks_at(s, u, l_deg, LOCAL, P, arms)[:2] for s in points])
+        inside = {components(s, u, l_deg, P, arms)[10] <= P[K.R_LB] for s in points}
+        for j in range(1 if len(inside) > 1 else 2):
+            d = disks[:, j]
+            spread = np.abs(np.log(d[:, None]) - np.log(d[None, :]))
+            allowed = rate * np.abs(points[:, None] - points[None, :]) + 3e-5 / d.min()
+            assert (spread <= allowed).all(), (l_deg, b_deg, s0, s1)
+            worst = max(worst, float((spread / np.maximum(allowed, 1e-300)).max()))
+    assert worst > 0.2  # the bound is not vacuous on this sample (0.28 measured)
+
+
+def test_a_search_out_of_evaluations_is_reported(tables):
+    """The take-over toward (222.048, -77.612) near s = 286 pc is found with the normal
+    budget; with 3 evaluations the search stops, unproved, and says so."""
+    P, arms = tables
+    l_deg, b_deg, a, b = 222.048, -77.612, 223.2672713929542, 293.16296773167375
+    u = C.sightline(l_deg, b_deg, P)[0]
+    values, disks = np.empty(GL_ORDER), np.empty((GL_ORDER, 2))
+    _, first = S.panel_regions(a, b, u, l_deg, 52, P, arms, values, disks, K.DISKS)
+    assert first == b  # every node is in the disks' region
+    r_lo, r_hi = radius_range(a, b, u, P)
+    stack = np.empty((S.STACK_DEPTH, 6))
+    lo, hi, exhausted = S.first_take_over(a, b, r_lo, r_hi, u, l_deg, 52, P, arms, disks, stack)
+    assert not exhausted and a < lo < hi < b
+    assert S.disks_at(lo, u, l_deg, 52, P, arms)[2] <= 0.0 < S.disks_at(hi, u, l_deg, 52, P,
+                                                                          arms)[2]
+    assert 280.0 < hi < 292.0 and not (a + (b - a) * (1 + GL_NODES) / 2 == hi).any()
+    _, _, exhausted = S.first_take_over(a, b, r_lo, r_hi, u, l_deg, 52, P, arms, disks, stack,
+                                        3)
+    assert exhausted
