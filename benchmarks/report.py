@@ -21,6 +21,7 @@ A comparator that cannot run is reported, with the reason, instead of measured.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -423,6 +424,13 @@ def convert_curve(plan: Plan, sample: Sample) -> list[dict]:
 # first call in a fresh process
 
 
+def compile_bytecode() -> None:
+    """Write the package's bytecode (``__pycache__``), as ``pip install`` does: without it,
+    as where PYTHONDONTWRITEBYTECODE is set, every fresh process compiles the sources again
+    (0.07 s of a warm start, measured on 2 cores)."""
+    compileall.compile_dir(ROOT / "mwprop_batch", quiet=1)
+
+
 def cache_env(cache_dir: str) -> dict[str, str]:
     """Environment whose numba cache and table cache are both in cache_dir."""
     return {**os.environ, "NUMBA_CACHE_DIR": cache_dir,
@@ -441,6 +449,7 @@ def fresh_process(cache_dir: str) -> dict[str, float]:
 
 def first_calls(plan: Plan) -> dict[str, dict[str, float]]:
     """Cold (empty numba cache) and warm (median of later runs) first-call times."""
+    compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="mwprop_batch_numba_cache_") as cache:
         cold = fresh_process(cache)
         log(f"first call, cold cache: {cold['process']:.1f} s")
@@ -461,6 +470,7 @@ def cli_first_runs(plan: Plan) -> list[dict]:
     caches), then warm (the fastest of later runs); ``compile`` into an empty cache, and
     ``los`` after it."""
     los = ("los", "30", "1", "100", "1")
+    compile_bytecode()
     records = []
     with tempfile.TemporaryDirectory(prefix="mwprop_batch_numba_cache_") as cache:
         env = cache_env(cache)

@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from tqdm import tqdm
 
 from .errors import ConversionError, InvalidValueError
 from .input_types import check_input_types, frame_input_types
@@ -340,6 +339,8 @@ def convert_file(
     summary = Summary(tuple(m.name.upper() for m in settings.models), output=target)
     warm_up(settings)
     summary.startup_seconds = time.perf_counter() - start
+    from tqdm import tqdm  # here, not at import: only a conversion shows a bar
+
     bar = tqdm(
         total=catalogue.num_rows, unit="row", unit_scale=True, disable=not progress,
         file=sys.stderr, desc=Path(str(catalogue.path)).name,

@@ -18,7 +18,7 @@ from .constants import PC_PER_KPC, SM_FACTOR
 from .errors import InvalidTypeError, MwpropBatchError
 from .extras import missing_extra
 from .kernels.density import COLUMNS, LISM_LDR, LISM_LHB, LISM_LOOP_I, LISM_LSB
-from .ymw16_tables import FAMILY as YMW16
+from .params import YMW16
 
 if TYPE_CHECKING:
     from .model import Model

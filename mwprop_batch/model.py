@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import labelled as xarray_forms
-from . import sightlines, units, ymw16_sightlines
+from . import sightlines, units
 from .constants import SM_FACTOR
 from .errors import InvalidTypeError, InvalidValueError, MwpropBatchError
 from .kernels import density as density_kernels
 from .parallel import run_parallel_kernel
-from .params import MODEL_NAMES, ModelParameters, load_parameters
+from .params import MODEL_NAMES, YMW16, ModelParameters, load_parameters
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .tablecache import load_or_build
 from .tables import KernelTables
-from .ymw16_tables import FAMILY as YMW16
-from .ymw16_tables import Ymw16Parameters, Ymw16Tables, build_ymw16_tables, load_ymw16
+
+if TYPE_CHECKING:
+    from .ymw16_tables import Ymw16Parameters, Ymw16Tables
 
 
 class IndexAlignmentError(MwpropBatchError, ValueError):
@@ -126,9 +128,16 @@ class Model:
             raise InvalidValueError(
                 f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
         self._name = key
-        self._parameters = load_ymw16() if key == YMW16 else load_parameters(key)
-        # the family's line-of-sight engine: flat arrays in, result tables out
-        self._engine = ymw16_sightlines if key == YMW16 else sightlines
+        if key == YMW16:  # imported here: an NE2001/NE2025 process never loads YMW16's kernels
+            from . import ymw16_sightlines
+            from .ymw16_tables import load_ymw16
+
+            self._parameters = load_ymw16()
+            # the family's line-of-sight engine: flat arrays in, result tables out
+            self._engine = ymw16_sightlines
+        else:
+            self._parameters = load_parameters(key)
+            self._engine = sightlines
         self._tables: KernelTables | Ymw16Tables | None = None
         self._tables_lock = threading.Lock()
 
@@ -150,7 +159,10 @@ class Model:
         if tables is None:
             with self._tables_lock:
                 if self._tables is None:
-                    build = build_ymw16_tables if self._name == YMW16 else load_or_build
+                    if self._name == YMW16:
+                        from .ymw16_tables import build_ymw16_tables as build
+                    else:
+                        build = load_or_build
                     self._tables = build(self._parameters)
                 tables = self._tables
         return tables
@@ -194,7 +206,7 @@ class Model:
                                           kinds=("length", "length", "length"))
         if self._name == YMW16:
             return _with_index(
-                ymw16_sightlines.density(self.tables, xf, yf, zf, run_parallel_kernel), index)
+                self._engine.density(self.tables, xf, yf, zf, run_parallel_kernel), index)
         raw = run_parallel_kernel(density_kernels.density_batch, xf, yf, zf, *self.tables)
         return _with_index(density_frame(raw), index)
 

@@ -16,8 +16,9 @@ import numpy as np
 
 from .errors import InvalidValueError
 
-MODEL_NAMES = ("ne2001", "ne2025", "ymw16")
 NE2001_FAMILY = ("ne2001", "ne2025")
+YMW16 = "ymw16"  # a family of its own (mwprop_batch.ymw16_sightlines)
+MODEL_NAMES = (*NE2001_FAMILY, YMW16)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ import signal
 import sys
 
 from numba.core.event import Listener, install_listener
-from tqdm import tqdm
 
 from .. import __version__
 from ..errors import MwpropBatchError
@@ -87,6 +86,8 @@ class CompileNotice(Listener):
 
     def on_start(self, event) -> None:
         if not self.told:
+            from tqdm import tqdm  # here, not at import: a warm run never compiles
+
             self.told = True
             tqdm.write(COMPILE_NOTICE, file=sys.stderr)
 

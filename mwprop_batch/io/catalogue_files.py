@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from ..errors import MwpropBatchError
 from .csvfile import csv_batches, csv_schema
@@ -204,6 +202,8 @@ def spool(stream: Any, suffix: str):
 
 
 def _open_parquet(path: Path) -> Catalogue:
+    import pyarrow.dataset as ds  # here, not at import: the first call need not load it
+
     files = sorted(ds.dataset(path, format="parquet").files) if path.is_dir() else [str(path)]
     return open_parquet_files(path, files)
 
@@ -213,6 +213,8 @@ def open_parquet_files(
 ) -> Catalogue:
     """A catalogue of the Parquet ``files`` (paths in ``filesystem``, None: local), read in
     this order as one dataset (:func:`union_schema`); ``label`` names it."""
+    import pyarrow.dataset as ds
+
     files = list(files)
     if not files:
         raise CatalogueError(f"{label}: no Parquet files in this directory")
@@ -245,6 +247,8 @@ def union_schema(files: Iterable[str], filesystem: Any = None) -> pa.Schema:
     CatalogueError
         Naming the file and the column, if two files give a column different types.
     """
+    import pyarrow.parquet as pq
+
     fields: dict[str, pa.Field] = {}
     first_seen: dict[str, str] = {}
     metadata = None
@@ -326,6 +330,8 @@ def read_file_metadata(
 ) -> dict[str, Any]:
     """The metadata :func:`schema_with_file_metadata` stored in a Parquet file (a local path
     or a URL; ``storage_options`` as in :func:`open_catalogue`)."""
+    import pyarrow.parquet as pq
+
     url = remote_url(path)
     if url is not None:
         from .remote import resolve

@@ -22,10 +22,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from secrets import token_hex
 from types import FrameType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 from .catalogue_files import STDIN, CatalogueError, one_line
 
@@ -192,6 +194,8 @@ class AtomicParquetWriter(AllOrNothingWriter):
 
     def _open(self) -> None:
         remove_dead_temp_files(self.path)
+        import pyarrow.parquet as pq  # here, not at import: most processes never write
+
         self._temp = _new_file(temp_path(self.path))
         self._writer = pq.ParquetWriter(self._temp, self.schema)
 

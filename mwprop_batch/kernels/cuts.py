@@ -140,7 +140,7 @@ def sightline_cuts(
     n_cl = clump_par.shape[0]
     n_vo = void_par.shape[0]
     cuts, features, spans, lhb_work = work
-    n = 0
+    n = np.int64(0)  # not a literal 0: numba would compile _add_chord and sort_prefix for it
     nf = 0
     ns = 0
     last = 0.0

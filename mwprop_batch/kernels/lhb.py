@@ -156,7 +156,7 @@ def lhb_cuts(u, end: float, P: np.ndarray, out: np.ndarray, work: np.ndarray) ->
     if nc == 0:
         return 0
     # membership is constant between consecutive candidates: cut where it changes
-    m = 0
+    m = np.int64(0)  # not a literal 0: numba would compile sort_prefix for it too
     for k in range(nc):
         if 0.0 < cand[k] < end:
             inner[m] = cand[k]

@@ -259,7 +259,7 @@ def march(
     rate_s, rate_b = work[4][0], work[4][1]
     mask_s = _arm_gaps(0.0, 0.0, u, P, arm_par, arm_coef, arm_grid, gap_s, exact_s, near_s,
                        rate_s)
-    fresh = 0
+    fresh = np.int64(0)  # not a literal 0: numba would compile _next_arm_event for it too
     if mask_s < 0:
         flags |= NC_NEAREST
     n_panels_done = 0
