@@ -51,7 +51,8 @@ def test_feature_ceilings_bound_the_features(tables):
         u = C.sightline(l_deg, b_deg, P)[0]
         if len({lobe1_hidden(s, u, P) for s in points}) > 1:
             continue
-        lb_ceiling, other_ceiling = S.feature_ceilings(s0, s1, u, l_deg, LOCAL, P)
+        lobes = S.search_bounds(700.0, u, l_deg, P, arms)[2]
+        lb_ceiling, other_ceiling = S.feature_ceilings(s0, s1, u, lobes, LOCAL, P)
         for s in points:
             found = components(s, u, l_deg, P, arms)
             assert found[6] <= lb_ceiling * (1 + 1e-12) + 1e-300, (l_deg, b_deg, s0, s1, s)
@@ -94,13 +95,12 @@ def test_a_search_out_of_evaluations_is_reported(tables):
     values, disks = np.empty(GL_ORDER), np.empty((GL_ORDER, 2))
     _, first = S.panel_regions(a, b, u, l_deg, 52, P, arms, values, disks, K.DISKS)
     assert first == b  # every node is in the disks' region
-    r_lo, r_hi = radius_range(a, b, u, P)
+    bounds = S.search_bounds(400.0, u, l_deg, P, arms)
     stack = np.empty((S.STACK_DEPTH, 6))
-    lo, hi, exhausted = S.first_take_over(a, b, r_lo, r_hi, u, l_deg, 52, P, arms, disks, stack)
+    lo, hi, exhausted = S.first_take_over(a, b, u, l_deg, 52, P, arms, disks, stack, bounds)
     assert not exhausted and a < lo < hi < b
     assert S.disks_at(lo, u, l_deg, 52, P, arms)[2] <= 0.0 < S.disks_at(hi, u, l_deg, 52, P,
                                                                           arms)[2]
     assert 280.0 < hi < 292.0 and not (a + (b - a) * (1 + GL_NODES) / 2 == hi).any()
-    _, _, exhausted = S.first_take_over(a, b, r_lo, r_hi, u, l_deg, 52, P, arms, disks, stack,
-                                        3)
+    _, _, exhausted = S.first_take_over(a, b, u, l_deg, 52, P, arms, disks, stack, bounds, 3)
     assert exhausted

@@ -32,13 +32,14 @@ from . import ymw16 as K
 from . import ymw16_cuts as C
 from .convergence import NC_TAKE_OVER
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
-from .ymw16_panels import DISK_PARTS, radius_range, segment
+from .ymw16_panels import DISK_PARTS, segment
 from .ymw16_switch import (
     STACK_DEPTH,
     SWITCH_TOL,
     SWITCHING,
     first_take_over,
     panel_regions,
+    search_bounds,
     state,
     state_switch,
 )
@@ -195,6 +196,11 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
     state_s = state(SWITCH_TOL, u, l_deg, 0, P, arms)
     local_s = 0
     flags = 0
+    reach = 0.0  # where the features that take over from the disks end
+    for k in (C.Z_GUM, C.Z_LB, C.Z_LI):
+        if zones[k, 1] > reach:
+            reach = zones[k, 1]
+    bounds = search_bounds(min(reach, end), u, l_deg, P, arms)
     values = work[W_VALUES]
     while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         while icut < cuts.shape[0] and cuts[icut] <= s:
@@ -227,10 +233,9 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
                                            work[W_DISKS], state_s >> 3)
                 after = s
                 if inner == b and state_s >> 3 == K.DISKS:  # between the nodes, surely?
-                    r_lo, r_hi = radius_range(s, b, u, P)
-                    after, inner, unsure = first_take_over(s, b, r_lo, r_hi, u, l_deg, parts,
-                                                           P, arms, work[W_DISKS],
-                                                           work[W_STACK])
+                    after, inner, unsure = first_take_over(s, b, u, l_deg, parts, P, arms,
+                                                           work[W_DISKS], work[W_STACK],
+                                                           bounds)
                     if unsure:
                         flags |= NC_TAKE_OVER
                 if inner < b:

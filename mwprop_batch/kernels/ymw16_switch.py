@@ -27,6 +27,7 @@ import numpy as np
 
 from . import ymw16 as K
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
+from .ymw16_panels import radius_range
 
 SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
 SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
@@ -224,10 +225,10 @@ def _point_range(cx: float, cy: float, cz: float, s0: float, s1: float, u,
 
 
 @nb.njit(cache=True)
-def feature_ceilings(s0: float, s1: float, u, l_deg: float, local: int,
-                     P) -> tuple[float, float]:
+def feature_ceilings(s0: float, s1: float, u, lobes, local: int, P) -> tuple[float, float]:
     """Upper bounds (cm^-3) on the Local Bubble, and on the larger of the Gum Nebula and
-    Loop I, over the sightline's stretch [s0, s1]. Each profile falls with a distance and,
+    Loop I, over the sightline's stretch [s0, s1] (``lobes``: the Bubble's lobes' peak n_e
+    along this sightline, from :func:`search_bounds`). Each profile falls with a distance and,
     for the Bubble, with |z|: the ranges of |z|, of the distances from the Bubble's axis and
     from the Gum's and Loop I's centres are exact (norms of vectors linear in s), as is the
     range of the Gum's spheroid radius (monotone in elevation); its sine factor and Loop I's
@@ -244,12 +245,10 @@ def feature_ceilings(s0: float, s1: float, u, l_deg: float, local: int,
         shell = max(0.0, low - P[K.R_LB], P[K.R_LB] - high)
         z0, z1 = P[K.Z_SUN] + s0 * u[2], P[K.Z_SUN] + s1 * u[2]
         z_low = 0.0 if z0 * z1 <= 0.0 else min(abs(z0), abs(z1))
-        lb = (P[K.NLB2] * _lobe_weight(l_deg, P[K.THETALB2], P[K.DETLB2])
-              * K.sech2(shell / P[K.WLB2]) * K.sech2(z_low / P[K.HLB2]))
+        lb = lobes[1] * K.sech2(shell / P[K.WLB2]) * K.sech2(z_low / P[K.HLB2])
         sm = s0 + half  # lobe 1's viewing-angle test flips only at cuts (ymw16_cuts)
         if not K.lb_lobe1_hidden(sm * u[0], P[K.R_SUN] + sm * u[1], P[K.Z_SUN] + sm * u[2], P):
-            lb += (P[K.NLB1] * _lobe_weight(l_deg, P[K.THETALB1], P[K.DETLB1])
-                   * K.sech2(shell / P[K.WLB1]) * K.sech2(z_low / P[K.HLB1]))
+            lb += lobes[0] * K.sech2(shell / P[K.WLB1]) * K.sech2(z_low / P[K.HLB1])
     if local & K.HAS_GUM:  # R, the elevation theta and so r_p(theta) (monotone) in range
         dx0, dy0, dz0 = -P[K.XGN], P[K.R_SUN] - P[K.YGN], P[K.Z_SUN] - P[K.ZGN]
         low, high = _norm_range(dx0, u[0], dy0, u[1], dz0, u[2], s0, s1)
@@ -282,13 +281,13 @@ def feature_ceilings(s0: float, s1: float, u, l_deg: float, local: int,
 
 
 @nb.njit(cache=True, inline="always")
-def _proved(s0: float, s1: float, d0, d1, rate: float, step: float, u, l_deg: float,
-            local: int, P) -> bool:
+def _proved(s0: float, s1: float, d0, d1, rate: float, step: float, u, lobes, local: int,
+            P) -> bool:
     """Whether no feature can govern on [s0, s1] (or, if one could, it would change the DM by
     less than MISS_DM), given the disks' two values at its ends (``d0``, ``d1``: (undimmed,
     dimmed); NaN where not known)."""
     h = s1 - s0
-    lb, other = feature_ceilings(s0, s1, u, l_deg, local, P)
+    lb, other = feature_ceilings(s0, s1, u, lobes, local, P)
     worst = -np.inf
     for j in range(2):
         if math.isnan(d0[j]):
@@ -302,38 +301,52 @@ def _proved(s0: float, s1: float, d0, d1, rate: float, step: float, u, l_deg: fl
 
 
 @nb.njit(cache=True, inline="always")
-def _panel_proved(a: float, b: float, disks, rate: float, step: float, u, l_deg: float,
-                  local: int, P) -> bool:
+def _panel_proved(a: float, b: float, disks, rate: float, step: float, u, lobes, local: int,
+                  P) -> bool:
     """:func:`_proved` for the whole panel at once: every point is within half the largest
     gap between nodes of one (or within the end gap of the first or last node), so the disks
     are at least their smallest node value times exp(-rate x that distance)."""
     fall = math.exp(-rate * 0.5 * (b - a) * NODE_REACH)
-    lb, other = feature_ceilings(a, b, u, l_deg, local, P)
-    worst = -np.inf
-    for j in range(2):
-        low = disks[0, j]
-        for k in range(1, GL_ORDER):
-            low = min(low, disks[k, j])
-        worst = max(worst, (lb if j == 0 else other) + step - low * fall)
+    low_u, low_d = disks[0, 0], disks[0, 1]
+    for k in range(1, GL_ORDER):
+        low_u, low_d = min(low_u, disks[k, 0]), min(low_d, disks[k, 1])
+    low_u, low_d = low_u * fall - step, low_d * fall - step
+    if local & SWITCHING == K.HAS_LB and lobes[0] + lobes[1] < low_u:
+        return True  # the lobes' peaks (toward most longitudes, far below the disks)
+    lb, other = feature_ceilings(a, b, u, lobes, local, P)
+    worst = max(lb - low_u, other - low_d)
     return worst < 0.0 or worst * (b - a) < MISS_DM
 
 
 @nb.njit(cache=True)
-def first_take_over(a: float, b: float, r_lo: float, r_hi: float, u, l_deg: float, local: int,
-                    P, arms, disks, stack,
-                    budget: int = SEARCH_EVALUATIONS) -> tuple[float, float, bool]:
+def search_bounds(reach: float, u, l_deg: float, P, arms) -> tuple[float, float, tuple]:
+    """What :func:`first_take_over` needs of a sightline whose local features lie within
+    ``reach`` pc of the Sun, computed once: :func:`disk_rate` over that stretch (radius and
+    height ranges, every disk component), and the Local Bubble's lobes' peak n_e along it
+    (their angle factors are fixed along a sightline from the Sun)."""
+    r_lo, r_hi = radius_range(0.0, reach, u, P)
+    z_max = max(abs(P[K.Z_SUN]), abs(P[K.Z_SUN] + reach * u[2]))
+    rate, step = disk_rate(r_lo, r_hi, z_max, u, K.HAS_THIN | K.HAS_ARMS, P, arms)
+    lobes = (P[K.NLB1] * _lobe_weight(l_deg, P[K.THETALB1], P[K.DETLB1]),
+             P[K.NLB2] * _lobe_weight(l_deg, P[K.THETALB2], P[K.DETLB2]))
+    return rate, step, lobes
+
+
+@nb.njit(cache=True)
+def first_take_over(a: float, b: float, u, l_deg: float, local: int, P, arms, disks, stack,
+                    bounds, budget: int = SEARCH_EVALUATIONS) -> tuple[float, float, bool]:
     """Search [a, b] (the disks govern at its Gauss-Legendre nodes, whose two disk values are
-    the rows of ``disks``) for a stretch where a local feature takes over.
+    the rows of ``disks``) for a stretch where a local feature takes over; ``bounds``: from
+    :func:`search_bounds`, for a reach beyond b.
 
     Returns (lo, hi, exhausted): a feature governs at hi and not at lo, with nothing found
     before lo (hi = b when nothing is found); ``exhausted`` when the search spent its
     ``budget`` of n_e evaluations before proving the rest. ``stack``: (STACK_DEPTH, 6)
     scratch."""
-    z_max = max(abs(P[K.Z_SUN] + a * u[2]), abs(P[K.Z_SUN] + b * u[2]))
-    rate, step = disk_rate(r_lo, r_hi, z_max, u, local, P, arms)
+    rate, step, lobes = bounds
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
-    if _panel_proved(a, b, disks, rate, step, u, l_deg, local, P):
+    if _panel_proved(a, b, disks, rate, step, u, lobes, local, P):
         return b, b, False
     exhausted = False
     lo, lo_u, lo_d = a, np.nan, np.nan  # the panel's ends are not evaluated
@@ -350,7 +363,7 @@ def first_take_over(a: float, b: float, r_lo: float, r_hi: float, u, l_deg: floa
             row = stack[depth]
             s0, s1 = row[0], row[1]
             if s1 - s0 <= SWITCH_TOL or _proved(s0, s1, row[2:4], row[4:6], rate, step, u,
-                                                l_deg, local, P):
+                                                lobes, local, P):
                 continue
             if budget == 0 or depth + 2 > STACK_DEPTH:
                 exhausted = True
