@@ -64,6 +64,37 @@ def _slab(z0: float, uz: float, half: float) -> tuple[float, float]:
 
 
 @nb.njit(cache=True)
+def _lobes_peak(v1: float, v2: float, P) -> float:
+    """The Local Bubble's largest n_e along a sightline whose longitude is v1 and v2 deg from
+    its lobes' centres (their angle factors are fixed along it; the rest are <= 1)."""
+    cut = P[K.CUT]
+    peak = 0.0
+    if v1 <= cut * P[K.DETLB1]:
+        peak += P[K.NLB1] * K.sech2(v1 / P[K.DETLB1])
+    if v2 <= cut * P[K.DETLB2]:
+        peak += P[K.NLB2] * K.sech2(v2 / P[K.DETLB2])
+    return peak
+
+
+@nb.njit(cache=True)
+def _thick_floor(s0: float, s1: float, u, P) -> float:
+    """A lower bound on the thick disk's n_e (after the Fermi bubbles' factor, before the
+    Local Bubble's) over the sightline's stretch [s0, s1] (pc); 0 where it may be cut off.
+    R is largest at an end (it is convex in s), |z| too."""
+    if math.isnan(s0):
+        return 0.0
+    y0, z0 = P[K.R_SUN], P[K.Z_SUN]
+    r_hi = max(math.hypot(s0 * u[0], y0 + s0 * u[1]), math.hypot(s1 * u[0], y0 + s1 * u[1]))
+    zw = (max(abs(z0 + s0 * u[2]), abs(z0 + s1 * u[2]))
+          + P[K.GAMMA_W] * max(0.0, r_hi - P[K.R_WARP]))
+    cut = P[K.CUT]
+    if zw > cut * P[K.H1] or r_hi - P[K.BD] > cut * P[K.AD]:
+        return 0.0
+    gd = 1.0 if r_hi < P[K.BD] else K.sech2((r_hi - P[K.BD]) / P[K.AD])
+    return min(1.0, P[K.J_FB]) * P[K.N1] * gd * K.sech2(zw / P[K.H1])
+
+
+@nb.njit(cache=True)
 def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
     """Fill and return ``zones`` (N_ZONES, 3): for each feature the chord (s_in, s_out) where
     it may be non-zero and the longest panel (pc) inside it; NaN rows for features the
@@ -101,6 +132,9 @@ def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
         rate = math.sqrt(a1 * a1 + u[0] * u[0])
         zones[Z_LB, 2] = PANEL_PER_SCALE * min(min(P[K.WLB1], P[K.WLB2]) / max(rate, 1e-12),
                                                P[K.HLB2] / max(uz, 1e-12))
+        if _lobes_peak(v1, v2, P) < _thick_floor(zones[Z_LB, 0], zones[Z_LB, 1], u, P):
+            # the Bubble governs only where it is denser than the disks: never, here
+            zones[Z_LB, 0] = zones[Z_LB, 1] = np.nan
     if mc:
         # LMC disk: a cylinder and a slab in its own frame, where the sightline is a line
         off_y, off_z = -P[K.LMC_D] * P[K.LMC_SIN_I], P[K.LMC_D] * P[K.LMC_COS_I]
