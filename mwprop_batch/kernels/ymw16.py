@@ -191,6 +191,25 @@ def lb_axis_distance(x: float, y: float, z: float, P) -> float:
     return math.sqrt(axis * axis + x * x)
 
 
+@nb.njit(cache=True, inline="always", _nrt=False)
+def lobe_offset(gl_deg: float, theta: float) -> float:
+    """Angle (deg) between the longitude gl_deg and a Local Bubble lobe's centre theta, as
+    the authors' code takes it."""
+    return min(abs(gl_deg + 360.0 - theta), abs(theta - gl_deg))
+
+
+@nb.njit(cache=True, _nrt=False)
+def lobe_peaks(gl_deg: float, P) -> tuple[float, float]:
+    """Each Local Bubble lobe's largest n_e toward longitude gl_deg: its density times its
+    angle factor (0 beyond its angular cut-off); the rest of its profile is at most 1. Along
+    a sightline from the Sun the angle is fixed."""
+    cut = P[CUT]
+    v1, v2 = lobe_offset(gl_deg, P[THETALB1]), lobe_offset(gl_deg, P[THETALB2])
+    peak1 = P[NLB1] * sech2(v1 / P[DETLB1]) if v1 <= cut * P[DETLB1] else 0.0
+    peak2 = P[NLB2] * sech2(v2 / P[DETLB2]) if v2 <= cut * P[DETLB2] else 0.0
+    return peak1, peak2
+
+
 @nb.njit(cache=True, _nrt=False)
 def local_bubble(x: float, y: float, z: float, gl_deg: float, uu: float, P) -> float:
     """Local Bubble: n_e of its two lobes (uu: the distance from its axis).
@@ -201,13 +220,13 @@ def local_bubble(x: float, y: float, z: float, gl_deg: float, uu: float, P) -> f
     shell = uu - P[R_LB]
     n1 = 0.0
     if shell <= cut * P[WLB1] and abs(z) <= cut * P[HLB1]:
-        v = min(abs(gl_deg + 360.0 - P[THETALB1]), abs(P[THETALB1] - gl_deg))
+        v = lobe_offset(gl_deg, P[THETALB1])
         if v <= cut * P[DETLB1]:
             n1 = (P[NLB1] * sech2(v / P[DETLB1]) * sech2(shell / P[WLB1])
                   * sech2(z / P[HLB1]))
     n2 = 0.0
     if n1 != 0.0 or (shell <= cut * P[WLB2] and abs(z) <= cut * P[HLB2]):
-        v = min(abs(gl_deg + 360.0 - P[THETALB2]), abs(P[THETALB2] - gl_deg))
+        v = lobe_offset(gl_deg, P[THETALB2])
         if v <= cut * P[DETLB2]:
             n2 = (P[NLB2] * sech2(v / P[DETLB2]) * sech2(shell / P[WLB2])
                   * sech2(z / P[HLB2]))
@@ -270,6 +289,17 @@ HAS_GC, HAS_GUM, HAS_LB, HAS_LI, HAS_THIN, HAS_ARMS = 1, 2, 4, 8, 16, 32
 ALL_LOCAL = HAS_GC | HAS_GUM | HAS_LB | HAS_LI | HAS_THIN | HAS_ARMS
 
 
+@nb.njit(cache=True, inline="always", _nrt=False)
+def thick_disk(zw: float, r: float, P) -> tuple[float, float]:
+    """Thick-disk n_e at warped height zw and Galactocentric radius r (pc), before the Fermi
+    and Local Bubble factors, and its radial factor g_d (both 0 beyond its cut-offs)."""
+    cut = P[CUT]
+    if abs(zw) <= cut * P[H1] and r - P[BD] <= cut * P[AD]:
+        gd = 1.0 if r < P[BD] else sech2((r - P[BD]) / P[AD])
+        return P[N1] * gd * sech2(zw / P[H1]), gd
+    return 0.0, 0.0
+
+
 @nb.njit(cache=True, _nrt=False)
 def galaxy(x: float, y: float, z: float, gl_deg: float, local: int, P, arms):
     """Galactic n_e and its parts at (x, y, z) pc, seen at longitude gl_deg from the Sun.
@@ -288,11 +318,8 @@ def galaxy(x: float, y: float, z: float, gl_deg: float, local: int, P, arms):
             theta += TWO_PI
     zw = warped_z(z, r, theta, P)
     cut = P[CUT]
-    thick = thin = 0.0
-    gd = 0.0
-    if abs(zw) <= cut * P[H1] and r - P[BD] <= cut * P[AD]:
-        gd = 1.0 if r < P[BD] else sech2((r - P[BD]) / P[AD])
-        thick = P[N1] * gd * sech2(zw / P[H1])
+    thick, gd = thick_disk(zw, r, P)
+    thin = 0.0
     if local & HAS_THIN:
         hh = P[K2] * scale_height(r, P)
         if r - P[B2] <= cut * P[A2] and abs(zw) <= cut * hh:

@@ -64,34 +64,37 @@ def _slab(z0: float, uz: float, half: float) -> tuple[float, float]:
 
 
 @nb.njit(cache=True)
-def _lobes_peak(v1: float, v2: float, P) -> float:
-    """The Local Bubble's largest n_e along a sightline whose longitude is v1 and v2 deg from
-    its lobes' centres (their angle factors are fixed along it; the rest are <= 1)."""
-    cut = P[K.CUT]
-    peak = 0.0
-    if v1 <= cut * P[K.DETLB1]:
-        peak += P[K.NLB1] * K.sech2(v1 / P[K.DETLB1])
-    if v2 <= cut * P[K.DETLB2]:
-        peak += P[K.NLB2] * K.sech2(v2 / P[K.DETLB2])
-    return peak
+def radius_range(s0: float, s1: float, u, P) -> tuple[float, float]:
+    """Smallest and largest Galactocentric radius R (pc) on the stretch [s0, s1]."""
+    y0 = P[K.R_SUN]
+    r0 = math.sqrt((s0 * u[0]) ** 2 + (y0 + s0 * u[1]) ** 2)
+    r1 = math.sqrt((s1 * u[0]) ** 2 + (y0 + s1 * u[1]) ** 2)
+    r_lo, r_hi = min(r0, r1), max(r0, r1)
+    t = -y0 * u[1] / max(u[0] * u[0] + u[1] * u[1], 1e-300)
+    if s0 < t < s1:
+        r_lo = math.sqrt((t * u[0]) ** 2 + (y0 + t * u[1]) ** 2)
+    return r_lo, r_hi
+
+
+@nb.njit(cache=True, inline="always")
+def lb_axis_line(u, P) -> tuple[float, float]:
+    """The Local Bubble's axis offset along the sightline, a0 + a1 s (pc): with the x offset
+    s u_x, its length is the distance from the Bubble's (tilted) axis."""
+    a0 = (P[K.R_SUN] - P[K.LB_YC]) * P[K.LB_COS] - P[K.LB_SIN] * P[K.Z_SUN]
+    return a0, u[1] * P[K.LB_COS] - P[K.LB_SIN] * u[2]
 
 
 @nb.njit(cache=True)
 def _thick_floor(s0: float, s1: float, u, P) -> float:
     """A lower bound on the thick disk's n_e (after the Fermi bubbles' factor, before the
     Local Bubble's) over the sightline's stretch [s0, s1] (pc); 0 where it may be cut off.
-    R is largest at an end (it is convex in s), |z| too."""
+    It falls with R and |z|: R is largest at an end (it is convex in s), |z| too."""
     if math.isnan(s0):
         return 0.0
-    y0, z0 = P[K.R_SUN], P[K.Z_SUN]
-    r_hi = max(math.hypot(s0 * u[0], y0 + s0 * u[1]), math.hypot(s1 * u[0], y0 + s1 * u[1]))
-    zw = (max(abs(z0 + s0 * u[2]), abs(z0 + s1 * u[2]))
+    r_hi = radius_range(s0, s1, u, P)[1]
+    zw = (max(abs(P[K.Z_SUN] + s0 * u[2]), abs(P[K.Z_SUN] + s1 * u[2]))
           + P[K.GAMMA_W] * max(0.0, r_hi - P[K.R_WARP]))
-    cut = P[K.CUT]
-    if zw > cut * P[K.H1] or r_hi - P[K.BD] > cut * P[K.AD]:
-        return 0.0
-    gd = 1.0 if r_hi < P[K.BD] else K.sech2((r_hi - P[K.BD]) / P[K.AD])
-    return min(1.0, P[K.J_FB]) * P[K.N1] * gd * K.sech2(zw / P[K.H1])
+    return min(1.0, P[K.J_FB]) * K.thick_disk(zw, r_hi, P)[0]
 
 
 @nb.njit(cache=True)
@@ -120,11 +123,9 @@ def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
     zones[Z_LI, 2] = PANEL_PER_GAUSSIAN * P[K.WLI]
     # Local Bubble: a tilted cylinder of its lobes' reach, cut by their z reach; only where
     # the sightline's longitude lies within a lobe's angular reach
-    v1 = min(abs(l_deg + 360.0 - P[K.THETALB1]), abs(P[K.THETALB1] - l_deg))
-    v2 = min(abs(l_deg + 360.0 - P[K.THETALB2]), abs(P[K.THETALB2] - l_deg))
-    if v1 <= cut * P[K.DETLB1] or v2 <= cut * P[K.DETLB2]:
-        a0 = (y0 - P[K.LB_YC]) * P[K.LB_COS] - P[K.LB_SIN] * z0
-        a1 = u[1] * P[K.LB_COS] - P[K.LB_SIN] * u[2]
+    peak1, peak2 = K.lobe_peaks(l_deg, P)
+    if peak1 > 0.0 or peak2 > 0.0:
+        a0, a1 = lb_axis_line(u, P)
         reach = P[K.R_LB] + cut * max(P[K.WLB1], P[K.WLB2])
         c1, c2 = _roots(a1 * a1 + u[0] * u[0], 2.0 * a0 * a1, a0 * a0 - reach * reach)
         s1, s2 = _slab(z0, u[2], cut * max(P[K.HLB1], P[K.HLB2]))
@@ -132,7 +133,7 @@ def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
         rate = math.sqrt(a1 * a1 + u[0] * u[0])
         zones[Z_LB, 2] = PANEL_PER_SCALE * min(min(P[K.WLB1], P[K.WLB2]) / max(rate, 1e-12),
                                                P[K.HLB2] / max(uz, 1e-12))
-        if _lobes_peak(v1, v2, P) < _thick_floor(zones[Z_LB, 0], zones[Z_LB, 1], u, P):
+        if peak1 + peak2 < _thick_floor(zones[Z_LB, 0], zones[Z_LB, 1], u, P):
             # the Bubble governs only where it is denser than the disks: never, here
             zones[Z_LB, 0] = zones[Z_LB, 1] = np.nan
     if mc:
@@ -220,8 +221,7 @@ def cuts_of(u, end: float, zones, arms, P, cuts) -> np.ndarray:
                 cuts[n] = s
                 n += 1
     # the Local Bubble's radius (thick disk scaled by J_LB inside it)
-    a0 = (y0 - P[K.LB_YC]) * P[K.LB_COS] - P[K.LB_SIN] * P[K.Z_SUN]
-    a1 = u[1] * P[K.LB_COS] - P[K.LB_SIN] * u[2]
+    a0, a1 = lb_axis_line(u, P)
     r1, r2 = _roots(a1 * a1 + u[0] * u[0], 2.0 * a0 * a1, a0 * a0 - P[K.R_LB] ** 2)
     n = _add_chord(r1, r2, end, cuts, n)
     # the Gum Nebula's equatorial plane (its shell distance has a kink there)

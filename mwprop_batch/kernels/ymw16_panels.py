@@ -7,7 +7,6 @@ allows, and whether the density there is surely zero. Used by
 
 from __future__ import annotations
 
-import math
 
 import numba as nb
 
@@ -45,19 +44,6 @@ def disk_parts(zmin: float, r_lo: float, r_hi: float, P) -> tuple[int, bool]:
 
 
 @nb.njit(cache=True)
-def radius_range(s0: float, s1: float, u, P) -> tuple[float, float]:
-    """Smallest and largest Galactocentric radius R (pc) on the stretch [s0, s1]."""
-    y0 = P[K.R_SUN]
-    r0 = math.sqrt((s0 * u[0]) ** 2 + (y0 + s0 * u[1]) ** 2)
-    r1 = math.sqrt((s1 * u[0]) ** 2 + (y0 + s1 * u[1]) ** 2)
-    r_lo, r_hi = min(r0, r1), max(r0, r1)
-    t = -y0 * u[1] / max(u[0] * u[0] + u[1] * u[1], 1e-300)
-    if s0 < t < s1:
-        r_lo = math.sqrt((t * u[0]) ** 2 + (y0 + t * u[1]) ** 2)
-    return r_lo, r_hi
-
-
-@nb.njit(cache=True)
 def segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, int, float, bool, bool]:
     """For the segment [s0, s1] (inside or outside every zone): the local components to
     evaluate, those and the disk components that may be non-zero there (``parts``), the
@@ -79,7 +65,7 @@ def segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, int, floa
         return local, local | DISK_PARTS, limit, not (mc and in_mc_zone), False
     # the smallest vertical scale present: the thin disk's, else the arms', else the thick
     # disk's; panels are shorter where the arms or the thin disk may be present
-    r_lo, r_hi = radius_range(s0, s1, u, P)
+    r_lo, r_hi = C.radius_range(s0, s1, u, P)
     warp = P[K.GAMMA_W] * max(0.0, r_hi - P[K.R_WARP])
     z_lo = min(abs(z0 + s0 * u[2]), abs(z0 + s1 * u[2]))
     if (z0 + s0 * u[2]) * (z0 + s1 * u[2]) <= 0.0:

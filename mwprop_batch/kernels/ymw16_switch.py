@@ -27,7 +27,7 @@ import numpy as np
 
 from . import ymw16 as K
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
-from .ymw16_panels import radius_range
+from .ymw16_cuts import lb_axis_line, radius_range
 
 SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
 SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
@@ -136,13 +136,6 @@ def _lowest_scale_height(r_lo: float, r_hi: float, P) -> float:
 
 
 @nb.njit(cache=True, inline="always")
-def _lobe_weight(l_deg: float, theta: float, width: float) -> float:
-    """A Local Bubble lobe's angular factor (constant along a sightline from the Sun)."""
-    v = min(abs(l_deg + 360.0 - theta), abs(theta - l_deg))
-    return K.sech2(v / width)
-
-
-@nb.njit(cache=True, inline="always")
 def _sech2_rate(q_max: float, q_rate: float) -> float:
     """Bound on |d ln sech^2(q) / ds| = 2 |tanh q| |dq/ds| where |q| <= q_max."""
     return 2.0 * min(1.0, q_max) * q_rate
@@ -238,10 +231,8 @@ def feature_ceilings(s0: float, s1: float, u, lobes, local: int, P) -> tuple[flo
     half = 0.5 * (s1 - s0)
     lb = other = 0.0
     if local & K.HAS_LB:  # the lobes' angle factors are fixed along a sightline
-        cos_t, sin_t = P[K.LB_COS], P[K.LB_SIN]
-        low, high = _norm_range(0.0, u[0], (P[K.R_SUN] - P[K.LB_YC]) * cos_t
-                                - sin_t * P[K.Z_SUN], u[1] * cos_t - sin_t * u[2], 0.0, 0.0,
-                                s0, s1)
+        a0, a1 = lb_axis_line(u, P)
+        low, high = _norm_range(0.0, u[0], a0, a1, 0.0, 0.0, s0, s1)
         shell = max(0.0, low - P[K.R_LB], P[K.R_LB] - high)
         z0, z1 = P[K.Z_SUN] + s0 * u[2], P[K.Z_SUN] + s1 * u[2]
         z_low = 0.0 if z0 * z1 <= 0.0 else min(abs(z0), abs(z1))
@@ -327,8 +318,7 @@ def search_bounds(reach: float, u, l_deg: float, P, arms) -> tuple[float, float,
     r_lo, r_hi = radius_range(0.0, reach, u, P)
     z_max = max(abs(P[K.Z_SUN]), abs(P[K.Z_SUN] + reach * u[2]))
     rate, step = disk_rate(r_lo, r_hi, z_max, u, K.HAS_THIN | K.HAS_ARMS, P, arms)
-    lobes = (P[K.NLB1] * _lobe_weight(l_deg, P[K.THETALB1], P[K.DETLB1]),
-             P[K.NLB2] * _lobe_weight(l_deg, P[K.THETALB2], P[K.DETLB2]))
+    lobes = K.lobe_peaks(l_deg, P)
     return rate, step, lobes
 
 
