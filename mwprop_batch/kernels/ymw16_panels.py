@@ -7,7 +7,6 @@ allows, and whether the density there is surely zero. Used by
 
 from __future__ import annotations
 
-
 import numba as nb
 
 from . import ymw16 as K
