@@ -62,6 +62,26 @@ def test_a_take_over_between_two_nodes_is_found(ymw16):
     assert abs(ours - total) <= bound
 
 
+def test_lobe_1_seen_beyond_300_pc_is_counted(ymw16):
+    """Toward (206.912, 54.360) the Local Bubble's lobe 1 comes into view 302 pc out and
+    governs for 8 pc near s = 372 pc; a scan for its viewing-angle switches that stopped at
+    300 pc left it out of the panel's bound (the DM to 9.8 kpc was 0.19% low)."""
+    l_deg, b_deg, dist = 206.9117994051974, 54.360412506500154, 9.826109169472973
+    ours = ymw16.dist_to_dm(l_deg, b_deg, dist)["DM"].iloc[0]
+    total, bound = brute_force(ymw16, l_deg, b_deg, dist, 3_000_001)
+    assert abs(ours - total) <= bound
+
+
+def test_a_gum_wall_between_nodes_before_another_is_found(ymw16):
+    """Toward (263.184, -13.540) a long panel where the disks govern crosses the Gum Nebula's
+    near wall between two nodes and its far wall at a node; both walls count (the DM to
+    1.42 kpc was 58% high when only the far one was looked for)."""
+    l_deg, b_deg, dist = 263.1838685228308, -13.53999377572922, 1.4199844773240544
+    ours = ymw16.dist_to_dm(l_deg, b_deg, dist)["DM"].iloc[0]
+    total, bound = brute_force(ymw16, l_deg, b_deg, dist, 2_000_001)
+    assert abs(ours - total) <= bound
+
+
 @settings(max_examples=40, deadline=None)
 @given(longitude, latitude, st.floats(min_value=0.05, max_value=24.0))
 def test_distance_dm_distance_round_trip(ymw16, l_deg, b_deg, dist):

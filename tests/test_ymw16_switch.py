@@ -94,7 +94,7 @@ def test_a_search_out_of_evaluations_is_reported(tables):
     u = C.sightline(l_deg, b_deg, P)[0]
     values, disks = np.empty(GL_ORDER), np.empty((GL_ORDER, 2))
     _, first = S.panel_regions(a, b, u, l_deg, 52, P, arms, values, disks, K.DISKS)
-    assert first == b  # every node is in the disks' region
+    assert first == GL_ORDER  # every node is in the disks' region
     bounds = S.search_bounds(400.0, u, l_deg, P, arms)
     stack = np.empty((S.STACK_DEPTH, 6))
     lo, hi, exhausted = S.first_take_over(a, b, u, l_deg, 52, P, arms, disks, stack, bounds)
@@ -102,5 +102,46 @@ def test_a_search_out_of_evaluations_is_reported(tables):
     assert S.disks_at(lo, u, l_deg, 52, P, arms)[2] <= 0.0 < S.disks_at(hi, u, l_deg, 52, P,
                                                                           arms)[2]
     assert 280.0 < hi < 292.0 and not (a + (b - a) * (1 + GL_NODES) / 2 == hi).any()
-    _, _, exhausted = S.first_take_over(a, b, u, l_deg, 52, P, arms, disks, stack, bounds, 3)
+    _, _, exhausted = S.first_take_over(a, b, u, l_deg, 52, P, arms, disks, stack, bounds,
+                                        budget=3)
     assert exhausted
+
+
+def test_a_take_over_before_the_first_node_a_feature_governs_is_found(tables):
+    """Toward (263.184, -13.540) a 447 pc panel where the disks govern at its start crosses
+    the Gum Nebula's near wall (s = 300.5-372 pc) between nodes 2 and 3 and its far wall at
+    node 5: the search starts from the nodes before node 5 and finds the near wall first."""
+    P, arms = tables
+    l_deg, b_deg, a, b = 263.1838685228308, -13.53999377572922, 210.91, 658.14
+    local = K.HAS_GUM | K.HAS_THIN | K.HAS_ARMS
+    u = C.sightline(l_deg, b_deg, P)[0]
+    values, disks = np.empty(GL_ORDER), np.empty((GL_ORDER, 2))
+    _, first = S.panel_regions(a, b, u, l_deg, local, P, arms, values, disks, K.DISKS)
+    assert first == 4  # (s = 582.4 pc)
+    bounds = S.search_bounds(700.0, u, l_deg, P, arms)
+    stack = np.empty((S.STACK_DEPTH, 6))
+    lo, hi, exhausted = S.first_take_over(a, b, u, l_deg, local, P, arms, disks, stack, bounds,
+                                          first)
+    assert not exhausted and 286.0 < lo < hi < 372.0
+    assert S.disks_at(lo, u, l_deg, local, P, arms)[2] <= 0.0 < S.disks_at(hi, u, l_deg, local,
+                                                                           P, arms)[2]
+
+
+def test_lobe_1_flips_only_within_its_reach(tables):
+    """Every flip of the Local Bubble lobe 1's viewing-angle test that a 0.25 pc scan finds
+    out to 1 kpc, on 300 random sightlines, lies within C._lobe1_reach; flips beyond 300 pc
+    occur (so a fixed 300 pc reach would fail)."""
+    P, _ = tables
+    rng = np.random.default_rng(7)
+    s = np.arange(0.25, 1000.0, 0.25)
+    farthest = 0.0
+    for _ in range(300):
+        l_deg, b_deg = rng.uniform(0, 360), math.degrees(math.asin(rng.uniform(-1, 1)))
+        u = C.sightline(l_deg, b_deg, P)[0]
+        x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+        hidden = np.array([K.lb_lobe1_hidden(*p, P) for p in zip(x, y, z, strict=True)])
+        flips = s[1:][hidden[1:] != hidden[:-1]]
+        if flips.size:
+            assert flips.max() <= C._lobe1_reach(u, 1000.0, P), (l_deg, b_deg)
+            farthest = max(farthest, flips.max())
+    assert farthest > 300.0

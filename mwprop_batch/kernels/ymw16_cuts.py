@@ -18,7 +18,7 @@ from .sorting import sort_prefix
 PANEL_PER_SCALE = 3.0  # panel length per local scale length (sech^2 profiles)
 PANEL_PER_GAUSSIAN = 2.5  # panel length per 1/e width of a Gaussian shell
 MAX_CUTS = 96
-LOBE1_SCAN_REACH = 300.0  # pc: lobe 1's viewing-angle test can flip only this near the Sun
+LOBE1_REACH_MARGIN = 1.0  # pc added to the reach of lobe 1's viewing-angle test
 LOBE1_SCAN_STEP = 4.0  # pc
 ROOT_TOL = 1e-6  # pc: how closely a viewing-angle switch is located
 # zones: rows of (start, end); which row is which feature
@@ -164,12 +164,38 @@ def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
 
 
 @nb.njit(cache=True)
+def _lobe1_reach(u, end: float, P) -> float:
+    """Farthest s (pc, at most ``end``) where lobe 1's viewing-angle test can flip: it flips
+    where a point sees, in the Galactic plane, A = (0, y_ref) and B = (0, y_c(z)) at the
+    angle e; every point that sees AB at e or more lies in one of two discs of diameter
+    |AB| / sin e through A and B (inscribed angles), so within |AB| / sin e of A. That
+    bound is a quadratic in s."""
+    k2 = 1.0 / (1.0 - P[K.LB_COS_E] ** 2)  # 1 / sin^2 e
+    tilt = P[K.LB_SIN] / P[K.LB_COS]
+    d_a = P[K.R_SUN] - P[K.LB_YREF]
+    c0, c1 = P[K.LB_YC] - P[K.LB_YREF] + tilt * P[K.Z_SUN], tilt * u[2]  # |AB| = |c0 + c1 s|
+
+    def excess(s):  # > 0 where the point is farther from A than |AB| / sin e
+        return (s * u[0]) ** 2 + (d_a + s * u[1]) ** 2 - k2 * (c0 + c1 * s) ** 2
+
+    if excess(end) <= 0.0:
+        return end
+    r1, r2 = _roots(u[0] * u[0] + u[1] * u[1] - k2 * c1 * c1,
+                    2.0 * (d_a * u[1] - k2 * c0 * c1), d_a * d_a - k2 * c0 * c0)
+    reach = 0.0
+    for r in (r1, r2):
+        if 0.0 < r < end:
+            reach = max(reach, r)
+    return min(end, reach + LOBE1_REACH_MARGIN) if reach > 0.0 else 0.0
+
+
+@nb.njit(cache=True)
 def _lobe1_switches(u, reach: float, cuts, n: int, P) -> int:
     """Append where lobe 1's viewing-angle test flips within ``reach`` (scan, then bisect)."""
     steps = max(1, int(math.ceil(reach / LOBE1_SCAN_STEP)))
     step = reach / steps
     y0, z0 = P[K.R_SUN], P[K.Z_SUN]
-    s_prev = 0.5 * step
+    s_prev = ROOT_TOL  # (at the Sun itself the test is undefined)
     hidden = K.lb_lobe1_hidden(s_prev * u[0], y0 + s_prev * u[1], z0 + s_prev * u[2], P)
     for k in range(1, steps + 1):
         s = min(k * step, reach)
@@ -232,7 +258,9 @@ def cuts_of(u, end: float, zones, arms, P, cuts) -> np.ndarray:
             n += 1
     # where Local Bubble lobe 1 switches on or off by its viewing angle (near the Sun)
     if zones[Z_LB, 1] > 0.0:
-        n = _lobe1_switches(u, min(end, zones[Z_LB, 1], LOBE1_SCAN_REACH), cuts, n, P)
+        reach = _lobe1_reach(u, min(end, zones[Z_LB, 1]), P)
+        if reach > 0.0:
+            n = _lobe1_switches(u, reach, cuts, n, P)
     # the edge of the Galaxy
     r1, r2 = sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)
     n = _add_chord(r1, r2, end, cuts, n)

@@ -32,11 +32,10 @@ from . import ymw16 as K
 from . import ymw16_cuts as C
 from .convergence import NC_TAKE_OVER
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
-from .ymw16_panels import DISK_PARTS, segment
+from .ymw16_panels import DISK_PARTS, SWITCHING, segment
 from .ymw16_switch import (
     STACK_DEPTH,
     SWITCH_TOL,
-    SWITCHING,
     first_take_over,
     panel_regions,
     search_bounds,
@@ -206,7 +205,7 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
         while icut < cuts.shape[0] and cuts[icut] <= s:
             icut += 1
         seg_end = cuts[icut] if icut < cuts.shape[0] else end
-        local, parts, limit, empty, zero = segment(s, seg_end, u, zones, mc, P)
+        local, parts, limit, feature_limit, empty, zero = segment(s, seg_end, u, zones, mc, P)
         if empty:
             b, pdm = seg_end, 0.0
         elif zero:  # no component reaches it: the panels would all be zero
@@ -214,11 +213,13 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             state_s = state(seg_end, u, l_deg, local, P, arms)
             local_s = local
         else:
-            n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
-            b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
             if local != local_s:
                 state_s = state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms)
                 local_s = local
+            if state_s >> 3 != K.DISKS:  # a feature governs: follow its scale
+                limit = feature_limit
+            n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
+            b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
             probe = b  # at a cut n_e may jump: look at the state on this panel's side of it
             if b == seg_end and b - s > 2.0 * SWITCH_TOL:
                 probe = b - SWITCH_TOL
@@ -229,13 +230,16 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             elif probe != b:
                 state_b = state(b, u, l_deg, parts, P, arms)
             if parts & SWITCHING:  # a local feature may take over and hand back inside
-                pdm, inner = panel_regions(s, b, u, l_deg, parts, P, arms, values,
+                pdm, taken = panel_regions(s, b, u, l_deg, parts, P, arms, values,
                                            work[W_DISKS], state_s >> 3)
                 after = s
-                if inner == b and state_s >> 3 == K.DISKS:  # between the nodes, surely?
+                inner = b  # where a feature governs: the node found, else b
+                if taken < GL_ORDER:
+                    inner = 0.5 * (s + b) + 0.5 * (b - s) * GL_NODES[taken]
+                if state_s >> 3 == K.DISKS:  # the first take-over: between the nodes?
                     after, inner, unsure = first_take_over(s, b, u, l_deg, parts, P, arms,
                                                            work[W_DISKS], work[W_STACK],
-                                                           bounds)
+                                                           bounds, taken)
                     if unsure:
                         flags |= NC_TAKE_OVER
                 if inner < b:

@@ -8,6 +8,7 @@ allows, and whether the density there is surely zero. Used by
 from __future__ import annotations
 
 import numba as nb
+import numpy as np
 
 from . import ymw16 as K
 from . import ymw16_cuts as C
@@ -17,6 +18,7 @@ PANEL_FAR = 1500.0  # pc, longest panel where only the thick disk is left
 ARMS_FAR = 25000.0  # pc: beyond this radius the arms are below 1e-4 of their peak (gd factor)
 VERTICAL_PER_SCALE = 2.0  # panel height (in z) per vertical scale height
 DISK_PARTS = K.HAS_THIN | K.HAS_ARMS  # disk components skipped where certified zero
+SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
 CERTIFY_MARGIN = 1e-6  # pc: slack on the heights and radii that certify a component zero
 
 
@@ -43,25 +45,32 @@ def disk_parts(zmin: float, r_lo: float, r_hi: float, P) -> tuple[int, bool]:
 
 
 @nb.njit(cache=True)
-def segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, int, float, bool, bool]:
+def segment(s0: float, s1: float, u, zones, mc: bool,
+            P) -> tuple[int, int, float, float, bool, bool]:
     """For the segment [s0, s1] (inside or outside every zone): the local components to
     evaluate, those and the disk components that may be non-zero there (``parts``), the
-    longest panel, whether the density there is surely zero (beyond the Galaxy), and
-    whether it is zero for want of any component (inside it)."""
+    longest panel where the disks govern, the longest where a feature that takes over from
+    them (SWITCHING) governs, whether the density there is surely zero (beyond the Galaxy),
+    and whether it is zero for want of any component (inside it)."""
     mid = 0.5 * (s0 + s1)
     local = 0
     limit = PANEL_MAX
+    feature_limit = np.inf
     in_mc_zone = False
     for k in range(C.N_ZONES):
         if zones[k, 0] <= mid <= zones[k, 1]:
             local |= C.ZONE_BITS[k]
-            limit = min(limit, zones[k, 2])
+            if C.ZONE_BITS[k] & SWITCHING:  # its scale matters only where it governs
+                feature_limit = min(feature_limit, zones[k, 2])
+            else:
+                limit = min(limit, zones[k, 2])
             in_mc_zone = in_mc_zone or k >= C.Z_LMC
     y0, z0 = P[K.R_SUN], P[K.Z_SUN]
     xm, ym, zm = mid * u[0], y0 + mid * u[1], z0 + mid * u[2]
     outside = xm * xm + ym * ym + zm * zm > P[K.GAL_RADIUS] ** 2
     if outside:
-        return local, local | DISK_PARTS, limit, not (mc and in_mc_zone), False
+        return (local, local | DISK_PARTS, limit, feature_limit, not (mc and in_mc_zone),
+                False)
     # the smallest vertical scale present: the thin disk's, else the arms', else the thick
     # disk's; panels are shorter where the arms or the thin disk may be present
     r_lo, r_hi = C.radius_range(s0, s1, u, P)
@@ -85,4 +94,4 @@ def segment(s0: float, s1: float, u, zones, mc: bool, P) -> tuple[int, int, floa
     rate = abs(u[2]) + (P[K.GAMMA_W] if warp > 0.0 else 0.0)
     if rate > 0.0:
         limit = min(limit, VERTICAL_PER_SCALE * max(h, z_lo / 4.0) / rate)
-    return local, local | disk, limit, False, zero
+    return local, local | disk, limit, min(limit, feature_limit), False, zero

@@ -28,9 +28,9 @@ import numpy as np
 from . import ymw16 as K
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 from .ymw16_cuts import lb_axis_line, radius_range
+from .ymw16_panels import SWITCHING
 
 SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
-SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
 MISS_DM = 1e-6  # pc cm^-3: an interval is left once a take-over in it could add no more
 SEARCH_EVALUATIONS = 4096  # n_e evaluations one panel's take-over search may spend
 STACK_DEPTH = 64  # the search's interval stack (it halves from <= 1500 pc to SWITCH_TOL)
@@ -101,16 +101,16 @@ def disks_at(s: float, u, l_deg: float, local: int, P, arms) -> tuple[float, flo
 
 @nb.njit(cache=True)
 def panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, values, disks,
-                  region: int) -> tuple[float, float]:
-    """Gauss-Legendre DM (pc cm^-3) over [a, b] inside the Galaxy, and the first node where a
-    component other than ``region`` governs n_e (or b): a local feature that takes over and
-    hands back inside one panel leaves both ends alike, but not every node. n_e at the nodes
-    goes to ``values`` and, where ``region`` is the disks, their two values (see
-    :func:`_disks`) to the rows of ``disks``."""
+                  region: int) -> tuple[float, int]:
+    """Gauss-Legendre DM (pc cm^-3) over [a, b] inside the Galaxy, and the index of the first
+    node where a component other than ``region`` governs n_e (GL_ORDER if none): a local
+    feature that takes over and hands back inside one panel leaves both ends alike, but not
+    every node. n_e at the nodes goes to ``values`` and, where ``region`` is the disks, their
+    two values (see :func:`_disks`) to the rows of ``disks``."""
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
     dm = 0.0
-    other = b
+    other = GL_ORDER
     for k in range(GL_ORDER):
         node = mid + half * GL_NODES[k]
         x, y, z = node * u[0], P[K.R_SUN] + node * u[1], P[K.Z_SUN] + node * u[2]
@@ -118,8 +118,8 @@ def panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, valu
         values[k] = found[0]
         if region == K.DISKS:  # (only a search from the disks reads them)
             disks[k, 0], disks[k, 1], _ = _disks(found, P)
-        if found[8] != region and other == b:
-            other = node
+        if found[8] != region and other == GL_ORDER:
+            other = k
         dm += GL_WEIGHTS[k] * values[k]
     return dm * half, other
 
@@ -324,10 +324,12 @@ def search_bounds(reach: float, u, l_deg: float, P, arms) -> tuple[float, float,
 
 @nb.njit(cache=True)
 def first_take_over(a: float, b: float, u, l_deg: float, local: int, P, arms, disks, stack,
-                    bounds, budget: int = SEARCH_EVALUATIONS) -> tuple[float, float, bool]:
-    """Search [a, b] (the disks govern at its Gauss-Legendre nodes, whose two disk values are
-    the rows of ``disks``) for a stretch where a local feature takes over; ``bounds``: from
-    :func:`search_bounds`, for a reach beyond b.
+                    bounds, taken: int = GL_ORDER,
+                    budget: int = SEARCH_EVALUATIONS) -> tuple[float, float, bool]:
+    """Search [a, b] for the first stretch where a local feature takes over from the disks,
+    given that the disks govern at its Gauss-Legendre nodes before node ``taken`` and a
+    feature at node ``taken`` (GL_ORDER: none); the nodes' two disk values are the rows of
+    ``disks``. ``bounds``: from :func:`search_bounds`, for a reach beyond b.
 
     Returns (lo, hi, exhausted): a feature governs at hi and not at lo, with nothing found
     before lo (hi = b when nothing is found); ``exhausted`` when the search spent its
@@ -336,11 +338,11 @@ def first_take_over(a: float, b: float, u, l_deg: float, local: int, P, arms, di
     rate, step, lobes = bounds
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
-    if _panel_proved(a, b, disks, rate, step, u, lobes, local, P):
+    if taken == GL_ORDER and _panel_proved(a, b, disks, rate, step, u, lobes, local, P):
         return b, b, False
     exhausted = False
     lo, lo_u, lo_d = a, np.nan, np.nan  # the panel's ends are not evaluated
-    for k in range(GL_ORDER + 1):
+    for k in range(taken + 1):
         if k < GL_ORDER:
             hi, hi_u, hi_d = mid + half * GL_NODES[k], disks[k, 0], disks[k, 1]
         else:
@@ -368,5 +370,7 @@ def first_take_over(a: float, b: float, u, l_deg: float, local: int, P, arms, di
             left[4], left[5] = mid_u, mid_d
             row[0], row[2], row[3] = sm, mid_u, mid_d
             depth += 2
+        if k == taken:  # nothing before this node, where a feature governs
+            return lo, hi, exhausted
         lo, lo_u, lo_d = hi, hi_u, hi_d
     return b, b, exhausted
