@@ -6,7 +6,7 @@ takes over or hands back. :mod:`mwprop_batch.kernels.ymw16_los` cuts its panels 
 the helpers here:
 
 * :func:`state`: which disk components are within their cut-offs, and which component governs;
-  :func:`state_switch` bisects to where it changes;
+  :func:`state_switch` finds where it changes;
 * :func:`panel_regions`: a panel's DM, and its first node where another component governs;
 * :func:`first_take_over`: a certified search for a take-over from the disks between the
   points where they govern. Over an interval, :func:`feature_ceilings` bounds each feature
@@ -33,6 +33,9 @@ from .ymw16_panels import SWITCHING
 SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
 MISS_DM = 1e-6  # pc cm^-3: an interval is left once a take-over in it could add no more
 SEARCH_EVALUATIONS = 4096  # n_e evaluations one panel's take-over search may spend
+LOG_FLOOR = 700.0  # |log ratio| beyond which features and disks are not compared finer
+SECANT_STEPS = 16  # secant steps to locate a take-over, before bisection
+SLOW_STEPS = 3  # secant steps in a row that fail to halve the bracket before one bisection
 STACK_DEPTH = 64  # the search's interval stack (it halves from <= 1500 pc to SWITCH_TOL)
 GAUSS_SLOPE = 0.85780  # largest |d exp(-x^2) / dx|, rounded up
 DEG_PER_RAD = 180.0 / math.pi
@@ -40,14 +43,10 @@ DEG_PER_RAD = 180.0 / math.pi
 NODE_REACH = float(max(1.0 + GL_NODES[0], 0.5 * np.diff(GL_NODES).max()))
 
 
-@nb.njit(cache=True)
-def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
-    """Which disk components are within their cut-offs at distance s (bits 0-2: thick disk,
-    thin disk, arms' height range) and, where local features may take over (``local`` has
-    SWITCHING bits), which component governs n_e (bits 3 on). n_e jumps only where this
-    changes. Where bits 0-2 already differ from those of ``against``, the (costly) governing
-    component is not looked for: the result then only differs from ``against``."""
-    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+@nb.njit(cache=True, inline="always")
+def _disk_bits(x: float, y: float, z: float, P) -> int:
+    """Bits 0-2 of :func:`state` at (x, y, z) pc: thick disk, thin disk and the arms' height
+    range within their cut-offs."""
     r = math.sqrt(x * x + y * y)
     theta = math.atan2(y, x) if r >= P[K.R_WARP] else 0.0  # the warp's azimuth
     zw = abs(K.warped_z(z, r, theta, P))
@@ -60,16 +59,80 @@ def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> 
         bits |= 2
     if zw < P[K.ARM_Z_MAX] and zw <= cut * P[K.KA] * hg:
         bits |= 4
+    return bits
+
+
+@nb.njit(cache=True)
+def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
+    """Which disk components are within their cut-offs at distance s (bits 0-2: thick disk,
+    thin disk, arms' height range) and, where local features may take over (``local`` has
+    SWITCHING bits), which component governs n_e (bits 3 on). n_e jumps only where this
+    changes. Where bits 0-2 already differ from those of ``against``, the (costly) governing
+    component is not looked for: the result then only differs from ``against``."""
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    bits = _disk_bits(x, y, z, P)
     if local & SWITCHING and (against < 0 or bits == against & 7):
         bits |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << 3
     return bits
 
 
 @nb.njit(cache=True)
+def _state_margin(s: float, u, l_deg: float, local: int, P, arms) -> tuple[int, float]:
+    """:func:`state` at s, and the log of the largest ratio of a feature to the disks it must
+    beat (see :func:`_disks`): the disks govern exactly where it is <= 0. (In log, a feature's
+    sech^2 or Gaussian flank is near a line, so regula falsi on it converges fast.)"""
+    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    found = K.galaxy(x, y, z, l_deg, local, P, arms)
+    disk, dimmed, excess = _disks(found, P)
+    lb, other = found[6], max(found[5], found[7])
+    ratio = 0.0
+    if lb > 0.0:
+        ratio = lb / disk if disk > 0.0 else np.inf
+    if other > 0.0:
+        ratio = max(ratio, other / dimmed if dimmed > 0.0 else np.inf)
+    margin = min(max(math.log(ratio) if ratio > 0.0 else -LOG_FLOOR, -LOG_FLOOR), LOG_FLOOR)
+    if (excess > 0.0) != (margin > 0.0):  # (rounding: the state decides, see state_switch)
+        margin = 0.0
+    return _disk_bits(x, y, z, P) | found[8] << 3, margin
+
+
+@nb.njit(cache=True)
 def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
                  arms) -> float:
-    """Where, between a and b, the state (see :func:`state`) first differs from ``state_a``."""
+    """Where, between a and b, the state (see :func:`state`) first differs from ``state_a``
+    (to within SWITCH_TOL). A feature taking over from the disks or handing back to them is
+    located by the secant method on the log of its ratio to the disks, kept inside the
+    bracket the state gives, stepping just past a root it has nearly reached (so that the
+    bracket closes), and bisecting after SLOW_STEPS steps that fail to halve the bracket; any
+    other change, and what the secant leaves after SECANT_STEPS, by bisection."""
     lo, hi = a, b
+    if local & SWITCHING and hi - lo > SWITCH_TOL:
+        state_b, g_hi = _state_margin(hi, u, l_deg, local, P, arms)
+        region_a, region_b = state_a >> 3, state_b >> 3
+        take_over = region_a != region_b and (region_a == K.DISKS or region_b == K.DISKS)
+        if state_b & 7 == state_a & 7 and take_over:
+            sign = 1.0 if region_a == K.DISKS else -1.0  # g <= 0 at lo, >= 0 at hi
+            g_lo = sign * _state_margin(lo, u, l_deg, local, P, arms)[1]
+            # the secant through the last two points (xb the latest), kept inside [lo, hi]
+            xa, ga, xb, gb = lo, g_lo, hi, sign * g_hi
+            slow = 0  # steps in a row that did not halve [lo, hi]
+            for _ in range(SECANT_STEPS):
+                width = hi - lo
+                if width <= SWITCH_TOL:
+                    return hi
+                mid = xb - gb * (xb - xa) / (gb - ga) if gb != ga else np.nan
+                if not lo < mid < hi or slow >= SLOW_STEPS:
+                    mid, slow = 0.5 * (lo + hi), 0
+                elif abs(mid - xb) < 0.5 * SWITCH_TOL:  # step past the root: close [lo, hi]
+                    mid = xb + math.copysign(0.5 * SWITCH_TOL, mid - xb)
+                mid = min(max(mid, lo + 0.5 * SWITCH_TOL), hi - 0.5 * SWITCH_TOL)
+                now, margin = _state_margin(mid, u, l_deg, local, P, arms)
+                if now == state_a:
+                    lo = mid
+                else:
+                    hi = mid
+                xa, ga, xb, gb = xb, gb, mid, sign * margin
+                slow = slow + 1 if hi - lo > 0.5 * width else 0
     while hi - lo > SWITCH_TOL:
         mid = 0.5 * (lo + hi)
         if state(mid, u, l_deg, local, P, arms, state_a) == state_a:
