@@ -62,6 +62,20 @@ def test_a_take_over_between_two_nodes_is_found(ymw16):
     assert abs(ours - total) <= bound
 
 
+@pytest.mark.parametrize(("l_deg", "b_deg", "dist"), [
+    (351.7307418667382, 0.5361514685978457, 3.004980546821632),  # thin and arms cross: 1.9e-4
+    (329.36652147897814, -1.2695051864383495, 2.851004823258984),  # thin and arms: 1.1e-4
+    (67.48, 0.56, 3.24),  # an arm's 6-width cut-off inside a panel: 3.4e-5
+])
+def test_kinks_and_arm_cut_offs_are_cut(ymw16, l_deg, b_deg, dist):
+    """n_e kinks where the thin disk and the arms cross (n_e takes the larger) and steps where
+    an arm ends at 6 widths; panels across them erred by the relative amounts noted (100-600
+    times the bound)."""
+    ours = ymw16.dist_to_dm(l_deg, b_deg, dist)["DM"].iloc[0]
+    total, bound = brute_force(ymw16, l_deg, b_deg, dist, 3_000_001)
+    assert abs(ours - total) <= bound
+
+
 def test_lobe_1_seen_beyond_300_pc_is_counted(ymw16):
     """Toward (206.912, 54.360) the Local Bubble's lobe 1 comes into view 302 pc out and
     governs for 8 pc near s = 372 pc; a scan for its viewing-angle switches that stopped at

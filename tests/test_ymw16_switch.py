@@ -93,7 +93,8 @@ def test_a_search_out_of_evaluations_is_reported(tables):
     l_deg, b_deg, a, b = 222.048, -77.612, 223.2672713929542, 293.16296773167375
     u = C.sightline(l_deg, b_deg, P)[0]
     values, disks = np.empty(GL_ORDER), np.empty((GL_ORDER, 2))
-    _, first = S.panel_regions(a, b, u, l_deg, 52, P, arms, values, disks, K.DISKS)
+    _, first = S.panel_regions(a, b, u, l_deg, 52, P, arms, values, disks, np.empty(GL_ORDER),
+                               K.DISKS)
     assert first == GL_ORDER  # every node is in the disks' region
     bounds = S.search_bounds(400.0, u, l_deg, P, arms)
     stack = np.empty((S.STACK_DEPTH, 6))
@@ -116,7 +117,8 @@ def test_a_take_over_before_the_first_node_a_feature_governs_is_found(tables):
     local = K.HAS_GUM | K.HAS_THIN | K.HAS_ARMS
     u = C.sightline(l_deg, b_deg, P)[0]
     values, disks = np.empty(GL_ORDER), np.empty((GL_ORDER, 2))
-    _, first = S.panel_regions(a, b, u, l_deg, local, P, arms, values, disks, K.DISKS)
+    _, first = S.panel_regions(a, b, u, l_deg, local, P, arms, values, disks,
+                               np.empty(GL_ORDER), K.DISKS)
     assert first == 4  # (s = 582.4 pc)
     bounds = S.search_bounds(700.0, u, l_deg, P, arms)
     stack = np.empty((S.STACK_DEPTH, 6))

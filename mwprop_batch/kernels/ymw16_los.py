@@ -32,8 +32,10 @@ from . import ymw16 as K
 from . import ymw16_cuts as C
 from .convergence import NC_TAKE_OVER
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
+from .ymw16_kinks import first_kink
 from .ymw16_panels import DISK_PARTS, SWITCHING, segment
 from .ymw16_switch import (
+    REGION_SHIFT,
     STACK_DEPTH,
     SWITCH_TOL,
     first_take_over,
@@ -57,25 +59,30 @@ TRAIL_COLUMNS = T_VALUES + GL_ORDER
 
 
 @nb.njit(cache=True, inline="always")
-def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P, arms) -> float:
-    """n_e at distance s (pc) along the sightline."""
+def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P,
+        arms) -> tuple[float, float]:
+    """n_e at distance s (pc) along the sightline, and thin disk minus arms n_e there."""
     x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
     if x * x + y * y + z * z <= P[K.GAL_RADIUS] ** 2:
-        return K.galaxy(x, y, z, l_deg, local, P, arms)[0]
+        found = K.galaxy(x, y, z, l_deg, local, P, arms)
+        return found[0], found[2] - found[3]
     if mc:
-        return K.magellanic(s, frame, x, y, z, P)
-    return 0.0
+        return K.magellanic(s, frame, x, y, z, P), 0.0
+    return 0.0, 0.0
 
 
 @nb.njit(cache=True)
 def _panel(a: float, b: float, u, l_deg: float, local: int, mc: bool, frame, P, arms,
-           values) -> float:
-    """Gauss-Legendre DM (pc cm^-3) over [a, b] pc; n_e at the nodes goes to ``values``."""
+           values, gaps) -> float:
+    """Gauss-Legendre DM (pc cm^-3) over [a, b] pc; n_e at the nodes goes to ``values`` and
+    thin disk minus arms to ``gaps`` (unless it is empty)."""
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
     dm = 0.0
     for k in range(GL_ORDER):
-        values[k] = _ne(mid + half * GL_NODES[k], u, l_deg, local, mc, frame, P, arms)
+        values[k], gap = _ne(mid + half * GL_NODES[k], u, l_deg, local, mc, frame, P, arms)
+        if gaps.shape[0] > 0:
+            gaps[k] = gap
         dm += GL_WEIGHTS[k] * values[k]
     return dm * half
 
@@ -122,12 +129,12 @@ def _solve(a: float, b: float, total: float, need: float, values, u, l_deg: floa
                                                  work[W_LEG])
     scratch = work[W_SCRATCH]
     for _ in range(60):
-        value = _panel(a, s, u, l_deg, local, mc, frame, P, arms, scratch) - need
+        value = _panel(a, s, u, l_deg, local, mc, frame, P, arms, scratch, work[W_NONE]) - need
         if value < 0.0:
             lo = s
         else:
             hi = s
-        slope = _ne(s, u, l_deg, local, mc, frame, P, arms)
+        slope = _ne(s, u, l_deg, local, mc, frame, P, arms)[0]
         s_new = s - value / slope if slope > 0.0 else 0.5 * (lo + hi)
         if not (lo <= s_new <= hi):
             s_new = 0.5 * (lo + hi)
@@ -154,18 +161,20 @@ def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
 
 # Scratch for :func:`march` and its helpers, allocated once per batch (see march_work).
 (W_ZONES, W_CUTS, W_VALUES, W_SCRATCH, W_COEF, W_LEG, W_TRAIL, W_TARGETS, W_FOUND, W_NONE,
- W_NO_TRAIL, W_DISKS, W_STACK) = range(13)
+ W_NO_TRAIL, W_DISKS, W_STACK, W_GAPS) = range(14)
 
 
 @nb.njit(cache=True)
 def march_work() -> tuple:
     """Scratch for one thread's rows: zones, cuts, node values, solver and interpolant
     scratch, the kept panels, DM targets and their distances, empty arrays, and the
-    take-over search's disk values at the nodes and interval stack."""
+    take-over search's disk values at the nodes and interval stack, and thin disk minus arms
+    at the nodes."""
     return (np.empty((C.N_ZONES, 3)), np.empty(C.MAX_CUTS), np.empty(GL_ORDER),
             np.empty(GL_ORDER), np.empty(GL_ORDER), np.empty(GL_ORDER + 1),
             np.empty((TRAIL_PANELS, TRAIL_COLUMNS)), np.empty(3), np.empty(3), np.empty(0),
-            np.empty((0, TRAIL_COLUMNS)), np.empty((GL_ORDER, 2)), np.empty((STACK_DEPTH, 6)))
+            np.empty((0, TRAIL_COLUMNS)), np.empty((GL_ORDER, 2)), np.empty((STACK_DEPTH, 6)),
+            np.empty(GL_ORDER))
 
 
 @nb.njit(cache=True)
@@ -200,12 +209,16 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
         if zones[k, 1] > reach:
             reach = zones[k, 1]
     bounds = search_bounds(min(reach, end), u, l_deg, P, arms)
-    values = work[W_VALUES]
+    values, gaps, none = work[W_VALUES], work[W_GAPS], work[W_NONE]
+    thin_above = -1  # whether the thin disk is above the arms at s (-1: not known)
     while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         while icut < cuts.shape[0] and cuts[icut] <= s:
             icut += 1
         seg_end = cuts[icut] if icut < cuts.shape[0] else end
         local, parts, limit, feature_limit, empty, zero = segment(s, seg_end, u, zones, mc, P)
+        both = parts & DISK_PARTS == DISK_PARTS  # the thin disk and the arms may cross
+        if not both:
+            thin_above = -1
         if empty:
             b, pdm = seg_end, 0.0
         elif zero:  # no component reaches it: the panels would all be zero
@@ -216,7 +229,7 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             if local != local_s:
                 state_s = state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms)
                 local_s = local
-            if state_s >> 3 != K.DISKS:  # a feature governs: follow its scale
+            if state_s >> REGION_SHIFT != K.DISKS:  # a feature governs: follow its scale
                 limit = feature_limit
             n_panels = max(1, math.ceil((seg_end - s) / limit - 1e-9))
             b = seg_end if n_panels == 1 else s + (seg_end - s) / n_panels
@@ -231,23 +244,30 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
                 state_b = state(b, u, l_deg, parts, P, arms)
             if parts & SWITCHING:  # a local feature may take over and hand back inside
                 pdm, taken = panel_regions(s, b, u, l_deg, parts, P, arms, values,
-                                           work[W_DISKS], state_s >> 3)
+                                           work[W_DISKS], gaps, state_s >> REGION_SHIFT)
                 after = s
                 inner = b  # where a feature governs: the node found, else b
                 if taken < GL_ORDER:
                     inner = 0.5 * (s + b) + 0.5 * (b - s) * GL_NODES[taken]
-                if state_s >> 3 == K.DISKS:  # the first take-over: between the nodes?
+                if state_s >> REGION_SHIFT == K.DISKS:  # the first take-over: between nodes?
                     after, inner, unsure = first_take_over(s, b, u, l_deg, parts, P, arms,
                                                            work[W_DISKS], work[W_STACK],
                                                            bounds, taken)
                     if unsure:
                         flags |= NC_TAKE_OVER
-                if inner < b:
+                if inner < b:  # (a crossing of the thin disk and arms here is not sought)
                     b = state_switch(after, inner, state_s, u, l_deg, parts, P, arms)
                     state_b = state(b, u, l_deg, parts, P, arms)
-                    pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values)
+                    pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values, none)
+                    both, thin_above = False, -1
             else:
-                pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values)
+                pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values, gaps)
+            if both:  # n_e kinks where the thin disk and the arms cross: cut there
+                kink, above = first_kink(s, b, thin_above, gaps, u, l_deg, P, arms)
+                thin_above = 1 if above else 0
+                if kink < b:  # (the state does not change before b)
+                    b, state_b = kink, state_s
+                    pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values, none)
             state_s = state_b
         while it < nt and dm + pdm >= dm_targets[it]:
             out_targets[it] = _solve(s, b, pdm, dm_targets[it] - dm, values, u, l_deg, parts,
@@ -256,7 +276,8 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
         while iq < nq and d_queries[iq] <= b:
             q = max(d_queries[iq], s)
             out_queries[iq] = dm + (_panel(s, q, u, l_deg, parts, mc, frame, P, arms,
-                                           work[W_SCRATCH]) if not (empty or zero) else 0.0)
+                                           work[W_SCRATCH], none)
+                                    if not (empty or zero) else 0.0)
             iq += 1
         if trail.shape[0] > 0 and pdm > 0.0:
             row = trail[n_done % trail.shape[0]]

@@ -69,8 +69,7 @@ def segment(s0: float, s1: float, u, zones, mc: bool,
     xm, ym, zm = mid * u[0], y0 + mid * u[1], z0 + mid * u[2]
     outside = xm * xm + ym * ym + zm * zm > P[K.GAL_RADIUS] ** 2
     if outside:
-        return (local, local | DISK_PARTS, limit, feature_limit, not (mc and in_mc_zone),
-                False)
+        return local, local, limit, feature_limit, not (mc and in_mc_zone), False
     # the smallest vertical scale present: the thin disk's, else the arms', else the thick
     # disk's; panels are shorter where the arms or the thin disk may be present
     r_lo, r_hi = C.radius_range(s0, s1, u, P)

@@ -28,14 +28,16 @@ import numpy as np
 from . import ymw16 as K
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 from .ymw16_cuts import lb_axis_line, radius_range
+from .ymw16_kinks import secant_point, slow_steps
 from .ymw16_panels import SWITCHING
 
 SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
+REGION_SHIFT = 8  # state bits: 0-2 disk cut-offs, 3-7 the five arms' 6-width bands, then region
+DISK_MASK = (1 << REGION_SHIFT) - 1
 MISS_DM = 1e-6  # pc cm^-3: an interval is left once a take-over in it could add no more
 SEARCH_EVALUATIONS = 4096  # n_e evaluations one panel's take-over search may spend
 LOG_FLOOR = 700.0  # |log ratio| beyond which features and disks are not compared finer
 SECANT_STEPS = 16  # secant steps to locate a take-over, before bisection
-SLOW_STEPS = 3  # secant steps in a row that fail to halve the bracket before one bisection
 STACK_DEPTH = 64  # the search's interval stack (it halves from <= 1500 pc to SWITCH_TOL)
 GAUSS_SLOPE = 0.85780  # largest |d exp(-x^2) / dx|, rounded up
 DEG_PER_RAD = 180.0 / math.pi
@@ -44,11 +46,15 @@ NODE_REACH = float(max(1.0 + GL_NODES[0], 0.5 * np.diff(GL_NODES).max()))
 
 
 @nb.njit(cache=True, inline="always")
-def _disk_bits(x: float, y: float, z: float, P) -> int:
-    """Bits 0-2 of :func:`state` at (x, y, z) pc: thick disk, thin disk and the arms' height
-    range within their cut-offs."""
+def _disk_bits(x: float, y: float, z: float, P, arms) -> int:
+    """Bits 0-7 of :func:`state` at (x, y, z) pc: thick disk, thin disk and the arms' height
+    range within their cut-offs, then each arm within its 6 widths (where the arms may be
+    present at all: the thick disk's radial factor and their height range non-zero, the
+    azimuth before their end)."""
     r = math.sqrt(x * x + y * y)
-    theta = math.atan2(y, x) if r >= P[K.R_WARP] else 0.0  # the warp's azimuth
+    theta = math.atan2(y, x)
+    if theta < 0.0:
+        theta += K.TWO_PI
     zw = abs(K.warped_z(z, r, theta, P))
     cut = P[K.CUT]
     bits = 0
@@ -59,20 +65,26 @@ def _disk_bits(x: float, y: float, z: float, P) -> int:
         bits |= 2
     if zw < P[K.ARM_Z_MAX] and zw <= cut * P[K.KA] * hg:
         bits |= 4
+    if bits & 5 == 5 and theta < P[K.AZIMUTH_END]:
+        for a in range(arms.shape[0]):
+            if a == K.LOCAL and theta >= P[K.LOCAL_ARM_END]:
+                continue
+            if K.arm_radial_offset(r, theta, a, arms) <= cut * arms[a, K.ARM_W]:
+                bits |= 8 << a
     return bits
 
 
 @nb.njit(cache=True)
 def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
-    """Which disk components are within their cut-offs at distance s (bits 0-2: thick disk,
-    thin disk, arms' height range) and, where local features may take over (``local`` has
-    SWITCHING bits), which component governs n_e (bits 3 on). n_e jumps only where this
-    changes. Where bits 0-2 already differ from those of ``against``, the (costly) governing
+    """Which disk components are within their cut-offs at distance s (bits 0-7, see
+    :func:`_disk_bits`) and, where local features may take over (``local`` has SWITCHING
+    bits), which component governs n_e (bits REGION_SHIFT on). n_e jumps only where this
+    changes. Where bits 0-7 already differ from those of ``against``, the (costly) governing
     component is not looked for: the result then only differs from ``against``."""
     x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
-    bits = _disk_bits(x, y, z, P)
-    if local & SWITCHING and (against < 0 or bits == against & 7):
-        bits |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << 3
+    bits = _disk_bits(x, y, z, P, arms)
+    if local & SWITCHING and (against < 0 or bits == against & DISK_MASK):
+        bits |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << REGION_SHIFT
     return bits
 
 
@@ -93,24 +105,38 @@ def _state_margin(s: float, u, l_deg: float, local: int, P, arms) -> tuple[int, 
     margin = min(max(math.log(ratio) if ratio > 0.0 else -LOG_FLOOR, -LOG_FLOOR), LOG_FLOOR)
     if (excess > 0.0) != (margin > 0.0):  # (rounding: the state decides, see state_switch)
         margin = 0.0
-    return _disk_bits(x, y, z, P) | found[8] << 3, margin
+    return _disk_bits(x, y, z, P, arms) | found[8] << REGION_SHIFT, margin
 
 
 @nb.njit(cache=True)
 def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
                  arms) -> float:
     """Where, between a and b, the state (see :func:`state`) first differs from ``state_a``
-    (to within SWITCH_TOL). A feature taking over from the disks or handing back to them is
+    (to within SWITCH_TOL). A change of the disk bits is bisected on them alone (n_e is not
+    evaluated), then the governing component just before it is checked. A feature taking
+    over from the disks or handing back to them is
     located by the secant method on the log of its ratio to the disks, kept inside the
-    bracket the state gives, stepping just past a root it has nearly reached (so that the
-    bracket closes), and bisecting after SLOW_STEPS steps that fail to halve the bracket; any
+    bracket the state gives (:func:`~mwprop_batch.kernels.ymw16_kinks.secant_point`); any
     other change, and what the secant leaves after SECANT_STEPS, by bisection."""
     lo, hi = a, b
+    disks_a = state_a & DISK_MASK
+    if _disk_bits(hi * u[0], P[K.R_SUN] + hi * u[1], P[K.Z_SUN] + hi * u[2], P,
+                  arms) != disks_a:  # first where the disk bits change (no n_e needed)
+        while hi - lo > SWITCH_TOL:
+            mid = 0.5 * (lo + hi)
+            if _disk_bits(mid * u[0], P[K.R_SUN] + mid * u[1], P[K.Z_SUN] + mid * u[2], P,
+                          arms) == disks_a:
+                lo = mid
+            else:
+                hi = mid
+        if not local & SWITCHING or state(lo, u, l_deg, local, P, arms) == state_a:
+            return hi
+        lo, hi = a, lo  # the governing component changed first
     if local & SWITCHING and hi - lo > SWITCH_TOL:
         state_b, g_hi = _state_margin(hi, u, l_deg, local, P, arms)
-        region_a, region_b = state_a >> 3, state_b >> 3
+        region_a, region_b = state_a >> REGION_SHIFT, state_b >> REGION_SHIFT
         take_over = region_a != region_b and (region_a == K.DISKS or region_b == K.DISKS)
-        if state_b & 7 == state_a & 7 and take_over:
+        if state_b & DISK_MASK == state_a & DISK_MASK and take_over:
             sign = 1.0 if region_a == K.DISKS else -1.0  # g <= 0 at lo, >= 0 at hi
             g_lo = sign * _state_margin(lo, u, l_deg, local, P, arms)[1]
             # the secant through the last two points (xb the latest), kept inside [lo, hi]
@@ -120,19 +146,14 @@ def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, 
                 width = hi - lo
                 if width <= SWITCH_TOL:
                     return hi
-                mid = xb - gb * (xb - xa) / (gb - ga) if gb != ga else np.nan
-                if not lo < mid < hi or slow >= SLOW_STEPS:
-                    mid, slow = 0.5 * (lo + hi), 0
-                elif abs(mid - xb) < 0.5 * SWITCH_TOL:  # step past the root: close [lo, hi]
-                    mid = xb + math.copysign(0.5 * SWITCH_TOL, mid - xb)
-                mid = min(max(mid, lo + 0.5 * SWITCH_TOL), hi - 0.5 * SWITCH_TOL)
+                mid, slow = secant_point(lo, hi, xa, ga, xb, gb, slow, SWITCH_TOL)
                 now, margin = _state_margin(mid, u, l_deg, local, P, arms)
                 if now == state_a:
                     lo = mid
                 else:
                     hi = mid
                 xa, ga, xb, gb = xb, gb, mid, sign * margin
-                slow = slow + 1 if hi - lo > 0.5 * width else 0
+                slow = slow_steps(slow, width, lo, hi)
     while hi - lo > SWITCH_TOL:
         mid = 0.5 * (lo + hi)
         if state(mid, u, l_deg, local, P, arms, state_a) == state_a:
@@ -164,12 +185,13 @@ def disks_at(s: float, u, l_deg: float, local: int, P, arms) -> tuple[float, flo
 
 @nb.njit(cache=True)
 def panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, values, disks,
-                  region: int) -> tuple[float, int]:
+                  gaps, region: int) -> tuple[float, int]:
     """Gauss-Legendre DM (pc cm^-3) over [a, b] inside the Galaxy, and the index of the first
     node where a component other than ``region`` governs n_e (GL_ORDER if none): a local
     feature that takes over and hands back inside one panel leaves both ends alike, but not
-    every node. n_e at the nodes goes to ``values`` and, where ``region`` is the disks, their
-    two values (see :func:`_disks`) to the rows of ``disks``."""
+    every node. n_e at the nodes goes to ``values``, thin disk minus arms to ``gaps`` and,
+    where ``region`` is the disks, their two values (see :func:`_disks`) to the rows of
+    ``disks``."""
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
     dm = 0.0
@@ -179,6 +201,7 @@ def panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, valu
         x, y, z = node * u[0], P[K.R_SUN] + node * u[1], P[K.Z_SUN] + node * u[2]
         found = K.galaxy(x, y, z, l_deg, local, P, arms)
         values[k] = found[0]
+        gaps[k] = found[2] - found[3]
         if region == K.DISKS:  # (only a search from the disks reads them)
             disks[k, 0], disks[k, 1], _ = _disks(found, P)
         if found[8] != region and other == GL_ORDER:

@@ -1,0 +1,126 @@
+"""Where YMW16's n_e kinks inside a panel: the disks' n_e is the thick disk plus the larger of
+the thin disk and the arms (:func:`mwprop_batch.kernels.ymw16.galaxy`), so its slope jumps
+where the two cross. A Gauss-Legendre panel across such a kink errs by up to ~1e-2 pc cm^-3
+in the inner Galaxy; :mod:`mwprop_batch.kernels.ymw16_los` cuts its panels there, with the
+helpers here (numba kernels, pc inside).
+
+The crossing is seen where the sign of thin - arms differs between the panel's start, its
+Gauss-Legendre nodes and its end (at the ends, from the line through the two nearest nodes
+unless that line nears zero), and located by :func:`secant_point` steps (shared with
+:func:`mwprop_batch.kernels.ymw16_switch.state_switch`). Two crossings between neighbouring
+nodes (under ~100 pc apart, where both profiles have scales of 300 pc or more) are not seen.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from . import ymw16 as K
+from .quadrature import GL_NODES, GL_ORDER
+from .ymw16_panels import DISK_PARTS
+
+KINK_TOL = 1e-3  # pc: a kink located to this leaves an error ~ slope jump x KINK_TOL^2
+KINK_STEPS = 40  # secant or bisection steps to locate a kink (bisection alone needs ~17)
+SLOW_STEPS = 3  # secant steps in a row that fail to halve the bracket before one bisection
+
+
+@nb.njit(cache=True, inline="always")
+def secant_point(lo: float, hi: float, xa: float, ga: float, xb: float, gb: float,
+                 slow: int, tol: float) -> tuple[float, int]:
+    """The next point at which to look for a sign change of g bracketed by [lo, hi]: the
+    secant through the last two points (xb the latest) where it falls inside the bracket,
+    else (or after SLOW_STEPS steps in a row that did not halve it) the bisection; a secant
+    point within tol/2 of xb is moved tol/2 past it, so the bracket closes. Returns the point
+    and the new count of slow steps, to be updated by :func:`slow_steps`."""
+    mid = xb - gb * (xb - xa) / (gb - ga) if gb != ga else np.nan
+    if not lo < mid < hi or slow >= SLOW_STEPS:
+        mid, slow = 0.5 * (lo + hi), 0
+    elif abs(mid - xb) < 0.5 * tol:
+        mid = xb + math.copysign(0.5 * tol, mid - xb)
+    return min(max(mid, lo + 0.5 * tol), hi - 0.5 * tol), slow
+
+
+@nb.njit(cache=True, inline="always")
+def slow_steps(slow: int, width: float, lo: float, hi: float) -> int:
+    """Steps in a row that failed to halve the bracket (``width`` before the step)."""
+    return slow + 1 if hi - lo > 0.5 * width else 0
+
+
+@nb.njit(cache=True, inline="always")
+def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
+    """Thin disk minus arms n_e (cm^-3) at distance s (pc) along the sightline."""
+    found = K.galaxy(s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2], l_deg,
+                     DISK_PARTS, P, arms)
+    return found[2] - found[3]
+
+
+@nb.njit(cache=True)
+def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P,
+              arms) -> float:
+    """Where thin - arms changes sign in [lo, hi] (its values there: g_lo, g_hi; NaN where
+    not known), to KINK_TOL; the sign at hi is that of g_hi's side."""
+    above = g_hi > 0.0
+    xa, ga, xb, gb = lo, g_lo, hi, g_hi
+    slow = 0
+    for _ in range(KINK_STEPS):
+        width = hi - lo
+        if width <= KINK_TOL:
+            break
+        if math.isnan(ga) or math.isnan(gb):
+            mid, slow = 0.5 * (lo + hi), 0
+        else:
+            mid, slow = secant_point(lo, hi, xa, ga, xb, gb, slow, KINK_TOL)
+        g = thin_over_arms(mid, u, l_deg, P, arms)
+        if (g > 0.0) == above:
+            hi = mid
+        else:
+            lo = mid
+        xa, ga, xb, gb = xb, gb, mid, g
+        slow = slow_steps(slow, width, lo, hi)
+    return hi
+
+
+@nb.njit(cache=True, inline="always")
+def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg: float, P,
+             arms) -> float:
+    """thin - arms at a panel's end x_end, next to its nodes x1 (the nearer) and x2: their
+    line, unless it crosses zero or halves |g1| before x_end (then it is evaluated). The end
+    lies within 3.4% of the panel's length of x1, and the profiles' scales are at least
+    three times the node spacing, so the line holds there."""
+    line = g1 + (g1 - g2) * (x_end - x1) / (x1 - x2)
+    if (line > 0.0) == (g1 > 0.0) and abs(line) >= 0.5 * abs(g1):
+        return line
+    return thin_over_arms(x_end, u, l_deg, P, arms)
+
+
+@nb.njit(cache=True)
+def first_kink(a: float, b: float, above_a: int, gaps, u, l_deg: float, P,
+               arms) -> tuple[float, bool]:
+    """The first place in the panel [a, b] where the thin disk and the arms cross, given
+    thin - arms at the panel's nodes (``gaps``) and whether the thin disk is above at a
+    (``above_a``: 1 or 0; -1 when not known: then from the nodes next to a, as at b, see
+    :func:`_end_gap`): (b, whether it is above at b) when they do not cross, else (the
+    crossing, whether it is above just after)."""
+    half = 0.5 * (b - a)
+    mid = 0.5 * (a + b)
+    node0, node1 = mid + half * GL_NODES[0], mid + half * GL_NODES[1]
+    g_a = np.nan
+    if above_a < 0:
+        g_a = _end_gap(a, node0, gaps[0], node1, gaps[1], u, l_deg, P, arms)
+        above_a = 1 if g_a > 0.0 else 0
+    above = above_a == 1
+    lo, g_lo = a, g_a
+    for k in range(GL_ORDER + 1):
+        if k < GL_ORDER:
+            hi, g_hi = mid + half * GL_NODES[k], gaps[k]
+        else:
+            hi = b
+            g_hi = _end_gap(b, lo, g_lo, mid + half * GL_NODES[GL_ORDER - 2],
+                            gaps[GL_ORDER - 2], u, l_deg, P, arms)
+        if (g_hi > 0.0) != above:
+            return _crossing(lo, hi, g_lo, g_hi, u, l_deg, P, arms), not above
+        lo, g_lo = hi, g_hi
+    return b, above
