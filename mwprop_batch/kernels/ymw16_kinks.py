@@ -90,6 +90,8 @@ def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg:
     line, unless it crosses zero or halves |g1| before x_end (then it is evaluated). The end
     lies within 3.4% of the panel's length of x1, and the profiles' scales are at least
     three times the node spacing, so the line holds there."""
+    if x1 == x2:  # (a panel of no length)
+        return g1
     line = g1 + (g1 - g2) * (x_end - x1) / (x1 - x2)
     if (line > 0.0) == (g1 > 0.0) and abs(line) >= 0.5 * abs(g1):
         return line

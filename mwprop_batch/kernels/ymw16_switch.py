@@ -32,8 +32,11 @@ from .ymw16_kinks import secant_point, slow_steps
 from .ymw16_panels import SWITCHING
 
 SWITCH_TOL = 1e-4  # pc: how closely a switch between governing components is located
-REGION_SHIFT = 8  # state bits: 0-2 disk cut-offs, 3-7 the five arms' 6-width bands, then region
+REGION_SHIFT = 3  # state bits: 0-2 the disks' cut-offs, then the governing region
 DISK_MASK = (1 << REGION_SHIFT) - 1
+# pc: how closely a disk cut-off is located (there n_e steps by < 1e-4 cm^-3: the arms at
+# |z| = 3 kpc, sech^2(4.1) of their value; elsewhere ~3e-5 of a component's peak)
+DISK_TOL = 1e-2
 MISS_DM = 1e-6  # pc cm^-3: an interval is left once a take-over in it could add no more
 SEARCH_EVALUATIONS = 4096  # n_e evaluations one panel's take-over search may spend
 LOG_FLOOR = 700.0  # |log ratio| beyond which features and disks are not compared finer
@@ -46,15 +49,11 @@ NODE_REACH = float(max(1.0 + GL_NODES[0], 0.5 * np.diff(GL_NODES).max()))
 
 
 @nb.njit(cache=True, inline="always")
-def _disk_bits(x: float, y: float, z: float, P, arms) -> int:
-    """Bits 0-7 of :func:`state` at (x, y, z) pc: thick disk, thin disk and the arms' height
-    range within their cut-offs, then each arm within its 6 widths (where the arms may be
-    present at all: the thick disk's radial factor and their height range non-zero, the
-    azimuth before their end)."""
+def _disk_bits(x: float, y: float, z: float, P) -> int:
+    """Bits 0-2 of :func:`state` at (x, y, z) pc: thick disk, thin disk and the arms' height
+    range within their cut-offs."""
     r = math.sqrt(x * x + y * y)
-    theta = math.atan2(y, x)
-    if theta < 0.0:
-        theta += K.TWO_PI
+    theta = math.atan2(y, x) if r >= P[K.R_WARP] else 0.0  # the warp's azimuth
     zw = abs(K.warped_z(z, r, theta, P))
     cut = P[K.CUT]
     bits = 0
@@ -65,24 +64,19 @@ def _disk_bits(x: float, y: float, z: float, P, arms) -> int:
         bits |= 2
     if zw < P[K.ARM_Z_MAX] and zw <= cut * P[K.KA] * hg:
         bits |= 4
-    if bits & 5 == 5 and theta < P[K.AZIMUTH_END]:
-        for a in range(arms.shape[0]):
-            if a == K.LOCAL and theta >= P[K.LOCAL_ARM_END]:
-                continue
-            if K.arm_radial_offset(r, theta, a, arms) <= cut * arms[a, K.ARM_W]:
-                bits |= 8 << a
     return bits
 
 
 @nb.njit(cache=True)
 def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
-    """Which disk components are within their cut-offs at distance s (bits 0-7, see
+    """Which disk components are within their cut-offs at distance s (bits 0-2, see
     :func:`_disk_bits`) and, where local features may take over (``local`` has SWITCHING
     bits), which component governs n_e (bits REGION_SHIFT on). n_e jumps only where this
-    changes. Where bits 0-7 already differ from those of ``against``, the (costly) governing
-    component is not looked for: the result then only differs from ``against``."""
+    changes (and, by less than 1e-5 cm^-3, where an arm ends at 6 widths: not cut). Where
+    bits 0-2 already differ from those of ``against``, the (costly) governing component is
+    not looked for: the result then only differs from ``against``."""
     x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
-    bits = _disk_bits(x, y, z, P, arms)
+    bits = _disk_bits(x, y, z, P)
     if local & SWITCHING and (against < 0 or bits == against & DISK_MASK):
         bits |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << REGION_SHIFT
     return bits
@@ -105,27 +99,28 @@ def _state_margin(s: float, u, l_deg: float, local: int, P, arms) -> tuple[int, 
     margin = min(max(math.log(ratio) if ratio > 0.0 else -LOG_FLOOR, -LOG_FLOOR), LOG_FLOOR)
     if (excess > 0.0) != (margin > 0.0):  # (rounding: the state decides, see state_switch)
         margin = 0.0
-    return _disk_bits(x, y, z, P, arms) | found[8] << REGION_SHIFT, margin
+    return _disk_bits(x, y, z, P) | found[8] << REGION_SHIFT, margin
 
 
 @nb.njit(cache=True)
 def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
                  arms) -> float:
     """Where, between a and b, the state (see :func:`state`) first differs from ``state_a``
-    (to within SWITCH_TOL). A change of the disk bits is bisected on them alone (n_e is not
-    evaluated), then the governing component just before it is checked. A feature taking
+    (to within SWITCH_TOL; DISK_TOL for a disk cut-off). A change of the disk bits is bisected
+    on them alone (n_e is not evaluated), then the governing component just before it is
+    checked. A feature taking
     over from the disks or handing back to them is
     located by the secant method on the log of its ratio to the disks, kept inside the
     bracket the state gives (:func:`~mwprop_batch.kernels.ymw16_kinks.secant_point`); any
     other change, and what the secant leaves after SECANT_STEPS, by bisection."""
     lo, hi = a, b
     disks_a = state_a & DISK_MASK
-    if _disk_bits(hi * u[0], P[K.R_SUN] + hi * u[1], P[K.Z_SUN] + hi * u[2], P,
-                  arms) != disks_a:  # first where the disk bits change (no n_e needed)
-        while hi - lo > SWITCH_TOL:
+    if _disk_bits(hi * u[0], P[K.R_SUN] + hi * u[1], P[K.Z_SUN] + hi * u[2],
+                  P) != disks_a:  # first where the disk bits change (no n_e needed)
+        while hi - lo > DISK_TOL:
             mid = 0.5 * (lo + hi)
-            if _disk_bits(mid * u[0], P[K.R_SUN] + mid * u[1], P[K.Z_SUN] + mid * u[2], P,
-                          arms) == disks_a:
+            if _disk_bits(mid * u[0], P[K.R_SUN] + mid * u[1], P[K.Z_SUN] + mid * u[2],
+                          P) == disks_a:
                 lo = mid
             else:
                 hi = mid
