@@ -223,10 +223,9 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             b, pdm = seg_end, 0.0
         elif zero:  # no component reaches it: the panels would all be zero
             b, pdm = seg_end, 0.0
-            state_s = state(seg_end, u, l_deg, local, P, arms)
-            local_s = local
+            state_s = -1
         else:
-            if local != local_s:
+            if local != local_s or state_s < 0:  # (-1: not known past a cut)
                 state_s = state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms)
                 local_s = local
             if state_s >> REGION_SHIFT != K.DISKS:  # a feature governs: follow its scale
@@ -240,8 +239,8 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             if state_b != state_s:  # a component switches on or off, or takes over
                 b = state_switch(s, probe, state_s, u, l_deg, parts, P, arms)
                 state_b = state(b, u, l_deg, parts, P, arms)
-            elif probe != b:
-                state_b = state(b, u, l_deg, parts, P, arms)
+            elif probe != b:  # at a cut: the state past it is looked up when needed
+                state_b = -1
             if parts & SWITCHING:  # a local feature may take over and hand back inside
                 pdm, taken = panel_regions(s, b, u, l_deg, parts, P, arms, values,
                                            work[W_DISKS], gaps, state_s >> REGION_SHIFT)
