@@ -9,12 +9,14 @@ The same engine as :mod:`mwprop_batch.kernels.march` (its Gauss-Legendre rule fr
 kink: the Galactocentric radii and azimuths where arms begin and end, the warp and the disks'
 radial edges start, the Carina enhancement switches, the Local Bubble's axis distance reaches
 its radius (the thick-disk factor J_LB), and the edge of the Galaxy (R_g = 35 kpc); and,
-found by bisection inside a panel, where a disk component reaches its cut-off height or a
-local feature takes over. The local features (Local Bubble, Gum Nebula, Loop I, Galactic
-centre) and, in Magellanic Cloud mode, the LMC, 30 Doradus and SMC are zones bounded
-analytically; inside a zone the panels follow its smallest scale and outside it the feature
-is not evaluated. DM -> D starts from the panel's interpolating polynomial and is polished by
-safeguarded Newton on the panel integral.
+found inside a panel, where a disk component reaches its cut-off height, a local feature
+takes over or hands back (:mod:`~mwprop_batch.kernels.ymw16_switch`), and the thin disk and
+the arms cross (:mod:`~mwprop_batch.kernels.ymw16_kinks`). The local features (Local Bubble,
+Gum Nebula, Loop I, Galactic centre) and, in Magellanic Cloud mode, the LMC, 30 Doradus and
+SMC are zones bounded analytically; inside a zone the panels follow its smallest scale where
+it governs (the Galactic centre, which adds to the disks, everywhere), and outside it the
+feature is not evaluated. DM -> D starts from the panel's interpolating polynomial and is
+polished by safeguarded Newton on the panel integral.
 
 Sightlines toward the Magellanic Clouds (the box YMW16 uses, 265 < l < 315, -60 < b < -20)
 run in YMW16's MC mode: the Galaxy out to R_g = 35 kpc, then the Clouds, to 100 kpc;
