@@ -26,6 +26,12 @@ Z_GC, Z_GUM, Z_LB, Z_LI, Z_LMC, Z_D30, Z_SMC, N_ZONES = range(8)
 ZONE_BITS = (K.HAS_GC, K.HAS_GUM, K.HAS_LB, K.HAS_LI, 0, 0, 0)
 
 
+@nb.njit(cache=True, inline="always")
+def along(s: float, u, P) -> tuple[float, float, float]:
+    """Galactocentric (x, y, z) pc of the point s pc from the Sun along unit vector u."""
+    return s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+
+
 @nb.njit(cache=True)
 def sightline(l_deg: float, b_deg: float, P):
     """Unit vector (Galactocentric axes), whether it runs in MC mode, its LMC-frame direction
@@ -189,22 +195,28 @@ def _lobe1_reach(u, end: float, P) -> float:
     return min(end, reach + LOBE1_REACH_MARGIN) if reach > 0.0 else 0.0
 
 
+@nb.njit(cache=True, inline="always")
+def lobe1_hidden_at(s: float, u, P) -> bool:
+    """Whether lobe 1 is hidden (:func:`ymw16.lb_lobe1_hidden`) s pc along the sightline."""
+    x, y, z = along(s, u, P)
+    return K.lb_lobe1_hidden(x, y, z, P)
+
+
 @nb.njit(cache=True)
 def _lobe1_switches(u, reach: float, cuts, n: int, P) -> int:
     """Append where lobe 1's viewing-angle test flips within ``reach`` (scan, then bisect)."""
     steps = max(1, int(math.ceil(reach / LOBE1_SCAN_STEP)))
     step = reach / steps
-    y0, z0 = P[K.R_SUN], P[K.Z_SUN]
     s_prev = ROOT_TOL  # (at the Sun itself the test is undefined)
-    hidden = K.lb_lobe1_hidden(s_prev * u[0], y0 + s_prev * u[1], z0 + s_prev * u[2], P)
+    hidden = lobe1_hidden_at(s_prev, u, P)
     for k in range(1, steps + 1):
         s = min(k * step, reach)
-        now = K.lb_lobe1_hidden(s * u[0], y0 + s * u[1], z0 + s * u[2], P)
+        now = lobe1_hidden_at(s, u, P)
         if now != hidden and n < MAX_CUTS:
             lo, hi = s_prev, s
             while hi - lo > ROOT_TOL:
                 mid = 0.5 * (lo + hi)
-                if K.lb_lobe1_hidden(mid * u[0], y0 + mid * u[1], z0 + mid * u[2], P) == hidden:
+                if lobe1_hidden_at(mid, u, P) == hidden:
                     lo = mid
                 else:
                     hi = mid

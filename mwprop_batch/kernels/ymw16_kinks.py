@@ -19,6 +19,7 @@ import numba as nb
 import numpy as np
 
 from . import ymw16 as K
+from . import ymw16_cuts as C
 from .quadrature import GL_NODES, GL_ORDER
 from .ymw16_panels import DISK_PARTS
 
@@ -52,8 +53,8 @@ def slow_steps(slow: int, width: float, lo: float, hi: float) -> int:
 @nb.njit(cache=True, inline="always")
 def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
     """Thin disk minus arms n_e (cm^-3) at distance s (pc) along the sightline."""
-    found = K.galaxy(s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2], l_deg,
-                     DISK_PARTS, P, arms)
+    x, y, z = C.along(s, u, P)
+    found = K.galaxy(x, y, z, l_deg, DISK_PARTS, P, arms)
     return found[2] - found[3]
 
 

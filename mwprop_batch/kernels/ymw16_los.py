@@ -64,7 +64,7 @@ TRAIL_COLUMNS = T_VALUES + GL_ORDER
 def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P,
         arms) -> tuple[float, float]:
     """n_e at distance s (pc) along the sightline, and thin disk minus arms n_e there."""
-    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    x, y, z = C.along(s, u, P)
     if x * x + y * y + z * z <= P[K.GAL_RADIUS] ** 2:
         found = K.galaxy(x, y, z, l_deg, local, P, arms)
         return found[0], found[2] - found[3]
@@ -152,7 +152,7 @@ def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
     for k in range(C.N_ZONES):
         if zones[k, 1] > s:
             return False
-    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    x, y, z = C.along(s, u, P)
     outgoing = x * u[0] + y * u[1] + z * u[2] >= 0.0
     if x * x + y * y + z * z > P[K.GAL_RADIUS] ** 2 and outgoing:
         return not mc

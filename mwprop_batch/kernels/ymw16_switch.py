@@ -27,7 +27,7 @@ import numpy as np
 
 from . import ymw16 as K
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
-from .ymw16_cuts import lb_axis_line, radius_range
+from .ymw16_cuts import along, lb_axis_line, lobe1_hidden_at, radius_range
 from .ymw16_kinks import secant_point, slow_steps
 from .ymw16_panels import SWITCHING
 
@@ -67,6 +67,13 @@ def _disk_bits(x: float, y: float, z: float, P) -> int:
     return bits
 
 
+@nb.njit(cache=True, inline="always")
+def _disk_bits_at(s: float, u, P) -> int:
+    """:func:`_disk_bits` s pc along the sightline."""
+    x, y, z = along(s, u, P)
+    return _disk_bits(x, y, z, P)
+
+
 @nb.njit(cache=True)
 def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
     """Which disk components are within their cut-offs at distance s (bits 0-2, see
@@ -75,7 +82,7 @@ def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> 
     changes (and, by less than 1e-5 cm^-3, where an arm ends at 6 widths: not cut). Where
     bits 0-2 already differ from those of ``against``, the (costly) governing component is
     not looked for: the result then only differs from ``against``."""
-    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    x, y, z = along(s, u, P)
     bits = _disk_bits(x, y, z, P)
     if local & SWITCHING and (against < 0 or bits == against & DISK_MASK):
         bits |= K.galaxy(x, y, z, l_deg, local, P, arms)[8] << REGION_SHIFT
@@ -86,8 +93,8 @@ def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> 
 def _state_margin(s: float, u, l_deg: float, local: int, P, arms) -> tuple[int, float]:
     """:func:`state` at s, and the log of the largest ratio of a feature to the disks it must
     beat (see :func:`_disks`): the disks govern exactly where it is <= 0. (In log, a feature's
-    sech^2 or Gaussian flank is near a line, so regula falsi on it converges fast.)"""
-    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    sech^2 or Gaussian flank is near a line, so the secant on it converges fast.)"""
+    x, y, z = along(s, u, P)
     found = K.galaxy(x, y, z, l_deg, local, P, arms)
     disk, dimmed, excess = _disks(found, P)
     lb, other = found[6], max(found[5], found[7])
@@ -108,19 +115,16 @@ def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, 
     """Where, between a and b, the state (see :func:`state`) first differs from ``state_a``
     (to within SWITCH_TOL; DISK_TOL for a disk cut-off). A change of the disk bits is bisected
     on them alone (n_e is not evaluated), then the governing component just before it is
-    checked. A feature taking
-    over from the disks or handing back to them is
-    located by the secant method on the log of its ratio to the disks, kept inside the
-    bracket the state gives (:func:`~mwprop_batch.kernels.ymw16_kinks.secant_point`); any
-    other change, and what the secant leaves after SECANT_STEPS, by bisection."""
+    checked. A feature taking over from the disks or handing back to them is located by the
+    secant method on the log of its ratio to the disks, kept inside the bracket the state
+    gives (:func:`~mwprop_batch.kernels.ymw16_kinks.secant_point`); any other change, and
+    what the secant leaves after SECANT_STEPS, by bisection."""
     lo, hi = a, b
     disks_a = state_a & DISK_MASK
-    if _disk_bits(hi * u[0], P[K.R_SUN] + hi * u[1], P[K.Z_SUN] + hi * u[2],
-                  P) != disks_a:  # first where the disk bits change (no n_e needed)
+    if _disk_bits_at(hi, u, P) != disks_a:  # first where the disk bits change (no n_e needed)
         while hi - lo > DISK_TOL:
             mid = 0.5 * (lo + hi)
-            if _disk_bits(mid * u[0], P[K.R_SUN] + mid * u[1], P[K.Z_SUN] + mid * u[2],
-                          P) == disks_a:
+            if _disk_bits_at(mid, u, P) == disks_a:
                 lo = mid
             else:
                 hi = mid
@@ -174,7 +178,7 @@ def _disks(found, P) -> tuple[float, float, float]:
 @nb.njit(cache=True)
 def disks_at(s: float, u, l_deg: float, local: int, P, arms) -> tuple[float, float, float]:
     """:func:`_disks` at distance s (pc) along the sightline."""
-    x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
+    x, y, z = along(s, u, P)
     return _disks(K.galaxy(x, y, z, l_deg, local, P, arms), P)
 
 
@@ -193,7 +197,7 @@ def panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, valu
     other = GL_ORDER
     for k in range(GL_ORDER):
         node = mid + half * GL_NODES[k]
-        x, y, z = node * u[0], P[K.R_SUN] + node * u[1], P[K.Z_SUN] + node * u[2]
+        x, y, z = along(node, u, P)
         found = K.galaxy(x, y, z, l_deg, local, P, arms)
         values[k] = found[0]
         gaps[k] = found[2] - found[3]
@@ -319,7 +323,7 @@ def feature_ceilings(s0: float, s1: float, u, lobes, local: int, P) -> tuple[flo
         z_low = 0.0 if z0 * z1 <= 0.0 else min(abs(z0), abs(z1))
         lb = lobes[1] * K.sech2(shell / P[K.WLB2]) * K.sech2(z_low / P[K.HLB2])
         sm = s0 + half  # lobe 1's viewing-angle test flips only at cuts (ymw16_cuts)
-        if not K.lb_lobe1_hidden(sm * u[0], P[K.R_SUN] + sm * u[1], P[K.Z_SUN] + sm * u[2], P):
+        if not lobe1_hidden_at(sm, u, P):
             lb += lobes[0] * K.sech2(shell / P[K.WLB1]) * K.sech2(z_low / P[K.HLB1])
     if local & K.HAS_GUM:  # R, the elevation theta and so r_p(theta) (monotone) in range
         dx0, dy0, dz0 = -P[K.XGN], P[K.R_SUN] - P[K.YGN], P[K.Z_SUN] - P[K.ZGN]
