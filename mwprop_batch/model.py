@@ -13,8 +13,8 @@ from . import sightlines, units
 from .constants import SM_FACTOR
 from .errors import InvalidTypeError, InvalidValueError, MwpropBatchError
 from .kernels import density as density_kernels
-from .parallel import run_parallel_kernel
 from .params import MODEL_NAMES, YMW16, ModelParameters, load_parameters
+from .runner import KernelRunner
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .tablecache import load_or_build
 from .tables import KernelTables
@@ -110,8 +110,10 @@ class Model:
     """An NE2001, NE2025 or YMW16 Galactic free-electron density model.
 
     Build it once (``Model("ne2025")``) and reuse it: it loads the published parameters and
-    precomputes the spiral-arm and clump/void tables. It holds no mutable state, so one
-    instance can serve many threads, and it pickles as its name (workers rebuild it).
+    precomputes the spiral-arm and clump/void tables. Its only mutable state is how many rows
+    it may still run interpreted (its first small calls skip numba's compile:
+    :mod:`mwprop_batch.runner`), kept under a lock, so one instance can serve many threads; it
+    pickles as its name (workers rebuild it).
 
     Parameters
     ----------
@@ -140,6 +142,7 @@ class Model:
             self._engine = sightlines
         self._tables: KernelTables | Ymw16Tables | None = None
         self._tables_lock = threading.Lock()
+        self._run = KernelRunner()
 
     @property
     def name(self) -> str:
@@ -206,8 +209,8 @@ class Model:
                                           kinds=("length", "length", "length"))
         if self._name == YMW16:
             return _with_index(
-                self._engine.density(self.tables, xf, yf, zf, run_parallel_kernel), index)
-        raw = run_parallel_kernel(density_kernels.density_batch, xf, yf, zf, *self.tables)
+                self._engine.density(self.tables, xf, yf, zf, self._run), index)
+        raw = self._run(density_kernels.density_batch, xf, yf, zf, *self.tables)
         return _with_index(density_frame(raw), index)
 
     def density_along(
@@ -291,7 +294,7 @@ class Model:
         freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
         frame = self._engine.dm_to_dist(
             self.tables, flat[0], flat[1], flat[2], err, scattering, freq_ghz, velocity_kms,
-            errors, run_parallel_kernel,
+            errors, self._run,
         )
         return _with_index(frame, index)
 
@@ -326,7 +329,7 @@ class Model:
         freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
         frame = self._engine.dist_to_dm(
             self.tables, l_f, b_f, d_f, scattering, freq_ghz, velocity_kms, errors,
-            run_parallel_kernel,
+            self._run,
         )
         return _with_index(frame, index)
 
@@ -343,7 +346,7 @@ class Model:
         index = common_index(("l_deg", "b_deg"), l_deg, b_deg)
         shape, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
                                             kinds=("angle", "angle"))
-        out = self._engine.dm_max(self.tables, l_f, b_f, run_parallel_kernel).reshape(shape)
+        out = self._engine.dm_max(self.tables, l_f, b_f, self._run).reshape(shape)
         if index is not None and out.shape == (len(index),):
             return pd.Series(out, index=index, name="DM_MAX")
         return out
@@ -373,7 +376,7 @@ class Model:
                 f"got shape {dist.shape}"
             )
         return self._engine.dm_profile(
-            self.tables, l_f, b_f, np.ascontiguousarray(dist), run_parallel_kernel
+            self.tables, l_f, b_f, np.ascontiguousarray(dist), self._run
         )
 
 

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from ..model import as_model
 from ..params import MODEL_NAMES
-from ..pictures.face_on import plot_face_on
-from ..pictures.los_profile import plot_los
 from ..pictures.sky_map import (
     DEFAULT_FREQ_GHZ,
     DEFAULT_NSIDE,
@@ -120,6 +118,8 @@ def quantity_list(text: str) -> tuple[str, ...]:
 
 def run_plot_los(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``plot-los`` (``command``, the command line, is not used)."""
+    from ..pictures.los_profile import plot_los  # here: the Galaxy drawing imports SciPy
+
     path = plot_los(args.model, args.l, args.b, args.value, args.ndir, args.out)
     print(f"wrote {path}")
     return 0
@@ -155,6 +155,8 @@ def run_skymap(args: argparse.Namespace, command: str = "") -> int:
 
 def run_faceon(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``faceon`` (``command``, the command line, is not used)."""
+    from ..pictures.face_on import plot_face_on  # here: the Galaxy drawing imports SciPy
+
     path = plot_face_on(args.model, args.out, args.z, args.extent, args.resolution)
     print(f"wrote {path}")
     return 0
