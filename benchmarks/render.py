@@ -236,11 +236,12 @@ def convert_tables(results: dict) -> tuple[str, str]:
 
 
 def first_call_table(results: dict) -> str:
-    rows = [{"numba cache": cache, "whole process": duration(t["process"]),
-             "import mwprop_batch": duration(t["import"]),
-             "Model + tables": duration(t["build"]),
-             "first sightline": duration(t["first_sightline"])}
-            for cache, t in results["first_call"].items()]
+    rows = [{"numba cache": r["cache"], "sightlines": f"{r['rows']:,}",
+             "whole process": duration(r["process"]),
+             "import mwprop_batch": duration(r["import"]),
+             "Model + tables": duration(r["build"]),
+             "first call": duration(r["first_call"])}
+            for r in results["first_call"]]
     return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
 
 
@@ -367,15 +368,19 @@ and written one batch of 65,536 at a time, so memory stays flat however long the
 ## First call in a fresh process
 
 Interpreter start, `import mwprop_batch`, `Model("ne2025")` with its tables, and one DM -> D
-sightline; cold: an empty numba cache (a new `NUMBA_CACHE_DIR`, so every kernel compiles),
-warm: the same cache afterwards (median of {plan.warm_runs} runs).
+call: of one sightline, which the model runs interpreted (`mwprop_batch.runner`: a model's
+first calls of at most 16 rows need no compiled code), and of 1,000, which runs the compiled
+kernels. Empty: a new `NUMBA_CACHE_DIR` (the 1-row process compiles nothing, so the 1,000-row
+process after it compiles every kernel DM -> D needs); warm: the same cache afterwards
+(median of {plan.warm_runs} runs).
 
 {first_call_table(results)}
 
-The command line (`mwprop-batch`, which also imports its plotting and I/O modules): the first
-run after installation compiles every kernel it needs and builds the model's tables; later
-runs load both from their caches (numba's, and the table cache of `mwprop_batch/tablecache.py`).
-`mwprop-batch compile` does the compiling ahead of time (images, CI, clusters).
+The command line (`mwprop-batch`): the first `los` after installation builds the model's
+tables (compiling the arm-grid builder) and answers its one sightline interpreted; later runs
+load the tables from their cache (`mwprop_batch/tablecache.py`). A call on more rows runs the
+compiled kernels, which numba compiles on the installation's first such call;
+`mwprop-batch compile` does that ahead of time (images, CI, clusters).
 
 {cli_first_table(results)}
 

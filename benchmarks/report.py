@@ -76,17 +76,19 @@ QUIET = 0.1  # cores: other processes' load below which a timed call counts as u
 PATIENCE = 10.0  # seconds: how long to keep repeating a call that ran beside other load
 MEASURABLE = 0.1  # seconds: shorter calls are repeated anyway, and their load is not measured
 FIRST_CALL = """
-import json, time
+import json, sys, time
 start = time.perf_counter()
+import numpy as np
 from mwprop_batch import Model
 imported = time.perf_counter()
 model = Model("ne2025")
 model.tables
 built = time.perf_counter()
-model.dm_to_dist(30.0, 2.0, 300.0)
+rows = int(sys.argv[1])  # 1: interpreted (mwprop_batch.runner); 1,000: the compiled kernels
+model.dm_to_dist(np.linspace(30.0, 60.0, rows), np.full(rows, 2.0), np.full(rows, 300.0))
 done = time.perf_counter()
 print(json.dumps({"import": imported - start, "build": built - imported,
-                  "first_sightline": done - built}))
+                  "first_call": done - built}))
 """
 
 
@@ -111,6 +113,7 @@ QUICK = Plan(5, 500, 20_000, 20_000, 100_000, 100_000, 6, 500, 200_000, 2, 100_0
 FULL = Plan(20, 2_000, 100_000, 50_000, 1_000_000, 10_000_000, 12, 2_000, 1_000_000, 3,
             10_000_000)
 MAIN_JOB = ("ne2025", DM_TO_D)
+FIRST_BATCH_ROWS = 1_000  # more than the interpreted calls take (mwprop_batch.runner)
 
 
 class Unavailable(RuntimeError):
@@ -437,24 +440,31 @@ def cache_env(cache_dir: str) -> dict[str, str]:
             "MWPROP_BATCH_CACHE_DIR": str(Path(cache_dir, "tables"))}
 
 
-def fresh_process(cache_dir: str) -> dict[str, float]:
-    """Interpreter start to the first sightline's result, with numba caching in cache_dir."""
+def fresh_process(cache_dir: str, rows: int) -> dict[str, float]:
+    """Interpreter start to the first call's result (``rows`` sightlines), with numba caching
+    in cache_dir."""
     env = cache_env(cache_dir)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, cwd=ROOT,
+    done = subprocess.run([sys.executable, "-c", FIRST_CALL, str(rows)], env=env, cwd=ROOT,
                           capture_output=True, text=True, check=True)
     process = time.perf_counter() - start
     return {"process": process, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
-def first_calls(plan: Plan) -> dict[str, dict[str, float]]:
-    """Cold (empty numba cache) and warm (median of later runs) first-call times."""
+def first_calls(plan: Plan) -> list[dict]:
+    """First call of 1 sightline (interpreted) and of 1,000 (compiled) in a fresh process:
+    with an empty numba cache, then warm (median of later runs)."""
     compile_bytecode()
+    records = []
     with tempfile.TemporaryDirectory(prefix="mwprop_batch_numba_cache_") as cache:
-        cold = fresh_process(cache)
-        log(f"first call, cold cache: {cold['process']:.1f} s")
-        warm = pd.DataFrame([fresh_process(cache) for _ in range(plan.warm_runs)]).median()
-    return {"cold": cold, "warm": warm.to_dict()}
+        for rows in (1, FIRST_BATCH_ROWS):  # the 1-row call compiles nothing, the next all
+            records.append({"cache": "empty", "rows": rows, **fresh_process(cache, rows)})
+        for rows in (1, FIRST_BATCH_ROWS):
+            warm = pd.DataFrame([fresh_process(cache, rows) for _ in range(plan.warm_runs)])
+            records.append({"cache": "warm", "rows": rows, **warm.median().to_dict()})
+    for r in records:
+        log(f"first call of {r['rows']} rows, {r['cache']} cache: {r['process']:.2f} s")
+    return records
 
 
 def cli_seconds(env: dict[str, str], *args: str) -> float:

@@ -49,6 +49,7 @@ from .positions import (
     find_columns,
     read_inputs,
 )
+from .runner import INTERPRETED_CALL_ROWS
 from .scattering import (
     REFERENCE_FREQ_GHZ,
     REFERENCE_VELOCITY_KMS,
@@ -337,7 +338,7 @@ def convert_file(
     plan = plan_conversion(source, target, settings, columns, format, command, storage_options)
     catalogue, chosen = plan.catalogue, plan.columns
     summary = Summary(tuple(m.name.upper() for m in settings.models), output=target)
-    warm_up(settings)
+    warm_up(settings, catalogue.num_rows)
     summary.startup_seconds = time.perf_counter() - start
     from tqdm import tqdm  # here, not at import: only a conversion shows a bar
 
@@ -440,12 +441,15 @@ def plan_conversion(
     return Plan(catalogue, settings, chosen, schema)
 
 
-def warm_up(settings: Settings) -> None:
-    """Run every model on one row, so that loading or compiling the kernels is done."""
-    one = ModelInputs(np.array([30.0]), np.array([1.0]), np.array([1.0]), np.array([0.1]),
-                      np.array([OK], dtype=object))
+def warm_up(settings: Settings, rows: int) -> None:
+    """Run every model as the catalogue's first batch will run it (interpreted for a catalogue
+    of a few rows, else compiled: :mod:`.runner`), so that loading or compiling the kernels is
+    done before the rows are counted."""
+    n = max(1, min(rows, INTERPRETED_CALL_ROWS + 1))
+    same = ModelInputs(np.full(n, 30.0), np.full(n, 1.0), np.full(n, 1.0), np.full(n, 0.1),
+                       np.full(n, OK, dtype=object))
     for model in settings.models:
-        model_frame(model, one, settings)
+        model_frame(model, same, settings)
 
 
 def rows_between(
