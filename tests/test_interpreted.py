@@ -123,6 +123,13 @@ def test_runner_interprets_only_small_calls_within_the_budget(monkeypatch):
     fresh(triple, x, valid, 0.0)  # more rows than any interpreted call
     assert spy.interpreted_rows == [] and len(triple.signatures) == 1
 
+    @numba.njit
+    def halve(x, valid, P):
+        return 0.5 * x
+
+    KernelRunner(interpreted_rows=0)(halve, x[:1], valid[:1], 0.0)  # as compile_kernels runs
+    assert spy.interpreted_rows == [] and len(halve.signatures) == 1
+
 
 FIRST_CALL = """
 import json, time
