@@ -1,0 +1,57 @@
+"""NE2001's and NE2025's batch kernels allocate per call, never per row (numba's NRT counts,
+in a child process: the counters exist only when NUMBA_NRT_STATS is set before numba
+starts). The same for YMW16 is in test_ymw16_allocations.py."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+CHILD = """
+import json, sys
+import numpy as np
+from numba.core.runtime import rtsys
+from mwprop_batch.kernels import density, los
+from mwprop_batch.model import Model
+
+tables = Model(sys.argv[1]).tables
+rng = np.random.default_rng(3)
+
+
+def allocations(kernel, n, count=True):
+    l, b = rng.uniform(0, 360, n), np.degrees(np.arcsin(rng.uniform(-1, 1, n)))
+    b[: n // 2] = rng.uniform(-3, 3, n // 2)  # half in the plane: arms, clumps, voids
+    dm, ok = rng.uniform(3, 1500, n), np.ones(n, bool)
+    func, args = {
+        "dm_to_dist": (los.dm_to_dist_batch, (l, b, dm, np.zeros(n), ok)),
+        "dm_to_dist_err": (los.dm_to_dist_batch, (l, b, dm, 0.3 * dm, ok)),
+        "dm_profile": (los.dm_profile_batch, (l, b, rng.uniform(0, 30, (n, 3)), ok)),
+        "dm_max": (los.dm_max_batch, (l, b, ok)),
+        "density": (density.density_batch, tuple(rng.uniform(-10, 10, (3, n)))),
+    }[kernel]
+    if not count:  # compile (or load) first: the runtime starts, with its counters, then
+        return func(*args, *tables)
+    before = rtsys.get_allocation_stats().alloc
+    func(*args, *tables)
+    return rtsys.get_allocation_stats().alloc - before
+
+
+counts = {}
+for kernel in ("dm_to_dist", "dm_to_dist_err", "dm_profile", "dm_max", "density"):
+    allocations(kernel, 2, count=False)
+    counts[kernel] = [allocations(kernel, n) for n in (5, 60)]
+print(json.dumps(counts))
+"""
+
+
+@pytest.mark.parametrize("name", ["ne2001", "ne2025"])
+def test_no_allocation_per_row(name):
+    env = dict(os.environ, NUMBA_NRT_STATS="1")
+    done = subprocess.run([sys.executable, "-c", CHILD, name], capture_output=True, text=True,
+                          env=env, check=True, timeout=900)
+    counts = json.loads(done.stdout.strip().splitlines()[-1])
+    for kernel, (few, many) in counts.items():
+        assert few == many, f"{kernel}: {few} allocations for 5 rows, {many} for 60"
+        assert few <= 40, f"{kernel}: {few} allocations per call"
