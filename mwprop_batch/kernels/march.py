@@ -162,8 +162,9 @@ def _solve_in_panel(
                 # the root of the quadratic through (s, value) with this slope and the
                 # previous one (see the docstring)
                 half_curv = 0.5 * (slope - slope_prev) / (s - s_prev)
-                disc = max(1.0 - 4.0 * half_curv * value / (slope * slope), 0.0)
-                s_new = s - 2.0 * value / (slope * (1.0 + math.sqrt(disc)))  # 0: its vertex
+                step = value / slope  # (no slope^2: it could underflow)
+                disc = max(1.0 - 4.0 * half_curv * step / slope, 0.0)
+                s_new = s - 2.0 * step / (1.0 + math.sqrt(disc))  # disc 0: its vertex
         s_prev, slope_prev = s, slope
         if not (lo <= s_new <= hi) or step >= SOLVE_NEWTON_STEPS:
             s_new = 0.5 * (lo + hi)  # Newton cycling (a kink inside the panel): bisect
