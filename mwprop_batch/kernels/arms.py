@@ -36,6 +36,7 @@ ALL_ARMS = (1 << 30) - 1  # a mask of every arm
 NEWTON_MAX_ITER = 30
 NEWTON_TOL = 1e-7  # rad; the step after reaching it leaves ~1e-14
 COARSE_SAMPLES = 600  # samples per arm when building the start grid
+SMALL_ANGLE = 0.01  # rad: see _turned
 LIPSCHITZ_CELL = 0.7072  # > half the diagonal of a start-grid cell, in grid steps
 
 
@@ -58,11 +59,13 @@ def spline_r(t: float, t0: float, dt: float, coef: np.ndarray) -> tuple[float, f
 
 @nb.njit(cache=True, inline="always", _nrt=False)
 def _dsq_derivs(
-    x: float, y: float, t: float, t0: float, dt: float, coef: np.ndarray
+    x: float, y: float, t: float, sin_t: float, cos_t: float, t0: float, dt: float,
+    coef: np.ndarray,
 ) -> tuple[float, float, float]:
-    """Squared distance from (x, y) to the curve point at t, and its first two t-derivatives."""
+    """Squared distance from (x, y) to the curve point at t, and its first two t-derivatives
+    (``sin_t``, ``cos_t``: the sine and cosine of t)."""
     r, dr, d2r = spline_r(t, t0, dt, coef)
-    s, c = math.sin(t), math.cos(t)
+    s, c = sin_t, cos_t
     cx, cy = -r * s, r * c
     dx1 = -dr * s - r * c
     dy1 = dr * c - r * s
@@ -73,6 +76,18 @@ def _dsq_derivs(
     g = 2.0 * (ex * dx1 + ey * dy1)
     h = 2.0 * (dx1 * dx1 + dy1 * dy1 + ex * dx2 + ey * dy2)
     return f, g, h
+
+
+@nb.njit(cache=True, inline="always", _nrt=False)
+def _turned(t: float, sin_t: float, cos_t: float, step: float) -> tuple[float, float]:
+    """Sine and cosine of t + step from those of t: for a step below SMALL_ANGLE by the angle
+    sum with the series of the step's (each to under 1e-23), else from libm."""
+    if abs(step) >= SMALL_ANGLE:
+        return math.sin(t + step), math.cos(t + step)
+    q = step * step
+    sin_d = step * (1.0 - q / 6.0 * (1.0 - q / 20.0 * (1.0 - q / 42.0)))
+    cos_d = 1.0 - q / 2.0 * (1.0 - q / 12.0 * (1.0 - q / 30.0 * (1.0 - q / 56.0)))
+    return sin_t * cos_d + cos_t * sin_d, cos_t * cos_d - sin_t * sin_d
 
 
 @nb.njit(cache=True, forceinline=True, _nrt=False)
@@ -91,17 +106,21 @@ def refine_nearest(
     """
     t_end = t0 + dt * coef.shape[0]
     t = min(max(t_start, t0), t_end)
-    f, g, h = _dsq_derivs(x, y, t, t0, dt, coef)
+    sin_t, cos_t = math.sin(t), math.cos(t)
+    f, g, h = _dsq_derivs(x, y, t, sin_t, cos_t, t0, dt, coef)
     for _ in range(max_iter):
         step = min(max(-g / h, -dt), dt) if h > 0.0 else math.copysign(dt, -g)
         step = min(max(t + step, t0), t_end) - t
         if abs(step) < NEWTON_TOL:
             return t + step, max(f + step * (g + 0.5 * max(h, 0.0) * step), 0.0)
-        f_new, g_new, h_new = _dsq_derivs(x, y, t + step, t0, dt, coef)
+        sin_n, cos_n = _turned(t, sin_t, cos_t, step)
+        f_new, g_new, h_new = _dsq_derivs(x, y, t + step, sin_n, cos_n, t0, dt, coef)
         while f_new > f and abs(step) >= NEWTON_TOL:
             step *= 0.5
-            f_new, g_new, h_new = _dsq_derivs(x, y, t + step, t0, dt, coef)
+            sin_n, cos_n = _turned(t, sin_t, cos_t, step)
+            f_new, g_new, h_new = _dsq_derivs(x, y, t + step, sin_n, cos_n, t0, dt, coef)
         t += step
+        sin_t, cos_t = sin_n, cos_n
         f, g, h = f_new, g_new, h_new
     return t, np.nan
 

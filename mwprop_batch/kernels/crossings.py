@@ -3,11 +3,11 @@ nearest point of an arm's centreline jumps from one stretch of the curve to anot
 
 The gap (distance to an arm's centreline minus its reach) changes by at most cos b per kpc
 along the sightline. A crossing between two points whose reach masks differ is located by
-regula falsi; where the masks agree but the gaps are small enough to allow a graze, the gap's
-extremum is searched (golden section). Inside a reach, the arm distance has a kink where the
-nearest centreline point jumps from one branch of the curve to another (the curve's medial
-axis): the nearest parameter then moves by more than its rate at the panel's ends allows,
-and bisection on that mismatch locates the jump.
+Newton's method (regula falsi where it would leave the bracket); where the masks agree but
+the gaps are small enough to allow a graze, the gap's extremum is searched (golden section).
+Inside a reach, the arm distance has a kink where the nearest centreline point jumps from one
+branch of the curve to another (the curve's medial axis): the nearest parameter then moves by
+more than its rate at the panel's ends allows, and bisection on that mismatch locates the jump.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ import math
 import numba as nb
 import numpy as np
 
-from .arms import arm_distance, arm_nearest, nearest_rate
+from .arms import arm_distance, arm_nearest, nearest_rate, spline_r
 from .convergence import NC_BRANCH, NC_CROSSING, NC_DIP
 from .layout import ARM_DT, ARM_T0, P_ARMCUT, P_RSUN
 
 ROOT_TOL = 1e-12  # kpc
-CROSSING_MAX_ITER = 100  # Illinois steps to locate an arm-reach crossing
+CROSSING_MAX_ITER = 100  # steps to locate an arm-reach crossing
+CROSSING_NUDGE = 0.25 * ROOT_TOL  # kpc: see _arm_crossing
 DIP_MAX_ITER = 80  # golden-section steps to bracket an arm-reach dip inside a panel
 BRANCH_MAX_ITER = 60  # bisection steps to locate a jump of an arm's nearest branch
 BRANCH_TOL = 1e-8  # kpc; a kink this close to a panel end leaves ~1e-16 of its slope jump
@@ -82,27 +83,48 @@ def _arm_gap(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid) ->
 
 
 @nb.njit(cache=True)
+def _arm_gap_slope(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid
+                   ) -> tuple[float, float]:
+    """:func:`_arm_gap` at distance s and its rate along the sightline (NaN where unknown)."""
+    x, y = s * u[0], P[P_RSUN] + s * u[1]
+    d, t = arm_nearest(x, y, a, P, arm_par, arm_coef, arm_grid, np.inf)
+    gap = min(d, 1e3) - P[P_ARMCUT]
+    if not 0.0 < d < 1e3:
+        return gap, np.nan
+    r = spline_r(t, arm_par[a, ARM_T0], arm_par[a, ARM_DT], arm_coef[a])[0]
+    # t minimises the distance, so its rate is (p - c(t)) . (ux, uy) / d, c(t) fixed
+    return gap, ((x + r * math.sin(t)) * u[0] + (y - r * math.cos(t)) * u[1]) / d
+
+
+@nb.njit(cache=True)
 def _arm_crossing(
     lo: float, hi: float, a: int, u, P, arm_par, arm_coef, arm_grid,
-    max_iter: int = CROSSING_MAX_ITER,
+    max_iter: int = CROSSING_MAX_ITER, f_lo: float = np.nan, f_hi: float = np.nan,
 ) -> tuple[float, bool]:
-    """Where arm a's reach begins or ends between lo and hi (Illinois regula falsi).
+    """Where arm a's reach begins or ends between lo and hi (``f_lo``, ``f_hi``: the gaps
+    there where already known, else NaN).
 
+    Newton steps on the gap (its slope from :func:`_arm_gap_slope`), each aimed
+    CROSSING_NUDGE past the root it predicts, so that once the prediction is that close the
+    next two points straddle the root and close the bracket; an Illinois regula falsi step
+    wherever Newton would leave the bracket.
     Returns (s on the hi side of the crossing, converged); not converged when the ends do
     not bracket a crossing or ``max_iter`` steps leave the bracket wider than ROOT_TOL.
     """
-    f_lo = _arm_gap(lo, a, u, P, arm_par, arm_coef, arm_grid)
-    f_hi = _arm_gap(hi, a, u, P, arm_par, arm_coef, arm_grid)
+    if math.isnan(f_lo):
+        f_lo = _arm_gap(lo, a, u, P, arm_par, arm_coef, arm_grid)
+    if math.isnan(f_hi):
+        f_hi = _arm_gap(hi, a, u, P, arm_par, arm_coef, arm_grid)
     if not (f_lo < 0.0) != (f_hi < 0.0) or math.isnan(f_lo + f_hi):
         return hi, False
     side = 0
+    mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
     for _ in range(max_iter):
         if hi - lo < ROOT_TOL:
             return hi, True
-        mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
         if not (lo < mid < hi):
             mid = 0.5 * (lo + hi)
-        f_mid = _arm_gap(mid, a, u, P, arm_par, arm_coef, arm_grid)
+        f_mid, slope = _arm_gap_slope(mid, a, u, P, arm_par, arm_coef, arm_grid)
         if math.isnan(f_mid):
             return hi, False
         if (f_mid < 0.0) == (f_lo < 0.0):
@@ -115,6 +137,10 @@ def _arm_crossing(
             if side == 1:
                 f_lo *= 0.5
             side = 1
+        step = -f_mid / slope if slope != 0.0 else np.nan
+        mid += step + math.copysign(CROSSING_NUDGE, step)
+        if not lo < mid < hi:  # also where the step is NaN
+            mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
     return hi, hi - lo < ROOT_TOL
 
 
@@ -193,12 +219,15 @@ def _next_arm_event(
     for a in range(arm_par.shape[0]):
         if ((mask_s ^ mask_b) >> a) & 1:
             lo = s
+            g_lo = gap_s[a] if exact_s[a] else np.nan
             if (fresh >> a) & 1:  # crossed at s: step past the rounding noise of that root
                 lo = min(s + FRESH_STEP, b)
-                if (_arm_gap(lo, a, u, P, arm_par, arm_coef, arm_grid) < 0.0) == (
-                        (mask_b >> a) & 1 == 1):
+                g_lo = _arm_gap(lo, a, u, P, arm_par, arm_coef, arm_grid)
+                if (g_lo < 0.0) == ((mask_b >> a) & 1 == 1):
                     continue  # already on b's side: a chord shorter than FRESH_STEP
-            hit, ok = _arm_crossing(lo, b, a, u, P, arm_par, arm_coef, arm_grid)
+            hit, ok = _arm_crossing(lo, b, a, u, P, arm_par, arm_coef, arm_grid,
+                                    CROSSING_MAX_ITER, g_lo,
+                                    gap_b[a] if exact_b[a] else np.nan)
             if not ok:
                 flags |= NC_CROSSING
             first, which = _earliest(hit, a, first, which)
@@ -217,7 +246,8 @@ def _next_arm_event(
         if not ok:
             flags |= NC_DIP
         elif not math.isnan(inner):
-            hit, ok = _arm_crossing(s, inner, a, u, P, arm_par, arm_coef, arm_grid)
+            hit, ok = _arm_crossing(s, inner, a, u, P, arm_par, arm_coef, arm_grid,
+                                    CROSSING_MAX_ITER, gap_s[a])
             if not ok:
                 flags |= NC_CROSSING
             first, which = _earliest(hit, a, first, which)

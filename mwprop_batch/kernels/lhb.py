@@ -10,6 +10,8 @@ derivatives, are exact to ROOT_TOL however short the chord.
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
@@ -53,8 +55,9 @@ def poly_roots(
     """Real roots in [lo, hi] of sum_k c[k] s^k (degree <= 4): writes them ascending, returns n.
 
     The m-th derivative is monotone between consecutive roots of the (m+1)-th, so each level
-    is found by bisection on the brackets the level above provides (a fixed number of
-    halvings: bisection always converges). ``work``: scratch of 2 (MAX_DEGREE + 2) values.
+    is found on the brackets the level above provides, by Newton's method kept inside the
+    bracket by bisection (a fixed number of steps, enough for bisection alone).
+    ``work``: scratch of 2 (MAX_DEGREE + 2) values.
     """
     breaks = work[: MAX_DEGREE + 2]
     roots = work[MAX_DEGREE + 2 : 2 * (MAX_DEGREE + 2)]
@@ -73,15 +76,25 @@ def poly_roots(
                 continue
             if (fa < 0.0) == (fb < 0.0):
                 continue
+            x = a - fa * (b - a) / (fb - fa)
             for _ in range(200):
                 if b - a <= ROOT_TOL:
                     break
-                mid = 0.5 * (a + b)
-                fm = _horner(c, m, deg, mid)
-                if (fm < 0.0) == (fa < 0.0):
-                    a, fa = mid, fm
+                if not a < x < b:
+                    x = 0.5 * (a + b)
+                fx = _horner(c, m, deg, x)
+                if fx == 0.0:
+                    a = b = x
+                    break
+                if (fx < 0.0) == (fa < 0.0):
+                    a, fa = x, fx
                 else:
-                    b = mid
+                    b = x
+                # Newton, aimed a quarter of ROOT_TOL past its root: once that close, the
+                # next two points straddle the root and close the bracket
+                slope = _horner(c, m + 1, deg, x)
+                step = -fx / slope if slope != 0.0 else np.nan
+                x += step + math.copysign(0.25 * ROOT_TOL, step)
             roots[nr] = 0.5 * (a + b)
             nr += 1
         breaks[0] = lo

@@ -44,6 +44,9 @@ from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 PANEL_MAX = 0.5  # kpc, longest Gauss-Legendre panel
 SOLVE_MAX_ITER = 60  # safeguarded Newton steps to place a DM target inside a panel
 SOLVE_NEWTON_STEPS = 20  # after these, bisect: 40 halvings of a <= 0.5 kpc panel reach ROOT_TOL
+# a DM within this fraction of its target is on it: a panel integral's rounding (measured
+# up to ~20 eps) moves its root by far less than ROOT_TOL wherever the density is not ~0
+SOLVE_ROUNDING = 16 * GL_ORDER * np.finfo(np.float64).eps
 TAIL_TOL = 1e-14  # stop once what lies beyond is surely below this fraction of the DM
 # The smooth tail: once past every local feature, and once what the thin disk and the arms add
 # beyond is surely below TAIL_DROP of the DM, only the thick disk is integrated (sech^2 in z
@@ -126,7 +129,11 @@ def _solve_in_panel(
 ) -> tuple[float, tuple[float, float, float, float, float], bool]:
     """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b]).
 
-    Safeguarded Newton on the panel integral; also returns the integrals over [a, s]
+    Safeguarded Newton on the panel integral, its steps taken from the quadratic with the
+    slopes (densities) of the last two points: where the density falls linearly to 0 just
+    past the root (at the thick disk's edge, where a limit row's DIST lies) the integral is
+    that quadratic, while Newton alone only halves the distance to the root each step until
+    it is as close as that zero. Also returns the integrals over [a, s]
     (DM, M0, M1, M2, MISO) at the converged s (to within ROOT_TOL), and whether it
     converged within ``max_iter`` steps.
     """
@@ -134,10 +141,13 @@ def _solve_in_panel(
     s = a + (b - a) * min(max(need / total, 0.0), 1.0) if total > 0.0 else b
     q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
                void_cells, mode)
+    s_prev = slope_prev = 0.0
     for step in range(max_iter):
         value = q[0] - need
         if math.isnan(value):
             return s, q, False
+        if abs(value) <= SOLVE_ROUNDING * need:
+            return s, q, True  # a root to within the rounding of the integral
         if value < 0.0:
             lo = s
         else:
@@ -145,7 +155,17 @@ def _solve_in_panel(
         ne = _integrand(s, u, mode, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
                         void_par, void_cells)[0]
         slope = KPC_TO_PC * ne
-        s_new = s - value / slope if slope > 0.0 else 0.5 * (lo + hi)
+        s_new = 0.5 * (lo + hi)
+        if slope > 0.0:
+            s_new = s - value / slope
+            if step > 0 and s != s_prev:
+                # the root of the quadratic through (s, value) with this slope and the
+                # previous one (see the docstring)
+                half_curv = 0.5 * (slope - slope_prev) / (s - s_prev)
+                step = value / slope  # (no slope^2: it could underflow)
+                disc = max(1.0 - 4.0 * half_curv * step / slope, 0.0)
+                s_new = s - 2.0 * step / (1.0 + math.sqrt(disc))  # disc 0: its vertex
+        s_prev, slope_prev = s, slope
         if not (lo <= s_new <= hi) or step >= SOLVE_NEWTON_STEPS:
             s_new = 0.5 * (lo + hi)  # Newton cycling (a kink inside the panel): bisect
         if abs(s_new - s) < ROOT_TOL or hi - lo < ROOT_TOL:
@@ -314,6 +334,22 @@ def march(
         # out of reach throughout, but for those crossed at s (whose grazes are not searched)
         mode = TAIL if tail else _local_in(s, b, spans, n_spans) | (
             (mask_s | mask_b | fresh_s) << ARM_SHIFT)
+        if it == nt and iq < nq and d_queries[nq - 1] <= b:
+            # every query left lies in this panel and no target does: integrate up to each
+            # query only (the same integrals as below), never the whole panel
+            for k in range(iq, nq):
+                q = _panel(s, max(d_queries[k], s), u, P, arm_par, arm_coef, arm_grid,
+                           clump_par, clump_cells, void_par, void_cells, mode)
+                if math.isnan(q[0]):
+                    flags |= NC_NEAREST
+                    break
+                _store(out_queries[k], dm + q[0], m0 + q[1], m1 + q[2], m2 + q[3],
+                       miso + q[4], 1.0)
+            iq = nq
+            if flags == 0:
+                s = max(d_queries[nq - 1], s)
+                dm = out_queries[nq - 1, 0]
+            break
         pdm, p0, p1, p2, piso = _panel(s, b, u, P, arm_par, arm_coef, arm_grid, clump_par,
                                        clump_cells, void_par, void_cells, mode)
         if math.isnan(pdm):
