@@ -95,6 +95,14 @@ def chunk_bounds(rows: int, threads: int) -> list[tuple[int, int]]:
     return [(start, min(start + size, rows)) for start in range(0, rows, size)]
 
 
+def split_rows(kernel, args: tuple) -> tuple[tuple[np.ndarray, ...], tuple]:
+    """A batch kernel's arguments as (row arrays, tables), the rows contiguous and writable:
+    one type per kernel, where numba would compile it again for read-only or strided input
+    (pandas and pyarrow hand out read-only views)."""
+    n_rows = row_arguments(kernel)
+    return tuple(np.require(r, requirements=ROW_LAYOUT) for r in args[:n_rows]), args[n_rows:]
+
+
 def run_parallel_kernel(kernel, *args) -> np.ndarray:
     """``kernel(*args)`` for a batch kernel, its rows spread over numba's threads.
 
@@ -102,11 +110,7 @@ def run_parallel_kernel(kernel, *args) -> np.ndarray:
     ``P`` hold one entry (1-D) or one row (2-D) per input row; its result (an array, or a
     tuple of arrays) has one row per input row.
     """
-    n_rows = row_arguments(kernel)
-    # one type per kernel: numba would compile it again for read-only or strided input
-    # (pandas and pyarrow hand out read-only views)
-    rows = tuple(np.require(r, requirements=ROW_LAYOUT) for r in args[:n_rows])
-    tables = args[n_rows:]
+    rows, tables = split_rows(kernel, args)
     total = rows[0].shape[0]
     threads = min(numba.get_num_threads(), -(-total // MIN_CHUNK_ROWS))
     if threads <= 1:

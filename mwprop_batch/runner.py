@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
-
 from .interpreted import interpreted
-from .parallel import ROW_LAYOUT, row_arguments, run_parallel_kernel
+from .parallel import run_parallel_kernel, split_rows
 
 INTERPRETED_CALL_ROWS = 16  # larger calls always run compiled
 INTERPRETED_ROWS = 64  # rows a model interprets before it uses only the compiled kernels
@@ -36,10 +34,9 @@ class KernelRunner:
 
     def __call__(self, kernel, *args):
         """``kernel(*args)`` for a batch kernel (see :func:`.parallel.run_parallel_kernel`)."""
-        n_rows = row_arguments(kernel)
         if self._take(len(args[0]), kernel):
-            rows = tuple(np.require(r, requirements=ROW_LAYOUT) for r in args[:n_rows])
-            return interpreted(kernel)(*rows, *args[n_rows:])
+            rows, tables = split_rows(kernel, args)
+            return interpreted(kernel)(*rows, *tables)
         return run_parallel_kernel(kernel, *args)
 
     def _take(self, rows: int, kernel) -> bool:

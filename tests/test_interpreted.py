@@ -14,15 +14,14 @@ from conftest import REPO
 from mwprop_batch import Model, runner
 from mwprop_batch.interpreted import interpreted
 from mwprop_batch.kernels import los
-from mwprop_batch.parallel import ROW_LAYOUT, row_arguments
+from mwprop_batch.parallel import split_rows
 from mwprop_batch.runner import INTERPRETED_CALL_ROWS, KernelRunner
 
 
 def run_interpreted(kernel, *args):
     """Every kernel call interpreted, whatever its size."""
-    n_rows = row_arguments(kernel)
-    rows = tuple(np.require(r, requirements=ROW_LAYOUT) for r in args[:n_rows])
-    return interpreted(kernel)(*rows, *args[n_rows:])
+    rows, tables = split_rows(kernel, args)
+    return interpreted(kernel)(*rows, *tables)
 
 
 def sample(n: int = 40, seed: int = 5):
