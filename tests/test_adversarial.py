@@ -43,6 +43,23 @@ def test_reference_equals_a_dense_trapezoid(request, name):
     np.testing.assert_allclose(ref, trapezoid, rtol=2e-5)
 
 
+# (l, b, D): each crosses a kink of an arm's n_e (continuous in value and slope, not in
+# curvature) where a Gauss-Legendre panel across it erred by 2.5e-6 to 3.2e-6 of the DM: the
+# start of a taper (340 deg, NE2025 arm 3, three times), and a fast turn of the nearest
+# centreline point beside a bend of arm 3 (toward 27.44, -0.65, at s = 7.79 kpc)
+ARM_KINK_SIGHTLINES = [
+    (23.25057523, 0.318626605, 7.486274351), (19.92122235, 0.2944844669, 4.884890283),
+    (21.23019744, -0.0972652014, 4.64491143), (27.44002587, -0.645520784, 9.637316999),
+]
+
+
+def test_panels_end_at_the_kinks_of_the_arms(ne2025):
+    l_deg, b_deg, dist = np.array(ARM_KINK_SIGHTLINES).T
+    ref, _ = reference(ne2025, l_deg, b_deg, dist)
+    ours = ne2025.dist_to_dm(l_deg, b_deg, dist)["DM"].to_numpy()
+    np.testing.assert_allclose(ours, ref, rtol=2e-7)
+
+
 @pytest.mark.parametrize("name", ["ne2001", "ne2025"])
 def test_small_adversarial_sample(request, name):
     """300 seeded sightlines, 28 or more per category: the worst one within MAX_RELATIVE."""

@@ -98,15 +98,16 @@ def test_arm_dip_reports_an_unconverged_search(ne2025):
 
 
 def _nearest_along(model, l_deg, b_deg, s):
-    """Nearest centreline parameter and its rate, per arm, at distance s along (l, b, 0)."""
+    """Nearest centreline parameter, its rate and the gap to the reach, per arm, at distance s
+    along (l, b)."""
     T = model.tables
     u = unit(l_deg, b_deg)
     x, y = s * u[0], T.P[P_RSUN] + s * u[1]
-    t = np.array([arm_nearest(x, y, a, T.P, T.arm_par, T.arm_coef, T.arm_grid, np.inf)[1]
-                  for a in range(T.arm_par.shape[0])])
+    d, t = np.array([arm_nearest(x, y, a, T.P, T.arm_par, T.arm_coef, T.arm_grid, np.inf)
+                     for a in range(T.arm_par.shape[0])]).T
     rate = np.array([nearest_rate(x, y, t[a], u[0], u[1], T.arm_par[a, 0], T.arm_par[a, 1],
                                   T.arm_coef[a]) for a in range(T.arm_par.shape[0])])
-    return u, t, rate
+    return u, t, rate, d - T.P[P_ARMCUT]
 
 
 # NE2025 arm 3 (TC93 arm 4): its nearest point jumps by 0.13 rad at s = 7.6722 kpc on this
@@ -117,20 +118,36 @@ KINK_AT = 7.672176887
 
 def test_branch_jump_is_located_and_reports_an_unconverged_search(ne2025):
     T = ne2025.tables
-    u, t_lo, r_lo = _nearest_along(ne2025, *KINK_SIGHTLINE, 7.5)
-    _, t_hi, r_hi = _nearest_along(ne2025, *KINK_SIGHTLINE, 8.0)
+    slope = np.cos(np.radians(KINK_SIGHTLINE[1]))
+    u, t_lo, r_lo, g_lo = _nearest_along(ne2025, *KINK_SIGHTLINE, 7.5)
+    _, t_hi, r_hi, g_hi = _nearest_along(ne2025, *KINK_SIGHTLINE, 8.0)
     grid = (T.P, T.arm_par, T.arm_coef, T.arm_grid)
-    hit, flags = crossings._next_branch_jump(7.5, 8.0, 31, t_lo, t_hi, r_lo, r_hi, u, *grid)
+    hit, flags = crossings._next_branch_jump(7.5, 8.0, 31, slope, g_lo, g_hi, t_lo, t_hi, r_lo,
+                                             r_hi, u, *grid)
     assert flags == 0 and hit == pytest.approx(KINK_AT, abs=1e-8)
     a = 3
     args = (t_lo[a], t_hi[a], r_lo[a], r_hi[a], a, u, *grid)
     assert crossings._branch_jump(7.5, 8.0, *args) == (pytest.approx(KINK_AT, abs=1e-8), True)
     assert not crossings._branch_jump(7.5, 8.0, *args, 1)[1]
-    # arm 1 moves fast but smoothly over 7.0-7.5 kpc (mismatch 0.04 rad): no jump, no cut
-    _, t_lo, r_lo = _nearest_along(ne2025, *KINK_SIGHTLINE, 7.0)
-    _, t_hi, r_hi = _nearest_along(ne2025, *KINK_SIGHTLINE, 7.5)
-    assert crossings._next_branch_jump(7.0, 7.5, 31, t_lo, t_hi, r_lo, r_hi, u, *grid) == (
-        7.5, 0)
+    # arm 1 moves fast but smoothly over 7.0-7.5 kpc (mismatch 0.04 rad): no jump, but the
+    # panel is shortened until the motion is predictable again
+    a = 1
+    _, t_lo, r_lo, g_lo = _nearest_along(ne2025, *KINK_SIGHTLINE, 7.0)
+    _, t_hi, r_hi, g_hi = _nearest_along(ne2025, *KINK_SIGHTLINE, 7.5)
+    assert crossings._mismatch(7.0, 7.5, t_lo[a], t_hi[a], r_lo[a], r_hi[a]) > 0.03
+    args = (t_lo[a], t_hi[a], r_lo[a], r_hi[a], a, u, *grid)
+    assert np.isnan(crossings._branch_jump(7.0, 7.5, *args)[0])
+    b, shorter = 7.5, []
+    for _ in range(20):
+        _, t_hi, r_hi, g_hi = _nearest_along(ne2025, *KINK_SIGHTLINE, b)
+        hit, flags = crossings._next_branch_jump(7.0, b, 31, slope, g_lo, g_hi, t_lo, t_hi,
+                                                 r_lo, r_hi, u, *grid)
+        assert flags == 0 and 7.0 < hit <= b
+        if hit == b:
+            break
+        b = hit
+        shorter.append(b)
+    assert hit == b and len(shorter) >= 1  # shortened, then accepted
 
 
 def test_a_jump_of_an_arms_nearest_branch_is_cut(ne2025):

@@ -19,7 +19,7 @@ import numpy as np
 
 from .arms import arm_distance, arm_nearest, nearest_rate, spline_r
 from .convergence import NC_BRANCH, NC_CROSSING, NC_DIP
-from .layout import ARM_DT, ARM_T0, P_ARMCUT, P_RSUN
+from .layout import ARM_DT, ARM_T0, ARM_W, P_ARMCUT, P_RSUN
 
 ROOT_TOL = 1e-12  # kpc
 CROSSING_MAX_ITER = 100  # steps to locate an arm-reach crossing
@@ -30,6 +30,10 @@ BRANCH_TOL = 1e-8  # kpc; a kink this close to a panel end leaves ~1e-16 of its 
 # rad: a nearest parameter that moves this much more than its end rates predict (trapezoid
 # rule) has jumped to another branch; smaller jumps leave kinks of negligible DM
 JUMP_MIN = 0.01
+# rad: where it moves smoothly but this much more than predicted (weighted by the arm's
+# Gaussian), the panel is shortened (see _fast_turn_end), down to FAST_SPLIT_MIN kpc
+FAST_MISMATCH = 1e-3
+FAST_SPLIT_MIN = 1e-4
 GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
 # kpc: past an arm-reach crossing, its next one is searched from this far on. Near a root the
 # gap is only known to a rounding error, and a search from the root itself can find the same
@@ -297,22 +301,46 @@ def _branch_jump(
 
 @nb.njit(cache=True)
 def _next_branch_jump(
-    s: float, b: float, arms: int, nearest_s, nearest_b, rate_s, rate_b, u, P, arm_par,
-    arm_coef, arm_grid,
+    s: float, b: float, arms: int, slope: float, gap_s, gap_b, nearest_s, nearest_b, rate_s,
+    rate_b, u, P, arm_par, arm_coef, arm_grid,
 ) -> tuple[float, int]:
-    """The first jump of nearest branch in (s, b) among the arms in ``arms`` whose nearest
-    parameters at s and b are known (not NaN), or b; and the convergence flags."""
+    """Where the panel (s, b) must end for the arms in ``arms`` whose nearest parameters at s
+    and b are known (not NaN): at the first jump of a nearest branch, or short of a smooth but
+    fast motion (:func:`_fast_turn_end`), else at b; and the convergence flags. ``gap_s``,
+    ``gap_b``: the arms' gaps at s and b, exact or lower bounds (:func:`_arm_gaps`)."""
     first = b
     flags = 0
     for a in range(arm_par.shape[0]):
         if not (arms >> a) & 1:
             continue
-        if not _mismatch(s, b, nearest_s[a], nearest_b[a], rate_s[a], rate_b[a]) > JUMP_MIN:
-            continue  # a smooth motion, or not known at an end (NaN)
-        hit, ok = _branch_jump(s, b, nearest_s[a], nearest_b[a], rate_s[a], rate_b[a], a, u,
-                               P, arm_par, arm_coef, arm_grid)
-        if not ok:
-            flags |= NC_BRANCH
-        elif s + BRANCH_TOL < hit < first:
+        mismatch = _mismatch(s, b, nearest_s[a], nearest_b[a], rate_s[a], rate_b[a])
+        if not mismatch > FAST_MISMATCH:
+            continue  # a slow smooth motion, or not known at an end (NaN)
+        hit = np.nan
+        if mismatch > JUMP_MIN:
+            hit, ok = _branch_jump(s, b, nearest_s[a], nearest_b[a], rate_s[a], rate_b[a], a,
+                                   u, P, arm_par, arm_coef, arm_grid)
+            if not ok:
+                flags |= NC_BRANCH
+                continue
+        if math.isnan(hit):
+            # the arm's distance is at least ``near`` over the panel (1-Lipschitz in s)
+            near = max(0.5 * (gap_s[a] + gap_b[a] - slope * (b - s)) + P[P_ARMCUT], 0.0)
+            hit = _fast_turn_end(s, b, mismatch * math.exp(-((near / arm_par[a, ARM_W]) ** 2)))
+        if s + BRANCH_TOL < hit < first:
             first = hit
     return first, flags
+
+
+@nb.njit(cache=True)
+def _fast_turn_end(s: float, b: float, weighted: float) -> float:
+    """End of a panel (s, b) over which an arm's nearest parameter moves smoothly but by
+    ``weighted`` (its mismatch times the arm's Gaussian at its least distance) more than
+    predicted: b while that is below FAST_MISMATCH, else short enough for the mismatch
+    (which grows as the length cubed) to be about half of it, and no shorter than
+    FAST_SPLIT_MIN. Near a centre of curvature of the centreline the nearest point turns
+    fast and n_e bends sharply."""
+    if not weighted > FAST_MISMATCH or b - s <= FAST_SPLIT_MIN:
+        return b
+    shrink = min(max((0.5 * FAST_MISMATCH / weighted) ** (1.0 / 3.0), 0.125), 0.5)
+    return s + max((b - s) * shrink, FAST_SPLIT_MIN)

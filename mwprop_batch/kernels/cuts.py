@@ -1,10 +1,11 @@
 """Where a sightline must be cut: every discontinuity and kink of the density along it.
 
 The surfaces of clumps, voids, the Galactic centre and the local-ISM regions (roots of
-quadratics; the tapered local hot bubble by :mod:`.lhb`), and the radii where the disks end.
-Also the Gaussian features met (their size limits the panel length) and the spans of the
-local components (outside them a component is exactly 0). Arm-reach crossings are found while
-marching (:mod:`.crossings`).
+quadratics; the tapered local hot bubble by :mod:`.lhb`), the radii where the disks end and
+where the arms start to fall off, and the arms' own kinks (:func:`_arm_kinks`). Also the
+Gaussian features met (their size limits the panel length) and the spans of the local
+components (outside them a component is exactly 0). Arm-reach crossings and jumps of an arm's
+nearest branch are found while marching (:mod:`.crossings`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 import numba as nb
 import numpy as np
 
+from .arms import arm_distance, spline_r
 from .density import (
     LOCAL_CLUMPS,
     LOCAL_GC,
@@ -22,6 +24,11 @@ from .density import (
     THIN_DISK_REACH,
 )
 from .layout import (
+    ARM_DT,
+    ARM_T0,
+    ARM_TAPER,
+    ARM_TAPER_SPAN,
+    ARM_TAPER_START,
     CL_EDGE,
     CL_RC,
     CL_REACH,
@@ -37,6 +44,8 @@ from .layout import (
     ELL_Z,
     P_A1,
     P_A2,
+    P_AA,
+    P_ARMCUT,
     P_GC_H,
     P_GC_R,
     P_GC_X,
@@ -63,16 +72,19 @@ from .sorting import sort_prefix
 
 PANEL_PER_SCALE = 0.5  # panel length per smallest local length scale
 # cuts besides the objects' (2 each): the Galactic centre, LDR, LSB (2 each), Loop I's sphere
-# and shell (4), the local hot bubble (MAX_CANDIDATES at most), the disks' radii (3 circles)
-FIXED_CUTS = 10 + MAX_CANDIDATES + 6
+# and shell (4), the local hot bubble (MAX_CANDIDATES at most), the disks' and the arms' radii
+# (4 circles)
+FIXED_CUTS = 10 + MAX_CANDIDATES + 8
+CUTS_PER_ARM = 4  # the normals at its two ends, the two edges of its taper
 
 
 @nb.njit(cache=True)
-def cuts_work(n_objects: int) -> tuple:
-    """Scratch for :func:`sightline_cuts` on a model with ``n_objects`` clumps and voids:
-    (cuts, features, spans, local hot bubble scratch); allocated once per batch of rows."""
-    return (np.empty(2 * n_objects + FIXED_CUTS), np.empty((n_objects, 3)),
-            np.empty((n_objects + 2, 3)), np.empty(LHB_WORK))
+def cuts_work(n_objects: int, n_arms: int) -> tuple:
+    """Scratch for :func:`sightline_cuts` on a model with ``n_objects`` clumps and voids and
+    ``n_arms`` arms: (cuts, features, spans, local hot bubble scratch); allocated once per
+    batch of rows."""
+    return (np.empty(2 * n_objects + FIXED_CUTS + CUTS_PER_ARM * n_arms),
+            np.empty((n_objects, 3)), np.empty((n_objects + 2, 3)), np.empty(LHB_WORK))
 
 
 @nb.njit(cache=True)
@@ -124,8 +136,52 @@ def _add_span(r1: float, r2: float, end: float, kind: int, spans: np.ndarray, n:
 
 
 @nb.njit(cache=True)
+def _arm_kinks(u, end: float, P, arm_par, arm_coef, arm_grid, cuts: np.ndarray, n: int) -> int:
+    """Append where the sightline crosses a kink of an arm's density within the arm's reach.
+
+    n_e of an arm is continuous with its first derivative, but not its second, across
+    * the normal to the centreline at each end of the arm: beyond it the nearest point stays
+      at the end, and the distance turns from one to a curve to one to a point;
+    * the rays from the Galactic centre at the azimuths where an arm's taper starts and ends.
+    Both are straight lines in the plane, each met at most once.
+    """
+    ux, uy = u[0], u[1]
+    oy = P[P_RSUN]
+    cut = P[P_ARMCUT]
+    for a in range(arm_par.shape[0]):
+        t0 = arm_par[a, ARM_T0]
+        dt = arm_par[a, ARM_DT]
+        for t in (t0, t0 + dt * arm_coef.shape[1]):
+            r, dr, _ = spline_r(t, t0, dt, arm_coef[a])
+            sin_t, cos_t = math.sin(t), math.cos(t)
+            ex, ey = r * sin_t, oy - r * cos_t  # from the arm's end to the Sun
+            tx, ty = -dr * sin_t - r * cos_t, dr * cos_t - r * sin_t  # its tangent there
+            along = ux * tx + uy * ty
+            if along != 0.0:
+                s = -(ex * tx + ey * ty) / along
+                if 0.0 < s < end and math.hypot(ex + s * ux, ey + s * uy) < cut:
+                    cuts[n] = s
+                    n += 1
+        if arm_par[a, ARM_TAPER] > 0.0:
+            start = arm_par[a, ARM_TAPER_START]
+            for phi in (start, start + arm_par[a, ARM_TAPER_SPAN]):
+                # the ray (x, y) = rho (-sin phi, cos phi), rho > 0
+                sin_p, cos_p = math.sin(math.radians(phi)), math.cos(math.radians(phi))
+                across = ux * cos_p + uy * sin_p
+                if across == 0.0:
+                    continue
+                s = -oy * sin_p / across
+                x, y = s * ux, oy + s * uy
+                if (0.0 < s < end and y * cos_p - x * sin_p > 0.0
+                        and not arm_distance(x, y, a, P, arm_par, arm_coef, arm_grid, cut) >= cut):
+                    cuts[n] = s
+                    n += 1
+    return n
+
+
+@nb.njit(cache=True)
 def sightline_cuts(
-    u, end: float, P, clump_par, void_par, work: tuple
+    u, end: float, P, clump_par, void_par, arm_par, arm_coef, arm_grid, work: tuple
 ) -> tuple[np.ndarray, np.ndarray, int, float, np.ndarray, int]:
     """Cut points in (0, end), Gaussian features met, where the last local feature ends, and
     the spans of the local components.
@@ -223,13 +279,15 @@ def sightline_cuts(
     if lism > 0.0:
         ns = _add_span(0.0, lism, end, LOCAL_LISM, spans, ns)
         last = max(last, lism)
-    # radii where the thick disk ends (a kink) and the thin disk is cut off (a step)
+    # radii where the thick disk ends (a kink), the thin disk is cut off (a step) and the
+    # arms start to fall off (a kink)
     A = ux * ux + uy * uy
     B = 2.0 * oy * uy
-    for radius in (P[P_A1], P[P_A2] + THIN_DISK_REACH, P[P_A2] - THIN_DISK_REACH):
+    for radius in (P[P_A1], P[P_A2] + THIN_DISK_REACH, P[P_A2] - THIN_DISK_REACH, P[P_AA]):
         if radius > 0.0:
             r1, r2 = _roots(A, B, oy * oy - radius * radius)
             n = _add_chord(r1, r2, end, cuts, n)
+    n = _arm_kinks(u, end, P, arm_par, arm_coef, arm_grid, cuts, n)
     return sort_prefix(cuts, n), features, nf, last, spans, ns
 
 

@@ -41,7 +41,7 @@ from .layout import (
 )
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
-PANEL_MAX = 0.5  # kpc, longest Gauss-Legendre panel
+PANEL_MAX = 0.75  # kpc, longest Gauss-Legendre panel
 SOLVE_MAX_ITER = 60  # safeguarded Newton steps to place a DM target inside a panel
 SOLVE_NEWTON_STEPS = 20  # after these, bisect: 40 halvings of a <= 0.5 kpc panel reach ROOT_TOL
 # a DM within this fraction of its target is on it: a panel integral's rounding (measured
@@ -237,7 +237,7 @@ def march_work(arm_par, clump_par, void_par) -> tuple:
     both panel ends, whether they are exact, nearest centreline parameters there and their
     rates)."""
     narm = arm_par.shape[0]
-    return (cuts_work(clump_par.shape[0] + void_par.shape[0]), np.empty((2, narm)),
+    return (cuts_work(clump_par.shape[0] + void_par.shape[0], narm), np.empty((2, narm)),
             np.empty((2, narm), np.bool_), np.empty((2, narm)), np.empty((2, narm)))
 
 
@@ -261,8 +261,8 @@ def march(
     """
     u = _unit_vector(l_deg, b_deg)
     slope = math.sqrt(u[0] * u[0] + u[1] * u[1])  # |d gap / ds| <= cos b
-    cuts, features, nf, last_feature, spans, n_spans = sightline_cuts(u, end, P, clump_par,
-                                                                      void_par, work[0])
+    cuts, features, nf, last_feature, spans, n_spans = sightline_cuts(
+        u, end, P, clump_par, void_par, arm_par, arm_coef, arm_grid, work[0])
     n_cuts = cuts.shape[0]
     nt = dm_targets.shape[0]
     nq = d_queries.shape[0]
@@ -317,8 +317,9 @@ def march(
                     flags |= NC_NEAREST
                     break
             # inside a reach, the arm distance has a kink where its nearest branch jumps
-            switch, bad = _next_branch_jump(s, b, mask_s | mask_b, near_s, near_b, rate_s,
-                                            rate_b, u, P, arm_par, arm_coef, arm_grid)
+            switch, bad = _next_branch_jump(s, b, mask_s | mask_b, slope, gap_s, gap_b, near_s,
+                                            near_b, rate_s, rate_b, u, P, arm_par, arm_coef,
+                                            arm_grid)
             if bad:
                 flags |= bad
                 break
