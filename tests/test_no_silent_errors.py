@@ -91,10 +91,10 @@ def test_arm_dip_reports_an_unconverged_search(ne2025):
     u = unit(float(np.degrees(np.arctan2(p[0], -p[1]))), 0.0)
     lo, hi = dist - 0.25, dist + 0.25
     args = (a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
-    g_lo = crossings._arm_gap(lo, *args)
-    inner, ok = crossings._arm_dip(lo, hi, g_lo, 1.0, *args)
+    g_lo, g_hi = crossings._arm_gap(lo, *args), crossings._arm_gap(hi, *args)
+    inner, ok = crossings._arm_dip(lo, hi, g_lo, g_hi, 1.0, *args)
     assert ok and np.isnan(inner)
-    assert not crossings._arm_dip(lo, hi, g_lo, 1.0, *args, 1)[1]
+    assert not crossings._arm_dip(lo, hi, g_lo, g_hi, 1.0, *args, 1)[1]
 
 
 def _nearest_along(model, l_deg, b_deg, s):

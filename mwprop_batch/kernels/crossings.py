@@ -150,19 +150,22 @@ def _arm_crossing(
 
 @nb.njit(cache=True)
 def _arm_dip(
-    lo: float, hi: float, g_lo: float, slope: float, a: int, u, P, arm_par,
+    lo: float, hi: float, g_lo: float, g_hi: float, slope: float, a: int, u, P, arm_par,
     arm_coef, arm_grid, max_iter: int = DIP_MAX_ITER,
 ) -> tuple[float, bool]:
     """A point of [lo, hi] on the other side of arm a's reach edge than both ends, if any.
 
-    The gap has the sign of ``g_lo`` at both ends but they are too close to the edge for the
-    bound |d gap / ds| <= ``slope`` to exclude a graze. Golden-section search for the
-    extremum of the gap toward the edge, stopping as soon as a point crosses (returned),
-    or once the bound proves the extremum stays on the ends' side (NaN), or once the
+    The gap (``g_lo``, ``g_hi`` at the ends) has one sign at both ends, but they are too
+    close to the edge for the bound |d gap / ds| <= ``slope`` to exclude a graze.
+    Golden-section search for the extremum of the gap toward the edge, stopping as soon as a
+    point crosses (returned), or once the bound proves that no stretch between the points
+    known in the bracket reaches the edge (two points at distance h with gaps f1, f2 on the
+    ends' side rule out a crossing between them when f1 + f2 > slope h: NaN), or once the
     bracket is below ROOT_TOL (NaN: a graze that narrow holds no measurable DM).
     Returns (point or NaN, converged); not converged after ``max_iter`` steps.
     """
     sign = 1.0 if g_lo >= 0.0 else -1.0
+    f_lo, f_hi = sign * g_lo, sign * g_hi
     x1 = lo + GOLDEN * (hi - lo)
     x2 = hi - GOLDEN * (hi - lo)
     f1 = sign * _arm_gap(x1, a, u, P, arm_par, arm_coef, arm_grid)
@@ -174,15 +177,15 @@ def _arm_dip(
             return x1, True
         if f2 < 0.0:
             return x2, True
-        best = min(f1, f2)
-        if best > slope * (hi - lo) or hi - lo < ROOT_TOL:
+        if (f_lo + f1 > slope * (x1 - lo) and f1 + f2 > slope * (x2 - x1)
+                and f2 + f_hi > slope * (hi - x2)) or hi - lo < ROOT_TOL:
             return np.nan, True
         if f1 < f2:
-            hi, x2, f2 = x2, x1, f1
+            hi, f_hi, x2, f2 = x2, f2, x1, f1
             x1 = lo + GOLDEN * (hi - lo)
             f1 = sign * _arm_gap(x1, a, u, P, arm_par, arm_coef, arm_grid)
         else:
-            lo, x1, f1 = x1, x2, f2
+            lo, f_lo, x1, f1 = x1, f1, x2, f2
             x2 = hi - GOLDEN * (hi - lo)
             f2 = sign * _arm_gap(x2, a, u, P, arm_par, arm_coef, arm_grid)
     return np.nan, False
@@ -246,7 +249,8 @@ def _next_arm_event(
             exact_b[a] = True
         if abs(gap_s[a]) + abs(gap_b[a]) > need:
             continue
-        inner, ok = _arm_dip(s, b, gap_s[a], slope, a, u, P, arm_par, arm_coef, arm_grid)
+        inner, ok = _arm_dip(s, b, gap_s[a], gap_b[a], slope, a, u, P, arm_par, arm_coef,
+                             arm_grid)
         if not ok:
             flags |= NC_DIP
         elif not math.isnan(inner):

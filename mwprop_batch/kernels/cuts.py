@@ -141,7 +141,7 @@ def _arm_kinks(u, end: float, P, arm_par, arm_coef, arm_grid, cuts: np.ndarray, 
 
     n_e of an arm is continuous with its first derivative, but not its second, across
     * the normal to the centreline at each end of the arm: beyond it the nearest point stays
-      at the end, and the distance turns from one to a curve to one to a point;
+      at the end, and the distance to the curve becomes the distance to that point;
     * the rays from the Galactic centre at the azimuths where an arm's taper starts and ends.
     Both are straight lines in the plane, each met at most once.
     """
