@@ -8,6 +8,7 @@ the gaps are small enough to allow a graze, the gap's extremum is searched (gold
 Inside a reach, the arm distance has a kink where the nearest centreline point jumps from one
 branch of the curve to another (the curve's medial axis): the nearest parameter then moves by
 more than its rate at the panel's ends allows, and bisection on that mismatch locates the jump.
+A smaller mismatch from a fast but smooth turn (near a centre of curvature) shortens the panel.
 """
 
 from __future__ import annotations

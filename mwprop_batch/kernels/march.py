@@ -43,7 +43,7 @@ from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
 PANEL_MAX = 0.75  # kpc, longest Gauss-Legendre panel
 SOLVE_MAX_ITER = 60  # safeguarded Newton steps to place a DM target inside a panel
-SOLVE_NEWTON_STEPS = 20  # after these, bisect: 40 halvings of a <= 0.5 kpc panel reach ROOT_TOL
+SOLVE_NEWTON_STEPS = 20  # after these, bisect: 40 halvings of a <= 0.75 kpc panel reach ROOT_TOL
 # a DM within this fraction of its target is on it: a panel integral's rounding (measured
 # up to ~20 eps) moves its root by far less than ROOT_TOL wherever the density is not ~0
 SOLVE_ROUNDING = 16 * GL_ORDER * np.finfo(np.float64).eps
