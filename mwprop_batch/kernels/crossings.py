@@ -43,7 +43,7 @@ GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
 FRESH_STEP = 1e-9
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _arm_gaps(
     s: float, need: float, u: np.ndarray, P, arm_par, arm_coef, arm_grid, gap: np.ndarray,
     exact: np.ndarray, nearest: np.ndarray, rate: np.ndarray,
@@ -79,7 +79,7 @@ def _arm_gaps(
     return mask
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _arm_gap(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid) -> float:
     """Distance to arm a's centreline minus its reach, at distance s along the sightline."""
     x, y = s * u[0], P[P_RSUN] + s * u[1]
@@ -87,7 +87,7 @@ def _arm_gap(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid) ->
     return min(d, 1e3) - P[P_ARMCUT]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _arm_gap_slope(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid
                    ) -> tuple[float, float]:
     """:func:`_arm_gap` at distance s and its rate along the sightline (NaN where unknown)."""
@@ -101,7 +101,7 @@ def _arm_gap_slope(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_gr
     return gap, ((x + r * math.sin(t)) * u[0] + (y - r * math.cos(t)) * u[1]) / d
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _arm_crossing(
     lo: float, hi: float, a: int, u, P, arm_par, arm_coef, arm_grid,
     max_iter: int = CROSSING_MAX_ITER, f_lo: float = np.nan, f_hi: float = np.nan,
@@ -149,7 +149,7 @@ def _arm_crossing(
     return hi, hi - lo < ROOT_TOL
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _arm_dip(
     lo: float, hi: float, g_lo: float, g_hi: float, slope: float, a: int, u, P, arm_par,
     arm_coef, arm_grid, max_iter: int = DIP_MAX_ITER,
@@ -192,7 +192,7 @@ def _arm_dip(
     return np.nan, False
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _earliest(hit: float, a: int, first: float, which: int) -> tuple[float, int]:
     """Keep the nearest crossing and the bits of the arms that cross there."""
     if hit < first:
@@ -202,7 +202,7 @@ def _earliest(hit: float, a: int, first: float, which: int) -> tuple[float, int]
     return first, which
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _next_arm_event(
     s: float, b: float, mask_s: int, mask_b: int, slope: float, gap_s, exact_s, gap_b, exact_b,
     fresh: int, u, P, arm_par, arm_coef, arm_grid,
@@ -263,13 +263,13 @@ def _next_arm_event(
     return first, which, flags
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _mismatch(lo: float, hi: float, t_lo: float, t_hi: float, r_lo: float, r_hi: float) -> float:
     """How much more the nearest parameter moved over [lo, hi] than its end rates predict."""
     return abs(t_hi - t_lo - 0.5 * (hi - lo) * (r_lo + r_hi))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _branch_jump(
     lo: float, hi: float, t_lo: float, t_hi: float, r_lo: float, r_hi: float, a: int, u, P,
     arm_par, arm_coef, arm_grid, max_iter: int = BRANCH_MAX_ITER,
@@ -304,7 +304,7 @@ def _branch_jump(
     return hi, hi - lo < BRANCH_TOL
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _next_branch_jump(
     s: float, b: float, arms: int, slope: float, gap_s, gap_b, nearest_s, nearest_b, rate_s,
     rate_b, u, P, arm_par, arm_coef, arm_grid,
@@ -337,7 +337,7 @@ def _next_branch_jump(
     return first, flags
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _fast_turn_end(s: float, b: float, weighted: float) -> float:
     """End of a panel (s, b) over which an arm's nearest parameter moves smoothly but by
     ``weighted`` (its mismatch times the arm's Gaussian at its least distance) more than

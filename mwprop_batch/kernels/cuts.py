@@ -87,7 +87,7 @@ def cuts_work(n_objects: int, n_arms: int) -> tuple:
             np.empty((n_objects, 3)), np.empty((n_objects + 2, 3)), np.empty(LHB_WORK))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _unit_vector(l_deg: float, b_deg: float) -> tuple[float, float, float]:
     """Direction (ux, uy, uz) of Galactic (l, b) in the Galactocentric frame (x toward
     l = 90 deg)."""
@@ -95,7 +95,7 @@ def _unit_vector(l_deg: float, b_deg: float) -> tuple[float, float, float]:
     return math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _roots(A: float, B: float, C: float) -> tuple[float, float]:
     """Real roots (r1 <= r2) of A s^2 + B s + C = 0, NaN when there are none."""
     if A == 0.0:
@@ -112,7 +112,7 @@ def _roots(A: float, B: float, C: float) -> tuple[float, float]:
     return min(r1, r2), max(r1, r2)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _add_chord(r1: float, r2: float, end: float, cuts: np.ndarray, n: int) -> int:
     """Append the ends of the chord [r1, r2] that fall strictly inside (0, end)."""
     if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
@@ -126,7 +126,7 @@ def _add_chord(r1: float, r2: float, end: float, cuts: np.ndarray, n: int) -> in
     return n
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _add_span(r1: float, r2: float, end: float, kind: int, spans: np.ndarray, n: int) -> int:
     """Record that local component ``kind`` may be non-zero on [r1, r2] (within [0, end])."""
     spans[n, 0] = max(r1, 0.0)
@@ -135,7 +135,7 @@ def _add_span(r1: float, r2: float, end: float, kind: int, spans: np.ndarray, n:
     return n + 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _arm_kinks(u, end: float, P, arm_par, arm_coef, arm_grid, cuts: np.ndarray, n: int) -> int:
     """Append where the sightline crosses a kink of an arm's density within the arm's reach.
 
@@ -179,18 +179,18 @@ def _arm_kinks(u, end: float, P, arm_par, arm_coef, arm_grid, cuts: np.ndarray, 
     return n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def sightline_cuts(
     u, end: float, P, clump_par, void_par, arm_par, arm_coef, arm_grid, work: tuple
-) -> tuple[np.ndarray, np.ndarray, int, float, np.ndarray, int]:
+) -> tuple[int, int, float, int]:
     """Cut points in (0, end), Gaussian features met, where the last local feature ends, and
-    the spans of the local components.
+    the spans of the local components, written into ``work`` = (cuts, features, spans, ...)
+    (:func:`cuts_work`).
 
-    Returns (cuts sorted ascending, features, n_features, last_feature, spans, n_spans);
+    Returns (n_cuts, n_features, last_feature, n_spans): ``cuts[:n_cuts]`` ascending;
     ``features[k]`` is (s_in, s_out, longest panel) of a Gaussian clump or void on the
     sightline; ``spans[k]`` is (s_in, s_out, LOCAL_* bit): outside every span of its kind a
-    local component is 0 (span ends are cuts). The arrays returned are views of ``work``
-    (:func:`cuts_work`).
+    local component is 0 (span ends are cuts).
     """
     ux, uy, uz = u[0], u[1], u[2]
     n_cl = clump_par.shape[0]
@@ -288,10 +288,11 @@ def sightline_cuts(
             r1, r2 = _roots(A, B, oy * oy - radius * radius)
             n = _add_chord(r1, r2, end, cuts, n)
     n = _arm_kinks(u, end, P, arm_par, arm_coef, arm_grid, cuts, n)
-    return sort_prefix(cuts, n), features, nf, last, spans, ns
+    sort_prefix(cuts, n)
+    return n, nf, last, ns
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _local_in(a: float, b: float, spans: np.ndarray, n_spans: int) -> int:
     """LOCAL_* bits of the local components that may be non-zero in the panel [a, b]."""
     mid = 0.5 * (a + b)

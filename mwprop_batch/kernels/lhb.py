@@ -36,7 +36,7 @@ MAX_CANDIDATES = 2 * (2 + MAX_DEGREE)  # per part of the slab: its ends and the 
 LHB_WORK = 2 * MAX_CANDIDATES + (MAX_DEGREE + 1) + 3 * (MAX_DEGREE + 2)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _horner(c: np.ndarray, m: int, deg: int, s: float) -> float:
     """The m-th derivative of sum_k c[k] s^k (degree ``deg``) at s."""
     v = 0.0
@@ -48,7 +48,7 @@ def _horner(c: np.ndarray, m: int, deg: int, s: float) -> float:
     return v
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def poly_roots(
     c: np.ndarray, deg: int, lo: float, hi: float, out: np.ndarray, work: np.ndarray
 ) -> int:
@@ -107,7 +107,7 @@ def poly_roots(
     return nr
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _z_to_s(z1: float, z2: float, uz: float, end: float) -> tuple[float, float]:
     """The s-interval within [0, end] where z = s uz lies in [z1, z2] (lo > hi: empty)."""
     if z1 > z2:
@@ -120,7 +120,7 @@ def _z_to_s(z1: float, z2: float, uz: float, end: float) -> tuple[float, float]:
     return max(a, 0.0), min(b, end)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def lhb_cuts(u, end: float, P: np.ndarray, out: np.ndarray, work: np.ndarray) -> int:
     """Distances in (0, end) where the sightline u enters or leaves the bubble; returns n.
 
@@ -174,7 +174,7 @@ def lhb_cuts(u, end: float, P: np.ndarray, out: np.ndarray, work: np.ndarray) ->
         if 0.0 < cand[k] < end:
             inner[m] = cand[k]
             m += 1
-    inner = sort_prefix(inner, m)
+    sort_prefix(inner, m)
     oy = P[P_RSUN]
     n = 0
     left = 0.0

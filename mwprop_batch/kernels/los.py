@@ -42,7 +42,7 @@ def _row_work(arm_par, clump_par, void_par) -> tuple:
             np.empty((0, TRAIL_COLUMNS)), np.empty(5))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _limit_distance(
     l_deg: float, b_deg: float, target: float, trail: np.ndarray, n_done: int, row: np.ndarray,
     work: tuple, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
@@ -79,7 +79,7 @@ def _limit_distance(
     return flags
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _dm_to_dist_row(
     l_deg: float, b_deg: float, dm: float, err: float, row: np.ndarray, work: tuple, P,
     arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
@@ -155,7 +155,7 @@ def dm_to_dist_batch(
     return out
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _ascending_positive(values: np.ndarray, order: np.ndarray) -> int:
     """Indices of the finite, positive ``values`` in ascending order of value, into ``order``
     (insertion sort: rows hold few distances); returns how many."""

@@ -10,6 +10,11 @@ integrated with long panels sized by a bound on their error.
 Moments returned with every result (s in kpc, dsm = sum F_i n_i^2):
 ``DM`` (pc cm^-3), ``M0 = int dsm ds``, ``M1 = int s dsm ds``, ``M2 = int s^2 dsm ds``,
 ``MISO = int s^(5/3) dsm ds``; :mod:`mwprop_batch.scattering` turns them into SM etc.
+
+Like the density kernels, every kernel a row runs (here and in :mod:`.crossings`,
+:mod:`.cuts`, :mod:`.lhb`) borrows its arrays: compiled with ``_nrt=False``, it counts no
+references to them (numba's counts are atomic, on counters all threads share); none
+allocates or returns an array.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ TRAIL_COLUMNS = 8  # per kept panel: start, end, DM, M0, M1, M2, MISO at its sta
 KPC_TO_PC = 1000.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float:
     """Longest Gauss-Legendre panel that resolves everything between s0 and s1."""
     sb = abs(uz)
@@ -81,7 +86,7 @@ def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float
     return limit
 
 
-@nb.njit(cache=True, forceinline=True)
+@nb.njit(cache=True, forceinline=True, _nrt=False)
 def _integrand(
     s: float, u, mode: int, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells,
@@ -97,7 +102,7 @@ def _integrand(
     return ne, dsm
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _panel(
     a: float, b: float, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells, mode: int = FULL,
@@ -121,7 +126,7 @@ def _panel(
     return KPC_TO_PC * dm, m0, m1, m2, miso
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _solve_in_panel(
     a: float, b: float, total: float, need: float, u, P, arm_par, arm_coef, arm_grid,
     clump_par, clump_cells, void_par, void_cells, max_iter: int = SOLVE_MAX_ITER,
@@ -176,7 +181,7 @@ def _solve_in_panel(
     return s, q, False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _thick_bound(s: float, uz: float, P) -> float:
     """Upper bound on the DM (pc cm^-3) the thick disk adds beyond s (for b != 0)."""
     sb = abs(uz)
@@ -186,7 +191,7 @@ def _thick_bound(s: float, uz: float, P) -> float:
     return KPC_TO_PC * P[P_N1] * P[P_G1NORM] * 2.0 * h * math.exp(-2.0 * s * sb / h) / sb
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _others_bound(s: float, uz: float, P, arm_par) -> float:
     """Upper bound on the DM (pc cm^-3) the thin disk and the arms add beyond s (b != 0)."""
     sb = abs(uz)
@@ -200,7 +205,7 @@ def _others_bound(s: float, uz: float, P, arm_par) -> float:
     return KPC_TO_PC * total / sb
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _tail_panel(s: float, uz: float, dm: float, P) -> float:
     """Length (kpc) of the next panel of the smooth tail: its Gauss-Legendre error, at most
     TAIL_PANEL_ERROR (length / 2 lam)^(2n + 1) of the thick disk's DM beyond s, stays below
@@ -210,7 +215,7 @@ def _tail_panel(s: float, uz: float, dm: float, P) -> float:
     return 2.0 * lam * (TAIL_ERROR_TOL / (TAIL_PANEL_ERROR * share)) ** (1.0 / (2 * GL_ORDER + 1))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _empty_beyond(s: float, u, P) -> bool:
     """True when no disk or arm reaches the sightline beyond s (its radius only grows)."""
     x, y = s * u[0], P[P_RSUN] + s * u[1]
@@ -220,7 +225,7 @@ def _empty_beyond(s: float, u, P) -> bool:
     return math.sqrt(x * x + y * y) > outer
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _store(row, first: float, m0: float, m1: float, m2: float, miso: float, done: float):
     """One result row: distance or DM, the four moments, and whether it was reached."""
     row[0] = first
@@ -241,7 +246,7 @@ def march_work(arm_par, clump_par, void_par) -> tuple:
             np.empty((2, narm), np.bool_), np.empty((2, narm)), np.empty((2, narm)))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def march(
     l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray, end: float,
     out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray, work: tuple, P,
@@ -261,9 +266,9 @@ def march(
     """
     u = _unit_vector(l_deg, b_deg)
     slope = math.sqrt(u[0] * u[0] + u[1] * u[1])  # |d gap / ds| <= cos b
-    cuts, features, nf, last_feature, spans, n_spans = sightline_cuts(
+    n_cuts, nf, last_feature, n_spans = sightline_cuts(
         u, end, P, clump_par, void_par, arm_par, arm_coef, arm_grid, work[0])
-    n_cuts = cuts.shape[0]
+    cuts, features, spans = work[0][0], work[0][1], work[0][2]
     nt = dm_targets.shape[0]
     nq = d_queries.shape[0]
     narm = arm_par.shape[0]

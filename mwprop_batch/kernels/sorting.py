@@ -6,9 +6,9 @@ import numba as nb
 import numpy as np
 
 
-@nb.njit(cache=True)
-def sort_prefix(values: np.ndarray, n: int) -> np.ndarray:
-    """Sort ``values[:n]`` ascending in place (insertion sort) and return that view.
+@nb.njit(cache=True, _nrt=False)
+def sort_prefix(values: np.ndarray, n: int) -> None:
+    """Sort ``values[:n]`` ascending in place (insertion sort).
 
     Meant for the few tens of cut points of a sightline; NaN must not occur. Equal values
     are indistinguishable, so the result equals ``np.sort(values[:n])``.
@@ -20,4 +20,3 @@ def sort_prefix(values: np.ndarray, n: int) -> np.ndarray:
             values[j + 1] = values[j]
             j -= 1
         values[j + 1] = v
-    return values[:n]

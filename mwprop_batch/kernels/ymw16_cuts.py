@@ -279,4 +279,5 @@ def cuts_of(u, end: float, zones, arms, P, cuts) -> np.ndarray:
     for k in range(N_ZONES):
         if not math.isnan(zones[k, 0]):
             n = _add_chord(zones[k, 0], zones[k, 1], end, cuts, n)
-    return sort_prefix(cuts, n)
+    sort_prefix(cuts, n)
+    return cuts[:n]
