@@ -57,14 +57,14 @@ def _limit_distance(
         panel = trail[(n_done - 1 - back) % ring]
         if panel[2] < target:
             a, b = panel[0], panel[1]
-            mode = int(panel[7])
+            mode, order = int(panel[7]), int(panel[8])
             pdm = _panel(a, b, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-                         void_par, void_cells, mode)[0]
+                         void_par, void_cells, mode, order)[0]
             if panel[2] + pdm < target:
                 break  # the target lies in a later panel: not kept exactly, integrate again
             hit, q, ok = _solve_in_panel(a, b, pdm, target - panel[2], u, P, arm_par,
                                          arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                                         void_cells, SOLVE_MAX_ITER, mode)
+                                         void_cells, SOLVE_MAX_ITER, mode, order)
             row[0] = hit
             for k in range(4):
                 row[1 + k] = panel[3 + k] + q[1 + k]

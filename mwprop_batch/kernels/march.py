@@ -44,7 +44,7 @@ from .layout import (
     P_N2,
     P_RSUN,
 )
-from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
+from .quadrature import GL_ORDER, GL_TABLE_NODES, GL_TABLE_WEIGHTS, SHORTER_ORDER_FRACTION
 
 PANEL_MAX = 0.75  # kpc, longest Gauss-Legendre panel
 SOLVE_MAX_ITER = 60  # safeguarded Newton steps to place a DM target inside a panel
@@ -68,7 +68,8 @@ TAIL = 16  # the smooth tail: the thick disk alone
 ARM_SHIFT = 8
 FULL = LOCAL_ALL | (ALL_ARMS << ARM_SHIFT)  # every component
 N_OUT = 6  # per result: s or DM, then M0, M1, M2, MISO, and (for targets) reached flag
-TRAIL_COLUMNS = 8  # per kept panel: start, end, DM, M0, M1, M2, MISO at its start, its mode
+# per kept panel: start, end, DM, M0, M1, M2, MISO at its start, its mode and order
+TRAIL_COLUMNS = 9
 KPC_TO_PC = 1000.0
 
 
@@ -84,6 +85,16 @@ def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float
         if features[k, 0] < mid < features[k, 1]:
             limit = min(limit, features[k, 2])
     return limit
+
+
+@nb.njit(cache=True, _nrt=False)
+def _panel_order(length: float, limit: float) -> int:
+    """Gauss-Legendre order for a panel of ``length`` where ``limit`` is the longest one the
+    density allows (see quadrature.SHORTER_ORDER_FRACTION)."""
+    for k in range(len(SHORTER_ORDER_FRACTION)):
+        if length <= SHORTER_ORDER_FRACTION[k] * limit:
+            return k + 2
+    return GL_ORDER
 
 
 @nb.njit(cache=True, forceinline=True, _nrt=False)
@@ -105,18 +116,18 @@ def _integrand(
 @nb.njit(cache=True, _nrt=False)
 def _panel(
     a: float, b: float, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-    void_cells, mode: int = FULL,
+    void_cells, mode: int = FULL, order: int = GL_ORDER,
 ) -> tuple[float, float, float, float, float]:
-    """Gauss-Legendre integrals over [a, b] of the integrand of ``mode`` (see _integrand):
-    DM (pc cm^-3), M0, M1, M2, MISO."""
+    """Gauss-Legendre integrals (of ``order``) over [a, b] of the integrand of ``mode`` (see
+    _integrand): DM (pc cm^-3), M0, M1, M2, MISO."""
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
     dm = m0 = m1 = m2 = miso = 0.0
-    for k in range(GL_ORDER):
-        s = mid + half * GL_NODES[k]
+    for k in range(order):
+        s = mid + half * GL_TABLE_NODES[order, k]
         ne, dsm = _integrand(s, u, mode, P, arm_par, arm_coef, arm_grid, clump_par,
                              clump_cells, void_par, void_cells)
-        w = GL_WEIGHTS[k] * half
+        w = GL_TABLE_WEIGHTS[order, k] * half
         dm += w * ne
         wd = w * dsm
         m0 += wd
@@ -130,9 +141,10 @@ def _panel(
 def _solve_in_panel(
     a: float, b: float, total: float, need: float, u, P, arm_par, arm_coef, arm_grid,
     clump_par, clump_cells, void_par, void_cells, max_iter: int = SOLVE_MAX_ITER,
-    mode: int = FULL,
+    mode: int = FULL, order: int = GL_ORDER,
 ) -> tuple[float, tuple[float, float, float, float, float], bool]:
-    """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b]).
+    """s in [a, b] where the DM integrated from a reaches ``need`` (of ``total`` over [a, b]),
+    every integral over [a, s] of the panel's ``order``.
 
     Safeguarded Newton on the panel integral, its steps taken from the quadratic with the
     slopes (densities) of the last two points: where the density falls linearly to 0 just
@@ -145,7 +157,7 @@ def _solve_in_panel(
     lo, hi = a, b
     s = a + (b - a) * min(max(need / total, 0.0), 1.0) if total > 0.0 else b
     q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-               void_cells, mode)
+               void_cells, mode, order)
     s_prev = slope_prev = 0.0
     for step in range(max_iter):
         value = q[0] - need
@@ -177,7 +189,7 @@ def _solve_in_panel(
             return s, q, True
         s = s_new
         q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                   void_cells, mode)
+                   void_cells, mode, order)
     return s, q, False
 
 
@@ -294,6 +306,7 @@ def march(
         while icut < n_cuts and cuts[icut] <= s:
             icut += 1
         seg_end = cuts[icut] if icut < n_cuts else end
+        order = GL_ORDER
         if tail:
             b = min(seg_end, s + _tail_panel(s, u[2], dm, P))
         else:
@@ -328,7 +341,7 @@ def march(
             if bad:
                 flags |= bad
                 break
-            if switch < b:
+            if switch < b:  # a branch jump or a fast turn (n_e bends sharply): full order
                 b = switch
                 fresh = 0
                 mask_b = _arm_gaps(b, slope * (b - s), u, P, arm_par, arm_coef, arm_grid,
@@ -336,6 +349,8 @@ def march(
                 if mask_b < 0:
                     flags |= NC_NEAREST
                     break
+            else:
+                order = _panel_order(b - s, limit)
         # no arm's reach begins or ends inside the panel: those out of reach at both ends are
         # out of reach throughout, but for those crossed at s (whose grazes are not searched)
         mode = TAIL if tail else _local_in(s, b, spans, n_spans) | (
@@ -345,7 +360,7 @@ def march(
             # query only (the same integrals as below), never the whole panel
             for k in range(iq, nq):
                 q = _panel(s, max(d_queries[k], s), u, P, arm_par, arm_coef, arm_grid,
-                           clump_par, clump_cells, void_par, void_cells, mode)
+                           clump_par, clump_cells, void_par, void_cells, mode, order)
                 if math.isnan(q[0]):
                     flags |= NC_NEAREST
                     break
@@ -357,21 +372,21 @@ def march(
                 dm = out_queries[nq - 1, 0]
             break
         pdm, p0, p1, p2, piso = _panel(s, b, u, P, arm_par, arm_coef, arm_grid, clump_par,
-                                       clump_cells, void_par, void_cells, mode)
+                                       clump_cells, void_par, void_cells, mode, order)
         if math.isnan(pdm):
             flags |= NC_NEAREST
             break
         while it < nt and dm + pdm >= dm_targets[it]:
             hit, q, ok = _solve_in_panel(s, b, pdm, dm_targets[it] - dm, u, P, arm_par,
                                          arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                                         void_cells, SOLVE_MAX_ITER, mode)
+                                         void_cells, SOLVE_MAX_ITER, mode, order)
             if not ok:
                 flags |= NC_SOLVE
             _store(out_targets[it], hit, m0 + q[1], m1 + q[2], m2 + q[3], miso + q[4], 1.0)
             it += 1
         while iq < nq and d_queries[iq] <= b:
             q = _panel(s, max(d_queries[iq], s), u, P, arm_par, arm_coef, arm_grid, clump_par,
-                       clump_cells, void_par, void_cells, mode)
+                       clump_cells, void_par, void_cells, mode, order)
             _store(out_queries[iq], dm + q[0], m0 + q[1], m1 + q[2], m2 + q[3], miso + q[4],
                    1.0)
             iq += 1
@@ -379,6 +394,7 @@ def march(
             row = trail[n_panels_done % trail.shape[0]]
             row[0], row[1], row[2], row[3], row[4], row[5], row[6] = s, b, dm, m0, m1, m2, miso
             row[7] = mode
+            row[8] = order
         n_panels_done += 1
         dm += pdm
         m0 += p0
