@@ -2,7 +2,8 @@
 
 Between cuts (:mod:`.cuts`) and arm-reach crossings (:mod:`.crossings`) the density is
 smooth, and it is integrated with Gauss-Legendre panels whose length follows the smallest
-scale present (disk scale heights, Gaussian clump and void sizes). A DM target is placed by
+scale present (disk scale heights, Gaussian clump and void sizes), with fewer points on a panel
+much shorter than that (:func:`_panel_order`). A DM target is placed by
 Newton's method inside the panel that holds it. Past every local feature, once the thin disk
 and the arms add less than TAIL_DROP of the DM, the rest (the thick disk's smooth tail) is
 integrated with long panels sized by a bound on their error.
