@@ -3,8 +3,6 @@
 import numpy as np
 
 GL_ORDER = 6
-GL_NODES, GL_WEIGHTS = np.polynomial.legendre.leggauss(GL_ORDER)
-
 # Lower orders for panels much shorter than the longest one the density allows (``limit``,
 # sized for GL_ORDER): order n + 2 where the panel is at most SHORTER_ORDER_FRACTION[n] of
 # it. Each keeps the error per kpc below GL_ORDER's at full length; the fractions are those
@@ -15,3 +13,4 @@ GL_TABLE_NODES = np.zeros((GL_ORDER + 1, GL_ORDER))  # row n: the n nodes of ord
 GL_TABLE_WEIGHTS = np.zeros((GL_ORDER + 1, GL_ORDER))
 for _n in range(1, GL_ORDER + 1):
     GL_TABLE_NODES[_n, :_n], GL_TABLE_WEIGHTS[_n, :_n] = np.polynomial.legendre.leggauss(_n)
+GL_NODES, GL_WEIGHTS = GL_TABLE_NODES[GL_ORDER], GL_TABLE_WEIGHTS[GL_ORDER]
