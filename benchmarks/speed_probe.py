@@ -5,15 +5,16 @@
 
 Each tree (a directory holding ``mwprop_batch/``) is copied under its own package name and
 imported into this one process; every job is then called on each tree in turn, repeat after
-repeat, so the trees share the same load on a busy machine. The report gives, per job, each
-tree's median rate and the median over repeats of its ratio to the first tree, from wall
-time and from CPU time (process CPU seconds: on one thread, the rate of one busy core, which
+repeat, so the trees share the same load on a busy machine; a tree's calls of one job on each
+thread count follow each other. The report gives, per job, each tree's median rate and the
+median over repeats of its ratio to the first tree, from wall time and from CPU time (process CPU seconds: on one thread, the rate of one busy core, which
 other load on the machine disturbs far less than it disturbs wall time).
 
 Jobs (on ``--model``, NE2025 by default): DM -> D on seeded all-sky sightlines
 (``workload.sky``), DM -> D on the demo's disk population (``demo.synthetic_catalogue``),
 D -> DM all-sky; each on 1 thread and on all of numba's threads. Kernels are compiled (or
-loaded from numba's cache) first.
+loaded from numba's cache) first. When 1 thread is among ``--threads``, the report ends with
+each tree's parallel efficiency per job, from the 1- and n-thread times of the same repeat.
 With ``--check``, each job's result columns on every tree are first compared with the first
 tree's: the largest |ratio - 1| of each float column (0 where bit-identical) and any rows
 whose NaN pattern differs.
@@ -125,13 +126,13 @@ def main(argv: list[str]) -> None:
     # times[(job, threads)][tree] = [(wall, cpu), ...]
     times: dict[tuple[str, int], list[list[tuple[float, float]]]] = {}
     for repeat in range(args.repeats):
-        for n_threads in args.threads:
-            numba.set_num_threads(n_threads)
-            for job in args.jobs:
-                per = times.setdefault((job, n_threads), [[] for _ in trees])
-                order = range(len(trees)) if repeat % 2 == 0 else reversed(range(len(trees)))
-                for k in order:
-                    func, *inputs = work[k][job]
+        forward = repeat % 2 == 0  # the order of trees and of thread counts alternates
+        for job in args.jobs:
+            for k in range(len(trees)) if forward else reversed(range(len(trees))):
+                func, *inputs = work[k][job]
+                for n_threads in args.threads if forward else reversed(args.threads):
+                    numba.set_num_threads(n_threads)
+                    per = times.setdefault((job, n_threads), [[] for _ in trees])
                     per[k].append(timed(func, inputs))
         print(f"repeat {repeat + 1}/{args.repeats}", file=sys.stderr, flush=True)
     print(f"{args.model}, rows {args.rows:,}, repeats {args.repeats}; trees: "
@@ -147,6 +148,21 @@ def main(argv: list[str]) -> None:
             print(f"{f'{job} {n_threads}T':<16}{clock:>6}"
                   + "".join(f"{m:>12,.0f}" for m in medians) + "  "
                   + " ".join(f"{x:.3f}" for x in ratios))
+    if 1 in args.threads:
+        print_efficiency(times, args)
+
+
+def print_efficiency(times: dict, args: argparse.Namespace) -> None:
+    """Per tree and job, the parallel efficiency from 1 to n threads: the median over repeats
+    of (wall rate on n threads) / (n x wall rate on 1 thread), each pair timed in one repeat."""
+    print(f"{'efficiency':<22}" + "".join(f"{f'[{k}]':>8}" for k in range(len(args.trees))))
+    for n_threads in (n for n in args.threads if n > 1):
+        for job in args.jobs:
+            one, many = times[(job, 1)], times[(job, n_threads)]
+            values = [statistics.median(a[0] / (n_threads * b[0])
+                                        for a, b in zip(one[k], many[k], strict=True))
+                      for k in range(len(one))]
+            print(f"{f'{job} 1->{n_threads}T':<22}" + "".join(f"{v:>8.3f}" for v in values))
 
 
 if __name__ == "__main__":
