@@ -10,7 +10,7 @@ with the number of sightlines, the DM (path length) and the number of threads; t
 in a fresh process with a cold and a warm numba cache, and the first ``mwprop-batch los`` after
 installation; NE2025 on the demo's disk population. ``--start-up`` measures only those and
 prints them. Writes ``docs/performance.md`` and
-``docs/img/performance.png`` (``render.py``). The full run takes about 25 minutes on 2 cores
+``docs/img/performance.png`` (``render.py``). The full run takes 25-45 minutes on 2 cores
 (its two 1e7-row points, one call and one ``convert``, about 15), ``--quick`` about 4.
 
 mwprop is taken from this interpreter (``--mwprop-python`` to change); pygedm needs its own

@@ -7,8 +7,9 @@ Each tree (a directory holding ``mwprop_batch/``) is copied under its own packag
 imported into this one process; every job is then called on each tree in turn, repeat after
 repeat, so the trees share the same load on a busy machine; a tree's calls of one job on each
 thread count follow each other. The report gives, per job, each tree's median rate and the
-median over repeats of its ratio to the first tree, from wall time and from CPU time (process CPU seconds: on one thread, the rate of one busy core, which
-other load on the machine disturbs far less than it disturbs wall time).
+median over repeats of its ratio to the first tree, from wall time and from CPU time
+(process CPU seconds: on one thread, the rate of one busy core, which other load on the
+machine disturbs far less than it disturbs wall time).
 
 Jobs (on ``--model``, NE2025 by default): DM -> D on seeded all-sky sightlines
 (``workload.sky``), DM -> D on the demo's disk population (``demo.synthetic_catalogue``),
