@@ -29,6 +29,7 @@ from .errors import InvalidTypeError
 FIRST_TABLE_ARGUMENT = "P"  # a batch kernel's row arguments are those before this one
 GUIDED_SHARE = 2  # a chunk holds 1 / (GUIDED_SHARE * threads) of the rows not yet handed out
 MIN_CHUNK_ROWS = 64  # fewer rows per kernel call would cost more in dispatch than they save
+MAX_CHUNK_ROWS = 8192  # about a second of one thread: the caller sees Ctrl-C between chunks
 ROW_LAYOUT = ("C_CONTIGUOUS", "ALIGNED", "WRITEABLE")
 
 T = TypeVar("T")
@@ -92,13 +93,15 @@ def row_arguments(kernel) -> int:
 def chunk_bounds(rows: int, threads: int) -> list[tuple[int, int]]:
     """[start, stop) of the chunks that ``rows`` rows are cut into for ``threads`` threads.
 
-    Guided: each chunk holds a share of the rows still left, so chunks shrink down to
-    :data:`MIN_CHUNK_ROWS` and the threads finish within a small chunk of each other (equal
-    chunks of 1/16 of the rows left one of 2 threads idle for 2-3% of a call).
+    Guided: each chunk holds a share of the rows still left (at most :data:`MAX_CHUNK_ROWS`),
+    so chunks shrink down to :data:`MIN_CHUNK_ROWS` and the threads finish within a small
+    chunk of each other (equal chunks of 1/16 of the rows left one of 2 threads idle for 2-3%
+    of a call).
     """
     bounds, start = [], 0
     while start < rows:
-        size = max(MIN_CHUNK_ROWS, -(-(rows - start) // (GUIDED_SHARE * threads)))
+        share = -(-(rows - start) // (GUIDED_SHARE * threads))
+        size = max(MIN_CHUNK_ROWS, min(MAX_CHUNK_ROWS, share))
         bounds.append((start, min(start + size, rows)))
         start += size
     return bounds

@@ -25,10 +25,12 @@ def test_chunks_cover_every_row_once_in_order(rows, threads):
 @given(st.integers(1, 100_000), st.integers(1, 64))
 def test_chunks_shrink_so_threads_finish_together(rows, threads):
     """The last chunk each thread takes is small: with 20,000 rows on 2 threads, equal
-    chunks of 1,250 rows left one thread idle for 2-3% of a call."""
+    chunks of 1,250 rows left one thread idle for 2-3% of a call. No chunk is so large that
+    the calling thread, which takes chunks too, would not see Ctrl-C for minutes."""
     sizes = [stop - start for start, stop in parallel.chunk_bounds(rows, threads)]
     assert sizes == sorted(sizes, reverse=True)
     assert max(sizes[-threads:]) <= parallel.MIN_CHUNK_ROWS
+    assert max(sizes) <= parallel.MAX_CHUNK_ROWS
 
 
 def test_map_on_threads_keeps_order():
