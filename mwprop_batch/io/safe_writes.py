@@ -160,7 +160,8 @@ class AtomicParquetWriter(AllOrNothingWriter):
     block it is flushed to disk (fsync) and renamed to ``path``. On any exception, KeyboardInterrupt
     included, the temporary file is removed and ``path`` is left as it was. While open in the
     main thread, SIGTERM and SIGHUP raise :class:`Interrupted` (a KeyboardInterrupt) so that
-    it cleans up too; the previous handlers are restored on exit. A run killed outright
+    it cleans up too, unless the process ignores them (``nohup``); the previous handlers are
+    restored on exit. A run killed outright
     (SIGKILL, power loss) leaves its temporary file: the next writer to the same ``path``
     removes the leftovers of runs on this host whose process no longer exists.
 
@@ -226,11 +227,13 @@ class AtomicParquetWriter(AllOrNothingWriter):
 
 def catch_abort_signals() -> dict[int, Any]:
     """In the main thread, make SIGTERM and SIGHUP raise :class:`Interrupted`; return the
-    previous handlers (for :func:`restore_signals`)."""
+    previous handlers (for :func:`restore_signals`). A signal this process was started to
+    ignore stays ignored: under ``nohup`` a run outlives its terminal."""
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for signum in ABORT_SIGNALS:
-            previous[signum] = signal.signal(signum, _raise_interrupted)
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, _raise_interrupted)
     return previous
 
 
