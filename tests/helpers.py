@@ -90,8 +90,11 @@ def run_command(*argv: str) -> int:
     return args.run(args, "")
 
 
-def default_sigint() -> None:
-    """In a child before exec: SIGINT back to its default. An ignored SIGINT is inherited
-    across exec (an earlier test's Dask cluster leaves it ignored in this process), and
-    Python then installs no KeyboardInterrupt handler: Ctrl-C would do nothing."""
+def default_interrupt_signals() -> None:
+    """In a child before exec: SIGINT and SIGHUP back to their defaults, as a command typed in
+    a terminal has them. An ignored signal is inherited across exec, and this process may
+    ignore them: a shell without job control starts background jobs with SIGINT ignored
+    (POSIX), nohup ignores SIGHUP. With SIGINT ignored Python installs no KeyboardInterrupt
+    handler, and a run keeps a signal it was started to ignore ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)

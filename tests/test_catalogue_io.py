@@ -398,11 +398,14 @@ def test_a_dead_runs_temp_file_is_removed_by_the_next_run(tmp_path):
 
 def test_writer_turns_sighup_into_interrupted(tmp_path):
     out = tmp_path / "out.parquet"
-    before = signal.getsignal(signal.SIGHUP)
-    with pytest.raises(Interrupted) as caught, AtomicParquetWriter(out, small_table().schema):
-        os.kill(os.getpid(), signal.SIGHUP)
-    assert caught.value.signum == signal.SIGHUP
-    assert signal.getsignal(signal.SIGHUP) is before
+    ignored = signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as in a terminal, not nohup
+    try:
+        with pytest.raises(Interrupted) as caught, AtomicParquetWriter(out, small_table().schema):
+            os.kill(os.getpid(), signal.SIGHUP)
+        assert caught.value.signum == signal.SIGHUP
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGHUP, ignored)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -16,7 +16,7 @@ import pytest
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
-from helpers import default_sigint  # noqa: E402
+from helpers import default_interrupt_signals  # noqa: E402
 
 from mwprop_batch.cli import COMPILE_NOTICE, main  # noqa: E402
 from mwprop_batch.convert import convert  # noqa: E402
@@ -162,7 +162,7 @@ def test_ctrl_c_on_a_dask_run_is_one_line_and_leaves_nothing(tmp_path):
         [sys.executable, "-m", "mwprop_batch.cli", "convert", str(source), str(out),
          "--scheduler", "local", "--workers", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        preexec_fn=default_sigint,
+        preexec_fn=default_interrupt_signals,
     )
     try:
         deadline = time.monotonic() + 300

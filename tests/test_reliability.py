@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from helpers import default_interrupt_signals
 
 from mwprop_batch import Model
 from mwprop_batch.cli import main
@@ -231,14 +232,6 @@ def wait_for_row_groups(folder: Path, process: subprocess.Popen, size: int = 100
     raise AssertionError("the run never wrote row groups")
 
 
-def _as_in_a_terminal() -> None:
-    """In the child before exec: the default actions of SIGINT and SIGHUP, as a command typed
-    in a terminal has them. A shell without job control starts background jobs with SIGINT
-    ignored (POSIX), nohup ignores SIGHUP, and a child inherits what its parent ignores."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
-
-
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_mid_run_leaves_nothing(million, tmp_path, signum):
     target = tmp_path / "out.parquet"
@@ -246,7 +239,7 @@ def test_a_signal_mid_run_leaves_nothing(million, tmp_path, signum):
         [sys.executable, "-m", "mwprop_batch.cli", "convert", str(million), str(target),
          "--batch-rows", "5000"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=_as_in_a_terminal,
+        preexec_fn=default_interrupt_signals,
     )
     try:
         wait_for_row_groups(tmp_path, process)
