@@ -409,6 +409,21 @@ def test_writer_turns_sighup_into_interrupted(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_signal_the_process_ignores_stays_ignored_while_writing(tmp_path):
+    """Under nohup (SIGHUP ignored) a conversion must outlive its terminal, not stop when the
+    writer opens; SIGTERM, not ignored, still cleans up."""
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    term = signal.getsignal(signal.SIGTERM)
+    try:
+        with AtomicParquetWriter(tmp_path / "out.parquet", small_table().schema):
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is not term
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is term
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
 @pytest.mark.parametrize(
     ("header", "message"),
     [("DM,GL,DM\n", "'DM' appears twice.*columns 1 and 3"), ("GL,,DM\n", "empty column name")],

@@ -25,7 +25,6 @@ from helpers import default_interrupt_signals
 from mwprop_batch import Model
 from mwprop_batch.cli import main
 from mwprop_batch.coords import equatorial_to_galactic
-from mwprop_batch.io.safe_writes import AtomicParquetWriter
 
 pytestmark = pytest.mark.reliability
 
@@ -251,22 +250,6 @@ def test_a_signal_mid_run_leaves_nothing(million, tmp_path, signum):
     assert process.returncode == 128 + signum, err
     assert f"interrupted ({signal.Signals(signum).name})" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
-
-
-def test_a_signal_the_process_ignores_stays_ignored_while_writing(tmp_path):
-    """Under nohup (SIGHUP ignored) a conversion must outlive its terminal, not stop when the
-    writer opens; SIGTERM, not ignored, still cleans up."""
-    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    term = signal.getsignal(signal.SIGTERM)
-    try:
-        with AtomicParquetWriter(tmp_path / "out.parquet", pa.schema([("x", pa.int64())]),
-                                 overwrite=False):
-            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
-            assert signal.getsignal(signal.SIGTERM) is not term
-        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
-        assert signal.getsignal(signal.SIGTERM) is term
-    finally:
-        signal.signal(signal.SIGHUP, previous)
 
 
 def test_a_killed_runs_temp_file_is_removed_by_the_next_run(million, tmp_path):

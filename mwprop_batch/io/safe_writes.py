@@ -161,9 +161,9 @@ class AtomicParquetWriter(AllOrNothingWriter):
     included, the temporary file is removed and ``path`` is left as it was. While open in the
     main thread, SIGTERM and SIGHUP raise :class:`Interrupted` (a KeyboardInterrupt) so that
     it cleans up too, unless the process ignores them (``nohup``); the previous handlers are
-    restored on exit. A run killed outright
-    (SIGKILL, power loss) leaves its temporary file: the next writer to the same ``path``
-    removes the leftovers of runs on this host whose process no longer exists.
+    restored on exit. A run killed outright (SIGKILL, power loss) leaves its temporary file:
+    the next writer to the same ``path`` removes the leftovers of runs on this host whose
+    process no longer exists.
 
     Parameters
     ----------
