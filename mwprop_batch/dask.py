@@ -60,7 +60,7 @@ def worker_threads() -> int | None:
         worker = get_worker()
     except (ImportError, ValueError):  # ValueError: not inside a worker's task
         return None
-    return min(worker.nthreads, numba.config.NUMBA_NUM_THREADS)
+    return min(worker.state.nthreads, numba.config.NUMBA_NUM_THREADS)
 
 
 def _convert_partition(partition: pd.DataFrame, names: tuple[str, ...], options: dict):
