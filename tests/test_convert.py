@@ -332,8 +332,9 @@ print(json.dumps({"status": out["status"].tolist(), "dm_status": dist["status"].
 
 @pytest.mark.parametrize(("tier", "repeat"), [("interpreted", 1), ("compiled", 20)])
 def test_bad_rows_raise_no_warning_and_name_their_problem(tier, repeat):
-    """In a fresh process (as a user's first call, whatever this suite compiled before), the
-    5 rows run interpreted and 100 (20 of them valid) compiled (runner.INTERPRETED_CALL_ROWS); neither warns."""
+    """In a fresh process (a user's first call, whatever this suite compiled before) the 5
+    rows run interpreted, and 100 (20 of them valid) compiled (more than
+    runner.INTERPRETED_CALL_ROWS); neither tier warns."""
     out = subprocess.run([sys.executable, "-c", BAD_ROWS_SCRIPT, str(repeat)],
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
