@@ -41,6 +41,7 @@ from .io.catalogue_files import (
 from .io.locations import local_path, remote_url
 from .io.safe_writes import AtomicParquetWriter, check_not_inside, check_output
 from .model import Model
+from .parallel import takes_threads
 from .positions import (
     DIRECTIONS,
     ColumnOverrides,
@@ -241,6 +242,7 @@ def check_new_names(existing: Sequence[str], fields: Iterable[pa.Field]) -> None
         )
 
 
+@takes_threads
 def convert(
     df: pd.DataFrame,
     models: str | Model | Iterable[str | Model] = ("ne2025",),
@@ -269,6 +271,9 @@ def convert(
     strict : bool
         Raise :class:`~mwprop_batch.sightlines.InvalidRowError` for the first bad row
         instead of giving NaN results and the reason in ``status``.
+    threads : int, optional
+        Threads for the models' kernels, 1 to ``NUMBA_NUM_THREADS`` (default: numba's count
+        for the calling thread, every core unless it called ``numba.set_num_threads``).
 
     Raises
     ------
@@ -289,6 +294,7 @@ def convert(
     return pd.concat([df, computed.set_axis(df.index)], axis=1)
 
 
+@takes_threads
 def convert_file(
     source: str | os.PathLike[str],
     target: str | os.PathLike[str],
@@ -321,6 +327,8 @@ def convert_file(
     ``cloud``): the same conversion, published on object storage as
     :mod:`mwprop_batch.io.remote` describes; ``storage_options`` go to their fsspec file
     system (e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``).
+
+    ``threads`` (keyword) is as in :func:`convert`.
 
     Raises
     ------

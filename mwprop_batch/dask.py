@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import dask.dataframe as dd
+import numba
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -43,13 +44,29 @@ from .convert import convert as convert_frame
 from .io.catalogue_files import FILE_METADATA_KEY, CatalogueError
 from .io.locations import local_path, remote_url
 from .io.safe_writes import check_output, remove_dead_temp_files, temp_path
+from .parallel import kernel_threads
 from .positions import ColumnOverrides, Columns
 from .status import OK
 
 
+def worker_threads() -> int | None:
+    """Inside a task on a Dask worker, the worker's thread count (at most
+    ``NUMBA_NUM_THREADS``): the task's kernels use that many threads, so a worker of one
+    thread per core runs one kernel thread per core, not every core's worth per task.
+    None elsewhere (a local scheduler, or no ``distributed``)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):  # ValueError: not inside a worker's task
+        return None
+    return min(worker.state.nthreads, numba.config.NUMBA_NUM_THREADS)
+
+
 def _convert_partition(partition: pd.DataFrame, names: tuple[str, ...], options: dict):
     models = [load_model(name) for name in names]  # built once per worker process
-    return convert_frame(partition, models=models, **options)
+    with kernel_threads(worker_threads()):  # a ``threads`` in options wins, inside
+        return convert_frame(partition, models=models, **options)
 
 
 def convert(
@@ -105,8 +122,9 @@ def _convert_piece(
         else pa.nulls(table.num_rows, f.type) for f in input_schema
     ]  # as the single-process reader gives it: the dataset's union schema
     batch = pa.table(arrays, schema=input_schema).combine_chunks().to_batches()[0]
-    computed = compute(batch.select(columns.names).to_pandas(), columns, settings,
-                       piece.first_row)
+    with kernel_threads(worker_threads()):
+        computed = compute(batch.select(columns.names).to_pandas(), columns, settings,
+                           piece.first_row)
     with parquet_writer(part, schema, storage_options=storage_options, staged=False) as writer:
         writer.write(with_results(batch, computed, schema))
     bad = computed[STATUS][computed[STATUS] != OK].value_counts()

@@ -13,6 +13,7 @@ from . import sightlines, units
 from .constants import SM_FACTOR
 from .errors import InvalidTypeError, InvalidValueError, MwpropBatchError
 from .kernels import density as density_kernels
+from .parallel import takes_threads
 from .params import MODEL_NAMES, YMW16, ModelParameters, load_parameters
 from .runner import KernelRunner
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
@@ -115,6 +116,10 @@ class Model:
     :mod:`mwprop_batch.runner`), kept under a lock, so one instance can serve many threads; it
     pickles as its name (workers rebuild it).
 
+    Every method also takes ``threads=`` (keyword): how many threads that call's kernels use,
+    1 to ``NUMBA_NUM_THREADS``; by default numba's count for the calling thread (every core,
+    unless that thread called ``numba.set_num_threads``: see :mod:`mwprop_batch.parallel`).
+
     Parameters
     ----------
     name : {"ne2001", "ne2025", "ymw16"}
@@ -182,6 +187,7 @@ class Model:
     def __hash__(self) -> int:
         return hash(("mwprop_batch.Model", self._name))
 
+    @takes_threads
     def density(self, x, y, z) -> pd.DataFrame:
         """Electron density and its components at Galactocentric points.
 
@@ -213,6 +219,7 @@ class Model:
         raw = self._run(density_kernels.density_batch, xf, yf, zf, *self.tables)
         return _with_index(density_frame(raw), index)
 
+    @takes_threads
     def density_along(
         self, l_deg, b_deg, dist_kpc, components: bool = False, labelled: bool = False,
     ):
@@ -242,6 +249,7 @@ class Model:
 
         return gridded.density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
 
+    @takes_threads
     def dm_to_dist(
         self, l_deg, b_deg=None, dm=None, dm_err=None, *, scattering: bool = False,
         freq_ghz: float = REFERENCE_FREQ_GHZ, velocity_kms: float = REFERENCE_VELOCITY_KMS,
@@ -298,6 +306,7 @@ class Model:
         )
         return _with_index(frame, index)
 
+    @takes_threads
     def dist_to_dm(
         self, l_deg, b_deg=None, dist_kpc=None, *, scattering: bool = False,
         freq_ghz: float = REFERENCE_FREQ_GHZ, velocity_kms: float = REFERENCE_VELOCITY_KMS,
@@ -333,6 +342,7 @@ class Model:
         )
         return _with_index(frame, index)
 
+    @takes_threads
     def dm_max(self, l_deg, b_deg=None) -> np.ndarray | pd.Series:
         """DM (pc cm^-3) integrated to the model's 50 kpc edge: the Galaxy's DM (DM_MW).
 
@@ -351,6 +361,7 @@ class Model:
             return pd.Series(out, index=index, name="DM_MAX")
         return out
 
+    @takes_threads
     def dm_profile(self, l_deg, b_deg=None, dist_kpc=None) -> np.ndarray:
         """DM (pc cm^-3) at many distances along each sightline.
 

@@ -8,15 +8,21 @@ compile several times longer. Every row is computed alone, so results do not dep
 rows are chunked or how many threads run. Pieces are handed out as threads become free, and
 they shrink towards the end of a call, which balances rows of unequal cost.
 
-The number of threads is numba's (``NUMBA_NUM_THREADS``, ``numba.set_num_threads``).
+The number of threads is numba's for the calling thread: ``numba.get_num_threads()``, which
+is ``NUMBA_NUM_THREADS`` (every core by default) in each thread until that thread calls
+``numba.set_num_threads`` (numba keeps the setting per thread: another thread does not see
+it). A call's ``threads=`` (:func:`takes_threads`) sets it for that call alone.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import inspect
 import itertools
+import numbers
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import TypeVar
@@ -24,7 +30,7 @@ from typing import TypeVar
 import numba
 import numpy as np
 
-from .errors import InvalidTypeError
+from .errors import InvalidTypeError, InvalidValueError
 
 FIRST_TABLE_ARGUMENT = "P"  # a batch kernel's row arguments are those before this one
 GUIDED_SHARE = 2  # a chunk holds 1 / (GUIDED_SHARE * threads) of the rows not yet handed out
@@ -120,13 +126,14 @@ def run_parallel_kernel(kernel, *args) -> np.ndarray:
 
     Safe to call from any number of Python threads at once. The kernel's arguments before
     ``P`` hold one entry (1-D) or one row (2-D) per input row; its result (an array, or a
-    tuple of arrays) has one row per input row.
+    tuple of arrays) has one row per input row. On one thread too the rows go in chunks
+    (:func:`map_on_threads` runs them in turn), so the caller sees Ctrl-C between them.
     """
     rows, tables = split_rows(kernel, args)
     total = rows[0].shape[0]
-    threads = min(numba.get_num_threads(), -(-total // MIN_CHUNK_ROWS))
-    if threads <= 1:
+    if total == 0:
         return kernel(*rows, *tables)
+    threads = min(numba.get_num_threads(), -(-total // MIN_CHUNK_ROWS))
     bounds = chunk_bounds(total, threads)
 
     def chunk(k: int) -> np.ndarray:
@@ -134,6 +141,8 @@ def run_parallel_kernel(kernel, *args) -> np.ndarray:
         return kernel(*(r[start:stop] for r in rows), *tables)
 
     pieces = map_on_threads(chunk, len(bounds), threads)
+    if len(pieces) == 1:
+        return pieces[0]
     if isinstance(pieces[0], tuple):
         return tuple(np.concatenate(part) for part in zip(*pieces, strict=True))
     return np.concatenate(pieces)
@@ -142,6 +151,59 @@ def run_parallel_kernel(kernel, *args) -> np.ndarray:
 def run_on_threads(func: Callable[[int], T], n_tasks: int) -> list[T]:
     """:func:`map_on_threads` with numba's number of threads."""
     return map_on_threads(func, n_tasks, numba.get_num_threads())
+
+
+def checked_threads(threads: int) -> int:
+    """``threads`` as an int, if a whole number from 1 to ``NUMBA_NUM_THREADS`` (the most
+    numba runs; every core unless the environment sets it)."""
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral):
+        raise InvalidTypeError(f"threads must be a whole number, got {threads!r}")
+    most = numba.config.NUMBA_NUM_THREADS
+    if not 1 <= threads <= most:
+        raise InvalidValueError(
+            f"threads must be 1 to {most} (NUMBA_NUM_THREADS), got {threads}")
+    return int(threads)
+
+
+@contextlib.contextmanager
+def kernel_threads(threads: int | None) -> Iterator[None]:
+    """Meanwhile the calling thread's kernel calls use ``threads`` threads (the calling
+    thread included; see :func:`checked_threads`); None changes nothing.
+
+    Sets numba's per-thread count (``numba.set_num_threads``), which the row kernels, the
+    table builder and numba's parallel gufuncs all follow, and restores it afterwards.
+    """
+    if threads is None:
+        yield
+        return
+    wanted = checked_threads(threads)
+    before = numba.get_num_threads()
+    numba.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def takes_threads(func: Callable[..., T]) -> Callable[..., T]:
+    """``func`` with one more keyword-only argument, ``threads`` (int or None, default None):
+    how many threads its kernel calls use (:func:`kernel_threads`); None: numba's count for
+    the calling thread (``NUMBA_NUM_THREADS`` unless it called ``numba.set_num_threads``)."""
+
+    @functools.wraps(func)
+    def with_threads(*args, threads: int | None = None, **kwargs) -> T:
+        with kernel_threads(threads):
+            return func(*args, **kwargs)
+
+    signature = inspect.signature(func)
+    parameters = list(signature.parameters.values())
+    at = len(parameters)
+    if parameters and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD:
+        at -= 1  # a keyword-only argument goes before **kwargs
+    parameters.insert(at, inspect.Parameter("threads", inspect.Parameter.KEYWORD_ONLY,
+                                            default=None, annotation="int | None"))
+    with_threads.__signature__ = signature.replace(parameters=parameters)
+    return with_threads
 
 
 _GUFUNC_LOCK = threading.Lock()

@@ -1,7 +1,9 @@
 """The catalogue conversion: in memory (convert, df.mwprop) and streamed (convert_file)."""
 
 import datetime as dt
-import warnings
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -298,24 +300,53 @@ def test_frequency_and_velocity_must_be_finite_and_positive(tmp_path, ne2025, op
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
 
 
-def test_bad_rows_raise_no_warning_and_name_their_problem():
-    frame = pd.DataFrame({
-        "GL": [np.inf, 30.0, 30.0, 30.0, 30.0],
-        "GB": [1.0, 1.0, -np.inf, 1.0, 1.0],
-        "DM": ["10", "1e308", "10", "11.4x1", "nan"],
-    })
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        out = convert(frame, "ne2001,ne2025", scattering=True)
-        dist = convert(pd.DataFrame({"GL": [30.0], "GB": [1.0], "dist": [1e308]}), to="dm",
-                       scattering=True)
-    assert out["status"].tolist() == [
+BAD_ROWS_SCRIPT = r"""
+import json, sys, warnings
+warnings.simplefilter("error")  # a warning fails the run
+import numpy as np, pandas as pd
+from mwprop_batch import parallel, runner
+from mwprop_batch.convert import convert
+
+tiers = []  # the tier of every kernel call with rows (result_fields probes with none)
+plain_interpreted, plain_map = runner.interpreted, parallel.map_on_threads
+
+def interpreted(kernel):
+    run = plain_interpreted(kernel)
+    return lambda *args: (len(args[0]) and tiers.append("interpreted")) or run(*args)
+
+runner.interpreted = interpreted
+parallel.map_on_threads = lambda *a: tiers.append("compiled") or plain_map(*a)
+repeat = int(sys.argv[1])
+frame = pd.DataFrame({
+    "GL": [np.inf, 30.0, 30.0, 30.0, 30.0] * repeat,
+    "GB": [1.0, 1.0, -np.inf, 1.0, 1.0] * repeat,
+    "DM": ["10", "1e308", "10", "11.4x1", "nan"] * repeat,
+})
+out = convert(frame, "ne2001,ne2025", scattering=True)
+dist = convert(pd.DataFrame({"GL": [30.0] * repeat, "GB": [1.0] * repeat,
+                             "dist": [1e308] * repeat}), to="dm", scattering=True)
+print(json.dumps({"status": out["status"].tolist(), "dm_status": dist["status"].tolist(),
+                  "dm": dist["NE2025_DM"].tolist(), "tiers": sorted(set(tiers))}))
+"""
+
+
+@pytest.mark.parametrize(("tier", "repeat"), [("interpreted", 1), ("compiled", 20)])
+def test_bad_rows_raise_no_warning_and_name_their_problem(tier, repeat):
+    """In a fresh process (a user's first call, whatever this suite compiled before) the 5
+    rows run interpreted, and 100 (20 of them valid) compiled (more than
+    runner.INTERPRETED_CALL_ROWS); neither tier warns."""
+    out = subprocess.run([sys.executable, "-c", BAD_ROWS_SCRIPT, str(repeat)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = json.loads(out.stdout.splitlines()[-1])
+    assert got["tiers"] == [tier]
+    assert got["status"] == [
         "GL infinite: inf", "ok", "GB infinite: -inf", "DM unparseable: '11.4x1'",
         "DM not finite",
-    ]
+    ] * repeat
     # the DM is fine, but s^(5/3) moments overflow on a 1e308 kpc path: flagged, never ok
-    assert dist["status"][0].startswith("scattering not finite: ")
-    assert 0 < dist["NE2025_DM"][0] < 1e4
+    assert all(s.startswith("scattering not finite: ") for s in got["dm_status"])
+    assert all(0 < dm < 1e4 for dm in got["dm"])
 
 
 def test_summary_rate_leaves_out_the_start_up(tmp_path):

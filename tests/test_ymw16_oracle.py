@@ -14,6 +14,13 @@ from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic, pa
 from mwprop_batch.io.psrcat import read_psrcat
 
 GAL_HORIZON_KPC, MC_HORIZON_KPC = 25.0, 100.0
+ROW_MAX = 1e-2  # the largest |ours / C - 1| of any sightline row not listed below by its cause
+# DM -> D rows of oracle_ymw16_los.npz (fixture index) beyond ROW_MAX, by cause: flat DM(d).
+# Each asks for a DM within 0.3% of the sightline's total, where DM grows by ~1e-5 pc cm^-3
+# per pc, so a tiny DM difference is a large distance difference; ours at the C code's
+# distance is within 1e-3 of the target DM (docs/accuracy.md).
+FLAT_DM_ROWS = [654, 1847]
+FLAT_DM_MAX = 0.25  # their largest |ours / C - 1| (0.23 at row 654)
 
 
 def oracle_limit(dist_kpc: np.ndarray, mode: np.ndarray) -> np.ndarray:
@@ -24,13 +31,15 @@ def oracle_limit(dist_kpc: np.ndarray, mode: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def los() -> dict[str, np.ndarray]:
     with np.load(DATA / "oracle_ymw16_los.npz") as f:
-        return {k: f[k] for k in f.files if k != "pygedm"}
+        out = {k: f[k] for k in f.files if k != "pygedm"}
+    return {**out, "row": np.arange(len(out["l"]))}
 
 
 @pytest.fixture(scope="module")
 def mc() -> dict[str, np.ndarray]:
     with np.load(DATA / "oracle_ymw16_mc.npz") as f:
-        return {k: f[k] for k in f.files if k != "pygedm"}
+        out = {k: f[k] for k in f.files if k != "pygedm"}
+    return {**out, "row": np.arange(len(out["l"]))}
 
 
 def test_density_equals_the_c_code(ymw16):
@@ -55,6 +64,7 @@ def sightline_agreement(ymw16, data: dict[str, np.ndarray]) -> dict[str, np.ndar
     return {
         "limit_equal": ours_limit == ref_limit,
         "dist": relative(fwd["DIST"].to_numpy()[both], ref_dist[both]),
+        "dist_rows": data["row"][both],  # the fixture's index of each "dist" entry
         "dm": relative(rev["DM"].to_numpy(), data["dm_out"]),
         "tau": relative(fwd["TAU"].to_numpy()[both], 1e3 * data["tau_s"][both]),
         "tau_rev": relative(rev["TAU"].to_numpy(), 1e3 * data["tau_out_s"]),
@@ -67,23 +77,36 @@ def test_sightlines_agree_with_the_c_code(ymw16, los, sample):
     got = sightline_agreement(ymw16, {k: v[pick] for k, v in los.items()})
     print(sample, {k: (float(np.median(v)), float(np.percentile(v, 95)), float(v.max()))
                    for k, v in got.items() if k != "limit_equal"})
-    assert got["limit_equal"].mean() >= 0.98
+    assert got["limit_equal"].all()
     for key in ("dist", "dm"):
         assert np.median(got[key]) <= 1e-3
         assert np.percentile(got[key], 95) <= 1e-2
-        assert np.mean(got[key] > 1e-2) <= 0.005  # the few explained in docs/accuracy.md
-    assert got["dm"].max() < 0.02  # D -> DM is well conditioned
+    assert got["dm"].max() <= ROW_MAX  # D -> DM is well conditioned: no exceptions
+    listed = got["dist_rows"][np.isin(got["dist_rows"], FLAT_DM_ROWS)]
+    beyond = got["dist_rows"][got["dist"] > ROW_MAX]
+    assert sorted(beyond) == sorted(listed)  # every row beyond ROW_MAX is listed, and fails it
+    assert got["dist"].max() <= FLAT_DM_MAX
     # tau follows the DM: the same relation, evaluated at DMs that agree
     assert np.median(got["tau"]) <= 1e-6 and np.median(got["tau_rev"]) <= 3e-3
 
 
+def test_listed_distance_differences_are_a_flat_dm(ymw16, los):
+    """At each listed row the target DM is within 0.3% of the sightline's total, and our DM
+    at the C code's distance is within 1e-3 of the target: the distance is ill-conditioned,
+    not wrong."""
+    l_deg, b_deg, dm = (los[k][FLAT_DM_ROWS] for k in ("l", "b", "dm"))
+    assert (dm / ymw16.dm_max(l_deg, b_deg) > 0.997).all()
+    at_c_distance = ymw16.dist_to_dm(l_deg, b_deg, los["dist_pc"][FLAT_DM_ROWS] / 1e3)["DM"]
+    assert (relative(at_c_distance.to_numpy(), dm) < 1e-3).all()
+
+
 def test_magellanic_cloud_sightlines_agree_with_the_c_code(ymw16, mc):
     got = sightline_agreement(ymw16, mc)
-    assert got["limit_equal"].mean() >= 0.98
+    assert got["limit_equal"].all()
     for key in ("dist", "dm"):
         assert np.median(got[key]) <= 1e-3
         assert np.percentile(got[key], 95) <= 1e-2
-        assert got[key].max() < 0.02
+        assert got[key].max() <= ROW_MAX  # no exceptions
     assert np.median(got["tau"]) <= 1e-6 and np.percentile(got["tau_rev"], 95) <= 1e-2
 
 

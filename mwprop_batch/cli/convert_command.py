@@ -6,6 +6,7 @@ import argparse
 import time
 
 from ..convert import convert_file
+from ..errors import InvalidValueError
 from ..extras import missing_extra
 from ..positions import ColumnOverrides
 from .args import model_list, positive_float, positive_int, show_progress
@@ -66,6 +67,9 @@ def register(commands) -> None:
     p.add_argument("--batch-rows", type=positive_int, default=65_536, metavar="N",
                    help="rows per batch and per row group (default: 65536)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    p.add_argument("--threads", type=positive_int, metavar="N",
+                   help="threads for the models' kernels (default: NUMBA_NUM_THREADS, every "
+                   "core); with --scheduler each task uses its Dask worker's threads instead")
     dask = p.add_argument_group("Dask (extra 'dask'; Parquet in, a directory of Parquet out)")
     dask.add_argument("--scheduler", metavar="local|tcp://HOST:PORT",
                       help="run on Dask: 'local' starts a LocalCluster, an address joins one")
@@ -85,11 +89,14 @@ def run_convert(args: argparse.Namespace, command: str) -> int:
         columns=overrides, strict=args.strict,
     )
     if args.scheduler:
+        if args.threads is not None:
+            raise InvalidValueError("--threads is for a run without --scheduler: on Dask each "
+                                    "task uses as many threads as its worker has")
         return run_convert_on_dask(args, settings, command)
     summary = convert_file(
         args.input, args.output, args.model, args.to, format=args.format,
         overwrite=args.overwrite, batch_rows=args.batch_rows,
-        progress=show_progress(args.quiet), command=command, **settings,
+        progress=show_progress(args.quiet), command=command, threads=args.threads, **settings,
     )
     if not args.quiet:
         print(summary.line())
