@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from helpers import serial_dask_run
 
 from mwprop_batch import tablecache
 from mwprop_batch.cli import main
@@ -217,15 +218,6 @@ def test_every_command_publishes_through_the_one_atomic_path(capsys, tmp_path, m
 
 # --- 28.9: a dataset replaced with --overwrite stays whole until the new one is complete ---------
 
-def serial_run(work, part_names, plan, names, options, *rest):
-    """dask._run without a cluster: every piece converted here, in order (fast)."""
-    dask_module = importlib.import_module("mwprop_batch.dask")
-    _scheduler, _workers, _progress, filesystem, storage_options = rest
-    return [dask_module._convert_piece(piece, part, plan.schema, plan.catalogue.schema, names,
-                                       plan.columns, options, filesystem, storage_options)[0]
-            for piece, part in zip(work, part_names, strict=True)]
-
-
 def dataset_rows(folder: Path) -> pa.Table:
     return pa.concat_tables([pq.read_table(p) for p in sorted(folder.iterdir())])
 
@@ -235,12 +227,12 @@ def test_a_file_put_in_the_dataset_during_the_run_is_never_deleted(source, tmp_p
                                                                    monkeypatch):
     dask_module = importlib.import_module("mwprop_batch.dask")
     target = tmp_path / "out"
-    monkeypatch.setattr(dask_module, "_run", serial_run)
+    monkeypatch.setattr(dask_module, "_run", serial_dask_run)
     dask_module.convert_dataset(source, target, models="ne2001")
     old = dataset_rows(target)
 
     def run_while_someone_writes(*args):
-        rows = serial_run(*args)
+        rows = serial_dask_run(*args)
         (target / "notes.txt").write_text("mine")  # put there while the new parts were made
         return rows
 
@@ -257,7 +249,7 @@ def test_a_file_put_in_the_dataset_during_the_run_is_never_deleted(source, tmp_p
 def test_an_interrupt_between_the_renames_keeps_the_old_dataset(source, tmp_path, monkeypatch):
     dask_module = importlib.import_module("mwprop_batch.dask")
     target = tmp_path / "out"
-    monkeypatch.setattr(dask_module, "_run", serial_run)
+    monkeypatch.setattr(dask_module, "_run", serial_dask_run)
     dask_module.convert_dataset(source, target, models="ne2001")
     old = dataset_rows(target)
     real_rename, renames = os.rename, []
@@ -287,7 +279,7 @@ def test_an_old_dataset_set_aside_by_a_killed_run_is_put_back(source, tmp_path, 
 
     dask_module = importlib.import_module("mwprop_batch.dask")
     target = tmp_path / "out"
-    monkeypatch.setattr(dask_module, "_run", serial_run)
+    monkeypatch.setattr(dask_module, "_run", serial_dask_run)
     dask_module.convert_dataset(source, target, models="ne2001")
     old = dataset_rows(target)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],

@@ -322,10 +322,11 @@ def temp_location(location: Location) -> Location:
     return location.parent.child(temp_name(location.name))
 
 
-class RemoteParquetWriter(AllOrNothingWriter):
-    """Write a Parquet object all or nothing (the design in this module's docstring).
+class RemoteTableWriter(AllOrNothingWriter):
+    """Write a Parquet (or CSV, ``format``) object all or nothing (the design in this module's
+    docstring).
 
-    Same use as :class:`~.safe_writes.AtomicParquetWriter`. With ``staged`` False the
+    Same use as :class:`~.safe_writes.AtomicTableWriter`. With ``staged`` False the
     object is uploaded straight to its name (for the parts of a dataset, already under a
     temporary prefix); an error still removes it.
     """
@@ -333,10 +334,12 @@ class RemoteParquetWriter(AllOrNothingWriter):
     def __init__(
         self, url: str, schema: pa.Schema, *, overwrite: bool = False,
         storage_options: Mapping[str, Any] | None = None, staged: bool = True,
+        format: str = "parquet",
     ) -> None:
         self.location = resolve(url, storage_options)
         self.url = self.target = url
         self.schema = schema
+        self.format = format
         self.overwrite = overwrite
         self.staged = staged
         self.rows_written = 0
