@@ -42,6 +42,7 @@ from .convert import (
 from .convert import convert as convert_frame
 from .io.local_datasets import check_dataset_output, publish_directory, recover_set_aside
 from .io.locations import local_path, remote_url
+from .io.output_formats import check_dataset_name
 from .io.safe_writes import remove_dead_temp_files, temp_path
 from .positions import ColumnOverrides, Columns
 from .status import OK
@@ -139,6 +140,7 @@ def convert_dataset(
     :mod:`mwprop_batch.io.remote`).
     """
     target_url, target_options = remote_url(target), None
+    check_dataset_name(target)
     if target_url is None:
         target = Path(local_path(target))
         recover_set_aside(target)  # what a run killed while replacing it left

@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import os
 import pwd
+import re
 import socket
 import subprocess
 import sys
@@ -86,6 +87,28 @@ def test_convert_refuses_a_directory_name_or_an_unknown_suffix(capsys, source, t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # nothing written
     assert run(capsys, "convert", source, tmp_path / "out.PQ", "--quiet")[0] == 0
     assert pq.read_table(tmp_path / "out.PQ").num_rows == 40
+
+
+@needs_dask
+def test_a_dataset_is_never_named_as_csv(capsys, source, tmp_path):
+    code, _, err = run(capsys, "convert", source, tmp_path / "out.csv", "--scheduler", "local")
+    assert code == 2 and "a directory of Parquet parts" in err and "out.csv" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_no_writer_bypasses_the_one_publish_path():
+    """Renames and temporary files belong to io/safe_writes.py (and the dataset swap in
+    io/local_datasets.py): any other writer must go through AtomicFile."""
+    package = Path(__file__).resolve().parents[1] / "mwprop_batch"
+    allowed = {"io/safe_writes.py", "io/local_datasets.py"}
+    pattern = re.compile(r"os\.replace\(|os\.rename\(|\.rename\(|mkstemp\(|\.partial")
+    offenders = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py")) if str(path.relative_to(package)) not in allowed
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if pattern.search(line.split("#")[0])
+    ]
+    assert offenders == []
 
 
 # --- 29: messages name the user's path -----------------------------------------------------------

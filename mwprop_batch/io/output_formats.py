@@ -3,7 +3,8 @@
 An output's format comes from its name, never from a guess: ``.parquet`` or ``.pq`` is
 Parquet, ``.csv`` is CSV (comma-separated, a header line of column names, values only: the
 units, descriptions and provenance live only in Parquet metadata). Any other name, and a name
-ending in ``/`` (a directory), is refused with a message that says what to give instead.
+ending in ``/`` (a directory), is refused with a message that says what to give instead. A
+dataset directory (a Dask run's output) is Parquet parts, so it may not be named ``*.csv``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,17 @@ def output_format(target: str | os.PathLike[str]) -> str:
             "for Parquet or .csv for CSV"
         )
     return OUTPUT_SUFFIXES[suffix]
+
+
+def check_dataset_name(target: str | os.PathLike[str]) -> None:
+    """Refuse a dataset (a directory of Parquet parts) named like a CSV file (``out.csv/``):
+    its name would say a format it does not hold. Raises :class:`CatalogueError`."""
+    name = os.fspath(target).rstrip("/").rsplit("/", 1)[-1]
+    if OUTPUT_SUFFIXES.get(name[name.rfind("."):].lower()) == "csv":
+        raise CatalogueError(
+            f"output {target}: a Dask run writes a directory of Parquet parts; give it a name "
+            "that does not end in .csv"
+        )
 
 
 def open_table_writer(sink: Any, schema: pa.Schema, format: str) -> Any:
