@@ -346,7 +346,7 @@ class RemoteTableWriter(AllOrNothingWriter):
         check_remote_output(self.location, overwrite)
         self._temp: Location | None = None
         self._stream: Any = None
-        self._writer: pq.ParquetWriter | None = None
+        self._writer: Any = None
         self._previous_handlers: dict[int, Any] = {}
 
     def _open(self) -> None:

@@ -26,12 +26,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from secrets import token_hex
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import pyarrow as pa
-
-if TYPE_CHECKING:
-    import pyarrow.parquet as pq
 
 from ..errors import MwpropBatchError
 from .catalogue_files import STDIN, CatalogueError, one_line
@@ -127,13 +124,13 @@ def check_not_inside(target: Path, source: Path) -> None:
 
 
 class AllOrNothingWriter(ABC):
-    """What every all-or-nothing Parquet writer shares: row groups go to a temporary place
+    """What every all-or-nothing table writer shares: batches go to a temporary place
     (opened by ``__enter__``); a clean exit publishes them (``_commit``), an exception or a
     failed publication throws them away (``_abort``) and leaves the output as it was."""
 
     target: str  # the output, as the user named it (for messages)
     rows_written: int
-    _writer: pq.ParquetWriter | None
+    _writer: Any  # the format's Arrow writer (output_formats.open_table_writer), None if closed
     _previous_handlers: dict[int, Any]  # signal handlers replaced while open
 
     def __enter__(self) -> Self:
@@ -142,7 +139,7 @@ class AllOrNothingWriter(ABC):
         return self
 
     def write(self, batch: pa.RecordBatch) -> None:
-        """Append ``batch`` as one row group."""
+        """Append ``batch`` (one Parquet row group); an error names the output."""
         assert self._writer is not None, f"use {type(self).__name__} in a with block"
         try:
             self._writer.write_batch(batch)
@@ -309,7 +306,7 @@ class AtomicTableWriter(AllOrNothingWriter):
         self.schema = schema
         self.format = format
         self.rows_written = 0
-        self._writer: pq.ParquetWriter | None = None
+        self._writer: Any = None
         self._previous_handlers: dict[int, Any] = {}
 
     def _open(self) -> None:
