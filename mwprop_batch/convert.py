@@ -39,7 +39,8 @@ from .io.catalogue_files import (
     schema_with_file_metadata,
 )
 from .io.locations import local_path, remote_url
-from .io.safe_writes import AtomicParquetWriter, check_not_inside, check_output
+from .io.output_formats import output_format
+from .io.safe_writes import AtomicTableWriter, check_not_inside, check_output
 from .model import Model
 from .parallel import takes_threads
 from .positions import (
@@ -313,7 +314,8 @@ def convert_file(
     command: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
 ) -> Summary:
-    """Stream a catalogue file through the models into a Parquet file, in bounded memory.
+    """Stream a catalogue file through the models into a Parquet or CSV file (as ``target``'s
+    name says: ``.parquet``/``.pq`` or ``.csv``; CSV holds the values only), in bounded memory.
 
     Reads ``source`` (see :func:`mwprop_batch.io.catalogue_files.open_catalogue`; ``format``
     overrides the guess from its name) in batches of ``batch_rows`` rows and writes one row
@@ -354,7 +356,7 @@ def convert_file(
         total=catalogue.num_rows, unit="row", unit_scale=True, disable=not progress,
         file=sys.stderr, desc=Path(str(catalogue.path)).name,
     )
-    output = parquet_writer(target, plan.schema, overwrite, storage_options)
+    output = table_writer(target, plan.schema, overwrite, storage_options)
     with bar, output as writer:
         for batch in catalogue.batches(batch_rows):
             first = writer.rows_written
@@ -374,33 +376,39 @@ def checked_output(
     storage_options: Mapping[str, Any] | None = None,
 ) -> Path | str:
     """``target`` checked as an output file (see
-    :func:`~mwprop_batch.io.safe_writes.check_output`): a local Path, or a URL (str).
+    :func:`~mwprop_batch.io.safe_writes.check_output`) whose name says its format
+    (:func:`~mwprop_batch.io.output_formats.output_format`): a local Path, or a URL (str).
 
     Raises CatalogueError (an existing output without ``overwrite``: "use --overwrite").
     """
     url = remote_url(target)
     if url is None:
-        return check_output(local_path(target), overwrite)
+        checked = check_output(local_path(target), overwrite)
+        output_format(target)
+        return checked
     from .io.remote import check_remote_output, resolve
 
     check_remote_output(resolve(url, storage_options), overwrite)
+    output_format(url)
     return url
 
 
-def parquet_writer(
+def table_writer(
     target: Path | str, schema: pa.Schema, overwrite: bool = False,
     storage_options: Mapping[str, Any] | None = None, staged: bool = True,
 ):
-    """The all-or-nothing Parquet writer for ``target``: an
-    :class:`~mwprop_batch.io.safe_writes.AtomicParquetWriter` for a local path, a
-    :class:`~mwprop_batch.io.remote.RemoteParquetWriter` for a URL (``staged`` as there)."""
+    """The all-or-nothing writer for ``target``, of the format its name says (Parquet or CSV,
+    :func:`~mwprop_batch.io.output_formats.output_format`): an
+    :class:`~mwprop_batch.io.safe_writes.AtomicTableWriter` for a local path, a
+    :class:`~mwprop_batch.io.remote.RemoteTableWriter` for a URL (``staged`` as there)."""
     url = remote_url(target)
+    format = output_format(url or target)
     if url is None:
-        return AtomicParquetWriter(local_path(target), schema, overwrite=overwrite)
-    from .io.remote import RemoteParquetWriter
+        return AtomicTableWriter(local_path(target), schema, overwrite=overwrite, format=format)
+    from .io.remote import RemoteTableWriter
 
-    return RemoteParquetWriter(url, schema, overwrite=overwrite,
-                               storage_options=storage_options, staged=staged)
+    return RemoteTableWriter(url, schema, overwrite=overwrite, storage_options=storage_options,
+                             staged=staged, format=format)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,9 @@ def register(commands) -> None:
     p.add_argument("input", metavar="INPUT",
                    help="Parquet file, directory of Parquet files, CSV file, ATNF psrcat.db, "
                    "or - (CSV on standard input)")
-    p.add_argument("output", metavar="OUTPUT", help="Parquet file to write")
+    p.add_argument("output", metavar="OUTPUT",
+                   help="file to write: .parquet/.pq (Parquet) or .csv (CSV); with "
+                   "--scheduler, a directory of Parquet parts")
     p.add_argument("--format", choices=("parquet", "csv", "psrcat"),
                    help="input format (default: from INPUT's extension; a directory is Parquet)")
     p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
