@@ -5,14 +5,21 @@ unless given explicitly. A row's position comes from the first source that gives
 Galactic l/b, then RA/Dec (J2000), then ecliptic ELONG/ELAT, so a catalogue such as the ATNF's,
 where a few pulsars have only ecliptic coordinates, is read row by row.
 
-One rule for angles everywhere (as :func:`mwprop_batch.coords.parse_ra`/``parse_dec``): a
-numeric column is degrees; a text cell is sexagesimal, right ascension in *hours* ('12',
-'12:30', '12 30 00.5') and declination in degrees ('+57', '-05:30'). A text cell that gives no
-angle, or an angle out of range, makes the row's status name the column and the text.
+One rule for angles everywhere (as :func:`mwprop_batch.coords.parse_ra`/``parse_dec``), the
+same for a numeric column and a text one, so a zero-padded cell ('005.0') or one junk cell that
+makes a column text changes no position: a *bare* number (5.0, '12.5', '005.0') is degrees,
+except in a right-ascension column whose name says hours (:func:`ra_is_hours`: psrcat's
+``RAJ``, or a name ending in ``_h``/``_hr``/``_hrs``/``_hours``) or with
+``ColumnOverrides(ra_unit="hours")``; text that marks its fields is sexagesimal, right
+ascension in *hours* ('12:30', '12 30 00.5', '12h30m') and declination in degrees ('-05:30',
+'-5d30m'). A bare number out of range (an 'hours' RA of 83.6) flags the row, never a silent
+x 15. A text cell that gives no angle, or an angle out of range, makes the row's status name
+the column and the text.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
@@ -36,6 +43,9 @@ POSITION_CONVENTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 DM_NAMES = ("DM", "dm")
 DIST_NAMES = ("dist", "DIST", "dist_kpc", "DIST_A")
 DM_ERR_NAMES = ("DM_ERR", "dm_err")
+RA_UNITS = ("deg", "hours")  # units of a bare number in a right-ascension column
+# names of right-ascension columns whose bare numbers are hours (case-insensitive)
+_HOURS_NAME = re.compile(r"raj|.+_(h|hr|hrs|hours)", re.IGNORECASE)
 # text cells that mean "no value" (lower case): CSV's missing-value spellings and NaN
 _MISSING = frozenset(m.lower() for m in CSV_MISSING) | {"nan", "+nan", "-nan"}
 
@@ -56,15 +66,33 @@ class ColumnOverrides:
     dm_col: str | None = None
     dist_col: str | None = None
     dm_err_col: str | None = None
+    ra_unit: str | None = None  # "deg" or "hours": a bare RA number's unit; None: by name
+
+    def __post_init__(self) -> None:
+        if self.ra_unit is not None and self.ra_unit not in RA_UNITS:
+            raise InvalidValueError(
+                f"ra_unit must be 'deg' or 'hours' (the unit of a bare RA number), got "
+                f"{self.ra_unit!r}"
+            )
 
 
 @dataclass(frozen=True)
 class PositionSource:
-    """A pair of columns giving a position: ``kind`` is galactic, equatorial or ecliptic."""
+    """A pair of columns giving a position: ``kind`` is galactic, equatorial or ecliptic.
+
+    ``hours``: a bare number in the (equatorial) longitude column is hours, not degrees."""
 
     kind: str
     lon: str
     lat: str
+    hours: bool = False
+
+
+def ra_is_hours(name: str) -> bool:
+    """Whether a right-ascension column called ``name`` holds hours when its cells are bare
+    numbers: psrcat's ``RAJ`` (hours by the catalogue's definition) and names ending in
+    ``_h``, ``_hr``, ``_hrs`` or ``_hours`` (any case)."""
+    return _HOURS_NAME.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)
@@ -124,6 +152,8 @@ def find_columns(
     overrides = overrides or ColumnOverrides()
     names = [str(n) for n in names]
     for field in fields(overrides):
+        if not field.name.endswith("_col"):
+            continue
         given = getattr(overrides, field.name)
         if given is not None and given not in names:
             raise MissingColumnError(
@@ -155,7 +185,7 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
                 raise MissingColumnError(f"--{given}-col given without --{missing}-col")
             if lon is not None:
                 sources.append(PositionSource(kind, lon, lat))
-        return tuple(sources)
+        return _with_ra_unit(tuple(sources), overrides.ra_unit)
     sources = []
     for kind, pairs in POSITION_CONVENTIONS:
         pair = next((p for p in (_detect_pair(names, pair) for pair in pairs) if p), None)
@@ -170,7 +200,20 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
             f"no position columns (looked for {tried}; name them with --l-col/--b-col or "
             f"--ra-col/--dec-col); columns: {', '.join(names)}"
         )
-    return tuple(sources)
+    return _with_ra_unit(tuple(sources), overrides.ra_unit)
+
+
+def _with_ra_unit(
+    sources: tuple[PositionSource, ...], ra_unit: str | None
+) -> tuple[PositionSource, ...]:
+    """``sources`` with ``hours`` set on the equatorial one: ``ra_unit`` if given, else by
+    the column's name (:func:`ra_is_hours`)."""
+    return tuple(
+        PositionSource(s.kind, s.lon, s.lat,
+                       ra_is_hours(s.lon) if ra_unit is None else ra_unit == "hours")
+        if s.kind == "equatorial" else s
+        for s in sources
+    )
 
 
 def _detect(names: list[str], candidates: Sequence[str]) -> str | None:
@@ -268,8 +311,9 @@ def galactic(
         return numbers(lon, problems), numbers(lat, problems)
     if source.kind == "ecliptic":
         return ecliptic_to_galactic(numbers(lon, problems), numbers(lat, problems))
-    return equatorial_to_galactic(angles(lon, parse_ra, problems),
-                                  angles(lat, parse_dec, problems))
+    ra = angles(lon, lambda v: parse_ra(v, hours=source.hours), problems,
+                "hours" if source.hours else "deg")
+    return equatorial_to_galactic(ra, angles(lat, parse_dec, problems))
 
 
 def numbers(values: pd.Series, problems: _Problems | None = None) -> np.ndarray:
@@ -288,9 +332,11 @@ def numbers(values: pd.Series, problems: _Problems | None = None) -> np.ndarray:
     return parsed
 
 
-def angles(values: pd.Series, parse, problems: _Problems | None = None) -> np.ndarray:
-    """Angles in degrees by ``parse`` (:func:`~mwprop_batch.coords.parse_ra` or ``parse_dec``):
-    a numeric column is degrees, a text cell sexagesimal (see the module's rule).
+def angles(
+    values: pd.Series, parse, problems: _Problems | None = None, unit: str = "deg"
+) -> np.ndarray:
+    """Angles in degrees by ``parse`` (e.g. :func:`~mwprop_batch.coords.parse_dec`), whose
+    bare numbers are in ``unit`` (see the module's rule).
 
     With ``problems``, cells that give no angle (junk, out of range) are noted there.
     """
@@ -298,13 +344,12 @@ def angles(values: pd.Series, parse, problems: _Problems | None = None) -> np.nd
         degrees = parse(numbers(values))
         if problems is not None:
             given = values.notna().to_numpy() & np.isnan(degrees)
-            texts = [f"{values.name} out of range: {v}" for v in values.to_numpy(float)]
+            texts = [f"{values.name} out of range ({unit}): {v}" for v in values.to_numpy(float)]
             problems.note(str(values.name), values.index.to_numpy()[given],
                           np.asarray(texts, dtype=object)[given])
         return degrees
     degrees = parse(values.to_numpy(dtype=object))
     if problems is not None:
-        unit = "hours" if parse is parse_ra else "deg"
         _note_junk(values, degrees, problems, f"out of range ({unit})")
     return degrees
 

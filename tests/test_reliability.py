@@ -115,7 +115,7 @@ def test_csv_of_every_awkward_kind(capsys, tmp_path):
     assert out.column("note").to_pylist() == ["comma, inside", "line\nbreak", "NA", ""]
     assert out.column("DM").to_pylist() == ["100", "11.4x1", "", "inf"]
     assert out.column("status").to_pylist() == [
-        "ok", "DM unparseable: '11.4x1'", "DM not finite", "DM infinite: inf",
+        "ok", "DM unparseable: '11.4x1'", "DM missing", "DM infinite: inf",
     ]
 
 

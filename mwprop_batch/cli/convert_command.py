@@ -12,8 +12,11 @@ from .args import model_list, positive_float, positive_int, show_progress
 
 CONVERT_EPILOG = """\
 Columns are found by name unless given: Galactic GL/GB, l/b, gl/gb, glon/glat; else RA/Dec
-(J2000, degrees or sexagesimal) RAJD/DECJD, RAJ/DECJ, ra/dec; else ecliptic ELONG/ELAT (each
-row takes the first it has); DM/dm; dist/DIST/dist_kpc/DIST_A (kpc); DM_ERR/dm_err.
+(J2000) RAJD/DECJD, RAJ/DECJ, ra/dec; else ecliptic ELONG/ELAT (each row takes the first it
+has); DM/dm; dist/DIST/dist_kpc/DIST_A (kpc); DM_ERR/dm_err.
+RA/Dec: a bare number (12.5, '005.0') is degrees, in numeric and text columns alike, except in
+an RA column named RAJ (psrcat's hours) or *_h/*_hours, where it is hours (--ra-unit sets it);
+hours otherwise need marks: 12:30:00, '12 30 00', 12h30m. An hours value > 24 flags its row.
 
 The output has every input column unchanged, in order, then <MODEL>_<COLUMN> for each model
 (e.g. NE2025_DIST, NE2025_DM, NE2025_DMz, NE2025_limit, NE2001_SM ...) and one 'status'
@@ -55,11 +58,14 @@ def register(commands) -> None:
     columns = p.add_argument_group("columns (default: found by name)")
     for role, what in (
         ("l", "Galactic longitude, deg"), ("b", "Galactic latitude, deg"),
-        ("ra", "right ascension J2000, deg or hh:mm:ss"),
+        ("ra", "right ascension J2000, deg or hh:mm:ss (see --ra-unit)"),
         ("dec", "declination J2000, deg or dd:mm:ss"), ("dm", "DM, pc cm^-3"),
         ("dist", "distance, kpc (--to dm)"), ("dm-err", "DM uncertainty, pc cm^-3 (optional)"),
     ):
         columns.add_argument(f"--{role}-col", metavar="NAME", help=what)
+    columns.add_argument("--ra-unit", choices=("deg", "hours"),
+                         help="unit of a bare RA number (default: hours in a column named RAJ "
+                         "or *_h/*_hours, else degrees); 12:30:00 and 12h30m are always hours")
     p.add_argument("--strict", action="store_true",
                    help="stop with an error at the first bad row (no output)")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
@@ -79,6 +85,7 @@ def run_convert(args: argparse.Namespace, command: str) -> int:
     overrides = ColumnOverrides(
         l_col=args.l_col, b_col=args.b_col, ra_col=args.ra_col, dec_col=args.dec_col,
         dm_col=args.dm_col, dist_col=args.dist_col, dm_err_col=args.dm_err_col,
+        ra_unit=args.ra_unit,
     )
     settings = dict(
         scattering=args.scattering, freq_ghz=args.freq_ghz, velocity_kms=args.velocity_kms,
