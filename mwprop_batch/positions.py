@@ -29,6 +29,7 @@ import pandas as pd
 from .coords import ecliptic_to_galactic, equatorial_to_galactic, parse_dec, parse_ra
 from .errors import InvalidValueError, MwpropBatchError
 from .io.csvfile import CSV_MISSING
+from .io.psrcat import ROW_PROBLEM
 from .status import OK
 
 NO_POSITION = "no position"
@@ -251,7 +252,9 @@ def read_inputs(
     does not parse (``"RAJ unparseable: '25:61:00'"``), :data:`NO_POSITION` when no source
     has both values, then the value's or the DM error's cell (``"DM unparseable: 'abc'"``).
     ``unparseable`` maps a column to ``{row position in frame: text}`` for cells the reader
-    already could not read (null in ``frame``), e.g. a psrcat ``DM 11.4x1``.
+    already could not read (null in ``frame``), e.g. a psrcat ``DM 11.4x1``; under
+    :data:`~mwprop_batch.io.psrcat.ROW_PROBLEM`, problems of whole rows (a psrcat record cut
+    short), which become those rows' status, with no result.
     """
     frame = frame.reset_index(drop=True)  # row positions as the index
     n = len(frame)
@@ -274,6 +277,12 @@ def read_inputs(
     if columns.dm_err:
         dm_err = numbers(frame[columns.dm_err], problems)
         problems.fill(status, status == OK, [columns.dm_err])
+    whole_row = problems.by_column.get(ROW_PROBLEM)
+    if whole_row is not None:  # e.g. a psrcat record cut short: no result, whatever it has
+        bad = whole_row != None  # noqa: E711  (elementwise)
+        status[bad] = whole_row[bad]
+        l_deg[bad] = b_deg[bad] = np.nan
+        value = np.where(bad, np.nan, value)
     return ModelInputs(l_deg, b_deg, value, dm_err, status)
 
 
@@ -285,7 +294,8 @@ class _Problems:
         self.by_column: dict[str, np.ndarray] = {}
         for column, cells in unparseable.items():
             for row, text in cells.items():
-                self.note(column, np.array([row]), f"{column} unparseable: {text!r}")
+                self.note(column, np.array([row]), text if column == ROW_PROBLEM
+                          else f"{column} unparseable: {text!r}")
 
     def note(self, column: str, rows: np.ndarray, texts) -> None:
         """Record ``texts`` (one, or one per row) for ``rows`` of ``column``, unless noted."""

@@ -3,6 +3,10 @@ dataset directories, empty inputs, CSV dialects and Cartesian positions."""
 
 from __future__ import annotations
 
+import json
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -10,8 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from mwprop_batch.convert import convert, convert_file
-from mwprop_batch.io.catalogue_files import open_catalogue
+from mwprop_batch.io.catalogue_files import CatalogueError, SkippedFilesWarning, open_catalogue
+from mwprop_batch.io.psrcat import ROW_PROBLEM, read_psrcat
 from mwprop_batch.positions import ColumnOverrides, find_columns, read_inputs
+
+REAL_PSRCAT = Path(__file__).parent.parent / "data" / "psrcat-1.59.db"
 
 
 def positions_of(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,3 +92,110 @@ def test_a_csv_with_an_empty_dm_cell(tmp_path):
     source.write_text("GL,GB,DM\n30,1,\n30,1,10\n")
     convert_file(source, target)
     assert pq.read_table(target).column("status").to_pylist() == ["DM missing", "ok"]
+
+
+# --- issue 28.8: psrcat records cut short or with a repeated key; Hive partitions -----------
+
+PSRCAT = (
+    "PSRJ     J0001+0001\nRAJ      00:00:01\nDECJ     +01:00\nDM       30.5   2   ref\n@----\n"
+    "PSRJ     J1738-3107\nRAJ      17:38:00\nDECJ     -31:07\nDM       721.7  1   hfs+04\n"
+    "DM       735    10  hfs+04\n@----\n"
+)
+
+
+def test_a_psrcat_record_cut_inside_its_dm_line_is_flagged(tmp_path):
+    source, target = tmp_path / "cut.db", tmp_path / "out.parquet"
+    source.write_text(PSRCAT + "PSRJ J0002+0002\nRAJ 00:00:02\nDECJ +02:00\nDM       6")
+    convert_file(source, target)
+    out = pq.read_table(target).to_pandas()
+    assert out["DM"].iloc[2] == 6.0  # the input passes through as read ...
+    assert out["status"].iloc[2].startswith("record cut short (line 15")  # ... but is flagged
+    assert np.isnan(out["NE2025_DIST"].iloc[2]) and out["status"].iloc[0] == "ok"
+    meta = json.loads(pq.read_schema(target).metadata[b"psrcat"])
+    assert meta["cut_short"] == [{"row": 2, "PSRJ": "J0002+0002", "line": 15}]
+
+
+def test_a_repeated_psrcat_key_keeps_every_line_in_the_metadata(tmp_path):
+    source, target = tmp_path / "repeat.db", tmp_path / "out.parquet"
+    source.write_text(PSRCAT)
+    frame = read_psrcat(source)
+    assert frame["DM"].tolist() == [30.5, 721.7]  # the first, as the catalogue's DIST_DM
+    convert_file(source, target)
+    meta = json.loads(pq.read_schema(target).metadata[b"psrcat"])
+    assert meta == {"repeated": [{"row": 1, "PSRJ": "J1738-3107", "key": "DM",
+                                  "lines": ["721.7 1 hfs+04", "735 10 hfs+04"], "kept": 0}]}
+    assert pq.read_table(target).column("status").to_pylist() == ["ok", "ok"]
+
+
+def test_the_real_catalogue_is_not_cut_short_and_keeps_its_repeats():
+    frame = read_psrcat(REAL_PSRCAT)
+    assert ROW_PROBLEM not in frame.attrs["unparseable"]
+    repeats = frame.attrs["psrcat"]["repeated"]
+    assert len(repeats) == 15
+    assert {"row": int(np.flatnonzero(frame["PSRJ"] == "J1738-3107")[0]), "PSRJ": "J1738-3107",
+            "key": "DM", "lines": ["721.7 1 hfs+04", "735 10 hfs+04"], "kept": 0} in repeats
+
+
+def test_hive_partition_keys_are_columns(tmp_path):
+    folder, target = tmp_path / "ds", tmp_path / "out.parquet"
+    for survey, year, gl in (("A", "2020", 30.0), ("B", "2021", 40.0), ("B", "2022", 50.0)):
+        (folder / f"survey={survey}" / f"year={year}").mkdir(parents=True)
+        pq.write_table(pa.table({"GL": [gl], "GB": [1.0], "DM": [50.0]}),
+                       folder / f"survey={survey}" / f"year={year}" / "part.parquet")
+    convert_file(folder, target)
+    out = pq.read_table(target)
+    assert out.schema.names[:5] == ["GL", "GB", "DM", "survey", "year"]
+    assert out.column("survey").to_pylist() == ["A", "B", "B"]
+    assert out.column("year").to_pylist() == [2020, 2021, 2022]
+    assert out.schema.field("year").type == pa.int64()
+    assert out.column("status").to_pylist() == ["ok"] * 3
+
+
+# --- issue 29: dataset directories ----------------------------------------------------------
+
+
+def dataset(tmp_path):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    for k in range(2):
+        pq.write_table(pa.table({"GL": [30.0 + k], "GB": [1.0], "DM": [50.0]}),
+                       folder / f"part-{k}.parquet")
+    return folder
+
+
+def test_a_zero_byte_part_is_named(tmp_path):
+    folder = dataset(tmp_path)
+    (folder / "part-2.parquet").write_bytes(b"")
+    with pytest.raises(CatalogueError, match=r"part-2\.parquet: not a readable Parquet file"):
+        open_catalogue(folder)
+
+
+def test_links_to_directories_are_not_followed(tmp_path):
+    folder = dataset(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    pq.write_table(pa.table({"GL": [99.0], "GB": [1.0], "DM": [50.0]}),
+                   tmp_path / "elsewhere" / "part.parquet")
+    (folder / "up").symlink_to("..")
+    (folder / "out").symlink_to(tmp_path / "elsewhere")
+    with pytest.warns(SkippedFilesWarning, match="out .a link to a directory: not followed.*up"):
+        catalogue = open_catalogue(folder)
+    assert catalogue.num_rows == 2
+    assert [Path(f).name for f in catalogue.files] == ["part-0.parquet", "part-1.parquet"]
+
+
+def test_files_that_are_not_parquet_are_skipped_with_one_warning(tmp_path):
+    folder = dataset(tmp_path)
+    (folder / "README.txt").write_text("the survey's parts\n")
+    (folder / "notes.md").write_text("x\n")
+    (folder / "_SUCCESS").write_text("")
+    spark = folder / "sub" / "part-00000"  # no extension, but Parquet
+    spark.parent.mkdir()
+    pq.write_table(pa.table({"GL": [32.0], "GB": [1.0], "DM": [50.0]}), spark)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        catalogue = open_catalogue(folder)
+    assert len(caught) == 1 and caught[0].category is SkippedFilesWarning
+    assert "2 entries" in str(caught[0].message) and "README.txt, notes.md" in str(
+        caught[0].message)
+    table = pa.Table.from_batches(list(catalogue.batches()))
+    assert table.column("GL").to_pylist() == [30.0, 31.0, 32.0]
