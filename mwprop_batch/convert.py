@@ -428,8 +428,6 @@ def plan_conversion(
 
         check_not_inside_remote(target_url, source_url)
     catalogue = open_catalogue(source, format, storage_options=storage_options)
-    if catalogue.num_rows == 0:
-        raise ConversionError(f"{catalogue.path} has no rows: nothing written")
     chosen = find_columns(catalogue.schema.names, settings.to, columns)
     check_input_types({n: catalogue.schema.field(n).type for n in chosen.names})
     results = result_fields(settings, chosen.dm_err is not None)

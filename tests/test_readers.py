@@ -199,3 +199,38 @@ def test_files_that_are_not_parquet_are_skipped_with_one_warning(tmp_path):
         caught[0].message)
     table = pa.Table.from_batches(list(catalogue.batches()))
     assert table.column("GL").to_pylist() == [30.0, 31.0, 32.0]
+
+
+# --- issue 29: empty in, empty out (with every result column) ------------------------------
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_an_empty_catalogue_gives_an_empty_output_with_every_column(tmp_path, kind):
+    source, target = tmp_path / f"in.{kind}", tmp_path / "out.parquet"
+    if kind == "csv":
+        source.write_text("NAME,RAJ,DECJ,DM,DM_ERR\n")
+    else:
+        pq.write_table(pa.table({"NAME": pa.array([], pa.string()),
+                                 "RAJ": pa.array([], pa.string()),
+                                 "DECJ": pa.array([], pa.string()),
+                                 "DM": pa.array([], pa.float64()),
+                                 "DM_ERR": pa.array([], pa.float64())}), source)
+    summary = convert_file(source, target, "ne2001,ymw16", scattering=True)
+    out = pq.read_table(target)
+    assert summary.rows == 0 and out.num_rows == 0
+    one = tmp_path / "one.csv"
+    one.write_text("NAME,RAJ,DECJ,DM,DM_ERR\nJ1,05:34:31.97,+22:00:52.1,56.8,0.1\n")
+    convert_file(one, tmp_path / "full.parquet", "ne2001,ymw16", scattering=True)
+    expected = pq.read_schema(tmp_path / "full.parquet")
+    results = [n for n in expected.names if n.startswith(("NE2001_", "YMW16_"))] + ["status"]
+    assert out.schema.names == ["NAME", "RAJ", "DECJ", "DM", "DM_ERR", *results]
+    for name in results:
+        assert out.schema.field(name) == expected.field(name)
+
+
+def test_convert_of_an_empty_frame():
+    frame = pd.DataFrame({"GL": [30.0], "GB": [1.0], "DM": ["50"]}).iloc[:0]
+    out = convert(frame, "ne2025,ymw16")
+    full = convert(pd.DataFrame({"GL": [30.0], "GB": [1.0], "DM": ["50"]}), "ne2025,ymw16")
+    assert len(out) == 0 and out.columns.tolist() == full.columns.tolist()
+    assert out.dtypes.tolist() == full.dtypes.tolist()
