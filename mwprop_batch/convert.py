@@ -38,6 +38,7 @@ from .io.catalogue_files import (
     open_catalogue,
     schema_with_file_metadata,
 )
+from .io.csvfile import CsvDialect
 from .io.locations import local_path, remote_url
 from .io.safe_writes import AtomicParquetWriter, check_not_inside, check_output
 from .model import Model
@@ -306,6 +307,7 @@ def convert_file(
     progress: bool = False,
     command: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    csv: CsvDialect | None = None,
 ) -> Summary:
     """Stream a catalogue file through the models into a Parquet file, in bounded memory.
 
@@ -320,7 +322,8 @@ def convert_file(
     ``source`` and ``target`` may be URLs (``s3://bucket/key``, any fsspec URL; extra
     ``cloud``): the same conversion, published on object storage as
     :mod:`mwprop_batch.io.remote` describes; ``storage_options`` go to their fsspec file
-    system (e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``).
+    system (e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``). ``csv`` gives a CSV
+    file's delimiter and encoding (:class:`~mwprop_batch.io.csvfile.CsvDialect`).
 
     Raises
     ------
@@ -335,7 +338,8 @@ def convert_file(
     if batch_rows < 1:
         raise InvalidValueError(f"batch_rows must be at least 1, got {batch_rows}")
     target = checked_output(target, overwrite, storage_options)
-    plan = plan_conversion(source, target, settings, columns, format, command, storage_options)
+    plan = plan_conversion(source, target, settings, columns, format, command, storage_options,
+                           csv)
     catalogue, chosen = plan.catalogue, plan.columns
     summary = Summary(tuple(m.name.upper() for m in settings.models), output=target)
     warm_up(settings, catalogue.num_rows)
@@ -409,6 +413,7 @@ def plan_conversion(
     source: str | os.PathLike[str], target: str | os.PathLike[str], settings: Settings,
     columns: ColumnOverrides | None = None, format: str | None = None,
     command: str | None = None, storage_options: Mapping[str, Any] | None = None,
+    csv: CsvDialect | None = None,
 ) -> Plan:
     """Open ``source`` and check everything that can be checked before a row is computed.
 
@@ -427,7 +432,7 @@ def plan_conversion(
         from .io.remote import check_not_inside_remote
 
         check_not_inside_remote(target_url, source_url)
-    catalogue = open_catalogue(source, format, storage_options=storage_options)
+    catalogue = open_catalogue(source, format, storage_options=storage_options, csv=csv)
     chosen = find_columns(catalogue.schema.names, settings.to, columns)
     check_input_types({n: catalogue.schema.field(n).type for n in chosen.names})
     results = result_fields(settings, chosen.dm_err is not None)

@@ -1,7 +1,8 @@
 """Find a catalogue's position, DM, distance and DM-error columns and read model inputs.
 
-Column names are matched against common conventions (exact name first, then ignoring case)
-unless given explicitly. A row's position comes from the first source that gives it:
+Column names are matched against common conventions (exact name first, then ignoring case and
+surrounding spaces) unless given explicitly (exactly, or up to surrounding spaces). A row's
+position comes from the first source that gives it:
 Galactic l/b, then RA/Dec (J2000), then ecliptic ELONG/ELAT, so a catalogue such as the ATNF's,
 where a few pulsars have only ecliptic coordinates, is read row by row.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,7 @@ def ra_is_hours(name: str) -> bool:
     """Whether a right-ascension column called ``name`` holds hours when its cells are bare
     numbers: psrcat's ``RAJ`` (hours by the catalogue's definition) and names ending in
     ``_h``, ``_hr``, ``_hrs`` or ``_hours`` (any case)."""
-    return _HOURS_NAME.fullmatch(name) is not None
+    return _HOURS_NAME.fullmatch(name.strip()) is not None
 
 
 @dataclass(frozen=True)
@@ -152,15 +153,12 @@ def find_columns(
         raise InvalidValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got {to!r}")
     overrides = overrides or ColumnOverrides()
     names = [str(n) for n in names]
+    named = {}
     for field in fields(overrides):
-        if not field.name.endswith("_col"):
-            continue
         given = getattr(overrides, field.name)
-        if given is not None and given not in names:
-            raise MissingColumnError(
-                f"column {given!r} (--{field.name.replace('_', '-')}) not found; "
-                f"columns: {', '.join(names)}"
-            )
+        if field.name.endswith("_col") and given is not None:
+            named[field.name] = _named(names, given, f"--{field.name.replace('_', '-')}")
+    overrides = replace(overrides, **named)
     positions = _position_sources(names, overrides)
     if to == "dist":
         value = overrides.dm_col or _required(names, DM_NAMES, "DM", "--dm-col")
@@ -217,12 +215,26 @@ def _with_ra_unit(
     )
 
 
+def _named(names: list[str], given: str, option: str) -> str:
+    """The column ``given`` names: exactly, else the one equal to it up to surrounding
+    spaces."""
+    if given in names:
+        return given
+    near = [n for n in names if n.strip() == given.strip()]
+    if len(near) != 1:
+        raise MissingColumnError(
+            f"column {given!r} ({option}) not found; columns: {', '.join(names)}"
+        )
+    return near[0]
+
+
 def _detect(names: list[str], candidates: Sequence[str]) -> str | None:
-    """The first candidate present in ``names``: exact spelling first, then ignoring case."""
+    """The first candidate present in ``names``: exact spelling first, then ignoring case and
+    surrounding spaces (a CSV header ``GL, GB, DM`` has a column ' GB')."""
     for candidate in candidates:
         if candidate in names:
             return candidate
-    lowered = {n.lower(): n for n in reversed(names)}  # first of equal lower-case names wins
+    lowered = {n.strip().lower(): n for n in reversed(names)}  # first of equals wins
     return next((lowered[c.lower()] for c in candidates if c.lower() in lowered), None)
 
 

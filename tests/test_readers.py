@@ -13,8 +13,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from mwprop_batch.cli import main
 from mwprop_batch.convert import convert, convert_file
-from mwprop_batch.io.catalogue_files import CatalogueError, SkippedFilesWarning, open_catalogue
+from mwprop_batch.io.catalogue_files import (
+    CatalogueError,
+    SkippedFilesWarning,
+    open_catalogue,
+    read_file_metadata,
+)
+from mwprop_batch.io.csvfile import CsvDialect
 from mwprop_batch.io.psrcat import ROW_PROBLEM, read_psrcat
 from mwprop_batch.positions import ColumnOverrides, find_columns, read_inputs
 
@@ -234,3 +241,36 @@ def test_convert_of_an_empty_frame():
     full = convert(pd.DataFrame({"GL": [30.0], "GB": [1.0], "DM": ["50"]}), "ne2025,ymw16")
     assert len(out) == 0 and out.columns.tolist() == full.columns.tolist()
     assert out.dtypes.tolist() == full.dtypes.tolist()
+
+
+# --- issue 29: CSV dialects -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("delimiter", "given"), [(";", None), ("\t", None), (";", ";"),
+                                                  ("\t", "tab"), ("|", "pipe")])
+def test_csv_delimiters_given_or_detected(tmp_path, delimiter, given):
+    source, target = tmp_path / "in.csv", tmp_path / "out.parquet"
+    source.write_text(delimiter.join(["NAME", "GL", "GB", "DM"]) + "\n"
+                      + delimiter.join(["a, b", "30", "1", "50"]) + "\n")
+    convert_file(source, target, csv=CsvDialect(given))
+    out = pq.read_table(target)
+    assert out.column("NAME").to_pylist() == ["a, b"]
+    assert out.column("status").to_pylist() == ["ok"]
+
+
+def test_csv_encoding_and_spaces_around_header_names(tmp_path, capsys):
+    source, target = tmp_path / "in.csv", tmp_path / "out.parquet"
+    source.write_bytes("NAME; GL ; GB;DM \nCafé;30;1;50\n".encode("cp1252"))
+    with pytest.raises(CatalogueError, match="not utf-8 text; give the file's encoding"):
+        convert_file(source, target)
+    convert_file(source, target, csv=CsvDialect(encoding="cp1252"))
+    out = pq.read_table(target)
+    assert out.schema.names[:4] == ["NAME", " GL ", " GB", "DM "]  # as written
+    assert out.column("NAME").to_pylist() == ["Café"]
+    assert out.column("status").to_pylist() == ["ok"]
+    assert read_file_metadata(target)["columns"]["positions"] == [["galactic", " GL ", " GB"]]
+    # the CLI's options
+    code = main(["convert", str(source), str(tmp_path / "cli.parquet"), "--encoding", "cp1252",
+                 "--delimiter", "semicolon", "--dm-col", "DM", "--quiet"])
+    assert code == 0
+    assert pq.read_table(tmp_path / "cli.parquet").column("status").to_pylist() == ["ok"]

@@ -7,6 +7,7 @@ import time
 
 from ..convert import convert_file
 from ..extras import missing_extra
+from ..io.csvfile import CsvDialect
 from ..positions import ColumnOverrides
 from .args import model_list, positive_float, positive_int, show_progress
 
@@ -45,6 +46,11 @@ def register(commands) -> None:
     p.add_argument("output", metavar="OUTPUT", help="Parquet file to write")
     p.add_argument("--format", choices=("parquet", "csv", "psrcat"),
                    help="input format (default: from INPUT's extension; a directory is Parquet)")
+    p.add_argument("--delimiter", metavar="CHAR",
+                   help="CSV delimiter: one character, or tab, semicolon, comma, pipe (default: "
+                   "the commonest of , ; tab | in the header line)")
+    p.add_argument("--encoding", default="utf-8", metavar="CODEC",
+                   help="CSV text encoding (default: utf-8; e.g. cp1252 for Windows-1252)")
     p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
                    help="ne2001, ne2025, ymw16, or several comma-separated (default: ne2025)")
     p.add_argument("--to", choices=("dist", "dm"), default="dist",
@@ -95,6 +101,7 @@ def run_convert(args: argparse.Namespace, command: str) -> int:
         return run_convert_on_dask(args, settings, command)
     summary = convert_file(
         args.input, args.output, args.model, args.to, format=args.format,
+        csv=CsvDialect(args.delimiter, args.encoding),
         overwrite=args.overwrite, batch_rows=args.batch_rows,
         progress=show_progress(args.quiet), command=command, **settings,
     )

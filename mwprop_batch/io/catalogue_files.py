@@ -27,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import MwpropBatchError
-from .csvfile import csv_batches, csv_schema
+from .csvfile import CsvDialect, csv_batches, csv_schema
 from .locations import local_path, remote_url
 from .psrcat import PSRCAT_METADATA, TEXT_KEYS, UNPARSEABLE, read_psrcat
 
@@ -134,7 +134,7 @@ def detect_format(
 
 def open_catalogue(
     path: str | os.PathLike[str], format: str | None = None, *,
-    storage_options: Mapping[str, Any] | None = None,
+    storage_options: Mapping[str, Any] | None = None, csv: CsvDialect | None = None,
 ) -> Catalogue:
     """Open a catalogue for streaming (see :class:`Catalogue`).
 
@@ -153,6 +153,8 @@ def open_catalogue(
         Overrides the format guessed by :func:`detect_format`.
     storage_options : mapping, optional
         For a URL: options of its fsspec file system (e.g. ``endpoint_url``).
+    csv : CsvDialect, optional
+        A CSV file's delimiter and encoding (default: delimiter detected, UTF-8).
 
     Raises
     ------
@@ -175,16 +177,19 @@ def open_catalogue(
         source = Path(path)
         if not source.exists():
             raise CatalogueError(f"{source}: no such file or directory")
-    catalogue = open_local(source, kind, path)
+    catalogue = open_local(source, kind, path, csv)
     return dataclasses.replace(catalogue, path=Path(path), _keep=spool)
 
 
-def open_local(source: Path, kind: str, label: str | os.PathLike[str]) -> Catalogue:
-    """Open the local file or directory ``source`` as a catalogue of format ``kind``;
-    errors name ``label``."""
-    opener = {"parquet": _open_parquet, "csv": _open_csv, "psrcat": _open_psrcat}[kind]
+def open_local(
+    source: Path, kind: str, label: str | os.PathLike[str], csv: CsvDialect | None = None
+) -> Catalogue:
+    """Open the local file or directory ``source`` as a catalogue of format ``kind`` (a CSV
+    file in the ``csv`` dialect); errors name ``label``."""
     try:
-        return opener(source)
+        if kind == "csv":
+            return _open_csv(source, csv)
+        return {"parquet": _open_parquet, "psrcat": _open_psrcat}[kind](source)
     except (pa.ArrowException, OSError, ValueError) as exc:
         if isinstance(exc, CatalogueError):
             raise
@@ -371,9 +376,11 @@ def union_schema(files: Iterable[str], filesystem: Any = None) -> pa.Schema:
     return pa.schema(list(fields.values()), metadata=metadata)
 
 
-def _open_csv(path: Path) -> Catalogue:
-    schema, num_rows = csv_schema(path)
-    return Catalogue(path, "csv", schema, num_rows, lambda rows: csv_batches(path, schema))
+def _open_csv(path: Path, dialect: CsvDialect | None = None) -> Catalogue:
+    dialect = (dialect or CsvDialect()).resolved(path)
+    schema, num_rows = csv_schema(path, dialect)
+    return Catalogue(path, "csv", schema, num_rows,
+                     lambda rows: csv_batches(path, schema, dialect))
 
 
 def _open_psrcat(path: Path) -> Catalogue:
