@@ -93,7 +93,6 @@ def test_missing_column_lists_the_columns(capsys, parquet_input, tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [("corrupt.parquet", b"garbage", "cannot read"), ("empty.csv", b"", "cannot read"),
-     ("header.csv", b"GL,GB,DM\n", "no rows: nothing written"),
      ("bad.db", b"this is not\na psrcat file\n", "not a psrcat database")],
 )
 def test_bad_inputs(capsys, tmp_path, name, content, message):
