@@ -173,7 +173,8 @@ def dataset(tmp_path):
 def test_a_zero_byte_part_is_named(tmp_path):
     folder = dataset(tmp_path)
     (folder / "part-2.parquet").write_bytes(b"")
-    with pytest.raises(CatalogueError, match=r"part-2\.parquet: not a readable Parquet file"):
+    with pytest.raises(CatalogueError,
+                       match=r"cannot read \S*/ds/part-2\.parquet as Parquet: .*0 bytes"):
         open_catalogue(folder)
 
 

@@ -360,7 +360,7 @@ def union_schema(files: Iterable[str], filesystem: Any = None) -> pa.Schema:
         try:
             schema = pq.read_schema(name, filesystem=filesystem)
         except (pa.ArrowException, OSError) as exc:
-            raise CatalogueError(f"{name}: not a readable Parquet file: {one_line(exc)}") from exc
+            raise CatalogueError(f"cannot read {name} as Parquet: {one_line(exc)}") from exc
         if k == 0:
             metadata = schema.metadata
         for new in schema:
