@@ -495,7 +495,7 @@ def file_metadata(
         "freq_ghz": settings.freq_ghz,
         "velocity_kms": settings.velocity_kms,
         "columns": {
-            "positions": [[s.kind, s.lon, s.lat] for s in columns.positions],
+            "positions": [s.describe() for s in columns.positions],
             "value": columns.value,
             "dm_err": columns.dm_err,
         },

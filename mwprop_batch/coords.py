@@ -1,4 +1,5 @@
-"""Sky coordinates: parse RA/Dec, convert equatorial (J2000) and ecliptic positions to Galactic.
+"""Sky coordinates: parse RA/Dec, convert equatorial (J2000), ecliptic and Cartesian (x, y, z)
+positions to Galactic.
 
 Pure numpy. Parsers never raise for a bad element: it becomes NaN. Converters broadcast their
 inputs and propagate NaN.
@@ -12,10 +13,15 @@ import re
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .errors import InvalidValueError
+
 # IAU 1958 Galactic system in FK5 J2000 (Murray 1989; Hipparcos vol. 1 sec. 1.5.3), as in astropy
 GALACTIC_POLE_RA_DEG = 192.85948
 GALACTIC_POLE_DEC_DEG = 27.12825
 GALACTIC_L_OF_CELESTIAL_POLE_DEG = 122.93192
+# the Sun in the NE2001/NE2025 galactocentric frame (kpc): x toward l = 90, y centre -> Sun
+NE2001_SUN_KPC = (0.0, 8.5, 0.0)
+XYZ_FRAMES = ("galactocentric", "heliocentric")
 # obliquity of the ecliptic at J2000, IAU 2006 (Hilton et al. 2006)
 OBLIQUITY_J2000_ARCSEC = 84381.406
 
@@ -208,3 +214,48 @@ def ecliptic_to_galactic(elon_deg: ArrayLike, elat_deg: ArrayLike) -> tuple[np.n
         Galactic longitude in [0, 360) and latitude in [-90, 90] (deg); NaN where an input is NaN.
     """
     return _rotate_to_lonlat(_ECL_TO_GAL, _unit_vectors(elon_deg, elat_deg))
+
+
+def cartesian_to_galactic(
+    x: ArrayLike, y: ArrayLike, z: ArrayLike, frame: str,
+    sun_kpc: tuple[float, float, float] = NE2001_SUN_KPC,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Galactic l, b (deg) and distance from the Sun (kpc) of Cartesian positions (kpc).
+
+    Parameters
+    ----------
+    x, y, z : array-like
+        Positions in kpc; broadcast.
+    frame : {"heliocentric", "galactocentric"}
+        heliocentric: the Sun at the origin, x toward the Galactic centre (l = 0, b = 0), y
+        toward l = 90 deg, z toward the north Galactic pole (astropy's ``Galactic`` frame in
+        Cartesian form). galactocentric: the NE2001/NE2025/YMW16 frame, the Galactic centre at
+        the origin, x toward l = 90 deg (parallel to heliocentric y), y from the centre toward
+        the Sun, z toward the north Galactic pole, the Sun at ``sun_kpc`` (not astropy's
+        ``Galactocentric``, whose x points from the Sun's side through the centre).
+    sun_kpc : (x, y, z)
+        The Sun in the galactocentric frame, kpc: NE2001/NE2025's (0, 8.5, 0) by default;
+        YMW16's own is (0, 8.3, 0.006).
+
+    Returns
+    -------
+    l_deg, b_deg, dist_kpc : numpy.ndarray
+        l in [0, 360), b in [-90, 90]; NaN where an input is NaN; l and b are NaN at the
+        Sun (distance 0: no direction).
+    """
+    x, y, z = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, y, z))
+    if frame == "heliocentric":
+        toward_centre, toward_l90, up = x, y, z
+    elif frame == "galactocentric":
+        toward_centre, toward_l90, up = sun_kpc[1] - y, x - sun_kpc[0], z - sun_kpc[2]
+    else:
+        raise InvalidValueError(
+            f"frame must be 'heliocentric' or 'galactocentric', got {frame!r}")
+    in_plane = np.hypot(toward_centre, toward_l90)
+    dist = np.hypot(in_plane, up)
+    with np.errstate(invalid="ignore"):
+        here = dist == 0.0
+        l_deg = np.mod(np.degrees(np.arctan2(toward_l90, toward_centre)), 360.0)
+        l_deg = np.where(l_deg == 360.0, 0.0, l_deg)
+        b_deg = np.degrees(np.arctan2(up, in_plane))
+    return np.where(here, np.nan, l_deg), np.where(here, np.nan, b_deg), dist

@@ -6,6 +6,15 @@ position comes from the first source that gives it:
 Galactic l/b, then RA/Dec (J2000), then ecliptic ELONG/ELAT, so a catalogue such as the ATNF's,
 where a few pulsars have only ecliptic coordinates, is read row by row.
 
+Cartesian positions (population syntheses) are read when their frame is named
+(``ColumnOverrides(xyz="galactocentric" | "heliocentric")``, ``--xyz``): columns x/y/z or
+x_kpc/y_kpc/z_kpc (any case; or ``x_col``...), kpc, in the frames of
+:func:`mwprop_batch.coords.cartesian_to_galactic`. Heliocentric x, y, z are model-independent;
+galactocentric ones are seen from one stated Sun, ``sun_kpc`` (default NE2001/NE2025's
+(0, 8.5, 0); YMW16's own frame has (0, 8.3, 0.006)), which defines every model's l, b and
+distance in a run. They give the direction (l, b) and, for DM from distance, the distance
+|r - r_sun|; for distance from DM only the direction (the DM column as usual).
+
 One rule for angles everywhere (as :func:`mwprop_batch.coords.parse_ra`/``parse_dec``), the
 same for a numeric column and a text one, so a zero-padded cell ('005.0') or one junk cell that
 makes a column text changes no position: a *bare* number (5.0, '12.5', '005.0') is degrees,
@@ -20,6 +29,7 @@ the column and the text.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
@@ -27,7 +37,15 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import pandas as pd
 
-from .coords import ecliptic_to_galactic, equatorial_to_galactic, parse_dec, parse_ra
+from .coords import (
+    NE2001_SUN_KPC,
+    XYZ_FRAMES,
+    cartesian_to_galactic,
+    ecliptic_to_galactic,
+    equatorial_to_galactic,
+    parse_dec,
+    parse_ra,
+)
 from .errors import InvalidValueError, MwpropBatchError
 from .io.csvfile import CSV_MISSING
 from .io.psrcat import ROW_PROBLEM
@@ -42,6 +60,8 @@ POSITION_CONVENTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("equatorial", (("RAJD", "DECJD"), ("RAJ", "DECJ"), ("ra", "dec"))),
     ("ecliptic", (("ELONG", "ELAT"),)),
 )
+# Cartesian x, y, z (kpc) names, read only when their frame is named (xyz=...)
+XYZ_NAMES = (("x", "y", "z"), ("x_kpc", "y_kpc", "z_kpc"))
 DM_NAMES = ("DM", "dm")
 DIST_NAMES = ("dist", "DIST", "dist_kpc", "DIST_A")
 DM_ERR_NAMES = ("DM_ERR", "dm_err")
@@ -69,6 +89,11 @@ class ColumnOverrides:
     dist_col: str | None = None
     dm_err_col: str | None = None
     ra_unit: str | None = None  # "deg" or "hours": a bare RA number's unit; None: by name
+    xyz: str | None = None  # "galactocentric" or "heliocentric": positions from x, y, z
+    x_col: str | None = None
+    y_col: str | None = None
+    z_col: str | None = None
+    sun_kpc: tuple[float, float, float] | None = None  # galactocentric only
 
     def __post_init__(self) -> None:
         if self.ra_unit is not None and self.ra_unit not in RA_UNITS:
@@ -76,6 +101,25 @@ class ColumnOverrides:
                 f"ra_unit must be 'deg' or 'hours' (the unit of a bare RA number), got "
                 f"{self.ra_unit!r}"
             )
+        if self.xyz is not None and self.xyz not in XYZ_FRAMES:
+            raise InvalidValueError(
+                f"xyz must be 'galactocentric' or 'heliocentric' (the frame of x, y, z), got "
+                f"{self.xyz!r}"
+            )
+        if self.xyz is None and any((self.x_col, self.y_col, self.z_col, self.sun_kpc)):
+            raise InvalidValueError(
+                "x, y, z columns or a Sun position need the frame of x, y, z: "
+                "--xyz galactocentric|heliocentric (Python: ColumnOverrides(xyz=...))"
+            )
+        if self.sun_kpc is not None:
+            if self.xyz != "galactocentric":
+                raise InvalidValueError("a Sun position (--sun-kpc) is for galactocentric x, y, "
+                                        "z only: heliocentric ones have the Sun at 0, 0, 0")
+            sun = tuple(float(v) for v in self.sun_kpc)
+            if len(sun) != 3 or not all(math.isfinite(v) for v in sun):
+                raise InvalidValueError(f"sun_kpc must be three finite numbers (x, y, z kpc), "
+                                        f"got {self.sun_kpc!r}")
+            object.__setattr__(self, "sun_kpc", sun)
 
 
 @dataclass(frozen=True)
@@ -88,6 +132,17 @@ class PositionSource:
     lon: str
     lat: str
     hours: bool = False
+    z: str | None = None  # galactocentric/heliocentric: lon, lat, z are the x, y, z columns
+    sun_kpc: tuple[float, float, float] | None = None  # galactocentric: where the Sun is
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns read, in order."""
+        return (self.lon, self.lat) if self.z is None else (self.lon, self.lat, self.z)
+
+    def describe(self) -> list:
+        """[kind, columns..., (the Sun, kpc)] for a file's metadata."""
+        return [self.kind, *self.columns, *([list(self.sun_kpc)] if self.sun_kpc else [])]
 
 
 def ra_is_hours(name: str) -> bool:
@@ -102,18 +157,20 @@ class Columns:
     """The columns a conversion reads.
 
     ``positions`` in order of preference; ``value`` holds the DM (pc cm^-3) when ``to`` is
-    "dist", the distance (kpc) when it is "dm"; ``dm_err`` (pc cm^-3) is optional.
+    "dist", the distance (kpc) when it is "dm" (None: the distance of x, y, z positions);
+    ``dm_err`` (pc cm^-3) is optional.
     """
 
     positions: tuple[PositionSource, ...]
-    value: str
+    value: str | None
     to: str
     dm_err: str | None = None
 
     @property
     def names(self) -> list[str]:
         """Every column read, without repeats."""
-        names = [n for s in self.positions for n in (s.lon, s.lat)] + [self.value]
+        names = [n for s in self.positions for n in s.columns]
+        names += [self.value] if self.value else []
         return list(dict.fromkeys(names + ([self.dm_err] if self.dm_err else [])))
 
 
@@ -159,6 +216,8 @@ def find_columns(
         if field.name.endswith("_col") and given is not None:
             named[field.name] = _named(names, given, f"--{field.name.replace('_', '-')}")
     overrides = replace(overrides, **named)
+    if overrides.xyz is not None:
+        return _cartesian_columns(names, to, overrides)
     positions = _position_sources(names, overrides)
     if to == "dist":
         value = overrides.dm_col or _required(names, DM_NAMES, "DM", "--dm-col")
@@ -167,6 +226,39 @@ def find_columns(
         value = overrides.dist_col or _required(names, DIST_NAMES, "distance", "--dist-col")
         dm_err = None
     return Columns(positions, value, to, dm_err)
+
+
+def _cartesian_columns(names: list[str], to: str, overrides: ColumnOverrides) -> Columns:
+    """The columns of x, y, z positions (kpc) in the frame ``overrides.xyz``."""
+    others = [f"--{n.replace('_', '-')}" for n in ("l_col", "b_col", "ra_col", "dec_col")
+              if getattr(overrides, n) is not None]
+    if to == "dm" and overrides.dist_col is not None:
+        others.append("--dist-col")
+    if others:
+        raise MissingColumnError(
+            f"{', '.join(others)} given with --xyz: positions (and, for --to dm, distances) "
+            f"come from x, y, z"
+        )
+    given = (overrides.x_col, overrides.y_col, overrides.z_col)
+    if all(given):
+        xyz = given
+    else:
+        if any(given):
+            raise MissingColumnError("give all of --x-col, --y-col, --z-col, or none")
+        found = [p for p in (tuple(_detect(names, [n]) for n in pair) for pair in XYZ_NAMES)
+                 if all(p)]
+        if not found:
+            raise MissingColumnError(
+                f"no x, y, z columns (looked for {'; '.join('/'.join(p) for p in XYZ_NAMES)}, "
+                f"any case; name them with --x-col/--y-col/--z-col); columns: {', '.join(names)}"
+            )
+        xyz = found[0]
+    sun = (overrides.sun_kpc or NE2001_SUN_KPC) if overrides.xyz == "galactocentric" else None
+    source = PositionSource(overrides.xyz, xyz[0], xyz[1], z=xyz[2], sun_kpc=sun)
+    if to == "dm":
+        return Columns((source,), None, to)
+    value = overrides.dm_col or _required(names, DM_NAMES, "DM", "--dm-col")
+    return Columns((source,), value, to, overrides.dm_err_col or _detect(names, DM_ERR_NAMES))
 
 
 def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[PositionSource, ...]:
@@ -197,7 +289,8 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
         )
         raise MissingColumnError(
             f"no position columns (looked for {tried}; name them with --l-col/--b-col or "
-            f"--ra-col/--dec-col); columns: {', '.join(names)}"
+            f"--ra-col/--dec-col, or read x, y, z (kpc) with --xyz galactocentric|heliocentric)"
+            f"; columns: {', '.join(names)}"
         )
     return _with_ra_unit(tuple(sources), overrides.ra_unit)
 
@@ -272,19 +365,26 @@ def read_inputs(
     n = len(frame)
     problems = _Problems(n, unparseable or {})
     l_deg, b_deg = np.full(n, np.nan), np.full(n, np.nan)
+    dist = None
     for source in columns.positions:
         missing = ~(np.isfinite(l_deg) & np.isfinite(b_deg))
         if not missing.any():
             break
+        if source.z is not None:  # x, y, z: the only source
+            l_deg, b_deg, dist = cartesian(frame[list(source.columns)], source, problems)
+            continue
         lon, lat = galactic(frame.loc[missing, [source.lon, source.lat]], source, problems)
         l_deg[missing], b_deg[missing] = lon, lat
     status = np.full(n, OK, dtype=object)
     no_position = ~(np.isfinite(l_deg) & np.isfinite(b_deg))
     l_deg[no_position] = b_deg[no_position] = np.nan  # no infinities for the engine
     status[no_position] = NO_POSITION
-    problems.fill(status, no_position, [n for s in columns.positions for n in (s.lon, s.lat)])
-    value = numbers(frame[columns.value], problems)
-    problems.fill(status, status == OK, [columns.value])
+    problems.fill(status, no_position, [n for s in columns.positions for n in s.columns])
+    if columns.value is None:  # the distance of x, y, z (NaN where they are bad)
+        value = dist if dist is not None else np.full(n, np.nan)
+    else:
+        value = numbers(frame[columns.value], problems)
+        problems.fill(status, status == OK, [columns.value])
     dm_err = None
     if columns.dm_err:
         dm_err = numbers(frame[columns.dm_err], problems)
@@ -336,6 +436,22 @@ def galactic(
     ra = angles(lon, lambda v: parse_ra(v, hours=source.hours), problems,
                 "hours" if source.hours else "deg")
     return equatorial_to_galactic(ra, angles(lat, parse_dec, problems))
+
+
+def cartesian(
+    frame: pd.DataFrame, source: PositionSource, problems: _Problems | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Galactic l, b (deg) and distance from the Sun (kpc) of the x, y, z (kpc) columns of
+    ``source`` (:func:`~mwprop_batch.coords.cartesian_to_galactic`); a position at the Sun
+    has no direction (noted on the x column)."""
+    x, y, z = (numbers(frame[c], problems) for c in source.columns)
+    l_deg, b_deg, dist = cartesian_to_galactic(x, y, z, source.kind,
+                                               source.sun_kpc or NE2001_SUN_KPC)
+    if problems is not None:
+        here = np.flatnonzero(dist == 0.0)
+        problems.note(source.lon, frame.index.to_numpy()[here],
+                      f"{', '.join(source.columns)} at the Sun (no direction)")
+    return l_deg, b_deg, dist
 
 
 def numbers(values: pd.Series, problems: _Problems | None = None) -> np.ndarray:

@@ -275,3 +275,66 @@ def test_csv_encoding_and_spaces_around_header_names(tmp_path, capsys):
                  "--delimiter", "semicolon", "--dm-col", "DM", "--quiet"])
     assert code == 0
     assert pq.read_table(tmp_path / "cli.parquet").column("status").to_pylist() == ["ok"]
+
+
+# --- issue 29: Cartesian positions ------------------------------------------------------------
+
+
+def sky(n: int = 12, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"GL": rng.uniform(0, 360, n), "GB": rng.uniform(-30, 30, n),
+                         "dist": rng.uniform(0.2, 8.0, n)})
+
+
+def heliocentric_xyz(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x toward the Galactic centre, y toward l = 90, z north (kpc)."""
+    l_rad, b_rad = np.radians(frame["GL"]), np.radians(frame["GB"])
+    d = frame["dist"].to_numpy()
+    return (d * np.cos(b_rad) * np.cos(l_rad)).to_numpy(), (
+        d * np.cos(b_rad) * np.sin(l_rad)).to_numpy(), (d * np.sin(b_rad)).to_numpy()
+
+
+@pytest.mark.parametrize("sun", [None, (0.0, 8.3, 0.006)])
+def test_cartesian_positions_give_direction_and_distance(sun):
+    frame = sky()
+    hx, hy, hz = heliocentric_xyz(frame)
+    helio = pd.DataFrame({"X": hx, "Y": hy, "Z": hz, "DM": 100.0})
+    x0, y0, z0 = sun or (0.0, 8.5, 0.0)  # the NE frame: x toward l = 90, y centre -> Sun
+    galacto = pd.DataFrame({"x_kpc": x0 + hy, "y_kpc": y0 - hx, "z_kpc": z0 + hz, "DM": 100.0})
+    expected = convert(frame, "ne2025,ymw16", to="dm")
+    for xyz, data, extra in (("heliocentric", helio, {}),
+                             ("galactocentric", galacto, {"sun_kpc": sun} if sun else {})):
+        out = convert(data, "ne2025,ymw16", to="dm", columns=ColumnOverrides(xyz=xyz, **extra))
+        for name in ("NE2025_DM", "YMW16_DM"):
+            np.testing.assert_allclose(out[name], expected[name], rtol=1e-9)
+        assert out["status"].tolist() == ["ok"] * len(frame)
+        # distance from DM: x, y, z give the direction only
+        dist = convert(data, "ne2025", columns=ColumnOverrides(xyz=xyz, **extra))
+        reference = convert(frame.assign(DM=100.0), "ne2025")
+        np.testing.assert_allclose(dist["NE2025_DIST"], reference["NE2025_DIST"], rtol=1e-9)
+
+
+def test_cartesian_positions_on_the_command_line(tmp_path, capsys):
+    frame = sky(5)
+    hx, hy, hz = heliocentric_xyz(frame)
+    source, target = tmp_path / "pop.csv", tmp_path / "pop.parquet"
+    pd.DataFrame({"id": range(5), "gx": hy, "gy": 8.5 - hx, "gz": hz}).to_csv(
+        source, sep="\t", index=False)
+    code = main(["convert", str(source), str(target), "--to", "dm", "--xyz", "galactocentric",
+                 "--x-col", "gx", "--y-col", "gy", "--z-col", "gz", "--quiet"])
+    assert code == 0
+    out = pq.read_table(target).to_pandas()
+    np.testing.assert_allclose(out["NE2025_DM"], convert(frame, to="dm")["NE2025_DM"],
+                               rtol=1e-9)
+    meta = read_file_metadata(target)["columns"]
+    assert meta["positions"] == [["galactocentric", "gx", "gy", "gz", [0.0, 8.5, 0.0]]]
+    # x, y, z are read only when their frame is named
+    no_frame = tmp_path / "xyz.csv"
+    no_frame.write_text("x,y,z,DM\n1,2,0,10\n")
+    assert main(["convert", str(no_frame), str(tmp_path / "o.parquet")]) == 2
+    assert "--xyz galactocentric|heliocentric" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="need the frame of x, y, z"):
+        ColumnOverrides(x_col="x", y_col="y", z_col="z")
+    at_sun = convert(pd.DataFrame({"x": [0.0], "y": [8.5], "z": [0.0]}), to="dm",
+                     columns=ColumnOverrides(xyz="galactocentric"))
+    assert at_sun["status"].tolist() == ["x, y, z at the Sun (no direction)"]
