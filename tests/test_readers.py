@@ -338,3 +338,12 @@ def test_cartesian_positions_on_the_command_line(tmp_path, capsys):
     at_sun = convert(pd.DataFrame({"x": [0.0], "y": [8.5], "z": [0.0]}), to="dm",
                      columns=ColumnOverrides(xyz="galactocentric"))
     assert at_sun["status"].tolist() == ["x, y, z at the Sun (no direction)"]
+
+
+def test_a_compressed_csv_has_its_delimiter_detected(tmp_path):
+    import gzip
+
+    source, target = tmp_path / "in.csv.gz", tmp_path / "out.parquet"
+    source.write_bytes(gzip.compress(b"GL;GB;DM\n30;1;50\n"))
+    convert_file(source, target)
+    assert pq.read_table(target).column("status").to_pylist() == ["ok"]

@@ -163,9 +163,6 @@ def _write_refused_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     (tmp_path / "empty.csv").write_text("")
     cases["empty.csv"] = ([str(tmp_path / "empty.csv"), str(tmp_path / "o4.parquet")],
                           "empty.csv")
-    (tmp_path / "header.csv").write_text("GL,GB,DM\n")
-    cases["header.csv"] = ([str(tmp_path / "header.csv"), str(tmp_path / "o5.parquet")],
-                           "no rows")
     for name, values, kind in (("time.parquet", pd.date_range("2020", periods=2), "timestamp"),
                                ("bool.parquet", [True, False], "bool"),
                                ("span.parquet", pd.to_timedelta([1, 2], unit="s"), "duration")):

@@ -78,8 +78,8 @@ class CsvDialect:
         """This dialect with the delimiter detected from ``path``'s header line if not given."""
         if self.delimiter is not None:
             return self
-        with open(path, "rb") as stream:
-            line = stream.readline(1 << 20).decode(self.encoding, errors="replace")
+        with pa.input_stream(str(path), compression="detect") as stream:  # .csv.gz too
+            line = stream.read(1 << 16).split(b"\n", 1)[0].decode(self.encoding, "replace")
         counts = {d: line.count(d) for d in DELIMITERS}
         best = max(DELIMITERS, key=lambda d: counts[d])  # the first of equals: ',' first
         return CsvDialect(best if counts[best] else ",", self.encoding)
