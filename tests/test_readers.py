@@ -156,6 +156,20 @@ def test_hive_partition_keys_are_columns(tmp_path):
     assert out.column("year").to_pylist() == [2020, 2021, 2022]
     assert out.schema.field("year").type == pa.int64()
     assert out.column("status").to_pylist() == ["ok"] * 3
+    # a Dask piece (one row group of one file) gets its file's partition values too
+    dask = pytest.importorskip("mwprop_batch.dask")
+    from mwprop_batch.convert import Settings, plan_conversion
+
+    settings = Settings.create("ne2025")
+    plan = plan_conversion(folder, tmp_path / "dask.parquet", settings)
+    parts = []
+    for k, piece in enumerate(dask.pieces(list(plan.catalogue.files))):
+        parts.append(tmp_path / f"part-{k}.parquet")
+        dask._convert_piece(piece, parts[-1], plan.schema, plan.catalogue.schema, ("ne2025",),
+                            plan.columns, {}, partition=plan.catalogue.partitions[piece.path])
+    pieces = pa.concat_tables(pq.read_table(p) for p in parts)
+    assert pieces.drop_columns("status").equals(out.drop_columns("status"))
+    assert pieces.column("survey").to_pylist() == ["A", "B", "B"]
 
 
 # --- issue 29: dataset directories ----------------------------------------------------------

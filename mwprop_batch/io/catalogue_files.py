@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyarrow as pa
 
@@ -77,6 +78,9 @@ class Catalogue:
         (psrcat numeric parameters), null in the batches.
     files : tuple of str
         A Parquet catalogue's files, in row order (paths in ``filesystem``).
+    partitions : dict
+        ``{file: {key: value}}``: the Hive partition values of each of ``files`` (columns of
+        the schema that no file holds); empty when the dataset has none.
     filesystem : pyarrow or fsspec file system, or None
         Where ``files`` are; None for the local file system.
     """
@@ -90,6 +94,7 @@ class Catalogue:
     _keep: Any = None  # a spooled copy of a pipe, alive as long as the catalogue
     files: tuple[str, ...] = ()
     filesystem: Any = None
+    partitions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def batches(self, rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """Record batches of ``rows`` rows (the last may be shorter), in file order.
@@ -275,22 +280,36 @@ def _is_parquet_part(path: Path) -> bool:
         return stream.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC
 
 
-def hive_partitioning(files: Iterable[str], base_dir: Path) -> pa.Schema:
-    """The partition keys of ``files`` under ``base_dir``: each ``key=value`` directory
-    (``survey=A/part.parquet``) is a column, in order of first appearance, null for a file
-    without it (and for Hive's ``__HIVE_DEFAULT_PARTITION__``); int64 if every value is an
-    integer written without leading zeros, else string."""
-    values: dict[str, list[str]] = {}
+def hive_partitioning(
+    files: Iterable[str], base_dir: Path
+) -> tuple[pa.Schema, dict[str, dict[str, Any]]]:
+    """The partition keys of ``files`` under ``base_dir`` and each file's values.
+
+    Each ``key=value`` directory (``survey=A/part.parquet``; the value URL-decoded) is a
+    column, in order of first appearance, null for a file without it (and for Hive's
+    ``__HIVE_DEFAULT_PARTITION__``); int64 if every value is an integer written without
+    leading zeros, else string. Returns the keys' schema and ``{file: {key: value}}``.
+    """
+    texts: dict[str, dict[str, str | None]] = {}
     for name in files:
+        found = texts.setdefault(name, {})
         for part in Path(name).relative_to(base_dir).parent.parts:
             key, equals, value = part.partition("=")
             if equals and key:
-                values.setdefault(key, []).append(value)
-    return pa.schema([
-        pa.field(key, pa.int64() if all(
-            _HIVE_INTEGER.fullmatch(v) for v in texts if v != HIVE_NULL) else pa.string())
-        for key, texts in values.items()
-    ])
+                found[key] = None if value == HIVE_NULL else unquote(value)
+    keys = list(dict.fromkeys(k for found in texts.values() for k in found))
+    integer = {
+        key: all(_HIVE_INTEGER.fullmatch(found[key]) for found in texts.values()
+                 if found.get(key) is not None)
+        for key in keys
+    }
+    schema = pa.schema([pa.field(k, pa.int64() if integer[k] else pa.string()) for k in keys])
+    values = {
+        name: {k: None if found.get(k) is None else int(found[k]) if integer[k] else found[k]
+               for k in keys}
+        for name, found in texts.items()
+    }
+    return schema, values
 
 
 def open_parquet_files(
@@ -308,15 +327,18 @@ def open_parquet_files(
         raise CatalogueError(f"{label}: no Parquet files in this directory")
     schema = union_schema(files, filesystem)
     options: dict[str, Any] = {}
+    partitions: dict[str, dict[str, Any]] = {}
     if base_dir is not None:
-        keys = hive_partitioning(files, base_dir)
+        keys, partitions = hive_partitioning(files, base_dir)
         clash = [k for k in keys.names if k in schema.names]
         if clash:
             raise CatalogueError(
                 f"{label}: partition key {clash[0]!r} (a '{clash[0]}=...' directory) is also "
                 f"a column of the files; rename one"
             )
-        if keys.names:
+        if not keys.names:
+            partitions = {}
+        else:
             options = dict(
                 partitioning=ds.partitioning(keys, flavor="hive", dictionaries=None),
                 partition_base_dir=str(base_dir),
@@ -337,7 +359,7 @@ def open_parquet_files(
         )
 
     return Catalogue(label, "parquet", schema, dataset.count_rows(), scan, files=tuple(files),
-                     filesystem=filesystem)
+                     filesystem=filesystem, partitions=partitions)
 
 
 def union_schema(files: Iterable[str], filesystem: Any = None) -> pa.Schema:
