@@ -38,6 +38,7 @@ from .io.catalogue_files import (
     open_catalogue,
     schema_with_file_metadata,
 )
+from .io.csvfile import CsvDialect
 from .io.locations import local_path, remote_url
 from .io.output_formats import output_format
 from .io.safe_writes import AtomicTableWriter, check_not_inside, check_output
@@ -313,6 +314,7 @@ def convert_file(
     progress: bool = False,
     command: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    csv: CsvDialect | None = None,
 ) -> Summary:
     """Stream a catalogue file through the models into a Parquet or CSV file (as ``target``'s
     name says: ``.parquet``/``.pq`` or ``.csv``; CSV holds the values only), in bounded memory.
@@ -328,7 +330,8 @@ def convert_file(
     ``source`` and ``target`` may be URLs (``s3://bucket/key``, any fsspec URL; extra
     ``cloud``): the same conversion, published on object storage as
     :mod:`mwprop_batch.io.remote` describes; ``storage_options`` go to their fsspec file
-    system (e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``).
+    system (e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``). ``csv`` gives a CSV
+    file's delimiter and encoding (:class:`~mwprop_batch.io.csvfile.CsvDialect`).
 
     ``threads`` (keyword) is as in :func:`convert`.
 
@@ -345,7 +348,8 @@ def convert_file(
     if batch_rows < 1:
         raise InvalidValueError(f"batch_rows must be at least 1, got {batch_rows}")
     target = checked_output(target, overwrite, storage_options)
-    plan = plan_conversion(source, target, settings, columns, format, command, storage_options)
+    plan = plan_conversion(source, target, settings, columns, format, command, storage_options,
+                           csv)
     catalogue, chosen = plan.catalogue, plan.columns
     summary = Summary(tuple(m.name.upper() for m in settings.models), output=target)
     warm_up(settings, catalogue.num_rows)
@@ -425,6 +429,7 @@ def plan_conversion(
     source: str | os.PathLike[str], target: str | os.PathLike[str], settings: Settings,
     columns: ColumnOverrides | None = None, format: str | None = None,
     command: str | None = None, storage_options: Mapping[str, Any] | None = None,
+    csv: CsvDialect | None = None,
 ) -> Plan:
     """Open ``source`` and check everything that can be checked before a row is computed.
 
@@ -443,9 +448,7 @@ def plan_conversion(
         from .io.remote import check_not_inside_remote
 
         check_not_inside_remote(target_url, source_url)
-    catalogue = open_catalogue(source, format, storage_options=storage_options)
-    if catalogue.num_rows == 0:
-        raise ConversionError(f"{catalogue.path} has no rows: nothing written")
+    catalogue = open_catalogue(source, format, storage_options=storage_options, csv=csv)
     chosen = find_columns(catalogue.schema.names, settings.to, columns)
     check_input_types({n: catalogue.schema.field(n).type for n in chosen.names})
     results = result_fields(settings, chosen.dm_err is not None)
@@ -508,7 +511,7 @@ def file_metadata(
         "freq_ghz": settings.freq_ghz,
         "velocity_kms": settings.velocity_kms,
         "columns": {
-            "positions": [[s.kind, s.lon, s.lat] for s in columns.positions],
+            "positions": [s.describe() for s in columns.positions],
             "value": columns.value,
             "dm_err": columns.dm_err,
         },

@@ -113,15 +113,19 @@ def _convert_piece(
     piece: Piece, part: Path | str, schema: pa.Schema, input_schema: pa.Schema,
     names: tuple[str, ...], columns: Columns, options: dict, filesystem: Any = None,
     storage_options: Mapping[str, Any] | None = None,
+    partition: Mapping[str, Any] | None = None,
 ) -> tuple[int, dict[str, int]]:
     """Convert one piece (of a file in ``filesystem``) into the Parquet file or object ``part``
-    (exactly as the single process does); return its rows and its bad rows by reason."""
+    (exactly as the single process does); return its rows and its bad rows by reason.
+    ``partition``: the file's Hive partition values (``{key: value}``), its columns."""
     settings = Settings.create([load_model(name) for name in names], **options)
     table = pq.ParquetFile(piece.path, filesystem=filesystem).read_row_group(piece.row_group)
+    partition = partition or {}
     arrays = [
         table.column(f.name).cast(f.type) if f.name in table.column_names
+        else pa.array([partition[f.name]] * table.num_rows, f.type) if f.name in partition
         else pa.nulls(table.num_rows, f.type) for f in input_schema
-    ]  # as the single-process reader gives it: the dataset's union schema
+    ]  # as the single-process reader gives it: the dataset's union schema, partition keys
     batch = pa.table(arrays, schema=input_schema).combine_chunks().to_batches()[0]
     with kernel_threads(worker_threads()):
         computed = compute(batch.select(columns.names).to_pandas(), columns, settings,
@@ -229,7 +233,8 @@ def _run(
         futures = [
             client.submit(
                 _convert_piece, piece, part, plan.schema, plan.catalogue.schema, names,
-                plan.columns, options, filesystem, storage_options, pure=False,
+                plan.columns, options, filesystem, storage_options,
+                plan.catalogue.partitions.get(piece.path), pure=False,
             )
             for piece, part in zip(work, part_names, strict=True)
         ]

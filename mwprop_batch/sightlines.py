@@ -47,7 +47,8 @@ def check_rows(
     reasons = [
         (~(np.isfinite(l_deg) & np.isfinite(b_deg)), "l or b not finite"),
         (np.abs(b_deg) > 90.0, "|b| > 90 deg"),
-        (~np.isfinite(value), f"{value_name} not finite"),
+        (np.isnan(value), f"{value_name} missing"),
+        (np.isinf(value), f"{value_name} not finite"),
         (value <= 0.0, f"{value_name} <= 0"),
     ]
     if err is not None:

@@ -249,7 +249,7 @@ def test_writer_reports_unwritable_output(tmp_path):
 )
 def test_position_conventions(names, kind, lon, lat):
     columns = find_columns([*names, "DM"])
-    assert columns.positions[0] == PositionSource(kind, lon, lat)
+    assert columns.positions[0] == PositionSource(kind, lon, lat, hours=lon == "RAJ")
     assert columns.value == "DM"
 
 
