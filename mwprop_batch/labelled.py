@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MwpropBatchError
-from .gridded import DENSITY_COLUMNS
+from .gridded import DENSITY_COLUMNS, density_docs
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, SCATTERING_COLUMNS
 from .sightlines import CORE_COLUMNS
 
@@ -64,12 +64,15 @@ def _check_inputs(named: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _dataset(outputs, columns: list[str], attrs: dict[str, Any]) -> xr.Dataset:
+def _dataset(
+    outputs, columns: list[str], attrs: dict[str, Any],
+    docs: dict[str, tuple[str, str]] = COLUMN_DOCS,
+) -> xr.Dataset:
     xr = _xarray()
     outputs = outputs if isinstance(outputs, tuple) else (outputs,)
     variables = {}
     for name, array in zip(columns, outputs, strict=True):
-        unit, description = COLUMN_DOCS[name]
+        unit, description = docs[name]
         variables[name] = array.assign_attrs(units=unit, long_name=description)
     return xr.Dataset(variables, attrs=attrs)
 
@@ -178,8 +181,8 @@ def density_along(model: Model, l_deg, b_deg, dist_kpc, components: bool = False
 
         out = _apply_core(block, model, l_deg, b_deg, dist_kpc, 1, [np.float64])
         return _dataset(out, ["ne"], _attrs(model, {}))
-    columns = list(DENSITY_COLUMNS)
     probe = model.density_along(0.0, 0.0, np.zeros(1), components=True)
+    columns = list(probe)  # the model's own components (YMW16's differ from NE2001's)
 
     def block_all(l_deg, b_deg, dist):
         values = model.density_along(l_deg, b_deg, dist, components=True)
@@ -187,7 +190,7 @@ def density_along(model: Model, l_deg, b_deg, dist_kpc, components: bool = False
 
     out = _apply_core(block_all, model, l_deg, b_deg, dist_kpc, len(columns),
                       [probe[c].dtype for c in columns])
-    return _dataset(out, columns, _attrs(model, {}))
+    return _dataset(out, columns, _attrs(model, {}), density_docs(model.name))
 
 
 def _attrs(model: Model, options: dict[str, Any]) -> dict[str, Any]:

@@ -12,10 +12,12 @@ from . import labelled as xarray_forms
 from . import sightlines, units
 from .constants import SM_FACTOR
 from .errors import InvalidTypeError, InvalidValueError, MwpropBatchError
+from .input_gate import FlatInputs, as_float_array, as_float_arrays
 from .kernels import density as density_kernels
 from .params import MODEL_NAMES, YMW16, ModelParameters, load_parameters
 from .runner import KernelRunner
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
+from .status import OK
 from .tablecache import load_or_build
 from .tables import KernelTables
 
@@ -25,43 +27,6 @@ if TYPE_CHECKING:
 
 class IndexAlignmentError(MwpropBatchError, ValueError):
     """pandas inputs whose indexes differ (they are never combined by position)."""
-
-
-def as_float_arrays(
-    names: tuple[str, ...], *values, kinds: tuple[str, ...] | None = None
-) -> tuple[tuple[int, ...], list[np.ndarray]]:
-    """Broadcast numeric inputs together; return their common shape and flat float64 copies.
-
-    ``kinds`` (one per value, see :data:`mwprop_batch.units.UNITS`) converts values with
-    astropy units to the kernels' units; a value with a unit and no kind is refused.
-    Raises TypeError for non-numeric input, ValueError for shapes that do not broadcast and
-    astropy's UnitConversionError for a unit that does not convert.
-    """
-    arrays = []
-    kinds = kinds if kinds is not None else (None,) * len(names)
-    for name, value, kind in zip(names, values, kinds, strict=True):
-        if kind is not None:
-            value = units.plain(name, value, kind)
-        elif units.has_unit(value):
-            raise InvalidTypeError(f"{name} takes no unit")
-        array = np.asarray(value)
-        if array.dtype == object or not (
-            np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-        ):
-            try:
-                array = array.astype(np.float64)
-            except (TypeError, ValueError) as exc:
-                raise InvalidTypeError(f"{name} must be numeric, got dtype {array.dtype}") from exc
-        if np.iscomplexobj(array):
-            raise InvalidTypeError(f"{name} must be real, got dtype {array.dtype}")
-        arrays.append(array.astype(np.float64, copy=False))
-    try:
-        broadcast = np.broadcast_arrays(*arrays)
-    except ValueError as exc:
-        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays, strict=True))
-        raise InvalidValueError(f"input shapes do not broadcast together: {shapes}") from exc
-    shape = broadcast[0].shape
-    return shape, [np.ascontiguousarray(a.ravel(), dtype=np.float64) for a in broadcast]
 
 
 def common_index(names: tuple[str, ...], *values) -> pd.Index | None:
@@ -91,19 +56,29 @@ def _with_index(frame: pd.DataFrame, index: pd.Index | None) -> pd.DataFrame:
     return frame
 
 
-def _sky(l_deg, b_deg, rest: list) -> tuple:
-    """(l, b, *rest) with a sky coordinate in ``l_deg`` expanded to (l, b): then ``b_deg``
-    holds the first of ``rest`` (positional arguments shift by one)."""
+def _sky(l_deg, b_deg, rest: list, method: str, names: tuple[str, ...]) -> tuple:
+    """(l, b, *rest) with a sky coordinate in ``l_deg`` expanded to (l, b).
+
+    With a coordinate, one positional value after it is taken as the first of ``rest``
+    (``dm_to_dist(coord, 300.0)``); anything that would shift further is refused
+    (``dm_to_dist(coord, 2.0, 300.0)`` would read 2.0 as the DM): give the rest by keyword.
+    """
     if not units.is_coordinate(l_deg):
         return (l_deg, b_deg, *rest)
     l_gal, b_gal, _ = units.galactic(l_deg)
     if b_deg is None:
         return (l_gal, b_gal, *rest)
-    free = [k for k, v in enumerate(rest) if v is None]
-    if not free:
-        raise InvalidTypeError("with a sky coordinate for (l, b), pass one argument fewer")
-    shifted = [b_deg, *rest[:free[0]], *rest[free[0] + 1:]]
-    return (l_gal, b_gal, *shifted)
+    if not rest:
+        raise InvalidTypeError(f"{method}(): a sky coordinate stands in for (l_deg, b_deg); "
+                               "pass no b_deg with it")
+    if rest[0] is not None:
+        given = ", ".join(f"{n}=..." for n in names)
+        raise InvalidTypeError(
+            f"{method}(): a sky coordinate stands in for (l_deg, b_deg), so its next positional "
+            f"argument is {names[0]} and the one after would shift; with a coordinate give "
+            f"them by keyword: {method}(coord, {given})"
+        )
+    return (l_gal, b_gal, b_deg, *rest[1:])
 
 
 class Model:
@@ -205,8 +180,8 @@ class Model:
             void lists of the governing one, 0 none).
         """
         index = common_index(("x", "y", "z"), x, y, z)
-        _, (xf, yf, zf) = as_float_arrays(("x", "y", "z"), x, y, z,
-                                          kinds=("length", "length", "length"))
+        xf, yf, zf = as_float_arrays(("x", "y", "z"), x, y, z,
+                                     kinds=("length", "length", "length")).arrays
         if self._name == YMW16:
             return _with_index(
                 self._engine.density(self.tables, xf, yf, zf, self._run), index)
@@ -282,21 +257,25 @@ class Model:
                 self, l_deg, b_deg, dm, dm_err, scattering=scattering, freq_ghz=freq_ghz,
                 velocity_kms=velocity_kms, errors=errors,
             )
-        l_deg, b_deg, dm, dm_err = _sky(l_deg, b_deg, [dm, dm_err])
+        l_deg, b_deg, dm, dm_err = _sky(l_deg, b_deg, [dm, dm_err], "dm_to_dist",
+                                        ("dm", "dm_err"))
         if dm is None:
             raise InvalidTypeError("dm_to_dist() needs dm")
         names = ("l_deg", "b_deg", "dm") + (() if dm_err is None else ("dm_err",))
         values = (l_deg, b_deg, dm) + (() if dm_err is None else (dm_err,))
         kinds = ("angle", "angle", "dm", "dm")[: len(names)]
+        labels = ("l", "b", "DM", None)[: len(names)]  # a masked error: none given
         index = common_index(names, *values)
-        _, flat = as_float_arrays(names, *values, kinds=kinds)
+        inputs = as_float_arrays(names, *values, kinds=kinds, labels=labels)
+        _raise_if_masked(inputs, errors)
+        flat = inputs.arrays
         err = flat[3] if dm_err is not None else None
         freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
         frame = self._engine.dm_to_dist(
             self.tables, flat[0], flat[1], flat[2], err, scattering, freq_ghz, velocity_kms,
             errors, self._run,
         )
-        return _with_index(frame, index)
+        return _with_index(_with_masked(frame, inputs), index)
 
     def dist_to_dm(
         self, l_deg, b_deg=None, dist_kpc=None, *, scattering: bool = False,
@@ -319,19 +298,22 @@ class Model:
             if dist_kpc is None:
                 raise InvalidTypeError(
                     "dist_to_dm() needs dist_kpc (the coordinate has no distance)")
-        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc])
+        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc], "dist_to_dm", ("dist_kpc",))
         if dist_kpc is None:
             raise InvalidTypeError("dist_to_dm() needs dist_kpc")
         names = ("l_deg", "b_deg", "dist_kpc")
         index = common_index(names, l_deg, b_deg, dist_kpc)
-        _, (l_f, b_f, d_f) = as_float_arrays(names, l_deg, b_deg, dist_kpc,
-                                             kinds=("angle", "angle", "length"))
+        inputs = as_float_arrays(names, l_deg, b_deg, dist_kpc,
+                                 kinds=("angle", "angle", "length"),
+                                 labels=("l", "b", "distance"))
+        _raise_if_masked(inputs, errors)
+        l_f, b_f, d_f = inputs.arrays
         freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
         frame = self._engine.dist_to_dm(
             self.tables, l_f, b_f, d_f, scattering, freq_ghz, velocity_kms, errors,
             self._run,
         )
-        return _with_index(frame, index)
+        return _with_index(_with_masked(frame, inputs), index)
 
     def dm_max(self, l_deg, b_deg=None) -> np.ndarray | pd.Series:
         """DM (pc cm^-3) integrated to the model's 50 kpc edge: the Galaxy's DM (DM_MW).
@@ -342,10 +324,10 @@ class Model:
         """
         if xarray_forms.is_labelled(l_deg, b_deg):
             return xarray_forms.dm_max(self, l_deg, b_deg)
-        l_deg, b_deg = _sky(l_deg, b_deg, [])
+        l_deg, b_deg = _sky(l_deg, b_deg, [], "dm_max", ())
         index = common_index(("l_deg", "b_deg"), l_deg, b_deg)
-        shape, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
-                                            kinds=("angle", "angle"))
+        inputs = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg, kinds=("angle", "angle"))
+        shape, (l_f, b_f) = inputs.shape, inputs.arrays
         out = self._engine.dm_max(self.tables, l_f, b_f, self._run).reshape(shape)
         if index is not None and out.shape == (len(index),):
             return pd.Series(out, index=index, name="DM_MAX")
@@ -362,12 +344,12 @@ class Model:
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.dm_profile(self, l_deg, b_deg, dist_kpc)
-        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc])
+        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc], "dm_profile", ("dist_kpc",))
         if dist_kpc is None:
             raise InvalidTypeError("dm_profile() needs dist_kpc")
-        _, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
-                                        kinds=("angle", "angle"))
-        dist = np.asarray(units.plain("dist_kpc", dist_kpc, "length"), dtype=np.float64)
+        l_f, b_f = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
+                                   kinds=("angle", "angle")).arrays
+        dist = as_float_array("dist_kpc", dist_kpc, "length")[0]
         if dist.ndim == 1:
             dist = np.broadcast_to(dist, (l_f.size, dist.size))
         if dist.ndim != 2 or dist.shape[0] != l_f.size:
@@ -380,11 +362,26 @@ class Model:
         )
 
 
+def _raise_if_masked(inputs: FlatInputs, errors: str) -> None:
+    """With ``errors='raise'``, a masked input element is a bad row: raise for the first."""
+    if errors == "raise" and inputs.any_masked:
+        first = int(np.flatnonzero(inputs.masked != OK)[0])
+        raise sightlines.InvalidRowError(f"row {first}: {inputs.masked[first]}")
+
+
+def _with_masked(frame: pd.DataFrame, inputs: FlatInputs) -> pd.DataFrame:
+    """A masked input element's row is bad (its values are NaN): its status says which."""
+    if inputs.any_masked:
+        masked = inputs.masked != OK
+        frame["status"] = np.where(masked, inputs.masked, frame["status"].to_numpy(object))
+    return frame
+
+
 def _observing(freq_ghz, velocity_kms) -> tuple:
     """Observing frequency (GHz) and transverse speed (km/s), converted by their units."""
-    freq = units.plain("freq_ghz", freq_ghz, "frequency")
-    speed = units.plain("velocity_kms", velocity_kms, "velocity")
-    return freq, speed
+    freq = as_float_array("freq_ghz", freq_ghz, "frequency")[0]
+    speed = as_float_array("velocity_kms", velocity_kms, "velocity")[0]
+    return (float(freq) if freq.ndim == 0 else freq), (float(speed) if speed.ndim == 0 else speed)
 
 
 def density_frame(raw: np.ndarray) -> pd.DataFrame:

@@ -142,12 +142,20 @@ def _with_scattering(
         scat = scattering_frame(
             frame["DIST"].to_numpy(), *moments.T, freq_ghz=freq_ghz, velocity_kms=velocity_kms
         )
-    status = frame.pop("status").to_numpy().copy()
+    status = scattering_status(frame.pop("status").to_numpy(), scat)
+    return pd.concat([frame, scat], axis=1).assign(status=status)
+
+
+def scattering_status(status: np.ndarray, scat: pd.DataFrame) -> np.ndarray:
+    """A copy of ``status`` where each ``ok`` row with a scattering column (of ``scat``) that
+    is not finite says which: 'scattering not finite: SBW, SCINTIME'. Every family's
+    scattering columns pass here: no row with an infinite or NaN result is ``ok``."""
+    status = status.copy()
     undefined = ~np.isfinite(scat.to_numpy(dtype=np.float64)) & (status == OK)[:, None]
     for row in np.flatnonzero(undefined.any(axis=1)):
         names = ", ".join(scat.columns[undefined[row]])
         status[row] = f"scattering not finite: {names}"
-    return pd.concat([frame, scat], axis=1).assign(status=status)
+    return status
 
 
 def dm_to_dist(
