@@ -34,6 +34,8 @@ from .convert import (
     Plan,
     Settings,
     compute,
+    converted_before,
+    earlier_status,
     load_model,
     parquet_writer,
     plan_conversion,
@@ -105,8 +107,9 @@ def _convert_piece(
         else pa.nulls(table.num_rows, f.type) for f in input_schema
     ]  # as the single-process reader gives it: the dataset's union schema
     batch = pa.table(arrays, schema=input_schema).combine_chunks().to_batches()[0]
+    earlier = earlier_status(batch) if converted_before(input_schema.names) else None
     computed = compute(batch.select(columns.names).to_pandas(), columns, settings,
-                       piece.first_row)
+                       piece.first_row, earlier=earlier)
     with parquet_writer(part, schema, storage_options=storage_options, staged=False) as writer:
         writer.write(with_results(batch, computed, schema))
     bad = computed[STATUS][computed[STATUS] != OK].value_counts()

@@ -97,6 +97,12 @@ class Model:
         (:mod:`mwprop_batch.ymw16_sightlines`): its ``density`` columns are its components
         in its own frame (Sun at (0, 8.3, 0.006) kpc), its scattering column is ``TAU``
         only, and its horizon is 25 kpc (100 kpc toward the Magellanic Clouds).
+
+    Every method's numeric inputs pass one gate (:mod:`mwprop_batch.input_gate`): astropy
+    Quantities are converted by their unit (a wrong unit raises), booleans, dates and
+    durations are refused naming the argument, and a NumPy masked array's masked elements
+    are missing values: a bad row in ``dm_to_dist``/``dist_to_dm`` (status 'DM masked',
+    'l masked', ...; a masked ``dm_err`` is no error given), NaN in the other methods.
     """
 
     def __init__(self, name: str = "ne2025") -> None:
@@ -227,7 +233,12 @@ class Model:
         Parameters
         ----------
         l_deg, b_deg : array_like
-            Galactic longitude and latitude (deg); l is taken modulo 360.
+            Galactic longitude and latitude (deg); l is taken modulo 360. An astropy
+            ``SkyCoord`` (any frame) in ``l_deg`` stands in for both; then one positional
+            value may follow it (the DM: ``dm_to_dist(coord, 300.0)``) and the rest go by
+            keyword (``dm_to_dist(coord, 300.0, dm_err=2.0)``): ``dm_to_dist(coord, 2.0,
+            300.0)`` is refused rather than read as DM 2 with error 300. Values with astropy
+            units (here and below) are converted by their unit or refused.
         dm : array_like
             Dispersion measure (pc cm^-3).
         dm_err : array_like, optional
@@ -286,7 +297,9 @@ class Model:
 
         Same conventions as :meth:`dm_to_dist`; ``dist_kpc`` is the distance from the Sun
         (kpc, > 0; beyond 50 kpc the model's density is integrated all the same). ``limit``
-        is always False. A sky coordinate with a distance may stand in for all three.
+        is always False. A sky coordinate with a distance may stand in for all three; a sky
+        coordinate without one takes the distance as its one positional follower or by
+        keyword.
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.dist_to_dm(

@@ -12,7 +12,7 @@ from .errors import InvalidValueError, MwpropBatchError
 from .kernels import los
 from .kernels.convergence import NOT_CONVERGED
 from .scattering import scattering_frame
-from .status import OK
+from .status import CONVERGENCE_REASON, OK, SCATTERING_REASON
 from .tables import KernelTables
 
 ERROR_POLICIES = ("nan", "raise")
@@ -63,7 +63,7 @@ def not_converged(flags: np.ndarray) -> np.ndarray:
     flags = np.nan_to_num(flags, nan=0.0).astype(np.int64)
     text = np.full(flags.shape, "", dtype=object)
     for bit, where in reversed(NOT_CONVERGED):
-        text[(flags & bit) != 0] = f"not converged: {where}"
+        text[(flags & bit) != 0] = f"{CONVERGENCE_REASON}: {where}"
     return text
 
 
@@ -154,7 +154,7 @@ def scattering_status(status: np.ndarray, scat: pd.DataFrame) -> np.ndarray:
     undefined = ~np.isfinite(scat.to_numpy(dtype=np.float64)) & (status == OK)[:, None]
     for row in np.flatnonzero(undefined.any(axis=1)):
         names = ", ".join(scat.columns[undefined[row]])
-        status[row] = f"scattering not finite: {names}"
+        status[row] = f"{SCATTERING_REASON}: {names}"
     return status
 
 
