@@ -39,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import ConversionError, InvalidValueError
+from .input_gate import as_float_array
 from .input_types import check_input_types, frame_input_types
 from .io.catalogue_files import (
     DEFAULT_BATCH_ROWS,
@@ -106,6 +107,12 @@ class Settings:
         if self.to not in DIRECTIONS:
             raise InvalidValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got "
                              f"{self.to!r}")
+        for name, kind in (("freq_ghz", "frequency"), ("velocity_kms", "velocity")):
+            value = as_float_array(name, getattr(self, name), kind)[0]  # by its unit
+            if value.ndim:
+                raise InvalidValueError(f"{name} of a conversion is one number, got shape "
+                                        f"{value.shape}")
+            object.__setattr__(self, name, float(value))
         check_observing(self.freq_ghz, self.velocity_kms)
 
     @classmethod

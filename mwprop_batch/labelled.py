@@ -1,9 +1,9 @@
 """xarray in, labelled results out: the DataArray forms of :class:`~mwprop_batch.Model`'s methods.
 
-``Model.dm_to_dist``, ``dist_to_dm``, ``dm_max``, ``dm_profile`` and ``density_along`` come
-here when an input is an ``xarray.DataArray`` (:func:`is_labelled`). Inputs broadcast by
-dimension name (``xarray.apply_ufunc``); the result is an ``xarray.Dataset`` with the inputs'
-dims and coords and one variable per result column, its unit in ``attrs["units"]``.
+``Model.density``, ``dm_to_dist``, ``dist_to_dm``, ``dm_max``, ``dm_profile`` and ``density_along``
+come here when an input is an ``xarray.DataArray`` (:func:`is_labelled`). Inputs broadcast by
+dimension name (``xarray.apply_ufunc``); the result is an ``xarray.Dataset`` with the inputs' dims
+and coords and one variable per result column, its unit in ``attrs["units"]``.
 Dask-backed inputs give lazy results computed chunk by chunk (``dask="parallelized"``); each
 chunk goes through the NumPy method, so they equal the eager result.
 
@@ -79,7 +79,7 @@ def _dataset(
 
 def _apply_rows(
     method: Callable[..., pd.DataFrame], named: dict[str, Any], options: dict[str, Any],
-    attrs: dict[str, Any],
+    attrs: dict[str, Any], docs: dict[str, tuple[str, str]] = COLUMN_DOCS,
 ) -> xr.Dataset:
     """Apply a row-wise Model method (one DataFrame row per broadcast element) by name."""
     xr = _xarray()
@@ -97,7 +97,20 @@ def _apply_rows(
         block, *named.values(), output_core_dims=[[] for _ in columns], dask="parallelized",
         output_dtypes=[probe[c].to_numpy().dtype for c in columns],
     )
-    return _dataset(outputs, columns, attrs)
+    return _dataset(outputs, columns, attrs, docs)
+
+
+def density(model: Model, x, y, z) -> xr.Dataset:
+    """:meth:`Model.density` by dimension name: a Dataset of its columns (``arm``, ``clump``
+    and ``void`` as float, NaN at invalid points, as in :meth:`Model.density_along`)."""
+
+    def method(x, y, z):
+        frame = model.density(x, y, z)
+        integers = [c for c in frame.columns if isinstance(frame[c].dtype, pd.Int64Dtype)]
+        return frame.astype({c: np.float64 for c in integers})
+
+    named = {"x": x, "y": y, "z": z}
+    return _apply_rows(method, named, {}, _attrs(model, {}), density_docs(model.name))
 
 
 def dm_to_dist(model: Model, l_deg, b_deg, dm, dm_err=None, **options) -> xr.Dataset:

@@ -176,15 +176,18 @@ class Model:
 
         Returns
         -------
-        pandas.DataFrame
-            ``ne`` total n_e (cm^-3); ``F`` effective fluctuation parameter, such that
-            ``F * ne**2`` is the local scattering integrand; ``Cn2`` (m^-20/3);
+        pandas.DataFrame or xarray.Dataset
+            (A Dataset over the inputs' dims for xarray DataArray inputs, as for every method here:
+            :mod:`mwprop_batch.labelled`.) ``ne`` total n_e (cm^-3); ``F`` effective fluctuation
+            parameter, such that ``F * ne**2`` is the local scattering integrand; ``Cn2`` (m^-20/3);
             the components ``ne_thick``, ``ne_thin``, ``ne_arms``, ``ne_gc``, ``ne_lism``,
             ``ne_clumps``, ``ne_voids`` (cm^-3) as each would be alone; ``arm`` (TC93 number of
             the nearest arm in reach, 0 none); ``in_lism``, ``in_ldr``, ``in_lsb``, ``in_lhb``,
             ``in_loop_i``; ``clump`` and ``void`` (1-based row numbers in the model's clump and
             void lists of the governing one, 0 none).
         """
+        if xarray_forms.is_labelled(x, y, z):
+            return xarray_forms.density(self, x, y, z)
         index = common_index(("x", "y", "z"), x, y, z)
         xf, yf, zf = as_float_arrays(("x", "y", "z"), x, y, z,
                                      kinds=("length", "length", "length")).arrays

@@ -40,8 +40,39 @@ DM_ERR_NAMES = ("DM_ERR", "dm_err")
 _MISSING = frozenset(m.lower() for m in CSV_MISSING) | {"nan", "+nan", "-nan"}
 
 
+# how a caller names a column override (a ColumnOverrides field such as "dm_col"): Python's
+# convert(columns=...) by default; the accessor's keywords; the command line's flags
+SPELLINGS = {
+    "python": lambda field: f"columns=ColumnOverrides({field}=...)",
+    "keyword": lambda field: f"{field}=...",
+    "cli": lambda field: f"--{field.replace('_', '-')}",
+}
+
+
 class MissingColumnError(MwpropBatchError, ValueError):
-    """A needed column is missing or an explicitly named one does not exist."""
+    """A needed column is missing or an explicitly named one does not exist.
+
+    The message names the column overrides as the caller spells them (``spelling``, a key of
+    :data:`SPELLINGS`): ``template`` holds each as ``{dm_col}``; :meth:`spelled` gives the
+    same error in another caller's spelling (the command line's ``--dm-col``).
+    """
+
+    def __init__(self, template: str, spelling: str = "python") -> None:
+        super().__init__(template, spelling)
+        self.template, self.spelling = template, spelling
+
+    def __str__(self) -> str:
+        spell = SPELLINGS[self.spelling]
+        return self.template.format_map({f.name: spell(f.name) for f in fields(ColumnOverrides)})
+
+    def spelled(self, spelling: str) -> MissingColumnError:
+        """This error with the overrides spelled for ``spelling`` (a key of SPELLINGS)."""
+        return type(self)(self.template, spelling)
+
+
+def _literal(text: str) -> str:
+    """``text`` safe inside a MissingColumnError template (its braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 @dataclass(frozen=True)
@@ -127,15 +158,15 @@ def find_columns(
         given = getattr(overrides, field.name)
         if given is not None and given not in names:
             raise MissingColumnError(
-                f"column {given!r} (--{field.name.replace('_', '-')}) not found; "
-                f"columns: {', '.join(names)}"
+                f"column {_literal(repr(given))} ({{{field.name}}}) not found; "
+                f"columns: {_literal(', '.join(names))}"
             )
     positions = _position_sources(names, overrides)
     if to == "dist":
-        value = overrides.dm_col or _required(names, DM_NAMES, "DM", "--dm-col")
+        value = overrides.dm_col or _required(names, DM_NAMES, "DM", "dm_col")
         dm_err = overrides.dm_err_col or _detect(names, DM_ERR_NAMES)
     else:
-        value = overrides.dist_col or _required(names, DIST_NAMES, "distance", "--dist-col")
+        value = overrides.dist_col or _required(names, DIST_NAMES, "distance", "dist_col")
         dm_err = None
     return Columns(positions, value, to, dm_err)
 
@@ -152,7 +183,7 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
                 given, missing = ("l", "b") if kind == "galactic" else ("ra", "dec")
                 if lon is None:
                     given, missing = missing, given
-                raise MissingColumnError(f"--{given}-col given without --{missing}-col")
+                raise MissingColumnError(f"{{{given}_col}} given without {{{missing}_col}}")
             if lon is not None:
                 sources.append(PositionSource(kind, lon, lat))
         return tuple(sources)
@@ -167,8 +198,8 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
             for kind, pairs in POSITION_CONVENTIONS
         )
         raise MissingColumnError(
-            f"no position columns (looked for {tried}; name them with --l-col/--b-col or "
-            f"--ra-col/--dec-col); columns: {', '.join(names)}"
+            f"no position columns (looked for {_literal(tried)}; name them with {{l_col}} and "
+            f"{{b_col}}, or {{ra_col}} and {{dec_col}}); columns: {_literal(', '.join(names))}"
         )
     return tuple(sources)
 
@@ -187,12 +218,12 @@ def _detect_pair(names: list[str], pair: tuple[str, str]) -> tuple[str, str] | N
     return (lon, lat) if lon and lat else None
 
 
-def _required(names: list[str], candidates: Sequence[str], what: str, option: str) -> str:
+def _required(names: list[str], candidates: Sequence[str], what: str, override: str) -> str:
     found = _detect(names, candidates)
     if found is None:
         raise MissingColumnError(
-            f"no {what} column (looked for {', '.join(candidates)}; name it with {option}); "
-            f"columns: {', '.join(names)}"
+            f"no {what} column (looked for {', '.join(candidates)}; name it with "
+            f"{{{override}}}); columns: {_literal(', '.join(names))}"
         )
     return found
 
