@@ -347,6 +347,12 @@ def convert(
 ) -> pd.DataFrame:
     """A new DataFrame: ``df``'s columns and index, then each model's results and ``status``.
 
+    ``status`` is ``ok`` only where every model's result is; otherwise it gives the input
+    row's problem as it is, or each failed model's reason named by the model, joined by '; '
+    (:func:`combined_status`). A ``df`` that is itself an output of ours (``status`` beside
+    ``<MODEL>_DIST``/``<MODEL>_DM`` columns) may be converted again with other models: its
+    ``status`` moves to the end and combines with theirs.
+
     Parameters
     ----------
     df : pandas.DataFrame
@@ -354,11 +360,15 @@ def convert(
         or ecliptic ELONG/ELAT, deg) and a DM (pc cm^-3; ``to="dist"``) or a distance (kpc;
         ``to="dm"``). Columns are detected by name (see :mod:`mwprop_batch.positions`) or
         named in ``columns``. A DM-error column (pc cm^-3) adds ``DIST_LO``/``DIST_HI``.
-    models : "ne2001", "ne2025", both (list or "ne2001,ne2025") or Model instances
+    models : "ne2001", "ne2025", "ymw16", several (a list or "ne2001,ymw16") or Model instances
     to : {"dist", "dm"}
         Distance from DM, or DM from distance.
     scattering, freq_ghz, velocity_kms
-        As in :meth:`Model.dm_to_dist` (GHz, km/s).
+        As in :meth:`Model.dm_to_dist` (GHz, km/s; one number each, or an astropy Quantity
+        converted by its unit).
+    columns : ColumnOverrides, optional
+        Column names that detection would not find, e.g.
+        ``columns=ColumnOverrides(dm_col="DM_obs")``.
     strict : bool
         Raise :class:`~mwprop_batch.sightlines.InvalidRowError` for the first bad row
         instead of giving NaN results and the reason in ``status``.
@@ -367,7 +377,9 @@ def convert(
     ------
     ValueError
         ``freq_ghz`` or ``velocity_kms`` not finite and > 0; :class:`InputTypeError` for an
-        input column of timestamps, booleans, ...; MissingColumnError, ConversionError.
+        input column of timestamps, booleans, ...; MissingColumnError (naming the
+        ``columns=ColumnOverrides(...)`` keyword to use); ConversionError (a result column
+        that exists already, a column read that appears twice).
     """
     settings = Settings.create(
         models, to=to, scattering=scattering, freq_ghz=freq_ghz, velocity_kms=velocity_kms,
