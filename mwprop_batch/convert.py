@@ -24,6 +24,7 @@ named by model, after the old ones).
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import time
@@ -43,6 +44,7 @@ from .input_gate import as_float_array
 from .input_types import check_input_types, frame_input_types
 from .io.catalogue_files import (
     DEFAULT_BATCH_ROWS,
+    FILE_METADATA_KEY,
     Catalogue,
     field_with_doc,
     open_catalogue,
@@ -616,10 +618,12 @@ def file_metadata(
     """The file-level metadata of a converted catalogue (stored as JSON under our key).
 
     ``unparseable`` keeps the text of every cell the reader could not read (``{column:
-    {row: text}}``), so that nothing of the input is lost.
+    {row: text}}``), so that nothing of the input is lost; ``earlier`` keeps the metadata of
+    the conversion that made the input, when it is an output of ours converted again.
     """
     from . import __version__
 
+    earlier = (catalogue.schema.metadata or {}).get(FILE_METADATA_KEY)
     return {
         "package": "mwprop_batch",
         "version": __version__,
@@ -639,4 +643,5 @@ def file_metadata(
                         for c, rows in catalogue.unparseable.items()},
         "command": command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **({"earlier": json.loads(earlier)} if earlier is not None else {}),
     }

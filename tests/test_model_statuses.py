@@ -10,6 +10,7 @@ import pytest
 from mwprop_batch.cli import main
 from mwprop_batch.convert import convert, convert_file
 from mwprop_batch.errors import ConversionError
+from mwprop_batch.io.catalogue_files import read_file_metadata
 from mwprop_batch.positions import ColumnOverrides, MissingColumnError
 from mwprop_batch.sightlines import InvalidRowError
 
@@ -104,6 +105,8 @@ def test_a_converted_file_converts_again_on_the_command_line(tmp_path):
     assert table.column("status").to_pylist() == ["ok", "DM <= 0"]
     both = convert(pd.read_csv(source), "ne2025,ymw16")
     assert table.to_pandas()[both.columns.tolist()].equals(both)
+    metadata = read_file_metadata(second)
+    assert metadata["models"] == ["ymw16"] and metadata["earlier"]["models"] == ["ne2025"]
 
 
 def test_python_messages_name_python_keywords_and_the_cli_its_flags(tmp_path, capsys):
