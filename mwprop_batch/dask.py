@@ -35,6 +35,8 @@ from .convert import (
     Plan,
     Settings,
     compute,
+    converted_before,
+    earlier_status,
     load_model,
     plan_conversion,
     table_writer,
@@ -127,9 +129,10 @@ def _convert_piece(
         else pa.nulls(table.num_rows, f.type) for f in input_schema
     ]  # as the single-process reader gives it: the dataset's union schema, partition keys
     batch = pa.table(arrays, schema=input_schema).combine_chunks().to_batches()[0]
+    earlier = earlier_status(batch) if converted_before(input_schema.names) else None
     with kernel_threads(worker_threads()):
         computed = compute(batch.select(columns.names).to_pandas(), columns, settings,
-                           piece.first_row)
+                           piece.first_row, earlier=earlier)
     with table_writer(part, schema, storage_options=storage_options, staged=False) as writer:
         writer.write(with_results(batch, computed, schema))
     bad = computed[STATUS][computed[STATUS] != OK].value_counts()

@@ -72,8 +72,39 @@ _HOURS_NAME = re.compile(r"raj|.+_(h|hr|hrs|hours)", re.IGNORECASE)
 _MISSING = frozenset(m.lower() for m in CSV_MISSING) | {"nan", "+nan", "-nan"}
 
 
+# how a caller names a column override (a ColumnOverrides field such as "dm_col"): Python's
+# convert(columns=...) by default; the accessor's keywords; the command line's flags
+SPELLINGS = {
+    "python": lambda field: f"columns=ColumnOverrides({field}=...)",
+    "keyword": lambda field: f"{field}=...",
+    "cli": lambda field: f"--{field.replace('_', '-')}",
+}
+
+
 class MissingColumnError(MwpropBatchError, ValueError):
-    """A needed column is missing or an explicitly named one does not exist."""
+    """A needed column is missing or an explicitly named one does not exist.
+
+    The message names the column overrides as the caller spells them (``spelling``, a key of
+    :data:`SPELLINGS`): ``template`` holds each as ``{dm_col}``; :meth:`spelled` gives the
+    same error in another caller's spelling (the command line's ``--dm-col``).
+    """
+
+    def __init__(self, template: str, spelling: str = "python") -> None:
+        super().__init__(template, spelling)
+        self.template, self.spelling = template, spelling
+
+    def __str__(self) -> str:
+        spell = SPELLINGS[self.spelling]
+        return self.template.format_map({f.name: spell(f.name) for f in fields(ColumnOverrides)})
+
+    def spelled(self, spelling: str) -> MissingColumnError:
+        """This error with the overrides spelled for ``spelling`` (a key of SPELLINGS)."""
+        return type(self)(self.template, spelling)
+
+
+def _literal(text: str) -> str:
+    """``text`` safe inside a MissingColumnError template (its braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 @dataclass(frozen=True)
@@ -214,50 +245,51 @@ def find_columns(
     for field in fields(overrides):
         given = getattr(overrides, field.name)
         if field.name.endswith("_col") and given is not None:
-            named[field.name] = _named(names, given, f"--{field.name.replace('_', '-')}")
+            named[field.name] = _named(names, given, field.name)
     overrides = replace(overrides, **named)
     if overrides.xyz is not None:
         return _cartesian_columns(names, to, overrides)
     positions = _position_sources(names, overrides)
     if to == "dist":
-        value = overrides.dm_col or _required(names, DM_NAMES, "DM", "--dm-col")
+        value = overrides.dm_col or _required(names, DM_NAMES, "DM", "dm_col")
         dm_err = overrides.dm_err_col or _detect(names, DM_ERR_NAMES)
     else:
-        value = overrides.dist_col or _required(names, DIST_NAMES, "distance", "--dist-col")
+        value = overrides.dist_col or _required(names, DIST_NAMES, "distance", "dist_col")
         dm_err = None
     return Columns(positions, value, to, dm_err)
 
 
 def _cartesian_columns(names: list[str], to: str, overrides: ColumnOverrides) -> Columns:
     """The columns of x, y, z positions (kpc) in the frame ``overrides.xyz``."""
-    others = [f"--{n.replace('_', '-')}" for n in ("l_col", "b_col", "ra_col", "dec_col")
+    others = [f"{{{n}}}" for n in ("l_col", "b_col", "ra_col", "dec_col")
               if getattr(overrides, n) is not None]
     if to == "dm" and overrides.dist_col is not None:
-        others.append("--dist-col")
+        others.append("{dist_col}")
     if others:
         raise MissingColumnError(
-            f"{', '.join(others)} given with --xyz: positions (and, for --to dm, distances) "
-            f"come from x, y, z"
+            f"{', '.join(others)} given with {{xyz}}: positions (and, for DM from distance, "
+            f"distances) come from x, y, z"
         )
     given = (overrides.x_col, overrides.y_col, overrides.z_col)
     if all(given):
         xyz = given
     else:
         if any(given):
-            raise MissingColumnError("give all of --x-col, --y-col, --z-col, or none")
+            raise MissingColumnError("give all of {x_col}, {y_col}, {z_col}, or none")
         found = [p for p in (tuple(_detect(names, [n]) for n in pair) for pair in XYZ_NAMES)
                  if all(p)]
         if not found:
             raise MissingColumnError(
                 f"no x, y, z columns (looked for {'; '.join('/'.join(p) for p in XYZ_NAMES)}, "
-                f"any case; name them with --x-col/--y-col/--z-col); columns: {', '.join(names)}"
+                f"any case; name them with {{x_col}}, {{y_col}}, {{z_col}}); columns: "
+                f"{_literal(', '.join(names))}"
             )
         xyz = found[0]
     sun = (overrides.sun_kpc or NE2001_SUN_KPC) if overrides.xyz == "galactocentric" else None
     source = PositionSource(overrides.xyz, xyz[0], xyz[1], z=xyz[2], sun_kpc=sun)
     if to == "dm":
         return Columns((source,), None, to)
-    value = overrides.dm_col or _required(names, DM_NAMES, "DM", "--dm-col")
+    value = overrides.dm_col or _required(names, DM_NAMES, "DM", "dm_col")
     return Columns((source,), value, to, overrides.dm_err_col or _detect(names, DM_ERR_NAMES))
 
 
@@ -273,7 +305,7 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
                 given, missing = ("l", "b") if kind == "galactic" else ("ra", "dec")
                 if lon is None:
                     given, missing = missing, given
-                raise MissingColumnError(f"--{given}-col given without --{missing}-col")
+                raise MissingColumnError(f"{{{given}_col}} given without {{{missing}_col}}")
             if lon is not None:
                 sources.append(PositionSource(kind, lon, lat))
         return _with_ra_unit(tuple(sources), overrides.ra_unit)
@@ -288,9 +320,9 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
             for kind, pairs in POSITION_CONVENTIONS
         )
         raise MissingColumnError(
-            f"no position columns (looked for {tried}; name them with --l-col/--b-col or "
-            f"--ra-col/--dec-col, or read x, y, z (kpc) with --xyz galactocentric|heliocentric)"
-            f"; columns: {', '.join(names)}"
+            f"no position columns (looked for {_literal(tried)}; name them with {{l_col}} and "
+            f"{{b_col}}, or {{ra_col}} and {{dec_col}}, or read x, y, z (kpc) with {{xyz}}); "
+            f"columns: {_literal(', '.join(names))}"
         )
     return _with_ra_unit(tuple(sources), overrides.ra_unit)
 
@@ -308,15 +340,16 @@ def _with_ra_unit(
     )
 
 
-def _named(names: list[str], given: str, option: str) -> str:
-    """The column ``given`` names: exactly, else the one equal to it up to surrounding
-    spaces."""
+def _named(names: list[str], given: str, override: str) -> str:
+    """The column ``given`` (the value of the override field ``override``) names: exactly,
+    else the one equal to it up to surrounding spaces."""
     if given in names:
         return given
     near = [n for n in names if n.strip() == given.strip()]
     if len(near) != 1:
         raise MissingColumnError(
-            f"column {given!r} ({option}) not found; columns: {', '.join(names)}"
+            f"column {_literal(repr(given))} ({{{override}}}) not found; "
+            f"columns: {_literal(', '.join(names))}"
         )
     return near[0]
 
@@ -336,12 +369,12 @@ def _detect_pair(names: list[str], pair: tuple[str, str]) -> tuple[str, str] | N
     return (lon, lat) if lon and lat else None
 
 
-def _required(names: list[str], candidates: Sequence[str], what: str, option: str) -> str:
+def _required(names: list[str], candidates: Sequence[str], what: str, override: str) -> str:
     found = _detect(names, candidates)
     if found is None:
         raise MissingColumnError(
-            f"no {what} column (looked for {', '.join(candidates)}; name it with {option}); "
-            f"columns: {', '.join(names)}"
+            f"no {what} column (looked for {', '.join(candidates)}; name it with "
+            f"{{{override}}}); columns: {_literal(', '.join(names))}"
         )
     return found
 

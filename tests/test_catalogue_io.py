@@ -273,13 +273,16 @@ def test_overrides_replace_detection():
 def test_missing_columns_are_named_with_the_existing_ones():
     with pytest.raises(MissingColumnError, match=r"no DM column.*columns: GL, GB, flux"):
         find_columns(["GL", "GB", "flux"])
-    with pytest.raises(MissingColumnError, match=r"no distance column.*--dist-col"):
+    with pytest.raises(MissingColumnError,
+                       match=r"no distance column.*columns=ColumnOverrides\(dist_col=\.\.\.\)"):
         find_columns(["GL", "GB", "DM"], to="dm")
     with pytest.raises(MissingColumnError, match=r"no position columns.*columns: DM, flux"):
         find_columns(["DM", "flux"])
-    with pytest.raises(MissingColumnError, match=r"'DMX' \(--dm-col\) not found"):
+    with pytest.raises(MissingColumnError,
+                       match=r"'DMX' \(columns=ColumnOverrides\(dm_col=\.\.\.\)\) not found"):
         find_columns(["GL", "GB", "DM"], overrides=ColumnOverrides(dm_col="DMX"))
-    with pytest.raises(MissingColumnError, match="--ra-col given without --dec-col"):
+    with pytest.raises(MissingColumnError,
+                       match=r"\(ra_col=\.\.\.\) given without .*\(dec_col=\.\.\.\)"):
         find_columns(["RA", "DEC", "DM"], overrides=ColumnOverrides(ra_col="RA"))
 
 

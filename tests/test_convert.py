@@ -102,8 +102,9 @@ def test_accessor_is_convert_on_the_frame():
     np.testing.assert_allclose(back["NE2001_DM"][ok], frame["DM"][ok], rtol=1e-6)
     with pytest.raises(InvalidRowError, match="row 3"):
         frame.mwprop.dm_to_dist(errors="raise")
-    with pytest.raises(MissingColumnError, match="--dm-col"):
+    with pytest.raises(MissingColumnError, match="name it with dm_col=") as raised:
         frame.drop(columns="DM").mwprop.dm_to_dist()
+    assert "--" not in str(raised.value)  # the accessor's keyword, not a command-line flag
 
 
 # --- files ------------------------------------------------------------------------------------

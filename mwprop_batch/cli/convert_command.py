@@ -9,7 +9,7 @@ from ..convert import convert_file
 from ..errors import InvalidValueError
 from ..extras import missing_extra
 from ..io.csvfile import CsvDialect
-from ..positions import ColumnOverrides
+from ..positions import ColumnOverrides, MissingColumnError
 from .args import model_list, positive_float, positive_int, show_progress
 
 CONVERT_EPILOG = """\
@@ -122,7 +122,15 @@ def sun_position(text: str) -> tuple[float, float, float]:
 
 
 def run_convert(args: argparse.Namespace, command: str) -> int:
-    """Handler of ``convert``; ``command`` (the command line) goes into the file metadata."""
+    """Handler of ``convert``; ``command`` (the command line) goes into the file metadata.
+    A missing column's message names this command's flags (``--dm-col``)."""
+    try:
+        return _run_convert(args, command)
+    except MissingColumnError as exc:
+        raise exc.spelled("cli") from None
+
+
+def _run_convert(args: argparse.Namespace, command: str) -> int:
     overrides = ColumnOverrides(
         l_col=args.l_col, b_col=args.b_col, ra_col=args.ra_col, dec_col=args.dec_col,
         dm_col=args.dm_col, dist_col=args.dist_col, dm_err_col=args.dm_err_col,
