@@ -14,12 +14,14 @@ import contextlib
 import shlex
 import signal
 import sys
+import warnings
+from collections.abc import Iterator
 
 from numba.core.event import Listener, install_listener
 
 from .. import __version__
 from ..errors import MwpropBatchError
-from ..io.catalogue_files import one_line
+from ..io.catalogue_files import SkippedFilesWarning, one_line
 from . import (
     compile_command,
     convert_command,
@@ -41,6 +43,8 @@ examples:
   mwprop-batch convert sim/ sim_dm.parquet --to dm --dist-col d_kpc --scattering
   mwprop-batch los 30 2 300 1 --scattering
 """
+
+ONE_LINE_WARNINGS = (SkippedFilesWarning,)  # shown as 'mwprop-batch: warning: ...'
 
 # in the order 'mwprop-batch --help' lists them
 COMMAND_GROUPS = (convert_command, los_command, demo_command, picture_commands,
@@ -95,6 +99,23 @@ class CompileNotice(Listener):
         pass
 
 
+@contextlib.contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Show our warnings about the input (:data:`ONE_LINE_WARNINGS`) as one line on stderr,
+    ``mwprop-batch: warning: ...``, without Python's file and line; others as Python does."""
+    with warnings.catch_warnings():
+        shown_by_python = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            if issubclass(category, ONE_LINE_WARNINGS):
+                print(f"mwprop-batch: warning: {one_line(message)}", file=sys.stderr)
+            else:
+                shown_by_python(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``mwprop-batch`` with ``argv`` (default: sys.argv[1:]); return the exit code.
 
@@ -112,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     notice = (contextlib.nullcontext() if getattr(args, "quiet", False)
               else install_listener("numba:compile", CompileNotice()))
     try:
-        with notice:
+        with notice, one_line_warnings():
             return args.run(args, shlex.join(["mwprop-batch", *argv]))
     except KeyboardInterrupt as exc:
         if args.debug:

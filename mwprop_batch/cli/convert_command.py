@@ -8,6 +8,7 @@ import time
 from ..convert import convert_file
 from ..errors import InvalidValueError
 from ..extras import missing_extra
+from ..io.catalogue_files import check_dialect
 from ..io.csvfile import CsvDialect
 from ..positions import ColumnOverrides, MissingColumnError
 from .args import model_list, positive_float, positive_int, show_progress
@@ -63,7 +64,7 @@ def register(commands) -> None:
     p.add_argument("--delimiter", metavar="CHAR",
                    help="CSV delimiter: one character, or tab, semicolon, comma, pipe (default: "
                    "the commonest of , ; tab | in the header line)")
-    p.add_argument("--encoding", default="utf-8", metavar="CODEC",
+    p.add_argument("--encoding", metavar="CODEC",
                    help="CSV text encoding (default: utf-8; e.g. cp1252 for Windows-1252)")
     p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
                    help="ne2001, ne2025, ymw16, or several comma-separated (default: ne2025)")
@@ -141,20 +142,30 @@ def _run_convert(args: argparse.Namespace, command: str) -> int:
         scattering=args.scattering, freq_ghz=args.freq_ghz, velocity_kms=args.velocity_kms,
         columns=overrides, strict=args.strict,
     )
+    dialect = csv_dialect(args)
     if args.scheduler:
+        check_dialect("parquet", dialect, args.input)  # Dask reads Parquet only
         if args.threads is not None:
             raise InvalidValueError("--threads is for a run without --scheduler: on Dask each "
                                     "task uses as many threads as its worker has")
         return run_convert_on_dask(args, settings, command)
     summary = convert_file(
         args.input, args.output, args.model, args.to, format=args.format,
-        csv=CsvDialect(args.delimiter, args.encoding),
+        csv=dialect,
         overwrite=args.overwrite, batch_rows=args.batch_rows,
         progress=show_progress(args.quiet), command=command, threads=args.threads, **settings,
     )
     if not args.quiet:
         print(summary.line())
     return 0
+
+
+def csv_dialect(args: argparse.Namespace) -> CsvDialect | None:
+    """The CSV dialect --delimiter and --encoding give; None if neither is given (then a
+    non-CSV input is read without complaint)."""
+    if args.delimiter is None and args.encoding is None:
+        return None
+    return CsvDialect(args.delimiter, args.encoding or CsvDialect.encoding)
 
 
 def run_convert_on_dask(args: argparse.Namespace, settings: dict, command: str) -> int:
