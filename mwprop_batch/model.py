@@ -61,7 +61,9 @@ def as_float_arrays(
         shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays, strict=True))
         raise InvalidValueError(f"input shapes do not broadcast together: {shapes}") from exc
     shape = broadcast[0].shape
-    return shape, [np.ascontiguousarray(a.ravel(), dtype=np.float64) for a in broadcast]
+    # copies, as said: a view of a broadcast input would carry numpy's deprecated
+    # 'writeable broadcast' flag to the kernels' layout check (a FutureWarning)
+    return shape, [np.array(a.ravel(), dtype=np.float64) for a in broadcast]
 
 
 def common_index(names: tuple[str, ...], *values) -> pd.Index | None:
