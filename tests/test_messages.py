@@ -80,6 +80,11 @@ def test_cli_says_nothing_of_compiling_when_the_kernels_are_cached(capsys, ne202
     assert code == 0 and "compil" not in err
 
 
+def test_compile_command_names_every_model(capsys):
+    code, out, _ = run(capsys, "compile")
+    assert code == 0 and out.startswith("kernels and tables of ne2001, ne2025, ymw16 ready in ")
+
+
 def test_summary_line_says_what_a_limit_row_is():
     summary = Summary(models=("NE2001", "NE2025"), rows=100, limits=Counter(NE2001=7, NE2025=3))
     line = summary.line()
