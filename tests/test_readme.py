@@ -130,7 +130,7 @@ def bash_script(block: Block, bin_dir: Path, s3_endpoint: str | None) -> str:
         expected = EXPECTED_EXIT.search(line)
         if expected:
             assert not line.rstrip().endswith("\\"), f"{block.name}: '# exit N' on a long line"
-            command = line[: line.index("#")].strip()
+            command = line[: expected.start()].strip()
             line = (f"if {command}; then status=0; else status=$?; fi; "
                     f"test $status -eq {expected[1]} || "
                     f"{{ echo 'exit '$status', expected {expected[1]}: {command}' >&2; exit 1; }}")
