@@ -17,7 +17,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 
-from numba.core.event import Listener, install_listener
+from numba.core.event import install_listener
 
 from .. import __version__
 from ..errors import MwpropBatchError
@@ -30,10 +30,9 @@ from . import (
     picture_commands,
     validate_command,
 )
+from .compile_notice import CompileNotice
 
 EXIT_ERROR = 2  # as argparse's usage errors
-COMPILE_NOTICE = ("mwprop-batch: compiling the numba kernels; this happens once per "
-                  "installation and takes about 40 s")
 
 EPILOG = """\
 examples:
@@ -63,8 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="mwprop-batch",
         description=(
-            "Apply the NE2001 and NE2025 Galactic free-electron density models to whole "
-            "catalogues: dispersion measure <-> distance and scattering, at batch speed."
+            "Apply the NE2001, NE2025 and YMW16 Galactic free-electron density models to "
+            "whole catalogues: dispersion measure <-> distance and scattering, at batch speed."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -76,27 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
     for group in COMMAND_GROUPS:
         group.register(commands)
     return parser
-
-
-class CompileNotice(Listener):
-    """Says once, on stderr, that numba is compiling (a fresh installation's first run).
-
-    numba reports a compile only when its on-disk cache has no kernel to load, so a warm
-    process prints nothing.
-    """
-
-    def __init__(self) -> None:
-        self.told = False
-
-    def on_start(self, event) -> None:
-        if not self.told:
-            from tqdm import tqdm  # here, not at import: a warm run never compiles
-
-            self.told = True
-            tqdm.write(COMPILE_NOTICE, file=sys.stderr)
-
-    def on_end(self, event) -> None:
-        pass
 
 
 @contextlib.contextmanager

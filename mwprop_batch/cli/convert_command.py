@@ -11,7 +11,13 @@ from ..extras import missing_extra
 from ..io.catalogue_files import check_dialect
 from ..io.csvfile import CsvDialect
 from ..positions import ColumnOverrides, MissingColumnError
-from .args import model_list, positive_float, positive_int, show_progress
+from .args import (
+    add_scattering_arguments,
+    model_list,
+    positive_int,
+    scattering_options,
+    show_progress,
+)
 
 CONVERT_EPILOG = """\
 Columns are found by name unless given: Galactic GL/GB, l/b, gl/gb, glon/glat; else RA/Dec
@@ -38,7 +44,7 @@ Units and descriptions are Parquet field metadata; models, parameter provenance,
 and this command line are file metadata. OUTPUT appears only when complete.
 
 examples:
-  mwprop-batch convert psrcat.db atnf.parquet --model ne2001,ne2025
+  mwprop-batch convert psrcat.db atnf.parquet --model ne2001,ne2025,ymw16
   mwprop-batch convert frbs.csv frbs.parquet --ra-col RA --dec-col DEC --dm-col DM_MW
   mwprop-batch convert catalogue/ out.parquet --to dm --dist-col d_kpc --scattering
   mwprop-batch convert popsyn.csv popsyn.parquet --to dm --xyz galactocentric --delimiter tab
@@ -49,7 +55,7 @@ def register(commands) -> None:
     """Add ``convert`` to the ``mwprop-batch`` subcommands."""
     p = commands.add_parser(
         "convert", help="add model distances or DMs to a whole catalogue (Parquet out)",
-        description="Stream a catalogue through NE2001 and/or NE2025 into a Parquet file: "
+        description="Stream a catalogue through NE2001, NE2025 and/or YMW16 into a Parquet file: "
         "distance from DM (--to dist) or DM from distance (--to dm) for every row.",
         epilog=CONVERT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -71,11 +77,9 @@ def register(commands) -> None:
     p.add_argument("--to", choices=("dist", "dm"), default="dist",
                    help="dist: distance from DM (default); dm: DM from distance")
     p.add_argument("--scattering", action="store_true",
-                   help="add SM, TAU, SBW, SCINTIME, THETA_G, ... (NE2001 definitions)")
-    p.add_argument("--freq-ghz", type=positive_float, default=1.0,
-                   help="frequency for the scattering columns, GHz (default: 1)")
-    p.add_argument("--velocity-kms", type=positive_float, default=100.0,
-                   help="transverse speed for SCINTIME, km/s (default: 100)")
+                   help="add SM, TAU, SBW, SCINTIME, THETA_G, ... (NE2001 definitions; "
+                   "YMW16: TAU only)")
+    add_scattering_arguments(p, "with --scattering")
     columns = p.add_argument_group("columns (default: found by name)")
     for role, what in (
         ("l", "Galactic longitude, deg"), ("b", "Galactic latitude, deg"),
@@ -139,7 +143,7 @@ def _run_convert(args: argparse.Namespace, command: str) -> int:
         z_col=args.z_col, sun_kpc=args.sun_kpc,
     )
     settings = dict(
-        scattering=args.scattering, freq_ghz=args.freq_ghz, velocity_kms=args.velocity_kms,
+        scattering=args.scattering, **scattering_options(args, args.scattering, "--scattering"),
         columns=overrides, strict=args.strict,
     )
     dialect = csv_dialect(args)
