@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .compile_lock import call, first_use
 from .constants import PC_PER_KPC, SM_FACTOR
 from .errors import MwpropBatchError
 from .extras import missing_extra
@@ -100,8 +101,10 @@ def density_along(
     if model.name == YMW16:
         values = _ymw16_grid(model, l_arr, b_arr, dist, shape, components)
     else:
-        from .kernels.grid import density_grid
         from .parallel import run_gufunc
+
+        with first_use("kernels.grid"):  # its gufunc compiles as the module is imported
+            from .kernels.grid import density_grid
 
         columns = np.arange(len(COLUMNS), dtype=np.int64) if components else np.zeros(1, np.int64)
         with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
@@ -124,7 +127,7 @@ def _reach_cells(model: Model) -> np.ndarray:
         from .kernels.arms import reach_cells
 
         t = model.tables
-        cells = _REACH_CELLS.setdefault(model, reach_cells(t.P, t.arm_par, t.arm_grid))
+        cells = _REACH_CELLS.setdefault(model, call(reach_cells, t.P, t.arm_par, t.arm_grid))
     return cells
 
 

@@ -1,13 +1,20 @@
 """numba's cache of the kernels: never stale, safe when several processes fill it at once."""
 
 import ast
+import json
 import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
+import numba
+import numpy as np
+from numba.core import event
+
 import mwprop_batch
+from mwprop_batch import compile_lock, parallel
 
 PACKAGE = Path(mwprop_batch.__file__).resolve().parent
 KERNELS = PACKAGE / "kernels"
@@ -75,3 +82,85 @@ def test_kernels_import_nothing_of_the_package_outside_their_folder():
                     f"{path.name} imports {node.module}"
             elif isinstance(node, ast.Import):
                 assert not any(a.name.startswith("mwprop_batch") for a in node.names), path.name
+
+
+WORKER = '''
+import json
+import numpy as np
+from numba.core import event
+
+compiles = []
+
+
+class Count(event.Listener):
+    def on_start(self, e):
+        compiles.append(1)
+
+    def on_end(self, e):
+        pass
+
+
+event.register("numba:compile", Count())
+from mwprop_batch import Model
+
+x = np.linspace(-12.0, 12.0, 50)
+ne = Model("ne2001").density(x, 8.5 - x / 2, x / 10)["ne"].to_numpy()
+print(json.dumps({"compiles": len(compiles), "ne": ne.tolist()}))
+'''
+
+
+def test_four_processes_fill_one_empty_cache_at_once(tmp_path, ne2001):
+    """Four processes compile into one empty numba cache at once: all give the right numbers,
+    and a fifth process loads every kernel it needs without compiling any."""
+    env = _clean_env() | {"NUMBA_CACHE_DIR": str(tmp_path / "numba"),
+                          "MWPROP_BATCH_CACHE_DIR": str(tmp_path / "tables"),
+                          "PYTHONPATH": str(PACKAGE.parent)}
+    x = np.linspace(-12.0, 12.0, 50)
+    expected = ne2001.density(x, 8.5 - x / 2, x / 10)["ne"].to_numpy()
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER], env=env, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(4)]
+    for worker in workers:
+        out, err = worker.communicate(timeout=900)
+        assert worker.returncode == 0, err
+        assert np.array_equal(json.loads(out)["ne"], expected)
+    fifth = subprocess.run([sys.executable, "-c", WORKER], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600)
+    assert fifth.returncode == 0, fifth.stderr
+    result = json.loads(fifth.stdout)
+    assert result["compiles"] == 0
+    assert np.array_equal(result["ne"], expected)
+
+
+def test_a_kernel_compiles_inside_the_cache_lock_once_per_process(monkeypatch):
+    """The first call of a kernel (with given types) loads or compiles it holding the cache
+    directory's lock, so that processes fill one cache one at a time; later calls take none."""
+    held, compiled_while = [], []
+
+    @contextmanager
+    def spy_lock(directory):
+        held.append(directory)
+        yield
+        held.remove(directory)
+
+    class Compiles(event.Listener):
+        def on_start(self, e):
+            compiled_while.append(list(held))
+
+        def on_end(self, e):
+            pass
+
+    @numba.njit
+    def twice(x, P):
+        return x * P[0]
+
+    monkeypatch.setattr(compile_lock, "_file_lock", spy_lock)
+    with event.install_listener("numba:compile", Compiles()):
+        out = parallel.run_parallel_kernel(twice, np.arange(5.0), np.array([2.0]))
+        first = len(compiled_while)
+        parallel.run_parallel_kernel(twice, np.arange(7.0), np.array([2.0]))
+        assert len(compiled_while) == first > 0  # compiled once, then reused
+        parallel.run_parallel_kernel(twice, np.arange(3), np.array([2.0]))  # int64: new types
+        assert len(compiled_while) > first
+    assert np.array_equal(out, np.arange(5.0) * 2)
+    assert all(lock == [compile_lock.cache_directory()] for lock in compiled_while)

@@ -1,0 +1,100 @@
+"""One process at a time fills numba's cache of the kernels: concurrent first use is safe.
+
+numba saves a compiled function as an index file (signature -> data file number) and a data
+file. Two processes that compile into one cache at once can each read the index before the
+other has written it and pick the same data file for different signatures: the index then
+names a file that holds another signature's machine code, and a later load crashes Python
+(``LLVM ERROR: Symbol not found``). Several processes also each spend the minute compiling
+what one of them could have compiled.
+
+:func:`first_use` holds an exclusive lock (``fcntl.flock``) on a lock file in the kernels'
+cache directory while a kernel's first call in this process loads or compiles it: the first
+process compiles and saves; the others wait, then load what it saved. Later calls take no
+lock. Where no lock can be had (no ``fcntl``, a cache directory that cannot be written,
+caching off) the kernel runs without one: the lock is never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+
+import numba
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; numba's own atomic writes only
+    fcntl = None
+
+LOCK_NAME = "mwprop-batch-compile.lock"
+
+_ready: set[Hashable] = set()  # what this process has loaded or compiled
+_process_lock = threading.RLock()  # one thread of this process at a time holds the file lock
+_depth = 0  # nesting of first_use in the thread that holds _process_lock
+
+
+def cache_directory() -> str | None:
+    """The directory numba keeps the kernels' machine code in, or None (caching off)."""
+    from .kernels.sorting import sort_prefix  # every kernel module shares one directory
+
+    return getattr(sort_prefix._cache, "cache_path", None)
+
+
+@contextmanager
+def _file_lock(directory: str | None) -> Iterator[None]:
+    """Hold an exclusive flock on ``directory``/LOCK_NAME (blocking); nothing if impossible."""
+    if fcntl is None or directory is None:
+        yield
+        return
+    try:
+        fd = os.open(os.path.join(directory, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def is_ready(key: Hashable) -> bool:
+    """Whether ``key`` has been through :func:`first_use` in this process."""
+    return key in _ready
+
+
+def call_key(kernel, args: tuple) -> tuple:
+    """``kernel`` and numba's types of ``args``: what one compiled version serves."""
+    return (kernel, *(numba.typeof(a) for a in args))
+
+
+def call(kernel, *args):
+    """``kernel(*args)``, its first call with these types under :func:`first_use`."""
+    with first_use(call_key(kernel, args)):
+        return kernel(*args)
+
+
+@contextmanager
+def first_use(key: Hashable) -> Iterator[None]:
+    """Run the body (a kernel's first call, or the import of a module that compiles at import)
+    holding the cache directory's lock, unless ``key`` has been through here already.
+
+    Re-entrant: a first use inside another one (same thread) takes no second lock.
+    """
+    global _depth
+    if key in _ready:
+        yield
+        return
+    with _process_lock:
+        _depth += 1
+        try:
+            if _depth == 1:
+                with _file_lock(cache_directory()):
+                    yield
+            else:
+                yield
+            _ready.add(key)
+        finally:
+            _depth -= 1
