@@ -7,19 +7,23 @@ names a file that holds another signature's machine code, and a later load crash
 (``LLVM ERROR: Symbol not found``). Several processes also each spend the minute compiling
 what one of them could have compiled.
 
-:func:`first_use` holds an exclusive lock (``fcntl.flock``) on a lock file in the kernels'
+:func:`first_call` holds an exclusive lock (``fcntl.flock``) on a lock file in the kernels'
 cache directory while a kernel's first call in this process loads or compiles it: the first
 process compiles and saves; the others wait, then load what it saved. Later calls take no
 lock. Where no lock can be had (no ``fcntl``, a cache directory that cannot be written,
-caching off) the kernel runs without one: the lock is never fatal.
+caching off) the kernel runs without one: the lock is never fatal, nor is a damaged
+cache file (the kernels are compiled anew).
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import threading
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
 
 import numba
 
@@ -29,6 +33,9 @@ except ImportError:  # Windows: no flock; numba's own atomic writes only
     fcntl = None
 
 LOCK_NAME = "mwprop-batch-compile.lock"
+DAMAGED_CACHE = (pickle.UnpicklingError, EOFError)  # what numba raises on a damaged file
+
+T = TypeVar("T")
 
 _ready: set[Hashable] = set()  # what this process has loaded or compiled
 _process_lock = threading.RLock()  # one thread of this process at a time holds the file lock
@@ -61,7 +68,7 @@ def _file_lock(directory: str | None) -> Iterator[None]:
 
 
 def is_ready(key: Hashable) -> bool:
-    """Whether ``key`` has been through :func:`first_use` in this process."""
+    """Whether ``key`` has been through :func:`first_call` in this process."""
     return key in _ready
 
 
@@ -71,30 +78,42 @@ def call_key(kernel, args: tuple) -> tuple:
 
 
 def call(kernel, *args):
-    """``kernel(*args)``, its first call with these types under :func:`first_use`."""
-    with first_use(call_key(kernel, args)):
-        return kernel(*args)
+    """``kernel(*args)``, its first call with these types through :func:`first_call`."""
+    return first_call(call_key(kernel, args), lambda: kernel(*args))
 
 
-@contextmanager
-def first_use(key: Hashable) -> Iterator[None]:
-    """Run the body (a kernel's first call, or the import of a module that compiles at import)
-    holding the cache directory's lock, unless ``key`` has been through here already.
+def drop_index_files(directory: str | None) -> None:
+    """Remove numba's index files (``*.nbi``) in ``directory``: every kernel is compiled anew."""
+    if directory is not None:
+        for path in Path(directory).glob("*.nbi"):
+            path.unlink(missing_ok=True)
 
-    Re-entrant: a first use inside another one (same thread) takes no second lock.
+
+def first_call(key: Hashable, run: Callable[[], T]) -> T:
+    """``run()`` (a kernel's first call, or the import of a module that compiles as it is
+    imported) holding the cache directory's lock, unless ``key`` has been through here already
+    in this process. A cache file that cannot be read (cut short, overwritten) is never fatal:
+    the index files are dropped and ``run()`` runs once more, compiling anew.
+
+    Re-entrant: a first call inside another one (same thread) takes no second lock.
     """
     global _depth
     if key in _ready:
-        yield
-        return
+        return run()
     with _process_lock:
         _depth += 1
         try:
-            if _depth == 1:
-                with _file_lock(cache_directory()):
-                    yield
+            if _depth > 1:
+                result = run()
             else:
-                yield
+                directory = cache_directory()
+                with _file_lock(directory):
+                    try:
+                        result = run()
+                    except DAMAGED_CACHE:
+                        drop_index_files(directory)
+                        result = run()
             _ready.add(key)
+            return result
         finally:
             _depth -= 1

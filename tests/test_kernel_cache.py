@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+import pytest
 from numba.core import event
 
 import mwprop_batch
@@ -71,6 +72,26 @@ def test_a_kernel_whose_callee_alone_changed_is_recompiled(tmp_path):
     assert _python(RUN_CALLER, tmp_path) == "2.0 1"
 
 
+@pytest.mark.parametrize("damaged", ["*.nbi", "*.nbc"])
+def test_a_damaged_cache_file_is_compiled_anew(tmp_path, damaged):
+    """numba raised UnpicklingError on every later call after a cache file was cut short
+    (a full disk, a killed copy): the kernels are compiled anew instead."""
+    copy = tmp_path / "mwprop_batch"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "kernels" / "probe_callee.py").write_text(CALLEE.format(value=3.0))
+    (copy / "kernels" / "probe_caller.py").write_text(CALLER)
+    run = ("from mwprop_batch import compile_lock; "
+           "from mwprop_batch.kernels.probe_caller import call; "
+           "print(compile_lock.call(call), sum(call.stats.cache_hits.values()))")
+    assert _python(run, tmp_path) == "3.0 0"
+    files = list((copy / "kernels" / "__pycache__").glob(f"probe_caller*{damaged[1:]}"))
+    assert files
+    for path in files:
+        path.write_bytes(path.read_bytes()[:30])
+    assert _python(run, tmp_path) == "3.0 0"  # compiled anew
+    assert _python(run, tmp_path) == "3.0 1"  # and saved
+
+
 def test_kernels_import_nothing_of_the_package_outside_their_folder():
     """The stamp hashes the kernels' folder: a kernel must not compile in code or constants
     from elsewhere in the package, which the stamp would not see."""
@@ -87,6 +108,7 @@ def test_kernels_import_nothing_of_the_package_outside_their_folder():
 WORKER = '''
 import json
 import numpy as np
+import pytest
 from numba.core import event
 
 compiles = []
