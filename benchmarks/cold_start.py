@@ -10,6 +10,8 @@ own (a new ``NUMBA_CACHE_DIR`` and ``MWPROP_BATCH_CACHE_DIR`` per measurement):
   (``data/psrcat-1.59.db``), wall seconds of that call alone (import and reading excluded);
 * ``compile``: ``mwprop-batch compile``, wall, with the kernel groups it names on stderr;
 * ``quick_start``: the Quick start's ``mwprop-batch demo``, wall;
+* ``generic_cpu`` (steady state, last tree only): NE2025 DM -> D on 20,000 all-sky rows,
+  kernels compiled for this CPU and for ``NUMBA_CPU_NAME=generic`` (portable caches);
 * ``concurrent``: four processes doing ``first_batch``'s work at once into one empty cache,
   wall until the last ends, whether all four gave the same numbers as a warm run, and how
   many kernels a fifth process then compiled (0: it loaded everything).
@@ -59,6 +61,18 @@ start = time.perf_counter()
 out = model.dm_to_dist(inputs.l_deg[keep], inputs.b_deg[keep], inputs.value[keep])
 print(json.dumps({{"seconds": time.perf_counter() - start, "rows": int(keep.sum()),
                   "compiles": len(compiles), "dist": out["DIST"].tolist()}}))
+"""
+STEADY = """
+import sys, time
+sys.path.insert(0, {here!r})
+from workload import sky
+from mwprop_batch import Model
+l, b, dm, _ = sky({rows})
+model = Model("ne2025")
+model.dm_to_dist(l[:100], b[:100], dm[:100])  # loads (or compiles) the kernel
+start = time.perf_counter()
+model.dm_to_dist(l, b, dm)
+print(time.perf_counter() - start)
 """
 COMPILED = re.compile(r"compiled (\S+) in ([\d.]+) s")
 
@@ -115,8 +129,27 @@ def concurrent(tree: Path, cache: Path) -> str:
     return f"{seconds:.1f} s, {right}/4 right, fifth compiled {fifth['compiles']}"
 
 
-MEASURES = {"first_batch": first_batch, "compile": compile_all, "quick_start": quick_start,
-            "concurrent": concurrent}
+def generic_cpu(tree: Path, cache: Path, rows: int = 20_000, repeats: int = 3) -> str:
+    """Steady-state DM -> D (NE2025, ``rows`` all-sky rows) with kernels compiled for this
+    CPU and with ``NUMBA_CPU_NAME=generic`` (each its own cache), runs interleaved."""
+    code = STEADY.format(here=str(Path(__file__).resolve().parent), rows=rows)
+    seconds: dict[str, list[float]] = {"host": [], "generic": []}
+    for _ in range(repeats + 1):  # the first round compiles
+        for cpu in seconds:
+            env_cpu = {"NUMBA_CPU_NAME": "generic"} if cpu == "generic" else {}
+            cache_cpu = cache / cpu
+            cache_cpu.mkdir(parents=True, exist_ok=True)
+            done = subprocess.run([sys.executable, "-c", code], cwd=cache_cpu,
+                                  env={**environment(tree, cache_cpu), **env_cpu},
+                                  capture_output=True, text=True, check=True)
+            seconds[cpu].append(float(done.stdout))
+    host, generic = (sorted(v[1:])[len(v[1:]) // 2] for v in seconds.values())
+    return (f"{rows / host:,.0f} rows/s host CPU, {rows / generic:,.0f} generic "
+            f"({generic / host:.2f}x the time)")
+
+
+MEASURES = {"first_batch": first_batch, "compile": compile_all, "concurrent": concurrent,
+            "generic_cpu": generic_cpu, "quick_start": quick_start}
 
 
 def main(argv: list[str]) -> None:
@@ -133,8 +166,9 @@ def main(argv: list[str]) -> None:
         for name, measure in MEASURES.items():
             if name in options.skip:
                 continue
-            rows[name] = [measure(tree, Path(root, f"{name}{k}"))
-                          for k, tree in enumerate(trees)]
+            chosen = trees[-1:] if name == "generic_cpu" else trees
+            rows[name] = [""] * (len(trees) - len(chosen)) + [
+                measure(tree, Path(root, f"{name}{k}")) for k, tree in enumerate(chosen)]
             print(f"{name}: {rows[name]}", file=sys.stderr, flush=True)
     print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     print("| what | " + " | ".join(str(t) for t in trees) + " |")

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-import numba
+import numpy as np
 
 try:
     import fcntl
@@ -50,7 +50,7 @@ def cache_directory() -> str | None:
 
 
 @contextmanager
-def _file_lock(directory: str | None) -> Iterator[None]:
+def directory_lock(directory: str | None) -> Iterator[None]:
     """Hold an exclusive flock on ``directory``/LOCK_NAME (blocking); nothing if impossible."""
     if fcntl is None or directory is None:
         yield
@@ -72,9 +72,20 @@ def is_ready(key: Hashable) -> bool:
     return key in _ready
 
 
+def _type_key(value) -> Hashable:
+    """What of ``value`` numba's type depends on (dtype, dimensions, layout, writability), cheap
+    to find: an array's flags, a scalar's Python type."""
+    if isinstance(value, np.ndarray):
+        flags = value.flags
+        return value.dtype.str, value.ndim, flags.c_contiguous, flags.f_contiguous, \
+            flags.writeable
+    return type(value)
+
+
 def call_key(kernel, args: tuple) -> tuple:
-    """``kernel`` and numba's types of ``args``: what one compiled version serves."""
-    return (kernel, *(numba.typeof(a) for a in args))
+    """``kernel`` and what numba's types of ``args`` depend on: what one compiled version
+    serves (a few microseconds a call)."""
+    return (kernel, *map(_type_key, args))
 
 
 def call(kernel, *args):
@@ -107,7 +118,7 @@ def first_call(key: Hashable, run: Callable[[], T]) -> T:
                 result = run()
             else:
                 directory = cache_directory()
-                with _file_lock(directory):
+                with directory_lock(directory):
                     try:
                         result = run()
                     except DAMAGED_CACHE:

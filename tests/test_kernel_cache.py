@@ -13,9 +13,10 @@ import numba
 import numpy as np
 import pytest
 from numba.core import event
+from numba.core.caching import UserProvidedCacheLocator
 
 import mwprop_batch
-from mwprop_batch import compile_lock, parallel
+from mwprop_batch import compile_lock, parallel, precompile
 
 PACKAGE = Path(mwprop_batch.__file__).resolve().parent
 KERNELS = PACKAGE / "kernels"
@@ -176,7 +177,7 @@ def test_a_kernel_compiles_inside_the_cache_lock_once_per_process(monkeypatch):
     def twice(x, P):
         return x * P[0]
 
-    monkeypatch.setattr(compile_lock, "_file_lock", spy_lock)
+    monkeypatch.setattr(compile_lock, "directory_lock", spy_lock)
     with event.install_listener("numba:compile", Compiles()):
         out = parallel.run_parallel_kernel(twice, np.arange(5.0), np.array([2.0]))
         first = len(compiled_while)
@@ -186,3 +187,25 @@ def test_a_kernel_compiles_inside_the_cache_lock_once_per_process(monkeypatch):
         assert len(compiled_while) > first
     assert np.array_equal(out, np.arange(5.0) * 2)
     assert all(lock == [compile_lock.cache_directory()] for lock in compiled_while)
+
+
+def test_merged_caches_keep_each_function_whole(tmp_path):
+    """``compile`` merges the private caches of its processes: each function's index comes
+    with its own data files, so that no index names another process's machine code."""
+    subpath = UserProvidedCacheLocator.get_suitable_cache_subpath(str(KERNELS / "__init__.py"))
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "march.march-1.py311.nbi").write_text("old index")
+    (target / "march.march-1.py311.2.nbc").write_text("old data 2")
+    for k, text in enumerate(["first", "second"]):
+        source = tmp_path / str(k) / subpath
+        source.mkdir(parents=True)
+        (source / "march.march-1.py311.nbi").write_text(f"{text} index")
+        (source / "march.march-1.py311.1.nbc").write_text(f"{text} data")
+        (source / f"los.{text}-1.py311.nbi").write_text(f"{text} los")
+        precompile.merge_cache(tmp_path / str(k), target)
+    assert (target / "march.march-1.py311.nbi").read_text() == "second index"
+    assert (target / "march.march-1.py311.1.nbc").read_text() == "second data"
+    assert (target / "los.first-1.py311.nbi").read_text() == "first los"
+    assert (target / "los.second-1.py311.nbi").read_text() == "second los"
+    assert not list(target.glob("*.tmp.*"))
