@@ -13,10 +13,14 @@ kernel once on one sightline so that nothing is left to compile:
   (``client.run(compile_kernels)`` also warms the workers of a running cluster).
 
 The kernels fall into groups (:data:`GROUPS`: a family's density, DM -> D, D -> DM and
-profiles, DM_max), each compiled whole when its entry kernel first runs. With ``processes``
-above 1 each group compiles in a process of its own, into a private cache directory, and the
-groups' files are then copied into the cache under its lock (:mod:`.compile_lock`): groups
-share callees, and two processes must never write one function's index at once.
+profiles, DM_max), each compiled whole when its entry kernel first runs. A family's groups
+share most of their code (the march, the density), which one process compiles once for all of
+them: on 2 cores, the first NE group takes 26 s and the next ones 2-3 s each in one process,
+but 50-60 s each in processes of their own. So with ``processes`` above 1 each family (NE2001
+and NE2025; YMW16) compiles in a process of its own, into a private cache directory, and the
+families' files are then copied into the cache under its lock (:mod:`.compile_lock`): the
+families share a few callees, and two processes must never write one function's index at
+once.
 
 The cache is keyed by all kernel sources and the numba and llvmlite versions
 (:mod:`.kernels.cache_key`) and by the CPU (``NUMBA_CPU_NAME=generic`` at compile and at use
@@ -64,10 +68,16 @@ def run_group(group: str, models: tuple[str, ...]) -> None:
             model.dm_max(30.0, 2.0)
 
 
-def work_list(models: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
-    """(group, models of one family) for every group of every family among ``models``."""
+def run_family(models: tuple[str, ...]) -> None:
+    """Run every kernel group once with each of ``models`` (of one family), compiled."""
+    for group in GROUPS:
+        run_group(group, models)
+
+
+def families_of(models: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """``models`` by family (those of each family that are among them), in order."""
     families = [tuple(m for m in family if m in models) for family in FAMILIES]
-    return [(group, family) for family in families if family for group in GROUPS]
+    return [family for family in families if family]
 
 
 def compile_kernels(models: tuple[str, ...] = MODEL_NAMES, processes: int = 1) -> float:
@@ -75,16 +85,16 @@ def compile_kernels(models: tuple[str, ...] = MODEL_NAMES, processes: int = 1) -
 
     The kernels' argument types are the same for every model of a family, so the family's
     first model compiles its kernels (NE2001's for NE2001 and NE2025, YMW16's own); the
-    others only build (and cache) their tables. ``processes`` above 1 compiles the groups in
-    that many processes at once (see the module's text). ``mwprop-batch compile`` names each
+    others only build (and cache) their tables. ``processes`` above 1 compiles the families
+    in that many processes at once (see the module's text). ``mwprop-batch compile`` names each
     kernel group as numba compiles it, with its time.
     """
     start = time.perf_counter()
-    work = work_list(tuple(models))
+    work = families_of(tuple(models))
     target = cache_directory()
-    if processes <= 1 or target is None:
-        for group, family in work:
-            run_group(group, family)
+    if processes <= 1 or len(work) == 1 or target is None:
+        for family in work:
+            run_family(family)
     else:
         for name in models:  # tables (and their kernel) once, into the caches the groups load
             Model(name).tables  # noqa: B018  (builds or loads them)
@@ -92,25 +102,23 @@ def compile_kernels(models: tuple[str, ...] = MODEL_NAMES, processes: int = 1) -
     return time.perf_counter() - start
 
 
-def _compile_in_processes(work: list[tuple[str, tuple[str, ...]]], processes: int,
-                          target: Path) -> None:
-    """Each (group, models) of ``work`` in a process of its own with a private numba cache,
-    at most ``processes`` at once; then every private cache's files into ``target``."""
+def _compile_in_processes(work: list[tuple[str, ...]], processes: int, target: Path) -> None:
+    """Each family (its models) of ``work`` in a process of its own with a private numba
+    cache, at most ``processes`` at once; then every private cache's files into ``target``."""
     with tempfile.TemporaryDirectory(prefix="mwprop_batch_compile_") as root:
         private = [Path(root, str(k)) for k in range(len(work))]
 
-        def compile_group(k: int) -> None:
-            group, family = work[k]
+        def compile_family(k: int) -> None:
             env = {**os.environ, "NUMBA_CACHE_DIR": str(private[k])}
             code = ("from numba.core.event import install_listener\n"
                     "from mwprop_batch.cli.compile_notice import CompileNotice\n"
-                    "from mwprop_batch.precompile import run_group\n"
+                    "from mwprop_batch.precompile import run_family\n"
                     "with install_listener('numba:compile', CompileNotice()):\n"
-                    f"    run_group({group!r}, {family!r})\n")
+                    f"    run_family({work[k]!r})\n")
             subprocess.run([sys.executable, "-c", code], env=env, check=True)
 
         with ThreadPoolExecutor(processes) as pool:
-            list(pool.map(compile_group, range(len(work))))
+            list(pool.map(compile_family, range(len(work))))
         with directory_lock(str(target)):
             for directory in private:
                 merge_cache(directory, target)

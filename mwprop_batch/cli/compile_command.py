@@ -20,8 +20,8 @@ def register(commands) -> None:
         "a shared file system). See docs/performance.md.",
     )
     p.add_argument("--processes", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="compile the kernel groups in N processes at once (default: one per "
-                   "CPU core; 1: in this process)")
+                   help="compile the model families' kernels in up to N processes at once "
+                   "(default: the number of CPU cores; 1: in this process)")
     p.set_defaults(run=run_compile)
 
 
