@@ -20,7 +20,8 @@ but 50-60 s each in processes of their own. So with ``processes`` above 1 each f
 and NE2025; YMW16) compiles in a process of its own, into a private cache directory, and the
 families' files are then copied into the cache under its lock (:mod:`.compile_lock`): the
 families share a few callees, and two processes must never write one function's index at
-once.
+once. Each private cache starts as a copy of the cache, so that what is there is loaded, not
+compiled again.
 
 The cache is keyed by all kernel sources and the numba and llvmlite versions
 (:mod:`.kernels.cache_key`) and by the CPU (``NUMBA_CPU_NAME=generic`` at compile and at use
@@ -104,9 +105,13 @@ def compile_kernels(models: tuple[str, ...] = MODEL_NAMES, processes: int = 1) -
 
 def _compile_in_processes(work: list[tuple[str, ...]], processes: int, target: Path) -> None:
     """Each family (its models) of ``work`` in a process of its own with a private numba
-    cache, at most ``processes`` at once; then every private cache's files into ``target``."""
+    cache, seeded with ``target``'s files (what is there is loaded, not compiled again), at
+    most ``processes`` at once; then every private cache's files into ``target``."""
     with tempfile.TemporaryDirectory(prefix="mwprop_batch_compile_") as root:
         private = [Path(root, str(k)) for k in range(len(work))]
+        with directory_lock(str(target)):
+            for directory in private:
+                copy_functions(target, kernels_subdirectory(directory))
 
         def compile_family(k: int) -> None:
             env = {**os.environ, "NUMBA_CACHE_DIR": str(private[k])}
@@ -121,19 +126,23 @@ def _compile_in_processes(work: list[tuple[str, ...]], processes: int, target: P
             list(pool.map(compile_family, range(len(work))))
         with directory_lock(str(target)):
             for directory in private:
-                merge_cache(directory, target)
+                copy_functions(kernels_subdirectory(directory), target)
 
 
-def merge_cache(source: Path, target: Path) -> None:
-    """Copy the kernels' numba files of the cache ``source`` (a ``NUMBA_CACHE_DIR``) into the
-    kernels' cache directory ``target``, one function at a time:
-    its data files first, then its index, each by an atomic rename, so that an index never
-    names a data file of another process. A function in both keeps ``source``'s files."""
-    kernels = source / UserProvidedCacheLocator.get_suitable_cache_subpath(
+def kernels_subdirectory(cache: Path) -> Path:
+    """Where numba keeps the kernels in the cache ``cache`` (a ``NUMBA_CACHE_DIR``)."""
+    return cache / UserProvidedCacheLocator.get_suitable_cache_subpath(
         str(KERNEL_DIR / "__init__.py"))
-    for index in kernels.glob("*.nbi"):
+
+
+def copy_functions(source: Path, target: Path) -> None:
+    """Copy the numba files in the directory ``source`` into ``target``, one function at a
+    time: its data files first, then its index, each by an atomic rename, so that an index
+    never names a data file of another process. A function in both keeps ``source``'s files."""
+    target.mkdir(parents=True, exist_ok=True)
+    for index in source.glob("*.nbi"):
         base = index.name[: -len(".nbi")]
-        for data in index.parent.glob(f"{base}.*.nbc"):
+        for data in source.glob(f"{base}.*.nbc"):
             _copy_atomic(data, target / data.name)
         _copy_atomic(index, target / index.name)
 

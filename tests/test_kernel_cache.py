@@ -13,7 +13,6 @@ import numba
 import numpy as np
 import pytest
 from numba.core import event
-from numba.core.caching import UserProvidedCacheLocator
 
 import mwprop_batch
 from mwprop_batch import compile_lock, parallel, precompile
@@ -192,18 +191,17 @@ def test_a_kernel_compiles_inside_the_cache_lock_once_per_process(monkeypatch):
 def test_merged_caches_keep_each_function_whole(tmp_path):
     """``compile`` merges the private caches of its processes: each function's index comes
     with its own data files, so that no index names another process's machine code."""
-    subpath = UserProvidedCacheLocator.get_suitable_cache_subpath(str(KERNELS / "__init__.py"))
     target = tmp_path / "target"
     target.mkdir()
     (target / "march.march-1.py311.nbi").write_text("old index")
     (target / "march.march-1.py311.2.nbc").write_text("old data 2")
     for k, text in enumerate(["first", "second"]):
-        source = tmp_path / str(k) / subpath
+        source = precompile.kernels_subdirectory(tmp_path / str(k))
         source.mkdir(parents=True)
         (source / "march.march-1.py311.nbi").write_text(f"{text} index")
         (source / "march.march-1.py311.1.nbc").write_text(f"{text} data")
         (source / f"los.{text}-1.py311.nbi").write_text(f"{text} los")
-        precompile.merge_cache(tmp_path / str(k), target)
+        precompile.copy_functions(source, target)
     assert (target / "march.march-1.py311.nbi").read_text() == "second index"
     assert (target / "march.march-1.py311.1.nbc").read_text() == "second data"
     assert (target / "los.first-1.py311.nbi").read_text() == "first los"
