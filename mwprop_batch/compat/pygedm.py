@@ -15,9 +15,16 @@ What differs from pygedm, and why (docs/pygedm.md has the measured agreement):
   DMs and distances agree to about 1e-3; tau_sc differs by up to tens of per cent toward the
   inner Galaxy (the Fortran weights the clumps and the Galactic centre with its coarse steps).
   The first such call warns once (:class:`NE2001pWarning`). ``method="ne2025"`` is NE2025.
-* A DM beyond what the model reaches: pygedm returns the sightline's end (YMW16's 25 kpc, or
-  100 kpc in MC mode; NE2001's 50 kpc); so does this module, and it warns
-  (:class:`BeyondModelWarning`) instead of passing a lower limit off as a distance.
+* A DM beyond what the model reaches: for YMW16 pygedm returns the sightline's end (25 kpc,
+  or 100 kpc in MC mode; the ATNF catalogue's convention) and so does this module; for NE2001
+  the Fortran returns wherever its stepping stopped (26-50 kpc), and this module the distance
+  where the model's DM stops growing (the Model's limit-row DIST). Either is a lower limit,
+  and this module says so with a :class:`BeyondModelWarning`.
+* pygedm 3's NE2001 ``calculate_electron_density_*`` returns the plain sum of NE2001's
+  components (its C binding adds ne1 + ne2 + nea + negc + nelism + necn + nevn); NE2001 itself
+  (and this module) lets the local ISM and the voids replace the smooth components where they
+  are (the w_lism and w_void weights). Near the Sun (inside the LISM) and in voids the two
+  differ, by up to a factor 14; elsewhere they agree to float precision.
 * ``dm_host`` is subtracted from the DM for every method in Galactic and MC modes and is the
   host's DM in IGM mode; pygedm 3.3 passes 0 to YMW16 whatever ``dm_host`` is (only its NE2001
   branch uses it).
@@ -55,7 +62,6 @@ __all__ = [
 METHODS = ("ymw16", "ne2001", "ne2025")
 YMW16_MODES = {"gal": GALACTIC, "mc": MAGELLANIC, "igm": "igm"}
 PC_PER_KPC = 1000.0
-NE_EDGE_PC = 50000.0  # where pygedm's NE2001 (and our NE models) end a sightline
 TOO_FAR_PC = 100000.0  # pygedm's dist_to_dm sets a distance from here on to 50 kpc ...
 TOO_FAR_SET_PC = 50000.0  # ... to this, with its warning
 TOO_FAR_MESSAGE = "Distance too large, setting to 50 kpc."
@@ -215,7 +221,7 @@ def dm_to_dist(gl, gb, dm, dm_host=0, mode="gal", method="ymw16", nu=1.0):
         col = dict(zip(ne_los.DM_TO_DIST_COLUMNS, raw.T, strict=True))
         limit = col["limit"] == 1.0
         tau = _ne_tau_s(col["DIST"], col["M0"], col["M1"], col["M2"], col["MISO"], nu_f)
-        dist = np.where(limit, NE_EDGE_PC, col["DIST"] * PC_PER_KPC)
+        dist = col["DIST"] * PC_PER_KPC  # a limit row: where the DM stops growing
     _warn_beyond(limit)
     dist, tau = np.where(zero, 0.0, dist), np.where(zero, 0.0, tau)
     return _quantity(dist, shape, "pc"), _quantity(tau, shape, "s")
@@ -271,9 +277,11 @@ def dist_to_dm(gl, gb, dist, mode="gal", method="ymw16", nu=1.0):
         return _quantity(dm_igm, shape, "pc / cm3"), _quantity(tau * nu_f**-4.0, shape, "s")
     valid = _valid(l_f, b_f, dist_f)
     zero = dist_f == 0.0
-    if method == "ymw16":
-        out = _run(ymw16_los.dm_profile_batch, l_f, b_f, dist_f[:, None], valid,
-                   *_ymw16_tables(mode))[0][:, 0, :]
+    if method == "ymw16":  # the C code's sightline ends at the mode's horizon
+        tables = _ymw16_tables(mode)
+        end = tables.P[K.MC_HORIZON if mode == MAGELLANIC else K.GAL_HORIZON]
+        out = _run(ymw16_los.dm_profile_batch, l_f, b_f, np.minimum(dist_f, end)[:, None],
+                   valid, *tables)[0][:, 0, :]
         dm, tau = out[:, 0], out[:, 1] * nu_f**-4.0
     else:
         kpc = dist_f / PC_PER_KPC
