@@ -168,3 +168,21 @@ def test_igm_dm_below_the_galaxy_says_so():
     assert fwd["DIST_MPC"][0] == 0.0 and fwd["z"][0] == 0.0
     with pytest.warns(pygedm.BeyondModelWarning, match="DM_Host"):
         assert pygedm.dm_to_dist(30.0, 0.5, 100.0, mode="igm")[0].value == 0.0
+
+
+def test_ne2001p_is_pygedm_4s_name_for_ne2001_and_ne2001_warns_once():
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings; from mwprop_batch.compat import pygedm\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    warnings.simplefilter('always')\n"
+        "    a = pygedm.dm_to_dist(30.0, 1.0, 300.0, method='ne2001p')\n"
+        "    assert not seen\n"
+        "    for _ in range(3):\n"
+        "        b = pygedm.dm_to_dist(30.0, 1.0, 300.0, method='NE2001')\n"
+        "assert [w.category.__name__ for w in seen] == ['NE2001pWarning'], seen\n"
+        "assert a == b\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -59,7 +59,8 @@ __all__ = [
     "dist_to_dm", "dm_to_dist", "generate_healpix_dm_map",
 ]
 
-METHODS = ("ymw16", "ne2001", "ne2025")
+METHODS = ("ymw16", "ne2001", "ne2001p", "ne2025")
+ALIASES = {"ne2001p": "ne2001"}  # pygedm 4's name for mwprop's NE2001p, which ours is
 YMW16_MODES = {"gal": GALACTIC, "mc": MAGELLANIC, "igm": "igm"}
 PC_PER_KPC = 1000.0
 TOO_FAR_PC = 100000.0  # pygedm's dist_to_dm sets a distance from here on to 50 kpc ...
@@ -119,6 +120,8 @@ def _method(method: str, mode: str) -> tuple[str, str]:
     name = str(method).lower()
     if name not in METHODS:
         raise PygedmCompatError(f"Only {', '.join(METHODS)} models supported.")
+    explicit = name in ALIASES
+    name = ALIASES.get(name, name)
     key = str(mode).lower().strip()
     if name == "ymw16":
         if key not in YMW16_MODES:
@@ -126,7 +129,7 @@ def _method(method: str, mode: str) -> tuple[str, str]:
         return name, YMW16_MODES[key]
     if key != "gal":
         raise PygedmCompatError(f"{name.upper()} only supports Galactic (gal) mode.")
-    if name == "ne2001":
+    if name == "ne2001" and not explicit:
         _warn_ne2001p_once()
     return name, key
 
@@ -188,7 +191,7 @@ def dm_to_dist(gl, gb, dm, dm_host=0, mode="gal", method="ymw16", nu=1.0):
         dm (float or array in pc cm^-3, or Quantity): dispersion measure
         dm_host (float or array in pc cm^-3, or Quantity): host DM, subtracted (IGM: the host's)
         mode (str): gal, mc or igm (YMW16 only)
-        method (str): ymw16, ne2001 (NE2001p) or ne2025
+        method (str): ymw16, ne2001 (NE2001p; also by pygedm 4's name ne2001p) or ne2025
         nu (float or array in GHz, or Quantity): observing frequency
 
     Returns:
