@@ -10,9 +10,9 @@ listed by its cause (docs/pygedm.md has the measured figures):
 * IGM mode: the IGM's DM is the total less the Galaxy's and the Clouds', so the distance
   inherits the Galactic DM's difference times DM_Gal / DM_IGM; bounded on the DM scale.
 * NE2001: pygedm's is the Fortran code, ours NE2001p integrated to convergence: DM and
-  distance agree to a few 1e-3 (median), tau (from the SM weighting of clumps, the Galactic
-  centre and the arms along coarse Fortran steps) to 1e-2 (median) with single rows up to a
-  factor 21 apart; its density is the plain sum of the components in pygedm 3.
+  distance agree to a few 1e-3 (median), tau to 1e-2 (median), with single rows up to a factor
+  21 apart: short paths (< 0.5 kpc) in the local ISM and void 11, whose boundaries the
+  Fortran's steps cross coarsely; its density is the plain sum of the components in pygedm 3.
 """
 
 import warnings
