@@ -60,9 +60,11 @@ def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
 
 @nb.njit(cache=True)
 def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P,
-              arms) -> float:
+              arms) -> tuple[float, bool]:
     """Where thin - arms changes sign in [lo, hi] (its values there: g_lo, g_hi; NaN where
-    not known), to KINK_TOL; the sign at hi is that of g_hi's side."""
+    not known), to KINK_TOL; the sign at hi is that of g_hi's side. Returns the point and
+    whether it was located (False when KINK_STEPS steps left a bracket wider than
+    KINK_TOL)."""
     above = g_hi > 0.0
     xa, ga, xb, gb = lo, g_lo, hi, g_hi
     slow = 0
@@ -81,7 +83,7 @@ def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P
             lo = mid
         xa, ga, xb, gb = xb, gb, mid, g
         slow = slow_steps(slow, width, lo, hi)
-    return hi
+    return hi, hi - lo <= KINK_TOL
 
 
 @nb.njit(cache=True, inline="always")
@@ -101,12 +103,13 @@ def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg:
 
 @nb.njit(cache=True)
 def first_kink(a: float, b: float, above_a: int, gaps, u, l_deg: float, P,
-               arms) -> tuple[float, bool]:
+               arms) -> tuple[float, bool, bool]:
     """The first place in the panel [a, b] where the thin disk and the arms cross, given
     thin - arms at the panel's nodes (``gaps``) and whether the thin disk is above at a
     (``above_a``: 1 or 0; -1 when not known: then from the nodes next to a, as at b, see
     :func:`_end_gap`): (b, whether it is above at b) when they do not cross, else (the
-    crossing, whether it is above just after)."""
+    crossing, whether it is above just after); then whether the crossing was located
+    (see :func:`_crossing`; True when there is none)."""
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
     node0, node1 = mid + half * GL_NODES[0], mid + half * GL_NODES[1]
@@ -124,6 +127,7 @@ def first_kink(a: float, b: float, above_a: int, gaps, u, l_deg: float, P,
             g_hi = _end_gap(b, lo, g_lo, mid + half * GL_NODES[GL_ORDER - 2],
                             gaps[GL_ORDER - 2], u, l_deg, P, arms)
         if (g_hi > 0.0) != above:
-            return _crossing(lo, hi, g_lo, g_hi, u, l_deg, P, arms), not above
+            kink, located = _crossing(lo, hi, g_lo, g_hi, u, l_deg, P, arms)
+            return kink, not above, located
         lo, g_lo = hi, g_hi
-    return b, above
+    return b, above, True
