@@ -86,6 +86,20 @@ def test_ymw16_reference_equals_a_dense_trapezoid(ymw16):
     assert (error <= REFERENCE_ERROR * ref).all()
 
 
+# (l, b, D): between two Gauss-Legendre nodes the arms rise above YMW16's thin disk for 104 pc
+# near 4.36 kpc and fall back; the panel saw neither crossing and the DM was 4.6e-4 low
+# (found by the 10,000-sightline set); and one toward the Galactic centre, 3.2e-5 low
+YMW16_HIDDEN_KINKS = [(351.7041422, -1.213821216, 9.515366718),
+                      (355.750086, -4.860184, 5.460233)]
+
+
+def test_ymw16_panels_end_at_kinks_between_nodes(ymw16):
+    l_deg, b_deg, dist = np.array(YMW16_HIDDEN_KINKS).T
+    ref, _ = ymw16_reference(ymw16, l_deg, b_deg, dist)
+    ours = ymw16.dist_to_dm(l_deg, b_deg, dist)["DM"].to_numpy()
+    np.testing.assert_allclose(ours, ref, rtol=5e-6)
+
+
 @pytest.mark.parametrize("name", ["ne2001", "ne2025", "ymw16"])
 def test_small_adversarial_sample(request, name):
     """300 seeded sightlines, 28 or more per category: the worst one within MAX_RELATIVE."""

@@ -277,7 +277,8 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             else:
                 pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values, gaps)
             if both:  # n_e kinks where the thin disk and the arms cross: cut there
-                kink, above, located = first_kink(s, b, thin_above, gaps, u, l_deg, P, arms)
+                kink, above, located = first_kink(s, b, thin_above, gaps, values, u, l_deg, P,
+                                                  arms)
                 if not located:
                     flags |= NC_KINK
                 thin_above = 1 if above else 0
