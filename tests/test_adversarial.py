@@ -86,15 +86,16 @@ def test_ymw16_reference_equals_a_dense_trapezoid(ymw16):
     assert (error <= REFERENCE_ERROR * ref).all()
 
 
-# (l, b, D): between two Gauss-Legendre nodes the arms rise above YMW16's thin disk for 104 pc
-# near 4.36 kpc and fall back; the panel saw neither crossing and the DM was 4.6e-4 low
-# (found by the 10,000-sightline set); and one toward the Galactic centre, 3.2e-5 low
-YMW16_HIDDEN_KINKS = [(351.7041422, -1.213821216, 9.515366718),
-                      (355.750086, -4.860184, 5.460233)]
+# (l, b, D), found by the 10,000-sightline set: between two Gauss-Legendre nodes the arms rise
+# above YMW16's thin disk for 104 pc near 4.36 kpc and fall back, and the panel saw neither
+# crossing (the DM was 4.6e-4 low; another such, 3.2e-5); straight through the Galactic
+# centre, panels of 3 Gaussian widths there left 1.05e-5
+YMW16_PANEL_SIGHTLINES = [(351.7041422, -1.213821216, 9.515366718),
+                          (355.750086, -4.860184, 5.460233), (360.0, -0.1469993918, 31.31261022)]
 
 
 def test_ymw16_panels_end_at_kinks_between_nodes(ymw16):
-    l_deg, b_deg, dist = np.array(YMW16_HIDDEN_KINKS).T
+    l_deg, b_deg, dist = np.array(YMW16_PANEL_SIGHTLINES).T
     ref, _ = ymw16_reference(ymw16, l_deg, b_deg, dist)
     ours = ymw16.dist_to_dm(l_deg, b_deg, dist)["DM"].to_numpy()
     np.testing.assert_allclose(ours, ref, rtol=5e-6)

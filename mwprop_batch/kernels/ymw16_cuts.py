@@ -122,7 +122,10 @@ def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
     c1, c2 = _roots(A, 2.0 * (wx * u[0] + wy * u[1]), wx * wx + wy * wy - rho * rho)
     s1, s2 = _slab(z0, u[2], cut * P[K.HGC])
     zones[Z_GC, 0], zones[Z_GC, 1] = _overlap(c1, c2, s1, s2)
-    zones[Z_GC, 2] = PANEL_PER_SCALE * min(P[K.AGC], P[K.HGC] / max(uz, 1e-12))
+    # (radially a Gaussian: panels of PANEL_PER_SCALE widths left 5e-6 of the DM straight
+    # through it; vertically sech^2)
+    zones[Z_GC, 2] = min(PANEL_PER_GAUSSIAN * P[K.AGC],
+                         PANEL_PER_SCALE * P[K.HGC] / max(uz, 1e-12))
     # Gum Nebula and Loop I: spheres
     zones[Z_GUM, 0], zones[Z_GUM, 1] = sphere(P[K.XGN], P[K.YGN], P[K.ZGN], P[K.GUM_REACH],
                                                u, P)
