@@ -8,6 +8,7 @@ import pytest
 from mwprop_batch import ymw16_sightlines as sightlines
 from mwprop_batch.interpreted import interpreted
 from mwprop_batch.kernels import ymw16_cuts, ymw16_kinks, ymw16_los, ymw16_switch
+from mwprop_batch.sightlines import NotConvergedError
 
 
 def _run(kernel, *args):
@@ -71,6 +72,13 @@ def test_switch_cap_flags(ymw16, monkeypatch):
 def test_panel_cap_flags(ymw16, monkeypatch):
     _cap(monkeypatch, ymw16_los.march, "MAX_PANELS", 3)
     _flagged(_dist_to_dm(ymw16, 30.0, 1.0, 10.0), "ymw16_los.march", "DM")
+
+
+def test_a_capped_row_raises_when_asked(ymw16, monkeypatch):
+    _cap(monkeypatch, ymw16_los.march, "MAX_PANELS", 3)
+    with pytest.raises(NotConvergedError, match="row 0: not converged: ymw16_los.march"):
+        sightlines.dist_to_dm(ymw16.tables, np.array([30.0]), np.array([1.0]),
+                              np.array([10.0]), False, 1.0, 100.0, "raise", _run)
 
 
 def test_a_full_cut_buffer_flags(ymw16, monkeypatch):
