@@ -16,7 +16,7 @@ import pandas as pd
 from .convert import convert
 from .errors import InvalidValueError
 from .model import Model
-from .positions import ColumnOverrides
+from .positions import ColumnOverrides, MissingColumnError
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .sightlines import ERROR_POLICIES
 
@@ -75,7 +75,10 @@ class MwpropAccessor:
     ) -> pd.DataFrame:
         if errors not in ERROR_POLICIES:
             raise InvalidValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
-        return convert(
-            self._df, model, to, scattering=scattering, freq_ghz=freq_ghz,
-            velocity_kms=velocity_kms, columns=columns, strict=errors == "raise",
-        )
+        try:
+            return convert(
+                self._df, model, to, scattering=scattering, freq_ghz=freq_ghz,
+                velocity_kms=velocity_kms, columns=columns, strict=errors == "raise",
+            )
+        except MissingColumnError as exc:  # named by this accessor's keywords (dm_col=...)
+            raise exc.spelled("keyword") from None

@@ -5,6 +5,15 @@ Galactic l, b (:mod:`mwprop_batch.positions`) -> :meth:`Model.dm_to_dist` or
 :meth:`Model.dist_to_dm` for each model -> columns ``<MODEL>_<COLUMN>`` (``NE2025_DIST``,
 ``NE2001_SM`` ...) and one ``status`` -> a row group of the output Parquet file.
 
+The one ``status`` of a row is ``ok`` only if every model's result for it is ok
+(:func:`combined_status`): a reason that every model gives (a problem of the input row, such
+as 'no position' or 'DM <= 0') stands as it is; otherwise each model that failed is named with
+its own reason, joined by '; ' (``'NE2025: scattering not finite: SBW'``,
+``'NE2001: not converged: ...; YMW16: ...'``). A catalogue converted before (it has
+``<MODEL>_DIST``/``<MODEL>_DM`` columns and ``status``) can be converted again with other
+models: its ``status`` moves to the end and combines with the new models' (the new reasons
+named by model, after the old ones).
+
 >>> import pandas as pd
 >>> from mwprop_batch.convert import convert
 >>> out = convert(pd.DataFrame({"GL": [30.0], "GB": [1.0], "DM": [100.0]}), ["ne2001", "ne2025"])
@@ -15,6 +24,7 @@ Galactic l, b (:mod:`mwprop_batch.positions`) -> :meth:`Model.dm_to_dist` or
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import time
@@ -30,18 +40,23 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import ConversionError, InvalidValueError
+from .input_gate import as_float_array
 from .input_types import check_input_types, frame_input_types
 from .io.catalogue_files import (
     DEFAULT_BATCH_ROWS,
+    FILE_METADATA_KEY,
     Catalogue,
     field_with_doc,
     open_catalogue,
     schema_with_file_metadata,
 )
+from .io.csvfile import CsvDialect
 from .io.locations import local_path, remote_url
-from .io.safe_writes import AtomicParquetWriter, check_not_inside, check_output
+from .io.output_formats import output_format
+from .io.safe_writes import AtomicTableWriter, check_not_inside, check_output
 from .model import Model
 from .parallel import takes_threads
+from .params import MODEL_NAMES
 from .positions import (
     DIRECTIONS,
     ColumnOverrides,
@@ -58,12 +73,13 @@ from .scattering import (
     check_observing,
 )
 from .sightlines import CORE_COLUMNS, InvalidRowError
-from .status import OK
+from .status import MODEL_REASONS, OK
 
 STATUS = "status"
 STATUS_DESCRIPTION = (
-    "'ok', or why the row has no result (e.g. 'no position', \"DM unparseable: '11.4x1'\", "
-    "'DM <= 0')"
+    "'ok' when every model's result is, else why not: a problem of the input row (e.g. 'no "
+    "position', \"DM unparseable: '11.4x1'\", 'DM <= 0'), or each failed model's reason "
+    "('NE2025: scattering not finite: SBW'), joined by '; '"
 )
 COLUMN_DOCS = {**CORE_COLUMNS, **SCATTERING_COLUMNS}
 UNPARSEABLE = "unparseable"  # DataFrame.attrs key: {column: {row: text}} (see io.psrcat)
@@ -96,6 +112,12 @@ class Settings:
         if self.to not in DIRECTIONS:
             raise InvalidValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got "
                              f"{self.to!r}")
+        for name, kind in (("freq_ghz", "frequency"), ("velocity_kms", "velocity")):
+            value = as_float_array(name, getattr(self, name), kind)[0]  # by its unit
+            if value.ndim:
+                raise InvalidValueError(f"{name} of a conversion is one number, got shape "
+                                        f"{value.shape}")
+            object.__setattr__(self, name, float(value))
         check_observing(self.freq_ghz, self.velocity_kms)
 
     @classmethod
@@ -183,23 +205,65 @@ def model_frame(model: Model, inputs: ModelInputs, settings: Settings) -> pd.Dat
     return out
 
 
+def combined_status(
+    statuses: Mapping[str, np.ndarray], earlier: np.ndarray | None = None
+) -> np.ndarray:
+    """One status per row from each model's (``{MODEL: status array}``, in column order).
+
+    ``ok`` only where every model's is ``ok``. A problem of the input row, which every model
+    gives ('no position', 'DM <= 0'), stands as it is, and so does the reason of a single
+    model; otherwise each model that failed is named with its reason, joined by '; ':
+    ``'NE2025: scattering not finite: SBW; YMW16: not converged: ...'``. ``earlier`` is the
+    status of an earlier conversion of the same rows (None: none): a row is ``ok`` only if
+    it was and the new models' results are, and the new models' reasons (named by model)
+    follow the earlier one unless they repeat it.
+    """
+    names = list(statuses)
+    table = np.column_stack([np.asarray(statuses[n], dtype=object) for n in names])
+
+    def named(row: int) -> str:
+        return "; ".join(f"{n}: {s}" for n, s in zip(names, table[row], strict=True) if s != OK)
+
+    out = table[:, 0].copy()
+    if len(names) > 1:
+        for row in np.flatnonzero((table != table[:, :1]).any(axis=1) | from_model(out)):
+            out[row] = named(row)
+    if earlier is None:
+        return out
+    earlier = np.asarray(earlier, dtype=object)
+    was_bad = earlier != OK
+    for row in np.flatnonzero((out != OK) & (out != earlier)):
+        out[row] = f"{earlier[row]}; {named(row)}" if was_bad[row] else named(row)
+    out[(out == OK) & was_bad] = earlier[(out == OK) & was_bad]
+    return out
+
+
+def from_model(status: np.ndarray) -> np.ndarray:
+    """Where a status is a reason from a model's result (not converged, scattering not
+    finite) rather than from the input row."""
+    return np.array([str(s).startswith(MODEL_REASONS) for s in status], dtype=bool)
+
+
 def compute(
     frame: pd.DataFrame, columns: Columns, settings: Settings, first_row: int = 0,
     unparseable: Mapping[str, Mapping[int, str]] | None = None,
+    earlier: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Result columns ``<MODEL>_<COLUMN>`` for every model, then ``status``, for ``frame``.
 
     ``first_row`` is the position of ``frame``'s first row in the whole catalogue (for the
     error message of a strict run); ``unparseable`` gives cells the reader could not read
-    (``{column: {row position in frame: text}}``, see :func:`read_inputs`). The result has
-    ``frame``'s index.
+    (``{column: {row position in frame: text}}``, see :func:`read_inputs`); ``earlier`` is
+    the status of an earlier conversion of these rows (see :func:`combined_status`). The
+    result has ``frame``'s index.
     """
     inputs = read_inputs(frame, columns, unparseable)
-    parts, status = [], None
+    parts, statuses = [], {}
     for model in settings.models:
         out = model_frame(model, inputs, settings)
-        status = out.pop(STATUS).to_numpy(object)
+        statuses[model.name.upper()] = out.pop(STATUS).to_numpy(object)
         parts.append(out.add_prefix(settings.prefix(model)))
+    status = combined_status(statuses, earlier)
     results = pd.concat(parts, axis=1).set_axis(frame.index)
     results[STATUS] = pd.Series(status, index=frame.index, dtype="str")
     if settings.strict:
@@ -233,12 +297,45 @@ def _empty_inputs(with_dm_err: bool) -> ModelInputs:
     return ModelInputs(empty, empty, empty, empty if with_dm_err else None, np.empty(0, object))
 
 
+def converted_before(names: Sequence[str]) -> bool:
+    """Whether columns ``names`` are those of an earlier conversion: a ``status`` column
+    beside a model's ``<MODEL>_DIST`` or ``<MODEL>_DM``; its ``status`` then combines with the
+    new models' (:func:`combined_status`) instead of clashing."""
+    present = set(names)
+    return STATUS in present and any(
+        f"{m.upper()}_{c}" in present for m in MODEL_NAMES for c in ("DIST", "DM"))
+
+
+def input_names(names: Sequence[str]) -> list[str]:
+    """The input columns an output keeps: all, less the ``status`` of an earlier conversion
+    (the new ``status`` replaces it, at the end)."""
+    return [n for n in names if n != STATUS] if converted_before(names) else list(names)
+
+
 def check_new_names(existing: Sequence[str], fields: Iterable[pa.Field]) -> None:
-    """Raise ConversionError if a result column would replace an input column."""
-    clash = [f.name for f in fields if f.name in set(existing)]
+    """Raise ConversionError if a result column would replace an input column (the
+    ``status`` of an earlier conversion is combined, not replaced)."""
+    kept = set(input_names(existing))
+    clash = [f.name for f in fields if f.name in kept]
     if clash:
+        again = [n for n in clash if n != STATUS]
+        why = (" (converted with that model already)" if again and converted_before(existing)
+               else "")
         raise ConversionError(
-            f"the input already has column(s) {', '.join(clash)}; rename them first"
+            f"the input already has column(s) {', '.join(clash)}{why}; rename them first"
+        )
+
+
+def check_unique_names(names: Sequence[str], read: Iterable[str]) -> None:
+    """Raise ConversionError naming the columns the conversion reads (or ``status``) that
+    the input has more than once: which of them is meant is ambiguous."""
+    counts = Counter(names)
+    repeated = [n for n in dict.fromkeys([*read, STATUS]) if counts[n] > 1]
+    if repeated:
+        raise ConversionError(
+            "the input has several columns named "
+            + ", ".join(f"{n!r} ({counts[n]}x)" for n in repeated)
+            + "; rename or drop the duplicates first"
         )
 
 
@@ -256,6 +353,12 @@ def convert(
 ) -> pd.DataFrame:
     """A new DataFrame: ``df``'s columns and index, then each model's results and ``status``.
 
+    ``status`` is ``ok`` only where every model's result is; otherwise it gives the input
+    row's problem as it is, or each failed model's reason named by the model, joined by '; '
+    (:func:`combined_status`). A ``df`` that is itself an output of ours (``status`` beside
+    ``<MODEL>_DIST``/``<MODEL>_DM`` columns) may be converted again with other models: its
+    ``status`` moves to the end and combines with theirs.
+
     Parameters
     ----------
     df : pandas.DataFrame
@@ -263,11 +366,15 @@ def convert(
         or ecliptic ELONG/ELAT, deg) and a DM (pc cm^-3; ``to="dist"``) or a distance (kpc;
         ``to="dm"``). Columns are detected by name (see :mod:`mwprop_batch.positions`) or
         named in ``columns``. A DM-error column (pc cm^-3) adds ``DIST_LO``/``DIST_HI``.
-    models : "ne2001", "ne2025", both (list or "ne2001,ne2025") or Model instances
+    models : "ne2001", "ne2025", "ymw16", several (a list or "ne2001,ymw16") or Model instances
     to : {"dist", "dm"}
         Distance from DM, or DM from distance.
     scattering, freq_ghz, velocity_kms
-        As in :meth:`Model.dm_to_dist` (GHz, km/s).
+        As in :meth:`Model.dm_to_dist` (GHz, km/s; one number each, or an astropy Quantity
+        converted by its unit).
+    columns : ColumnOverrides, optional
+        Column names that detection would not find, e.g.
+        ``columns=ColumnOverrides(dm_col="DM_obs")``.
     strict : bool
         Raise :class:`~mwprop_batch.sightlines.InvalidRowError` for the first bad row
         instead of giving NaN results and the reason in ``status``.
@@ -279,7 +386,9 @@ def convert(
     ------
     ValueError
         ``freq_ghz`` or ``velocity_kms`` not finite and > 0; :class:`InputTypeError` for an
-        input column of timestamps, booleans, ...; MissingColumnError, ConversionError.
+        input column of timestamps, booleans, ...; MissingColumnError (naming the
+        ``columns=ColumnOverrides(...)`` keyword to use); ConversionError (a result column
+        that exists already, a column read that appears twice).
     """
     settings = Settings.create(
         models, to=to, scattering=scattering, freq_ghz=freq_ghz, velocity_kms=velocity_kms,
@@ -287,11 +396,33 @@ def convert(
     )
     names = [str(c) for c in df.columns]
     chosen = find_columns(names, to, columns)
+    check_unique_names(names, chosen.names)
     check_new_names(names, result_fields(settings, chosen.dm_err is not None))
-    inputs = df.set_axis(names, axis=1)[chosen.names]
+    named = df.set_axis(names, axis=1)
+    inputs = named[chosen.names]
     check_input_types(frame_input_types(inputs, chosen.names))
-    computed = compute(inputs, chosen, settings, unparseable=df.attrs.get(UNPARSEABLE))
-    return pd.concat([df, computed.set_axis(df.index)], axis=1)
+    earlier = earlier_status(named) if converted_before(names) else None
+    computed = compute(inputs, chosen, settings, unparseable=df.attrs.get(UNPARSEABLE),
+                       earlier=earlier)
+    kept = df.iloc[:, [k for k, n in enumerate(names) if n in set(input_names(names))]]
+    return pd.concat([kept, computed.set_axis(df.index)], axis=1)
+
+
+def earlier_status(table: pd.DataFrame | pa.RecordBatch) -> np.ndarray:
+    """The ``status`` column of an earlier conversion as an object array (missing: ok); when
+    that conversion had one model, its model's reasons are named by it ('NE2025: ...') as a
+    conversion with several models names them."""
+    column = table[STATUS]
+    values = column.to_pandas() if isinstance(column, pa.Array | pa.ChunkedArray) else column
+    status = values.astype(object).where(values.notna(), OK).to_numpy(object, copy=True)
+    names = [str(n) for n in (table.columns if isinstance(table, pd.DataFrame)
+                              else table.schema.names)]
+    earlier = [m.upper() for m in MODEL_NAMES
+               if f"{m.upper()}_DIST" in names or f"{m.upper()}_DM" in names]
+    if len(earlier) == 1:
+        single = from_model(status)
+        status[single] = [f"{earlier[0]}: {s}" for s in status[single]]
+    return status
 
 
 @takes_threads
@@ -312,8 +443,10 @@ def convert_file(
     progress: bool = False,
     command: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    csv: CsvDialect | None = None,
 ) -> Summary:
-    """Stream a catalogue file through the models into a Parquet file, in bounded memory.
+    """Stream a catalogue file through the models into a Parquet or CSV file (as ``target``'s
+    name says: ``.parquet``/``.pq`` or ``.csv``; CSV holds the values only), in bounded memory.
 
     Reads ``source`` (see :func:`mwprop_batch.io.catalogue_files.open_catalogue`; ``format``
     overrides the guess from its name) in batches of ``batch_rows`` rows and writes one row
@@ -326,7 +459,8 @@ def convert_file(
     ``source`` and ``target`` may be URLs (``s3://bucket/key``, any fsspec URL; extra
     ``cloud``): the same conversion, published on object storage as
     :mod:`mwprop_batch.io.remote` describes; ``storage_options`` go to their fsspec file
-    system (e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``).
+    system (e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``). ``csv`` gives a CSV
+    file's delimiter and encoding (:class:`~mwprop_batch.io.csvfile.CsvDialect`).
 
     ``threads`` (keyword) is as in :func:`convert`.
 
@@ -343,7 +477,8 @@ def convert_file(
     if batch_rows < 1:
         raise InvalidValueError(f"batch_rows must be at least 1, got {batch_rows}")
     target = checked_output(target, overwrite, storage_options)
-    plan = plan_conversion(source, target, settings, columns, format, command, storage_options)
+    plan = plan_conversion(source, target, settings, columns, format, command, storage_options,
+                           csv)
     catalogue, chosen = plan.catalogue, plan.columns
     summary = Summary(tuple(m.name.upper() for m in settings.models), output=target)
     warm_up(settings, catalogue.num_rows)
@@ -354,13 +489,14 @@ def convert_file(
         total=catalogue.num_rows, unit="row", unit_scale=True, disable=not progress,
         file=sys.stderr, desc=Path(str(catalogue.path)).name,
     )
-    output = parquet_writer(target, plan.schema, overwrite, storage_options)
+    output = table_writer(target, plan.schema, overwrite, storage_options)
     with bar, output as writer:
         for batch in catalogue.batches(batch_rows):
             first = writer.rows_written
             computed = compute(
                 batch.select(chosen.names).to_pandas(), chosen, settings, first,
                 rows_between(catalogue.unparseable, first, first + batch.num_rows),
+                earlier_status(batch) if plan.converted_before else None,
             )
             summary.add(computed)
             writer.write(with_results(batch, computed, plan.schema))
@@ -374,33 +510,39 @@ def checked_output(
     storage_options: Mapping[str, Any] | None = None,
 ) -> Path | str:
     """``target`` checked as an output file (see
-    :func:`~mwprop_batch.io.safe_writes.check_output`): a local Path, or a URL (str).
+    :func:`~mwprop_batch.io.safe_writes.check_output`) whose name says its format
+    (:func:`~mwprop_batch.io.output_formats.output_format`): a local Path, or a URL (str).
 
     Raises CatalogueError (an existing output without ``overwrite``: "use --overwrite").
     """
     url = remote_url(target)
     if url is None:
-        return check_output(local_path(target), overwrite)
+        checked = check_output(local_path(target), overwrite)
+        output_format(target)
+        return checked
     from .io.remote import check_remote_output, resolve
 
     check_remote_output(resolve(url, storage_options), overwrite)
+    output_format(url)
     return url
 
 
-def parquet_writer(
+def table_writer(
     target: Path | str, schema: pa.Schema, overwrite: bool = False,
     storage_options: Mapping[str, Any] | None = None, staged: bool = True,
 ):
-    """The all-or-nothing Parquet writer for ``target``: an
-    :class:`~mwprop_batch.io.safe_writes.AtomicParquetWriter` for a local path, a
-    :class:`~mwprop_batch.io.remote.RemoteParquetWriter` for a URL (``staged`` as there)."""
+    """The all-or-nothing writer for ``target``, of the format its name says (Parquet or CSV,
+    :func:`~mwprop_batch.io.output_formats.output_format`): an
+    :class:`~mwprop_batch.io.safe_writes.AtomicTableWriter` for a local path, a
+    :class:`~mwprop_batch.io.remote.RemoteTableWriter` for a URL (``staged`` as there)."""
     url = remote_url(target)
+    format = output_format(url or target)
     if url is None:
-        return AtomicParquetWriter(local_path(target), schema, overwrite=overwrite)
-    from .io.remote import RemoteParquetWriter
+        return AtomicTableWriter(local_path(target), schema, overwrite=overwrite, format=format)
+    from .io.remote import RemoteTableWriter
 
-    return RemoteParquetWriter(url, schema, overwrite=overwrite,
-                               storage_options=storage_options, staged=staged)
+    return RemoteTableWriter(url, schema, overwrite=overwrite, storage_options=storage_options,
+                             staged=staged, format=format)
 
 
 @dataclass(frozen=True)
@@ -412,11 +554,17 @@ class Plan:
     columns: Columns
     schema: pa.Schema
 
+    @property
+    def converted_before(self) -> bool:
+        """Whether the input is an earlier conversion (its status combines with the new)."""
+        return converted_before(self.catalogue.schema.names)
+
 
 def plan_conversion(
     source: str | os.PathLike[str], target: str | os.PathLike[str], settings: Settings,
     columns: ColumnOverrides | None = None, format: str | None = None,
     command: str | None = None, storage_options: Mapping[str, Any] | None = None,
+    csv: CsvDialect | None = None,
 ) -> Plan:
     """Open ``source`` and check everything that can be checked before a row is computed.
 
@@ -435,15 +583,15 @@ def plan_conversion(
         from .io.remote import check_not_inside_remote
 
         check_not_inside_remote(target_url, source_url)
-    catalogue = open_catalogue(source, format, storage_options=storage_options)
-    if catalogue.num_rows == 0:
-        raise ConversionError(f"{catalogue.path} has no rows: nothing written")
+    catalogue = open_catalogue(source, format, storage_options=storage_options, csv=csv)
     chosen = find_columns(catalogue.schema.names, settings.to, columns)
+    check_unique_names(catalogue.schema.names, chosen.names)
     check_input_types({n: catalogue.schema.field(n).type for n in chosen.names})
     results = result_fields(settings, chosen.dm_err is not None)
     check_new_names(catalogue.schema.names, results)
+    kept = [catalogue.schema.field(n) for n in input_names(catalogue.schema.names)]
     schema = schema_with_file_metadata(
-        pa.schema(list(catalogue.schema) + results, metadata=catalogue.schema.metadata),
+        pa.schema(kept + results, metadata=catalogue.schema.metadata),
         file_metadata(settings, chosen, catalogue, command),
     )
     return Plan(catalogue, settings, chosen, schema)
@@ -472,12 +620,15 @@ def rows_between(
 
 
 def with_results(batch: pa.RecordBatch, results: pd.DataFrame, schema: pa.Schema) -> pa.RecordBatch:
-    """``batch``'s columns as they are, then the result columns, as a batch of ``schema``."""
+    """``batch``'s columns as they are (less an earlier conversion's ``status``), then the
+    result columns, as a batch of ``schema``."""
+    kept = [c for c, n in zip(batch.columns, batch.schema.names, strict=True)
+            if n not in results.columns]
     added = [
         pa.array(results[f.name].to_numpy(), type=f.type)
         for f in schema if f.name in results.columns
     ]
-    return pa.RecordBatch.from_arrays(batch.columns + added, schema=schema)
+    return pa.RecordBatch.from_arrays(kept + added, schema=schema)
 
 
 def file_metadata(
@@ -486,10 +637,12 @@ def file_metadata(
     """The file-level metadata of a converted catalogue (stored as JSON under our key).
 
     ``unparseable`` keeps the text of every cell the reader could not read (``{column:
-    {row: text}}``), so that nothing of the input is lost.
+    {row: text}}``), so that nothing of the input is lost; ``earlier`` keeps the metadata of
+    the conversion that made the input, when it is an output of ours converted again.
     """
     from . import __version__
 
+    earlier = (catalogue.schema.metadata or {}).get(FILE_METADATA_KEY)
     return {
         "package": "mwprop_batch",
         "version": __version__,
@@ -500,7 +653,7 @@ def file_metadata(
         "freq_ghz": settings.freq_ghz,
         "velocity_kms": settings.velocity_kms,
         "columns": {
-            "positions": [[s.kind, s.lon, s.lat] for s in columns.positions],
+            "positions": [s.describe() for s in columns.positions],
             "value": columns.value,
             "dm_err": columns.dm_err,
         },
@@ -509,4 +662,5 @@ def file_metadata(
                         for c, rows in catalogue.unparseable.items()},
         "command": command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **({"earlier": json.loads(earlier)} if earlier is not None else {}),
     }

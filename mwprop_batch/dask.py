@@ -35,15 +35,18 @@ from .convert import (
     Plan,
     Settings,
     compute,
+    converted_before,
+    earlier_status,
     load_model,
-    parquet_writer,
     plan_conversion,
+    table_writer,
     with_results,
 )
 from .convert import convert as convert_frame
-from .io.catalogue_files import FILE_METADATA_KEY, CatalogueError
+from .io.local_datasets import check_dataset_output, publish_directory, recover_set_aside
 from .io.locations import local_path, remote_url
-from .io.safe_writes import check_output, remove_dead_temp_files, temp_path
+from .io.output_formats import check_dataset_name
+from .io.safe_writes import remove_dead_temp_files, temp_path
 from .parallel import kernel_threads
 from .positions import ColumnOverrides, Columns
 from .status import OK
@@ -112,20 +115,25 @@ def _convert_piece(
     piece: Piece, part: Path | str, schema: pa.Schema, input_schema: pa.Schema,
     names: tuple[str, ...], columns: Columns, options: dict, filesystem: Any = None,
     storage_options: Mapping[str, Any] | None = None,
+    partition: Mapping[str, Any] | None = None,
 ) -> tuple[int, dict[str, int]]:
     """Convert one piece (of a file in ``filesystem``) into the Parquet file or object ``part``
-    (exactly as the single process does); return its rows and its bad rows by reason."""
+    (exactly as the single process does); return its rows and its bad rows by reason.
+    ``partition``: the file's Hive partition values (``{key: value}``), its columns."""
     settings = Settings.create([load_model(name) for name in names], **options)
     table = pq.ParquetFile(piece.path, filesystem=filesystem).read_row_group(piece.row_group)
+    partition = partition or {}
     arrays = [
         table.column(f.name).cast(f.type) if f.name in table.column_names
+        else pa.array([partition[f.name]] * table.num_rows, f.type) if f.name in partition
         else pa.nulls(table.num_rows, f.type) for f in input_schema
-    ]  # as the single-process reader gives it: the dataset's union schema
+    ]  # as the single-process reader gives it: the dataset's union schema, partition keys
     batch = pa.table(arrays, schema=input_schema).combine_chunks().to_batches()[0]
+    earlier = earlier_status(batch) if converted_before(input_schema.names) else None
     with kernel_threads(worker_threads()):
         computed = compute(batch.select(columns.names).to_pandas(), columns, settings,
-                           piece.first_row)
-    with parquet_writer(part, schema, storage_options=storage_options, staged=False) as writer:
+                           piece.first_row, earlier=earlier)
+    with table_writer(part, schema, storage_options=storage_options, staged=False) as writer:
         writer.write(with_results(batch, computed, schema))
     bad = computed[STATUS][computed[STATUS] != OK].value_counts()
     return batch.num_rows, {str(k): int(v) for k, v in bad.items()}
@@ -146,8 +154,10 @@ def convert_dataset(
     order, each with exactly the schema and metadata of the single-process output
     (:func:`mwprop_batch.convert.convert_file`) and its values, byte for byte. It is written
     aside and renamed into place when complete; an existing ``target`` is replaced (with
-    ``overwrite``) only if it is a dataset this tool wrote. The workers must see the same file
-    system. ``options`` are ``to``, ``scattering``, ``freq_ghz``, ``velocity_kms``, ``strict``.
+    ``overwrite``) only if it is a dataset this tool wrote, checked again just before, and
+    stays whole until the new one is in place (:mod:`mwprop_batch.io.local_datasets`). The
+    workers must see the same file system. ``options`` are ``to``, ``scattering``,
+    ``freq_ghz``, ``velocity_kms``, ``strict``.
 
     ``source`` and ``target`` may be URLs (``s3://bucket/prefix``; ``storage_options`` as in
     :func:`~mwprop_batch.convert.convert_file`): the workers read and write the store
@@ -155,8 +165,10 @@ def convert_dataset(
     :mod:`mwprop_batch.io.remote`).
     """
     target_url, target_options = remote_url(target), None
+    check_dataset_name(target)
     if target_url is None:
         target = Path(local_path(target))
+        recover_set_aside(target)  # what a run killed while replacing it left
         check_dataset_output(target, overwrite)
     else:
         from .io.remote import check_remote_output, resolve, resolved_options
@@ -187,9 +199,7 @@ def convert_dataset(
         rows_per_part = _run(work, part_names, plan, names, options, scheduler, workers,
                              progress, filesystem, target_options)
         if target_url is None:
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
+            publish_directory(staging, target, overwrite)
         else:
             from .io.remote import publish_dataset
 
@@ -226,7 +236,8 @@ def _run(
         futures = [
             client.submit(
                 _convert_piece, piece, part, plan.schema, plan.catalogue.schema, names,
-                plan.columns, options, filesystem, storage_options, pure=False,
+                plan.columns, options, filesystem, storage_options,
+                plan.catalogue.partitions.get(piece.path), pure=False,
             )
             for piece, part in zip(work, part_names, strict=True)
         ]
@@ -261,23 +272,3 @@ def _sigint_ignored():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def check_dataset_output(target: Path, overwrite: bool) -> None:
-    """Raise CatalogueError unless ``target`` is new or, with ``overwrite``, a real directory
-    holding only Parquet parts this tool wrote (each with our file metadata)."""
-    if not target.exists() and not target.is_symlink():
-        check_output(target)
-        return
-    if target.is_symlink() or not target.is_dir():
-        check_output(target, overwrite)  # names what is there
-        raise CatalogueError(f"output {target} is a file; a Dask run writes a directory")
-    if not overwrite:
-        raise CatalogueError(f"output {target} exists; use --overwrite to replace it")
-    for entry in target.iterdir():
-        ours = entry.is_file() and not entry.is_symlink() and entry.suffix == ".parquet"
-        if not ours or FILE_METADATA_KEY not in (pq.read_schema(entry).metadata or {}):
-            raise CatalogueError(
-                f"output {target} holds {entry.name}, which mwprop-batch did not write; "
-                "not replacing it"
-            )

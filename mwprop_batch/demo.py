@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from .convert import Summary, convert_file, load_model
 from .errors import InvalidValueError
-from .io.safe_writes import AtomicParquetWriter
+from .io.safe_writes import AtomicTableWriter, check_outputs
 
 SCALE_LENGTH_KPC = 4.0
 SCALE_HEIGHT_KPC = 0.3
@@ -76,24 +76,27 @@ def synthetic_catalogue(rows: int = 100_000, seed: int = 1) -> pd.DataFrame:
 
 def run_demo(
     out_dir: str | os.PathLike[str] = DEFAULT_DIR, rows: int = 100_000, seed: int = 1,
-    progress: bool = False, command: str | None = None,
+    progress: bool = False, command: str | None = None, overwrite: bool = False,
 ) -> Summary:
     """Write the synthetic catalogue into ``out_dir`` and convert it with NE2001 and NE2025
     (distances from DM, with scattering).
 
-    Makes ``out_dir`` if needed and replaces the two files it writes there,
-    :data:`CATALOGUE_NAME` and :data:`CONVERTED_NAME`. Returns the conversion's summary.
+    Makes ``out_dir`` if needed and writes two files there, :data:`CATALOGUE_NAME` and
+    :data:`CONVERTED_NAME`; existing ones are replaced only with ``overwrite`` (otherwise
+    :class:`~mwprop_batch.io.safe_writes.OutputExistsError`, before any work). Returns the
+    conversion's summary.
     """
     if rows < 1:
         raise InvalidValueError(f"rows must be at least 1, got {rows}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    source, converted = check_outputs([out_dir / CATALOGUE_NAME, out_dir / CONVERTED_NAME],
+                                      overwrite)
     table = pa.Table.from_pandas(synthetic_catalogue(rows, seed), preserve_index=False)
-    source = out_dir / CATALOGUE_NAME
-    with AtomicParquetWriter(source, table.schema, overwrite=True) as writer:
+    with AtomicTableWriter(source, table.schema, overwrite=overwrite) as writer:
         for batch in table.to_batches():
             writer.write(batch)
     return convert_file(
-        source, out_dir / CONVERTED_NAME, ("ne2001", "ne2025"), scattering=True,
-        overwrite=True, progress=progress, command=command,
+        source, converted, ("ne2001", "ne2025"), scattering=True,
+        overwrite=overwrite, progress=progress, command=command,
     )

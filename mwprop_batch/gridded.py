@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .constants import PC_PER_KPC, SM_FACTOR
-from .errors import InvalidTypeError, MwpropBatchError
+from .errors import MwpropBatchError
 from .extras import missing_extra
+from .input_gate import as_float_array
 from .kernels.density import COLUMNS, LISM_LDR, LISM_LHB, LISM_LOOP_I, LISM_LSB
 from .params import YMW16
 
@@ -63,25 +64,22 @@ YMW16_DENSITY_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+def density_docs(model_name: str) -> dict[str, tuple[str, str]]:
+    """(unit, description) of each density column of the model named ``model_name``."""
+    return YMW16_DENSITY_COLUMNS if model_name == YMW16 else DENSITY_COLUMNS
+
+
 class GridShapeError(MwpropBatchError, ValueError):
     """The sightline and distance inputs of :meth:`Model.density_along` do not fit together."""
-
-
-def _floats(name: str, value: Any) -> np.ndarray:
-    array = np.asarray(value)
-    if not (np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)) \
-            or np.iscomplexobj(array):
-        raise InvalidTypeError(f"{name} must be real numbers, got dtype {array.dtype}")
-    return array.astype(np.float64, copy=False)
 
 
 def density_along(
     model: Model, l_deg, b_deg, dist_kpc, components: bool = False, labelled: bool = False,
 ) -> np.ndarray | dict[str, np.ndarray] | Any:
     """See :meth:`mwprop_batch.Model.density_along`."""
-    l_arr = np.mod(_floats("l_deg", l_deg), 360.0)
-    b_arr = _floats("b_deg", b_deg)
-    dist = _floats("dist_kpc", dist_kpc)
+    l_arr = np.mod(as_float_array("l_deg", l_deg, "angle")[0], 360.0)
+    b_arr = as_float_array("b_deg", b_deg, "angle")[0]
+    dist = as_float_array("dist_kpc", dist_kpc, "length")[0]  # masked elements are NaN
     if dist.ndim == 0:
         raise GridShapeError("dist_kpc must have at least one dimension (the distances)")
     if labelled:
@@ -202,7 +200,7 @@ def _dataset(model: Model, l_arr, b_arr, dist, values):
     n_sight = np.broadcast_shapes(l_arr.shape, b_arr.shape)[0]
     dims = ("sightline", "distance")
     named = values if isinstance(values, dict) else {"ne": values}
-    docs = YMW16_DENSITY_COLUMNS if model.name == YMW16 else DENSITY_COLUMNS
+    docs = density_docs(model.name)
     data_vars = {
         name: (dims, array.reshape(n_sight, dist.size),
                {"units": docs[name][0], "long_name": docs[name][1]})

@@ -1,9 +1,9 @@
 """xarray in, labelled results out: the DataArray forms of :class:`~mwprop_batch.Model`'s methods.
 
-``Model.dm_to_dist``, ``dist_to_dm``, ``dm_max``, ``dm_profile`` and ``density_along`` come
-here when an input is an ``xarray.DataArray`` (:func:`is_labelled`). Inputs broadcast by
-dimension name (``xarray.apply_ufunc``); the result is an ``xarray.Dataset`` with the inputs'
-dims and coords and one variable per result column, its unit in ``attrs["units"]``.
+``Model.density``, ``dm_to_dist``, ``dist_to_dm``, ``dm_max``, ``dm_profile`` and ``density_along``
+come here when an input is an ``xarray.DataArray`` (:func:`is_labelled`). Inputs broadcast by
+dimension name (``xarray.apply_ufunc``); the result is an ``xarray.Dataset`` with the inputs' dims
+and coords and one variable per result column, its unit in ``attrs["units"]``.
 Dask-backed inputs give lazy results computed chunk by chunk (``dask="parallelized"``); each
 chunk goes through the NumPy method, so they equal the eager result.
 
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MwpropBatchError
-from .gridded import DENSITY_COLUMNS
+from .gridded import DENSITY_COLUMNS, density_docs
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, SCATTERING_COLUMNS
 from .sightlines import CORE_COLUMNS
 
@@ -64,19 +64,22 @@ def _check_inputs(named: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _dataset(outputs, columns: list[str], attrs: dict[str, Any]) -> xr.Dataset:
+def _dataset(
+    outputs, columns: list[str], attrs: dict[str, Any],
+    docs: dict[str, tuple[str, str]] = COLUMN_DOCS,
+) -> xr.Dataset:
     xr = _xarray()
     outputs = outputs if isinstance(outputs, tuple) else (outputs,)
     variables = {}
     for name, array in zip(columns, outputs, strict=True):
-        unit, description = COLUMN_DOCS[name]
+        unit, description = docs[name]
         variables[name] = array.assign_attrs(units=unit, long_name=description)
     return xr.Dataset(variables, attrs=attrs)
 
 
 def _apply_rows(
     method: Callable[..., pd.DataFrame], named: dict[str, Any], options: dict[str, Any],
-    attrs: dict[str, Any],
+    attrs: dict[str, Any], docs: dict[str, tuple[str, str]] = COLUMN_DOCS,
 ) -> xr.Dataset:
     """Apply a row-wise Model method (one DataFrame row per broadcast element) by name."""
     xr = _xarray()
@@ -94,7 +97,20 @@ def _apply_rows(
         block, *named.values(), output_core_dims=[[] for _ in columns], dask="parallelized",
         output_dtypes=[probe[c].to_numpy().dtype for c in columns],
     )
-    return _dataset(outputs, columns, attrs)
+    return _dataset(outputs, columns, attrs, docs)
+
+
+def density(model: Model, x, y, z) -> xr.Dataset:
+    """:meth:`Model.density` by dimension name: a Dataset of its columns (``arm``, ``clump``
+    and ``void`` as float, NaN at invalid points, as in :meth:`Model.density_along`)."""
+
+    def method(x, y, z):
+        frame = model.density(x, y, z)
+        integers = [c for c in frame.columns if isinstance(frame[c].dtype, pd.Int64Dtype)]
+        return frame.astype({c: np.float64 for c in integers})
+
+    named = {"x": x, "y": y, "z": z}
+    return _apply_rows(method, named, {}, _attrs(model, {}), density_docs(model.name))
 
 
 def dm_to_dist(model: Model, l_deg, b_deg, dm, dm_err=None, **options) -> xr.Dataset:
@@ -178,8 +194,8 @@ def density_along(model: Model, l_deg, b_deg, dist_kpc, components: bool = False
 
         out = _apply_core(block, model, l_deg, b_deg, dist_kpc, 1, [np.float64])
         return _dataset(out, ["ne"], _attrs(model, {}))
-    columns = list(DENSITY_COLUMNS)
     probe = model.density_along(0.0, 0.0, np.zeros(1), components=True)
+    columns = list(probe)  # the model's own components (YMW16's differ from NE2001's)
 
     def block_all(l_deg, b_deg, dist):
         values = model.density_along(l_deg, b_deg, dist, components=True)
@@ -187,7 +203,7 @@ def density_along(model: Model, l_deg, b_deg, dist_kpc, components: bool = False
 
     out = _apply_core(block_all, model, l_deg, b_deg, dist_kpc, len(columns),
                       [probe[c].dtype for c in columns])
-    return _dataset(out, columns, _attrs(model, {}))
+    return _dataset(out, columns, _attrs(model, {}), density_docs(model.name))
 
 
 def _attrs(model: Model, options: dict[str, Any]) -> dict[str, Any]:

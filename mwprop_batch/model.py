@@ -12,11 +12,13 @@ from . import labelled as xarray_forms
 from . import sightlines, units
 from .constants import SM_FACTOR
 from .errors import InvalidTypeError, InvalidValueError, MwpropBatchError
+from .input_gate import FlatInputs, as_float_array, as_float_arrays
 from .kernels import density as density_kernels
 from .parallel import takes_threads
 from .params import MODEL_NAMES, YMW16, ModelParameters, load_parameters
 from .runner import KernelRunner
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
+from .status import OK
 from .tablecache import load_or_build
 from .tables import KernelTables
 
@@ -26,43 +28,6 @@ if TYPE_CHECKING:
 
 class IndexAlignmentError(MwpropBatchError, ValueError):
     """pandas inputs whose indexes differ (they are never combined by position)."""
-
-
-def as_float_arrays(
-    names: tuple[str, ...], *values, kinds: tuple[str, ...] | None = None
-) -> tuple[tuple[int, ...], list[np.ndarray]]:
-    """Broadcast numeric inputs together; return their common shape and flat float64 copies.
-
-    ``kinds`` (one per value, see :data:`mwprop_batch.units.UNITS`) converts values with
-    astropy units to the kernels' units; a value with a unit and no kind is refused.
-    Raises TypeError for non-numeric input, ValueError for shapes that do not broadcast and
-    astropy's UnitConversionError for a unit that does not convert.
-    """
-    arrays = []
-    kinds = kinds if kinds is not None else (None,) * len(names)
-    for name, value, kind in zip(names, values, kinds, strict=True):
-        if kind is not None:
-            value = units.plain(name, value, kind)
-        elif units.has_unit(value):
-            raise InvalidTypeError(f"{name} takes no unit")
-        array = np.asarray(value)
-        if array.dtype == object or not (
-            np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-        ):
-            try:
-                array = array.astype(np.float64)
-            except (TypeError, ValueError) as exc:
-                raise InvalidTypeError(f"{name} must be numeric, got dtype {array.dtype}") from exc
-        if np.iscomplexobj(array):
-            raise InvalidTypeError(f"{name} must be real, got dtype {array.dtype}")
-        arrays.append(array.astype(np.float64, copy=False))
-    try:
-        broadcast = np.broadcast_arrays(*arrays)
-    except ValueError as exc:
-        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays, strict=True))
-        raise InvalidValueError(f"input shapes do not broadcast together: {shapes}") from exc
-    shape = broadcast[0].shape
-    return shape, [np.ascontiguousarray(a.ravel(), dtype=np.float64) for a in broadcast]
 
 
 def common_index(names: tuple[str, ...], *values) -> pd.Index | None:
@@ -92,19 +57,29 @@ def _with_index(frame: pd.DataFrame, index: pd.Index | None) -> pd.DataFrame:
     return frame
 
 
-def _sky(l_deg, b_deg, rest: list) -> tuple:
-    """(l, b, *rest) with a sky coordinate in ``l_deg`` expanded to (l, b): then ``b_deg``
-    holds the first of ``rest`` (positional arguments shift by one)."""
+def _sky(l_deg, b_deg, rest: list, method: str, names: tuple[str, ...]) -> tuple:
+    """(l, b, *rest) with a sky coordinate in ``l_deg`` expanded to (l, b).
+
+    With a coordinate, one positional value after it is taken as the first of ``rest``
+    (``dm_to_dist(coord, 300.0)``); anything that would shift further is refused
+    (``dm_to_dist(coord, 2.0, 300.0)`` would read 2.0 as the DM): give the rest by keyword.
+    """
     if not units.is_coordinate(l_deg):
         return (l_deg, b_deg, *rest)
     l_gal, b_gal, _ = units.galactic(l_deg)
     if b_deg is None:
         return (l_gal, b_gal, *rest)
-    free = [k for k, v in enumerate(rest) if v is None]
-    if not free:
-        raise InvalidTypeError("with a sky coordinate for (l, b), pass one argument fewer")
-    shifted = [b_deg, *rest[:free[0]], *rest[free[0] + 1:]]
-    return (l_gal, b_gal, *shifted)
+    if not rest:
+        raise InvalidTypeError(f"{method}(): a sky coordinate stands in for (l_deg, b_deg); "
+                               "pass no b_deg with it")
+    if rest[0] is not None:
+        given = ", ".join(f"{n}=..." for n in names)
+        raise InvalidTypeError(
+            f"{method}(): a sky coordinate stands in for (l_deg, b_deg), so its next positional "
+            f"argument is {names[0]} and the one after would shift; with a coordinate give "
+            f"them by keyword: {method}(coord, {given})"
+        )
+    return (l_gal, b_gal, b_deg, *rest[1:])
 
 
 class Model:
@@ -127,6 +102,12 @@ class Model:
         (:mod:`mwprop_batch.ymw16_sightlines`): its ``density`` columns are its components
         in its own frame (Sun at (0, 8.3, 0.006) kpc), its scattering column is ``TAU``
         only, and its horizon is 25 kpc (100 kpc toward the Magellanic Clouds).
+
+    Every method's numeric inputs pass one gate (:mod:`mwprop_batch.input_gate`): astropy
+    Quantities are converted by their unit (a wrong unit raises), booleans, dates and
+    durations are refused naming the argument, and a NumPy masked array's masked elements
+    are missing values: a bad row in ``dm_to_dist``/``dist_to_dm`` (status 'DM masked',
+    'l masked', ...; a masked ``dm_err`` is no error given), NaN in the other methods.
     """
 
     def __init__(self, name: str = "ne2025") -> None:
@@ -201,18 +182,21 @@ class Model:
 
         Returns
         -------
-        pandas.DataFrame
-            ``ne`` total n_e (cm^-3); ``F`` effective fluctuation parameter, such that
-            ``F * ne**2`` is the local scattering integrand; ``Cn2`` (m^-20/3);
+        pandas.DataFrame or xarray.Dataset
+            (A Dataset over the inputs' dims for xarray DataArray inputs, as for every method here:
+            :mod:`mwprop_batch.labelled`.) ``ne`` total n_e (cm^-3); ``F`` effective fluctuation
+            parameter, such that ``F * ne**2`` is the local scattering integrand; ``Cn2`` (m^-20/3);
             the components ``ne_thick``, ``ne_thin``, ``ne_arms``, ``ne_gc``, ``ne_lism``,
             ``ne_clumps``, ``ne_voids`` (cm^-3) as each would be alone; ``arm`` (TC93 number of
             the nearest arm in reach, 0 none); ``in_lism``, ``in_ldr``, ``in_lsb``, ``in_lhb``,
             ``in_loop_i``; ``clump`` and ``void`` (1-based row numbers in the model's clump and
             void lists of the governing one, 0 none).
         """
+        if xarray_forms.is_labelled(x, y, z):
+            return xarray_forms.density(self, x, y, z)
         index = common_index(("x", "y", "z"), x, y, z)
-        _, (xf, yf, zf) = as_float_arrays(("x", "y", "z"), x, y, z,
-                                          kinds=("length", "length", "length"))
+        xf, yf, zf = as_float_arrays(("x", "y", "z"), x, y, z,
+                                     kinds=("length", "length", "length")).arrays
         if self._name == YMW16:
             return _with_index(
                 self._engine.density(self.tables, xf, yf, zf, self._run), index)
@@ -260,7 +244,12 @@ class Model:
         Parameters
         ----------
         l_deg, b_deg : array_like
-            Galactic longitude and latitude (deg); l is taken modulo 360.
+            Galactic longitude and latitude (deg); l is taken modulo 360. An astropy
+            ``SkyCoord`` (any frame) in ``l_deg`` stands in for both; then one positional
+            value may follow it (the DM: ``dm_to_dist(coord, 300.0)``) and the rest go by
+            keyword (``dm_to_dist(coord, 300.0, dm_err=2.0)``): ``dm_to_dist(coord, 2.0,
+            300.0)`` is refused rather than read as DM 2 with error 300. Values with astropy
+            units (here and below) are converted by their unit or refused.
         dm : array_like
             Dispersion measure (pc cm^-3).
         dm_err : array_like, optional
@@ -290,21 +279,25 @@ class Model:
                 self, l_deg, b_deg, dm, dm_err, scattering=scattering, freq_ghz=freq_ghz,
                 velocity_kms=velocity_kms, errors=errors,
             )
-        l_deg, b_deg, dm, dm_err = _sky(l_deg, b_deg, [dm, dm_err])
+        l_deg, b_deg, dm, dm_err = _sky(l_deg, b_deg, [dm, dm_err], "dm_to_dist",
+                                        ("dm", "dm_err"))
         if dm is None:
             raise InvalidTypeError("dm_to_dist() needs dm")
         names = ("l_deg", "b_deg", "dm") + (() if dm_err is None else ("dm_err",))
         values = (l_deg, b_deg, dm) + (() if dm_err is None else (dm_err,))
         kinds = ("angle", "angle", "dm", "dm")[: len(names)]
+        labels = ("l", "b", "DM", None)[: len(names)]  # a masked error: none given
         index = common_index(names, *values)
-        _, flat = as_float_arrays(names, *values, kinds=kinds)
+        inputs = as_float_arrays(names, *values, kinds=kinds, labels=labels)
+        _raise_if_masked(inputs, errors)
+        flat = inputs.arrays
         err = flat[3] if dm_err is not None else None
         freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
         frame = self._engine.dm_to_dist(
             self.tables, flat[0], flat[1], flat[2], err, scattering, freq_ghz, velocity_kms,
             errors, self._run,
         )
-        return _with_index(frame, index)
+        return _with_index(_with_masked(frame, inputs), index)
 
     @takes_threads
     def dist_to_dm(
@@ -316,7 +309,9 @@ class Model:
 
         Same conventions as :meth:`dm_to_dist`; ``dist_kpc`` is the distance from the Sun
         (kpc, > 0; beyond 50 kpc the model's density is integrated all the same). ``limit``
-        is always False. A sky coordinate with a distance may stand in for all three.
+        is always False. A sky coordinate with a distance may stand in for all three; a sky
+        coordinate without one takes the distance as its one positional follower or by
+        keyword.
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.dist_to_dm(
@@ -328,19 +323,22 @@ class Model:
             if dist_kpc is None:
                 raise InvalidTypeError(
                     "dist_to_dm() needs dist_kpc (the coordinate has no distance)")
-        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc])
+        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc], "dist_to_dm", ("dist_kpc",))
         if dist_kpc is None:
             raise InvalidTypeError("dist_to_dm() needs dist_kpc")
         names = ("l_deg", "b_deg", "dist_kpc")
         index = common_index(names, l_deg, b_deg, dist_kpc)
-        _, (l_f, b_f, d_f) = as_float_arrays(names, l_deg, b_deg, dist_kpc,
-                                             kinds=("angle", "angle", "length"))
+        inputs = as_float_arrays(names, l_deg, b_deg, dist_kpc,
+                                 kinds=("angle", "angle", "length"),
+                                 labels=("l", "b", "distance"))
+        _raise_if_masked(inputs, errors)
+        l_f, b_f, d_f = inputs.arrays
         freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
         frame = self._engine.dist_to_dm(
             self.tables, l_f, b_f, d_f, scattering, freq_ghz, velocity_kms, errors,
             self._run,
         )
-        return _with_index(frame, index)
+        return _with_index(_with_masked(frame, inputs), index)
 
     @takes_threads
     def dm_max(self, l_deg, b_deg=None) -> np.ndarray | pd.Series:
@@ -352,10 +350,10 @@ class Model:
         """
         if xarray_forms.is_labelled(l_deg, b_deg):
             return xarray_forms.dm_max(self, l_deg, b_deg)
-        l_deg, b_deg = _sky(l_deg, b_deg, [])
+        l_deg, b_deg = _sky(l_deg, b_deg, [], "dm_max", ())
         index = common_index(("l_deg", "b_deg"), l_deg, b_deg)
-        shape, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
-                                            kinds=("angle", "angle"))
+        inputs = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg, kinds=("angle", "angle"))
+        shape, (l_f, b_f) = inputs.shape, inputs.arrays
         out = self._engine.dm_max(self.tables, l_f, b_f, self._run).reshape(shape)
         if index is not None and out.shape == (len(index),):
             return pd.Series(out, index=index, name="DM_MAX")
@@ -373,12 +371,12 @@ class Model:
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.dm_profile(self, l_deg, b_deg, dist_kpc)
-        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc])
+        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc], "dm_profile", ("dist_kpc",))
         if dist_kpc is None:
             raise InvalidTypeError("dm_profile() needs dist_kpc")
-        _, (l_f, b_f) = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
-                                        kinds=("angle", "angle"))
-        dist = np.asarray(units.plain("dist_kpc", dist_kpc, "length"), dtype=np.float64)
+        l_f, b_f = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
+                                   kinds=("angle", "angle")).arrays
+        dist = as_float_array("dist_kpc", dist_kpc, "length")[0]
         if dist.ndim == 1:
             dist = np.broadcast_to(dist, (l_f.size, dist.size))
         if dist.ndim != 2 or dist.shape[0] != l_f.size:
@@ -391,11 +389,26 @@ class Model:
         )
 
 
+def _raise_if_masked(inputs: FlatInputs, errors: str) -> None:
+    """With ``errors='raise'``, a masked input element is a bad row: raise for the first."""
+    if errors == "raise" and inputs.any_masked:
+        first = int(np.flatnonzero(inputs.masked != OK)[0])
+        raise sightlines.InvalidRowError(f"row {first}: {inputs.masked[first]}")
+
+
+def _with_masked(frame: pd.DataFrame, inputs: FlatInputs) -> pd.DataFrame:
+    """A masked input element's row is bad (its values are NaN): its status says which."""
+    if inputs.any_masked:
+        masked = inputs.masked != OK
+        frame["status"] = np.where(masked, inputs.masked, frame["status"].to_numpy(object))
+    return frame
+
+
 def _observing(freq_ghz, velocity_kms) -> tuple:
     """Observing frequency (GHz) and transverse speed (km/s), converted by their units."""
-    freq = units.plain("freq_ghz", freq_ghz, "frequency")
-    speed = units.plain("velocity_kms", velocity_kms, "velocity")
-    return freq, speed
+    freq = as_float_array("freq_ghz", freq_ghz, "frequency")[0]
+    speed = as_float_array("velocity_kms", velocity_kms, "velocity")[0]
+    return (float(freq) if freq.ndim == 0 else freq), (float(speed) if speed.ndim == 0 else speed)
 
 
 def density_frame(raw: np.ndarray) -> pd.DataFrame:

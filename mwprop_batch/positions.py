@@ -1,27 +1,54 @@
 """Find a catalogue's position, DM, distance and DM-error columns and read model inputs.
 
-Column names are matched against common conventions (exact name first, then ignoring case)
-unless given explicitly. A row's position comes from the first source that gives it:
+Column names are matched against common conventions (exact name first, then ignoring case and
+surrounding spaces) unless given explicitly (exactly, or up to surrounding spaces). A row's
+position comes from the first source that gives it:
 Galactic l/b, then RA/Dec (J2000), then ecliptic ELONG/ELAT, so a catalogue such as the ATNF's,
 where a few pulsars have only ecliptic coordinates, is read row by row.
 
-One rule for angles everywhere (as :func:`mwprop_batch.coords.parse_ra`/``parse_dec``): a
-numeric column is degrees; a text cell is sexagesimal, right ascension in *hours* ('12',
-'12:30', '12 30 00.5') and declination in degrees ('+57', '-05:30'). A text cell that gives no
-angle, or an angle out of range, makes the row's status name the column and the text.
+Cartesian positions (population syntheses) are read when their frame is named
+(``ColumnOverrides(xyz="galactocentric" | "heliocentric")``, ``--xyz``): columns x/y/z or
+x_kpc/y_kpc/z_kpc (any case; or ``x_col``...), kpc, in the frames of
+:func:`mwprop_batch.coords.cartesian_to_galactic`. Heliocentric x, y, z are model-independent;
+galactocentric ones are seen from one stated Sun, ``sun_kpc`` (default NE2001/NE2025's
+(0, 8.5, 0); YMW16's own frame has (0, 8.3, 0.006)), which defines every model's l, b and
+distance in a run. They give the direction (l, b) and, for DM from distance, the distance
+|r - r_sun|; for distance from DM only the direction (the DM column as usual).
+
+One rule for angles everywhere (as :func:`mwprop_batch.coords.parse_ra`/``parse_dec``), the
+same for a numeric column and a text one, so a zero-padded cell ('005.0') or one junk cell that
+makes a column text changes no position: a *bare* number (5.0, '12.5', '005.0') is degrees,
+except in a right-ascension column whose name says hours (:func:`ra_is_hours`: psrcat's
+``RAJ``, or a name ending in ``_h``/``_hr``/``_hrs``/``_hours``) or with
+``ColumnOverrides(ra_unit="hours")``; text that marks its fields is sexagesimal, right
+ascension in *hours* ('12:30', '12 30 00.5', '12h30m') and declination in degrees ('-05:30',
+'-5d30m'). A bare number out of range (an 'hours' RA of 83.6) flags the row, never a silent
+x 15. A text cell that gives no angle, or an angle out of range, makes the row's status name
+the column and the text.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 
-from .coords import ecliptic_to_galactic, equatorial_to_galactic, parse_dec, parse_ra
+from .coords import (
+    NE2001_SUN_KPC,
+    XYZ_FRAMES,
+    cartesian_to_galactic,
+    ecliptic_to_galactic,
+    equatorial_to_galactic,
+    parse_dec,
+    parse_ra,
+)
 from .errors import InvalidValueError, MwpropBatchError
 from .io.csvfile import CSV_MISSING
+from .io.psrcat import ROW_PROBLEM
 from .status import OK
 
 NO_POSITION = "no position"
@@ -33,15 +60,51 @@ POSITION_CONVENTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("equatorial", (("RAJD", "DECJD"), ("RAJ", "DECJ"), ("ra", "dec"))),
     ("ecliptic", (("ELONG", "ELAT"),)),
 )
+# Cartesian x, y, z (kpc) names, read only when their frame is named (xyz=...)
+XYZ_NAMES = (("x", "y", "z"), ("x_kpc", "y_kpc", "z_kpc"))
 DM_NAMES = ("DM", "dm")
 DIST_NAMES = ("dist", "DIST", "dist_kpc", "DIST_A")
 DM_ERR_NAMES = ("DM_ERR", "dm_err")
+RA_UNITS = ("deg", "hours")  # units of a bare number in a right-ascension column
+# names of right-ascension columns whose bare numbers are hours (case-insensitive)
+_HOURS_NAME = re.compile(r"raj|.+_(h|hr|hrs|hours)", re.IGNORECASE)
 # text cells that mean "no value" (lower case): CSV's missing-value spellings and NaN
 _MISSING = frozenset(m.lower() for m in CSV_MISSING) | {"nan", "+nan", "-nan"}
 
 
+# how a caller names a column override (a ColumnOverrides field such as "dm_col"): Python's
+# convert(columns=...) by default; the accessor's keywords; the command line's flags
+SPELLINGS = {
+    "python": lambda field: f"columns=ColumnOverrides({field}=...)",
+    "keyword": lambda field: f"{field}=...",
+    "cli": lambda field: f"--{field.replace('_', '-')}",
+}
+
+
 class MissingColumnError(MwpropBatchError, ValueError):
-    """A needed column is missing or an explicitly named one does not exist."""
+    """A needed column is missing or an explicitly named one does not exist.
+
+    The message names the column overrides as the caller spells them (``spelling``, a key of
+    :data:`SPELLINGS`): ``template`` holds each as ``{dm_col}``; :meth:`spelled` gives the
+    same error in another caller's spelling (the command line's ``--dm-col``).
+    """
+
+    def __init__(self, template: str, spelling: str = "python") -> None:
+        super().__init__(template, spelling)
+        self.template, self.spelling = template, spelling
+
+    def __str__(self) -> str:
+        spell = SPELLINGS[self.spelling]
+        return self.template.format_map({f.name: spell(f.name) for f in fields(ColumnOverrides)})
+
+    def spelled(self, spelling: str) -> MissingColumnError:
+        """This error with the overrides spelled for ``spelling`` (a key of SPELLINGS)."""
+        return type(self)(self.template, spelling)
+
+
+def _literal(text: str) -> str:
+    """``text`` safe inside a MissingColumnError template (its braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 @dataclass(frozen=True)
@@ -56,15 +119,68 @@ class ColumnOverrides:
     dm_col: str | None = None
     dist_col: str | None = None
     dm_err_col: str | None = None
+    ra_unit: str | None = None  # "deg" or "hours": a bare RA number's unit; None: by name
+    xyz: str | None = None  # "galactocentric" or "heliocentric": positions from x, y, z
+    x_col: str | None = None
+    y_col: str | None = None
+    z_col: str | None = None
+    sun_kpc: tuple[float, float, float] | None = None  # galactocentric only
+
+    def __post_init__(self) -> None:
+        if self.ra_unit is not None and self.ra_unit not in RA_UNITS:
+            raise InvalidValueError(
+                f"ra_unit must be 'deg' or 'hours' (the unit of a bare RA number), got "
+                f"{self.ra_unit!r}"
+            )
+        if self.xyz is not None and self.xyz not in XYZ_FRAMES:
+            raise InvalidValueError(
+                f"xyz must be 'galactocentric' or 'heliocentric' (the frame of x, y, z), got "
+                f"{self.xyz!r}"
+            )
+        if self.xyz is None and any((self.x_col, self.y_col, self.z_col, self.sun_kpc)):
+            raise InvalidValueError(
+                "x, y, z columns or a Sun position need the frame of x, y, z: "
+                "--xyz galactocentric|heliocentric (Python: ColumnOverrides(xyz=...))"
+            )
+        if self.sun_kpc is not None:
+            if self.xyz != "galactocentric":
+                raise InvalidValueError("a Sun position (--sun-kpc) is for galactocentric x, y, "
+                                        "z only: heliocentric ones have the Sun at 0, 0, 0")
+            sun = tuple(float(v) for v in self.sun_kpc)
+            if len(sun) != 3 or not all(math.isfinite(v) for v in sun):
+                raise InvalidValueError(f"sun_kpc must be three finite numbers (x, y, z kpc), "
+                                        f"got {self.sun_kpc!r}")
+            object.__setattr__(self, "sun_kpc", sun)
 
 
 @dataclass(frozen=True)
 class PositionSource:
-    """A pair of columns giving a position: ``kind`` is galactic, equatorial or ecliptic."""
+    """A pair of columns giving a position: ``kind`` is galactic, equatorial or ecliptic.
+
+    ``hours``: a bare number in the (equatorial) longitude column is hours, not degrees."""
 
     kind: str
     lon: str
     lat: str
+    hours: bool = False
+    z: str | None = None  # galactocentric/heliocentric: lon, lat, z are the x, y, z columns
+    sun_kpc: tuple[float, float, float] | None = None  # galactocentric: where the Sun is
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns read, in order."""
+        return (self.lon, self.lat) if self.z is None else (self.lon, self.lat, self.z)
+
+    def describe(self) -> list:
+        """[kind, columns..., (the Sun, kpc)] for a file's metadata."""
+        return [self.kind, *self.columns, *([list(self.sun_kpc)] if self.sun_kpc else [])]
+
+
+def ra_is_hours(name: str) -> bool:
+    """Whether a right-ascension column called ``name`` holds hours when its cells are bare
+    numbers: psrcat's ``RAJ`` (hours by the catalogue's definition) and names ending in
+    ``_h``, ``_hr``, ``_hrs`` or ``_hours`` (any case)."""
+    return _HOURS_NAME.fullmatch(name.strip()) is not None
 
 
 @dataclass(frozen=True)
@@ -72,18 +188,20 @@ class Columns:
     """The columns a conversion reads.
 
     ``positions`` in order of preference; ``value`` holds the DM (pc cm^-3) when ``to`` is
-    "dist", the distance (kpc) when it is "dm"; ``dm_err`` (pc cm^-3) is optional.
+    "dist", the distance (kpc) when it is "dm" (None: the distance of x, y, z positions);
+    ``dm_err`` (pc cm^-3) is optional.
     """
 
     positions: tuple[PositionSource, ...]
-    value: str
+    value: str | None
     to: str
     dm_err: str | None = None
 
     @property
     def names(self) -> list[str]:
         """Every column read, without repeats."""
-        names = [n for s in self.positions for n in (s.lon, s.lat)] + [self.value]
+        names = [n for s in self.positions for n in s.columns]
+        names += [self.value] if self.value else []
         return list(dict.fromkeys(names + ([self.dm_err] if self.dm_err else [])))
 
 
@@ -123,21 +241,56 @@ def find_columns(
         raise InvalidValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got {to!r}")
     overrides = overrides or ColumnOverrides()
     names = [str(n) for n in names]
+    named = {}
     for field in fields(overrides):
         given = getattr(overrides, field.name)
-        if given is not None and given not in names:
-            raise MissingColumnError(
-                f"column {given!r} (--{field.name.replace('_', '-')}) not found; "
-                f"columns: {', '.join(names)}"
-            )
+        if field.name.endswith("_col") and given is not None:
+            named[field.name] = _named(names, given, field.name)
+    overrides = replace(overrides, **named)
+    if overrides.xyz is not None:
+        return _cartesian_columns(names, to, overrides)
     positions = _position_sources(names, overrides)
     if to == "dist":
-        value = overrides.dm_col or _required(names, DM_NAMES, "DM", "--dm-col")
+        value = overrides.dm_col or _required(names, DM_NAMES, "DM", "dm_col")
         dm_err = overrides.dm_err_col or _detect(names, DM_ERR_NAMES)
     else:
-        value = overrides.dist_col or _required(names, DIST_NAMES, "distance", "--dist-col")
+        value = overrides.dist_col or _required(names, DIST_NAMES, "distance", "dist_col")
         dm_err = None
     return Columns(positions, value, to, dm_err)
+
+
+def _cartesian_columns(names: list[str], to: str, overrides: ColumnOverrides) -> Columns:
+    """The columns of x, y, z positions (kpc) in the frame ``overrides.xyz``."""
+    others = [f"{{{n}}}" for n in ("l_col", "b_col", "ra_col", "dec_col")
+              if getattr(overrides, n) is not None]
+    if to == "dm" and overrides.dist_col is not None:
+        others.append("{dist_col}")
+    if others:
+        raise MissingColumnError(
+            f"{', '.join(others)} given with {{xyz}}: positions (and, for DM from distance, "
+            f"distances) come from x, y, z"
+        )
+    given = (overrides.x_col, overrides.y_col, overrides.z_col)
+    if all(given):
+        xyz = given
+    else:
+        if any(given):
+            raise MissingColumnError("give all of {x_col}, {y_col}, {z_col}, or none")
+        found = [p for p in (tuple(_detect(names, [n]) for n in pair) for pair in XYZ_NAMES)
+                 if all(p)]
+        if not found:
+            raise MissingColumnError(
+                f"no x, y, z columns (looked for {'; '.join('/'.join(p) for p in XYZ_NAMES)}, "
+                f"any case; name them with {{x_col}}, {{y_col}}, {{z_col}}); columns: "
+                f"{_literal(', '.join(names))}"
+            )
+        xyz = found[0]
+    sun = (overrides.sun_kpc or NE2001_SUN_KPC) if overrides.xyz == "galactocentric" else None
+    source = PositionSource(overrides.xyz, xyz[0], xyz[1], z=xyz[2], sun_kpc=sun)
+    if to == "dm":
+        return Columns((source,), None, to)
+    value = overrides.dm_col or _required(names, DM_NAMES, "DM", "dm_col")
+    return Columns((source,), value, to, overrides.dm_err_col or _detect(names, DM_ERR_NAMES))
 
 
 def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[PositionSource, ...]:
@@ -152,10 +305,10 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
                 given, missing = ("l", "b") if kind == "galactic" else ("ra", "dec")
                 if lon is None:
                     given, missing = missing, given
-                raise MissingColumnError(f"--{given}-col given without --{missing}-col")
+                raise MissingColumnError(f"{{{given}_col}} given without {{{missing}_col}}")
             if lon is not None:
                 sources.append(PositionSource(kind, lon, lat))
-        return tuple(sources)
+        return _with_ra_unit(tuple(sources), overrides.ra_unit)
     sources = []
     for kind, pairs in POSITION_CONVENTIONS:
         pair = next((p for p in (_detect_pair(names, pair) for pair in pairs) if p), None)
@@ -167,18 +320,47 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
             for kind, pairs in POSITION_CONVENTIONS
         )
         raise MissingColumnError(
-            f"no position columns (looked for {tried}; name them with --l-col/--b-col or "
-            f"--ra-col/--dec-col); columns: {', '.join(names)}"
+            f"no position columns (looked for {_literal(tried)}; name them with {{l_col}} and "
+            f"{{b_col}}, or {{ra_col}} and {{dec_col}}, or read x, y, z (kpc) with {{xyz}}); "
+            f"columns: {_literal(', '.join(names))}"
         )
-    return tuple(sources)
+    return _with_ra_unit(tuple(sources), overrides.ra_unit)
+
+
+def _with_ra_unit(
+    sources: tuple[PositionSource, ...], ra_unit: str | None
+) -> tuple[PositionSource, ...]:
+    """``sources`` with ``hours`` set on the equatorial one: ``ra_unit`` if given, else by
+    the column's name (:func:`ra_is_hours`)."""
+    return tuple(
+        PositionSource(s.kind, s.lon, s.lat,
+                       ra_is_hours(s.lon) if ra_unit is None else ra_unit == "hours")
+        if s.kind == "equatorial" else s
+        for s in sources
+    )
+
+
+def _named(names: list[str], given: str, override: str) -> str:
+    """The column ``given`` (the value of the override field ``override``) names: exactly,
+    else the one equal to it up to surrounding spaces."""
+    if given in names:
+        return given
+    near = [n for n in names if n.strip() == given.strip()]
+    if len(near) != 1:
+        raise MissingColumnError(
+            f"column {_literal(repr(given))} ({{{override}}}) not found; "
+            f"columns: {_literal(', '.join(names))}"
+        )
+    return near[0]
 
 
 def _detect(names: list[str], candidates: Sequence[str]) -> str | None:
-    """The first candidate present in ``names``: exact spelling first, then ignoring case."""
+    """The first candidate present in ``names``: exact spelling first, then ignoring case and
+    surrounding spaces (a CSV header ``GL, GB, DM`` has a column ' GB')."""
     for candidate in candidates:
         if candidate in names:
             return candidate
-    lowered = {n.lower(): n for n in reversed(names)}  # first of equal lower-case names wins
+    lowered = {n.strip().lower(): n for n in reversed(names)}  # first of equals wins
     return next((lowered[c.lower()] for c in candidates if c.lower() in lowered), None)
 
 
@@ -187,12 +369,12 @@ def _detect_pair(names: list[str], pair: tuple[str, str]) -> tuple[str, str] | N
     return (lon, lat) if lon and lat else None
 
 
-def _required(names: list[str], candidates: Sequence[str], what: str, option: str) -> str:
+def _required(names: list[str], candidates: Sequence[str], what: str, override: str) -> str:
     found = _detect(names, candidates)
     if found is None:
         raise MissingColumnError(
-            f"no {what} column (looked for {', '.join(candidates)}; name it with {option}); "
-            f"columns: {', '.join(names)}"
+            f"no {what} column (looked for {', '.join(candidates)}; name it with "
+            f"{{{override}}}); columns: {_literal(', '.join(names))}"
         )
     return found
 
@@ -208,29 +390,44 @@ def read_inputs(
     does not parse (``"RAJ unparseable: '25:61:00'"``), :data:`NO_POSITION` when no source
     has both values, then the value's or the DM error's cell (``"DM unparseable: 'abc'"``).
     ``unparseable`` maps a column to ``{row position in frame: text}`` for cells the reader
-    already could not read (null in ``frame``), e.g. a psrcat ``DM 11.4x1``.
+    already could not read (null in ``frame``), e.g. a psrcat ``DM 11.4x1``; under
+    :data:`~mwprop_batch.io.psrcat.ROW_PROBLEM`, problems of whole rows (a psrcat record cut
+    short), which become those rows' status, with no result.
     """
     frame = frame.reset_index(drop=True)  # row positions as the index
     n = len(frame)
     problems = _Problems(n, unparseable or {})
     l_deg, b_deg = np.full(n, np.nan), np.full(n, np.nan)
+    dist = None
     for source in columns.positions:
         missing = ~(np.isfinite(l_deg) & np.isfinite(b_deg))
         if not missing.any():
             break
+        if source.z is not None:  # x, y, z: the only source
+            l_deg, b_deg, dist = cartesian(frame[list(source.columns)], source, problems)
+            continue
         lon, lat = galactic(frame.loc[missing, [source.lon, source.lat]], source, problems)
         l_deg[missing], b_deg[missing] = lon, lat
     status = np.full(n, OK, dtype=object)
     no_position = ~(np.isfinite(l_deg) & np.isfinite(b_deg))
     l_deg[no_position] = b_deg[no_position] = np.nan  # no infinities for the engine
     status[no_position] = NO_POSITION
-    problems.fill(status, no_position, [n for s in columns.positions for n in (s.lon, s.lat)])
-    value = numbers(frame[columns.value], problems)
-    problems.fill(status, status == OK, [columns.value])
+    problems.fill(status, no_position, [n for s in columns.positions for n in s.columns])
+    if columns.value is None:  # the distance of x, y, z (NaN where they are bad)
+        value = dist if dist is not None else np.full(n, np.nan)
+    else:
+        value = numbers(frame[columns.value], problems)
+        problems.fill(status, status == OK, [columns.value])
     dm_err = None
     if columns.dm_err:
         dm_err = numbers(frame[columns.dm_err], problems)
         problems.fill(status, status == OK, [columns.dm_err])
+    whole_row = problems.by_column.get(ROW_PROBLEM)
+    if whole_row is not None:  # e.g. a psrcat record cut short: no result, whatever it has
+        bad = whole_row != None  # noqa: E711  (elementwise)
+        status[bad] = whole_row[bad]
+        l_deg[bad] = b_deg[bad] = np.nan
+        value = np.where(bad, np.nan, value)
     return ModelInputs(l_deg, b_deg, value, dm_err, status)
 
 
@@ -242,7 +439,8 @@ class _Problems:
         self.by_column: dict[str, np.ndarray] = {}
         for column, cells in unparseable.items():
             for row, text in cells.items():
-                self.note(column, np.array([row]), f"{column} unparseable: {text!r}")
+                self.note(column, np.array([row]), text if column == ROW_PROBLEM
+                          else f"{column} unparseable: {text!r}")
 
     def note(self, column: str, rows: np.ndarray, texts) -> None:
         """Record ``texts`` (one, or one per row) for ``rows`` of ``column``, unless noted."""
@@ -268,8 +466,25 @@ def galactic(
         return numbers(lon, problems), numbers(lat, problems)
     if source.kind == "ecliptic":
         return ecliptic_to_galactic(numbers(lon, problems), numbers(lat, problems))
-    return equatorial_to_galactic(angles(lon, parse_ra, problems),
-                                  angles(lat, parse_dec, problems))
+    ra = angles(lon, lambda v: parse_ra(v, hours=source.hours), problems,
+                "hours" if source.hours else "deg")
+    return equatorial_to_galactic(ra, angles(lat, parse_dec, problems))
+
+
+def cartesian(
+    frame: pd.DataFrame, source: PositionSource, problems: _Problems | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Galactic l, b (deg) and distance from the Sun (kpc) of the x, y, z (kpc) columns of
+    ``source`` (:func:`~mwprop_batch.coords.cartesian_to_galactic`); a position at the Sun
+    has no direction (noted on the x column)."""
+    x, y, z = (numbers(frame[c], problems) for c in source.columns)
+    l_deg, b_deg, dist = cartesian_to_galactic(x, y, z, source.kind,
+                                               source.sun_kpc or NE2001_SUN_KPC)
+    if problems is not None:
+        here = np.flatnonzero(dist == 0.0)
+        problems.note(source.lon, frame.index.to_numpy()[here],
+                      f"{', '.join(source.columns)} at the Sun (no direction)")
+    return l_deg, b_deg, dist
 
 
 def numbers(values: pd.Series, problems: _Problems | None = None) -> np.ndarray:
@@ -288,9 +503,11 @@ def numbers(values: pd.Series, problems: _Problems | None = None) -> np.ndarray:
     return parsed
 
 
-def angles(values: pd.Series, parse, problems: _Problems | None = None) -> np.ndarray:
-    """Angles in degrees by ``parse`` (:func:`~mwprop_batch.coords.parse_ra` or ``parse_dec``):
-    a numeric column is degrees, a text cell sexagesimal (see the module's rule).
+def angles(
+    values: pd.Series, parse, problems: _Problems | None = None, unit: str = "deg"
+) -> np.ndarray:
+    """Angles in degrees by ``parse`` (e.g. :func:`~mwprop_batch.coords.parse_dec`), whose
+    bare numbers are in ``unit`` (see the module's rule).
 
     With ``problems``, cells that give no angle (junk, out of range) are noted there.
     """
@@ -298,13 +515,12 @@ def angles(values: pd.Series, parse, problems: _Problems | None = None) -> np.nd
         degrees = parse(numbers(values))
         if problems is not None:
             given = values.notna().to_numpy() & np.isnan(degrees)
-            texts = [f"{values.name} out of range: {v}" for v in values.to_numpy(float)]
+            texts = [f"{values.name} out of range ({unit}): {v}" for v in values.to_numpy(float)]
             problems.note(str(values.name), values.index.to_numpy()[given],
                           np.asarray(texts, dtype=object)[given])
         return degrees
     degrees = parse(values.to_numpy(dtype=object))
     if problems is not None:
-        unit = "hours" if parse is parse_ra else "deg"
         _note_junk(values, degrees, problems, f"out of range ({unit})")
     return degrees
 

@@ -81,6 +81,10 @@ def scattering_frame(
     and > 0 (ValueError).
     """
     check_observing(freq_ghz, velocity_kms)
+    # NumPy numbers, not Python floats: an extreme frequency overflows to inf (a flagged row)
+    # instead of raising OverflowError
+    freq_ghz = np.asarray(freq_ghz, dtype=np.float64)
+    velocity_kms = np.asarray(velocity_kms, dtype=np.float64)
     sm = scattering_measures(dist, m0, m1, m2, miso)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         tau = pulse_broadening_ms(dist, sm["SMtau"], freq_ghz)

@@ -12,7 +12,7 @@ from .errors import InvalidValueError, MwpropBatchError
 from .kernels import los
 from .kernels.convergence import NOT_CONVERGED
 from .scattering import scattering_frame
-from .status import OK
+from .status import CONVERGENCE_REASON, OK, SCATTERING_REASON
 from .tables import KernelTables
 
 ERROR_POLICIES = ("nan", "raise")
@@ -47,7 +47,8 @@ def check_rows(
     reasons = [
         (~(np.isfinite(l_deg) & np.isfinite(b_deg)), "l or b not finite"),
         (np.abs(b_deg) > 90.0, "|b| > 90 deg"),
-        (~np.isfinite(value), f"{value_name} not finite"),
+        (np.isnan(value), f"{value_name} missing"),
+        (np.isinf(value), f"{value_name} not finite"),
         (value <= 0.0, f"{value_name} <= 0"),
     ]
     if err is not None:
@@ -63,7 +64,7 @@ def not_converged(flags: np.ndarray) -> np.ndarray:
     flags = np.nan_to_num(flags, nan=0.0).astype(np.int64)
     text = np.full(flags.shape, "", dtype=object)
     for bit, where in reversed(NOT_CONVERGED):
-        text[(flags & bit) != 0] = f"not converged: {where}"
+        text[(flags & bit) != 0] = f"{CONVERGENCE_REASON}: {where}"
     return text
 
 
@@ -142,12 +143,20 @@ def _with_scattering(
         scat = scattering_frame(
             frame["DIST"].to_numpy(), *moments.T, freq_ghz=freq_ghz, velocity_kms=velocity_kms
         )
-    status = frame.pop("status").to_numpy().copy()
+    status = scattering_status(frame.pop("status").to_numpy(), scat)
+    return pd.concat([frame, scat], axis=1).assign(status=status)
+
+
+def scattering_status(status: np.ndarray, scat: pd.DataFrame) -> np.ndarray:
+    """A copy of ``status`` where each ``ok`` row with a scattering column (of ``scat``) that
+    is not finite says which: 'scattering not finite: SBW, SCINTIME'. Every family's
+    scattering columns pass here: no row with an infinite or NaN result is ``ok``."""
+    status = status.copy()
     undefined = ~np.isfinite(scat.to_numpy(dtype=np.float64)) & (status == OK)[:, None]
     for row in np.flatnonzero(undefined.any(axis=1)):
         names = ", ".join(scat.columns[undefined[row]])
-        status[row] = f"scattering not finite: {names}"
-    return pd.concat([frame, scat], axis=1).assign(status=status)
+        status[row] = f"{SCATTERING_REASON}: {names}"
+    return status
 
 
 def dm_to_dist(

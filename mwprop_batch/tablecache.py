@@ -9,8 +9,17 @@ a file that cannot be read is rebuilt.
 
 The directory is ``$MWPROP_BATCH_CACHE_DIR``, else ``mwprop_batch/`` inside
 ``$NUMBA_CACHE_DIR`` (where the compiled kernels go), else ``~/.cache/mwprop_batch``
-(``$XDG_CACHE_HOME``). Where it cannot be written, tables are built each time, as without it.
-``MWPROP_BATCH_CACHE_DIR=off`` turns the cache off. Each file is about 13 MB.
+(``$XDG_CACHE_HOME``). ``MWPROP_BATCH_CACHE_DIR=off`` turns the cache off. Each file is about
+13 MB.
+
+The cache is never fatal: with no home directory (no ``$HOME``, a uid without a passwd
+entry) there is no cache; where the directory cannot be written, tables are built each time;
+an entry that cannot be read for any reason (empty, truncated, damaged) is built again and
+replaced. A file is written through the package's one atomic-publish path
+(:class:`~mwprop_batch.io.safe_writes.AtomicFile`: a temporary file, fsynced, renamed, the
+directory fsynced), so concurrent writers each publish a whole file. Temporary files
+(``*.tmp``) older than :data:`STALE_TEMP_SECONDS` (an interrupted save's; a save takes well
+under a second) are removed, and so are at once those of dead processes on this host.
 """
 
 from __future__ import annotations
@@ -18,13 +27,13 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
-import zipfile
+import time
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
+from .errors import MwpropBatchError
 from .params import ModelParameters
 
 ENV_DIR = "MWPROP_BATCH_CACHE_DIR"
@@ -32,6 +41,7 @@ OFF = "off"
 # the modules whose code decides the tables' values
 BUILDERS = ("tables.py", "kernels/arms.py", "kernels/layout.py", "parallel.py", "params.py")
 LIBRARIES = ("numpy", "scipy", "numba", "llvmlite")
+STALE_TEMP_SECONDS = 3600.0  # a temporary file this old (s) is an interrupted save's
 
 
 def cache_dir() -> Path | None:
@@ -42,7 +52,12 @@ def cache_dir() -> Path | None:
     numba_dir = os.environ.get("NUMBA_CACHE_DIR")
     if numba_dir:
         return Path(numba_dir) / "mwprop_batch"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = Path.home() / ".cache"
+        except (RuntimeError, KeyError, OSError):  # no $HOME and no passwd entry: no cache
+            return None
     return Path(base) / "mwprop_batch"
 
 
@@ -59,32 +74,58 @@ def table_key(parameters: ModelParameters) -> str:
 
 def load_or_build(parameters: ModelParameters):
     """The model's :class:`~mwprop_batch.tables.KernelTables`, from the cache when there."""
-    from .tables import KernelTables, build_tables  # SciPy only when tables are built
+    from .tables import build_tables  # SciPy only when tables are built
 
     folder = cache_dir()
     if folder is None:
         return build_tables(parameters)
+    remove_stale_temps(folder)
     path = folder / f"{parameters.name}-{table_key(parameters)}.npz"
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            return KernelTables(*(stored[name] for name in KernelTables._fields))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        pass  # not there yet, or unreadable: build it
-    tables = build_tables(parameters)
-    _store(path, tables)
+    tables = _load(path)
+    if tables is None:
+        tables = build_tables(parameters)
+        _store(path, tables)
     return tables
 
 
+def _load(path: Path):
+    """The tables stored at ``path``; None if it is missing or cannot be read for any reason."""
+    from .tables import KernelTables
+
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return KernelTables(*(stored[name] for name in KernelTables._fields))
+    except Exception:  # never fatal: whatever is wrong, the tables are rebuilt
+        return None
+
+
 def _store(path: Path, tables) -> None:
-    """Write the table file atomically; give up where the directory is not writable."""
+    """Publish the table file atomically; give up where the directory is not writable."""
+    from .io.safe_writes import AtomicFile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    except OSError:
-        return  # a read-only place: the tables are built in each process
-    try:
-        with os.fdopen(handle, "wb") as out:
+        with AtomicFile(path, overwrite=True, signals=False) as temp, open(temp, "wb") as out:
             np.savez(out, **tables._asdict())
-        os.replace(tmp, path)
+    except (OSError, MwpropBatchError):
+        pass  # a read-only or full place: the tables are built in each process
+
+
+def remove_stale_temps(folder: Path, max_age_s: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temporary files (``*.tmp``) in ``folder`` last modified more than
+    ``max_age_s`` seconds ago; return them. A writer still filling one renews its time, so
+    concurrent writers keep theirs; a file that vanishes meanwhile is skipped."""
+    removed = []
+    now = time.time()
+    try:
+        candidates = list(folder.glob("*.tmp"))  # hidden names too
     except OSError:
-        Path(tmp).unlink(missing_ok=True)
+        return removed
+    for temp in candidates:
+        try:
+            if temp.is_file() and now - temp.lstat().st_mtime > max_age_s:
+                temp.unlink()
+                removed.append(temp)
+        except OSError:
+            pass  # gone already, or not ours to remove
+    return removed

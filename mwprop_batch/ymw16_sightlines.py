@@ -23,6 +23,7 @@ from .sightlines import (
     dm_frame,
     dm_rows,
     flag_rows,
+    scattering_status,
 )
 from .ymw16_tables import Ymw16Tables
 
@@ -30,7 +31,8 @@ MS_PER_S = 1000.0
 
 
 def _tau_ms(tau_1ghz_s: np.ndarray, freq_ghz) -> np.ndarray:
-    return MS_PER_S * tau_1ghz_s * np.asarray(freq_ghz, dtype=np.float64) ** -4.0
+    with np.errstate(over="ignore", invalid="ignore"):  # extreme frequency: flagged in status
+        return MS_PER_S * tau_1ghz_s * np.asarray(freq_ghz, dtype=np.float64) ** -4.0
 
 
 def dm_to_dist(
@@ -49,6 +51,7 @@ def dm_to_dist(
     frame = distance_frame(col, b_deg, None if dm_err is None else given, PC_PER_KPC)
     if scattering:
         frame["TAU"] = _tau_ms(col["TAU1"], freq_ghz)
+        status = scattering_status(status, frame[["TAU"]])
     frame["status"] = status
     return frame
 
@@ -69,6 +72,7 @@ def dist_to_dm(
     frame = dm_frame(np.where(valid & ~bad, dist, np.nan), raw[:, 0], b_deg)
     if scattering:
         frame["TAU"] = _tau_ms(raw[:, 1], freq_ghz)
+        status = scattering_status(status, frame[["TAU"]])
     frame["status"] = status
     return frame
 

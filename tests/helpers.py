@@ -98,3 +98,15 @@ def default_interrupt_signals() -> None:
     handler, and a run keeps a signal it was started to ignore ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def serial_dask_run(work, part_names, plan, names, options, *rest):
+    """``mwprop_batch.dask._run`` without a cluster: every piece converted in this process, in
+    order, by the function the workers run (for tests of publishing, not of Dask)."""
+    import importlib
+
+    dask_module = importlib.import_module("mwprop_batch.dask")
+    _scheduler, _workers, _progress, filesystem, storage_options = rest
+    return [dask_module._convert_piece(piece, part, plan.schema, plan.catalogue.schema, names,
+                                       plan.columns, options, filesystem, storage_options)[0]
+            for piece, part in zip(work, part_names, strict=True)]

@@ -24,7 +24,7 @@ from mwprop_batch.io.catalogue_files import (
     schema_with_file_metadata,
 )
 from mwprop_batch.io.safe_writes import (
-    AtomicParquetWriter,
+    AtomicTableWriter,
     Interrupted,
     check_not_inside,
     check_output,
@@ -186,7 +186,7 @@ def test_writer_renames_into_place_with_metadata(tmp_path):
                    field_with_doc(table.schema.field("x"), "kpc", "a distance")]),
         {"models": ["ne2025"], "command": "test"},
     )
-    with AtomicParquetWriter(out, schema) as writer:
+    with AtomicTableWriter(out, schema) as writer:
         for batch in table.to_batches(max_chunksize=8):
             writer.write(batch)
         assert not out.exists() and len(temp_files(tmp_path)) == 1
@@ -201,7 +201,7 @@ def test_writer_renames_into_place_with_metadata(tmp_path):
 def test_writer_leaves_nothing_on_failure(tmp_path, error):
     out = tmp_path / "out.parquet"
     table = small_table(20)
-    with pytest.raises(error), AtomicParquetWriter(out, table.schema) as writer:
+    with pytest.raises(error), AtomicTableWriter(out, table.schema) as writer:
         writer.write(table.to_batches()[0])
         raise error("stop")
     assert list(tmp_path.iterdir()) == []
@@ -210,7 +210,7 @@ def test_writer_leaves_nothing_on_failure(tmp_path, error):
 def test_writer_turns_sigterm_into_interrupted_and_restores_the_handler(tmp_path):
     out = tmp_path / "out.parquet"
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(Interrupted), AtomicParquetWriter(out, small_table().schema):
+    with pytest.raises(Interrupted), AtomicTableWriter(out, small_table().schema):
         os.kill(os.getpid(), signal.SIGTERM)
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) == before
@@ -221,9 +221,9 @@ def test_writer_refuses_existing_output_unless_overwrite(tmp_path):
     out.write_text("old")
     table = small_table(5)
     with pytest.raises(CatalogueError, match="--overwrite"):
-        AtomicParquetWriter(out, table.schema)
+        AtomicTableWriter(out, table.schema)
     assert out.read_text() == "old"
-    with AtomicParquetWriter(out, table.schema, overwrite=True) as writer:
+    with AtomicTableWriter(out, table.schema, overwrite=True) as writer:
         writer.write(table.to_batches()[0])
     assert pq.read_table(out).equals(table)
 
@@ -231,9 +231,9 @@ def test_writer_refuses_existing_output_unless_overwrite(tmp_path):
 def test_writer_reports_unwritable_output(tmp_path):
     schema = small_table().schema
     with pytest.raises(CatalogueError, match="does not exist"):
-        AtomicParquetWriter(tmp_path / "no" / "out.parquet", schema)
+        AtomicTableWriter(tmp_path / "no" / "out.parquet", schema)
     with pytest.raises(CatalogueError, match="is a directory"):
-        AtomicParquetWriter(tmp_path, schema)
+        AtomicTableWriter(tmp_path, schema)
 
 
 # --- column detection and positions -----------------------------------------------------------
@@ -249,7 +249,7 @@ def test_writer_reports_unwritable_output(tmp_path):
 )
 def test_position_conventions(names, kind, lon, lat):
     columns = find_columns([*names, "DM"])
-    assert columns.positions[0] == PositionSource(kind, lon, lat)
+    assert columns.positions[0] == PositionSource(kind, lon, lat, hours=lon == "RAJ")
     assert columns.value == "DM"
 
 
@@ -273,13 +273,16 @@ def test_overrides_replace_detection():
 def test_missing_columns_are_named_with_the_existing_ones():
     with pytest.raises(MissingColumnError, match=r"no DM column.*columns: GL, GB, flux"):
         find_columns(["GL", "GB", "flux"])
-    with pytest.raises(MissingColumnError, match=r"no distance column.*--dist-col"):
+    with pytest.raises(MissingColumnError,
+                       match=r"no distance column.*columns=ColumnOverrides\(dist_col=\.\.\.\)"):
         find_columns(["GL", "GB", "DM"], to="dm")
     with pytest.raises(MissingColumnError, match=r"no position columns.*columns: DM, flux"):
         find_columns(["DM", "flux"])
-    with pytest.raises(MissingColumnError, match=r"'DMX' \(--dm-col\) not found"):
+    with pytest.raises(MissingColumnError,
+                       match=r"'DMX' \(columns=ColumnOverrides\(dm_col=\.\.\.\)\) not found"):
         find_columns(["GL", "GB", "DM"], overrides=ColumnOverrides(dm_col="DMX"))
-    with pytest.raises(MissingColumnError, match="--ra-col given without --dec-col"):
+    with pytest.raises(MissingColumnError,
+                       match=r"\(ra_col=\.\.\.\) given without .*\(dec_col=\.\.\.\)"):
         find_columns(["RA", "DEC", "DM"], overrides=ColumnOverrides(ra_col="RA"))
 
 
@@ -388,7 +391,7 @@ def test_a_dead_runs_temp_file_is_removed_by_the_next_run(tmp_path):
     other = tmp_path / ".other.parquet.tmp"
     other.write_bytes(b"not ours")
     table = small_table()
-    with AtomicParquetWriter(out, table.schema) as writer:
+    with AtomicTableWriter(out, table.schema) as writer:
         writer.write(table.to_batches()[0])
     assert not leftover.exists()
     assert alive.exists() and other.exists()
@@ -400,7 +403,7 @@ def test_writer_turns_sighup_into_interrupted(tmp_path):
     out = tmp_path / "out.parquet"
     ignored = signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as in a terminal, not nohup
     try:
-        with pytest.raises(Interrupted) as caught, AtomicParquetWriter(out, small_table().schema):
+        with pytest.raises(Interrupted) as caught, AtomicTableWriter(out, small_table().schema):
             os.kill(os.getpid(), signal.SIGHUP)
         assert caught.value.signum == signal.SIGHUP
         assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
@@ -415,7 +418,7 @@ def test_a_signal_the_process_ignores_stays_ignored_while_writing(tmp_path):
     previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
     term = signal.getsignal(signal.SIGTERM)
     try:
-        with AtomicParquetWriter(tmp_path / "out.parquet", small_table().schema):
+        with AtomicTableWriter(tmp_path / "out.parquet", small_table().schema):
             assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
             assert signal.getsignal(signal.SIGTERM) is not term
         assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN

@@ -125,7 +125,11 @@ def test_defining_points_of_the_galactic_frame():
         ("  05:34:31.973 ", 83.63322083333333),
         ("23:59:59.999", 359.99999583333333),
         ("24:00:00", 0.0),  # 24 h wraps to 0
-        ("12", 180.0),  # strings are always hours
+        ("12", 12.0),  # a bare number is degrees (hours=True: hours)
+        ("005.0", 5.0),
+        ("12h30m", 187.5),
+        ("12h", 180.0),
+        ("12h30m00.5s", 187.50208333333333),
         ("12:30.5", 187.625),  # fractional minutes
         ("24:00:01", np.nan),
         ("25:00:00", np.nan),
@@ -136,7 +140,8 @@ def test_defining_points_of_the_galactic_frame():
         ("12:30:00:00", np.nan),
         ("junk", np.nan),
         ("", np.nan),
-        ("1e2", np.nan),
+        ("1e2", 100.0),
+        ("1s", np.nan),
     ],
 )
 def test_parse_ra_strings(text, degrees):

@@ -3,7 +3,7 @@
 Every request goes to the loopback address; the credentials are fake. What is shown: a file
 and a dataset converted on S3 (one process and Dask) equal the local conversion; an existing
 output is refused without --overwrite; a write that fails or is killed part-way leaves nothing
-that reads as complete.
+that reads as complete, and an output being replaced stays whole until its successor is.
 """
 
 import importlib
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import s3fs
+from helpers import serial_dask_run
 from moto.server import ThreadedMotoServer
 
 from mwprop_batch.cli import main
@@ -287,39 +288,86 @@ def test_a_failure_mid_upload_leaves_nothing(s3, monkeypatch):
         open_catalogue(f"s3://{s3.bucket}/out.parquet")
 
 
-def test_an_interrupted_dataset_publish_never_reads_as_complete(s3, monkeypatch):
-    from mwprop_batch.dask import convert_dataset
+def read_dataset(url: str) -> pa.Table:
+    """The rows of the dataset at ``url``, read as our reader reads them (its manifest)."""
+    location = remote.resolve(url)
+    return pa.concat_tables([pq.read_table(f, filesystem=location.fs)
+                             for f in remote.dataset_files(location)])
 
+
+def dataset_models(url: str) -> list[str]:
+    """The models in the file metadata of the dataset's first part."""
+    location = remote.resolve(url)
+    first = remote.dataset_files(location)[0]
+    return read_file_metadata(location.fs.unstrip_protocol(first))["models"]
+
+
+@pytest.mark.parametrize("failing", ["copy", "manifest"])
+def test_an_interrupted_dataset_overwrite_keeps_the_old_output(s3, monkeypatch, failing):
+    """Until the new manifest is written the old dataset stays whole and readable; a failure
+    before that removes only the new parts. Then the old parts go."""
+    dask_module = importlib.import_module("mwprop_batch.dask")
+    monkeypatch.setattr(dask_module, "_run", serial_dask_run)  # publishing is tested, not Dask
     for k in range(2):
         write_parquet(catalogue(300, k), f"{s3.bucket}/in/p{k}.parquet", s3)
     source, target = f"s3://{s3.bucket}/in", f"s3://{s3.bucket}/out"
-    convert_dataset(source, target, workers=2)
-    complete = keys(s3)
+    dask_module.convert_dataset(source, target, models="ne2001")
+    complete, old = keys(s3), read_dataset(target)
+    old_bytes = {k: s3.cat_file(f"{s3.bucket}/{k}") for k in complete if k.startswith("out/")}
     fs = remote.resolve(target).fs
-    real_copy, copies = fs.copy, []
+    real_copy, real_pipe, copies = fs.copy, fs.pipe_file, []
 
     def failing_copy(path1, path2, *args, **kwargs):
         copies.append(path2)
-        if len(copies) == 3:  # two new parts already published, the old output removed
+        if failing == "copy" and len(copies) == 3:  # two new parts already copied
             raise ConnectionError("network gone")
         return real_copy(path1, path2, *args, **kwargs)
 
+    def failing_pipe(path, *args, **kwargs):
+        if path.endswith(MANIFEST):  # every new part copied, the commit fails
+            raise ConnectionError("network gone")
+        return real_pipe(path, *args, **kwargs)
+
     with monkeypatch.context() as patch, pytest.raises(ConnectionError):
         patch.setattr(fs, "copy", failing_copy)
-        convert_dataset(source, target, workers=2, overwrite=True)
-    assert len(copies) == 3 and all(c.startswith(f"{s3.bucket}/out/part.") for c in copies)
-    assert keys(s3) == [k for k in complete if k.startswith("in/")]  # copied parts removed
-    # what an interruption between the copies and the manifest would leave: parts, no marker
-    convert_dataset(source, target, workers=2)
+        if failing == "manifest":
+            patch.setattr(fs, "pipe_file", failing_pipe)
+        dask_module.convert_dataset(source, target, models="ne2025", overwrite=True)
+    assert len(copies) == (3 if failing == "copy" else 4)
+    assert all(c.startswith(f"{s3.bucket}/out/part.") for c in copies)
+    assert keys(s3) == complete  # the new parts removed, the old output untouched
+    assert {k: s3.cat_file(f"{s3.bucket}/{k}") for k in old_bytes} == old_bytes
+    assert read_dataset(target).num_rows == old.num_rows == 600
+    assert dataset_models(target) == ["ne2001"]
+    # the overwrite that completes: new parts under fresh names, then the old ones removed
+    dask_module.convert_dataset(source, target, models="ne2025", overwrite=True)
+    manifest = json.loads(s3.cat_file(f"{s3.bucket}/out/{MANIFEST}"))
+    listed = [entry["name"] for entry in manifest["files"]]
+    assert [k for k in keys(s3) if k.startswith("out/")] == sorted(
+        [f"out/{MANIFEST}"] + [f"out/{n}" for n in listed])
+    assert not set(listed) & {k[len("out/"):] for k in complete}
+    assert dataset_models(target) == ["ne2025"]
+    assert read_dataset(target).num_rows == old.num_rows
+    # what an interruption before any manifest would leave: parts, no marker
     s3.rm(f"{s3.bucket}/out/{MANIFEST}")
     with pytest.raises(IncompleteOutputError, match=f"no {MANIFEST}"):
         open_catalogue(target)
     assert main(["convert", target, f"s3://{s3.bucket}/again.parquet", "--quiet"]) == 2
     # a part that does not match its manifest
-    convert_dataset(source, target, workers=2, overwrite=True)
-    s3.pipe_file(f"{s3.bucket}/out/part.000001.parquet", b"truncated")
-    with pytest.raises(IncompleteOutputError, match="part.000001.parquet is 9 bytes"):
+    dask_module.convert_dataset(source, target, overwrite=True)
+    listed = json.loads(s3.cat_file(f"{s3.bucket}/out/{MANIFEST}"))["files"]
+    s3.pipe_file(f"{s3.bucket}/out/{listed[1]['name']}", b"truncated")
+    with pytest.raises(IncompleteOutputError, match=f"{listed[1]['name']} is 9 bytes"):
         open_catalogue(target)
+
+
+def test_csv_output_on_s3(s3, tmp_path):
+    write_parquet(catalogue(50, 9)[["GL", "GB", "DM"]], tmp_path / "cat.parquet")
+    convert_file(tmp_path / "cat.parquet", f"s3://{s3.bucket}/out.csv")
+    convert_file(tmp_path / "cat.parquet", tmp_path / "out.csv")
+    assert s3.cat_file(f"{s3.bucket}/out.csv") == (tmp_path / "out.csv").read_bytes()
+    assert (tmp_path / "out.csv").read_text().startswith('"GL","GB","DM","NE2025_DIST"')
+    assert keys(s3) == ["out.csv"]
 
 
 @pytest.mark.reliability

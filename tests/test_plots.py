@@ -319,5 +319,6 @@ def test_skymap_ymw16_cli(tmp_path, capsys, figures):
     assert (frame["value"] > 0).all() and "ymw16 tau,dm_max: 48 pixels" in capsys.readouterr().out
     from mwprop_batch.cli import main
 
-    assert main(["skymap", str(png), "--model", "ymw16", "--quantity", "sm", "--nside", "1"]) == 2
+    assert main(["skymap", str(png), "--model", "ymw16", "--quantity", "sm", "--nside", "1",
+                 "--overwrite"]) == 2
     assert "no SM" in capsys.readouterr().err

@@ -40,7 +40,7 @@ def test_psrqpy_frame_goes_through_the_accessor(atnf, distances, ne2001, ne2025)
     assert distances.index.equals(atnf.index)
     assert distances["PSRJ"].tolist() == atnf["PSRJ"].tolist()
     ok = distances["status"] == "ok"
-    assert ok.sum() == 2566 and (distances.loc[~ok, "status"] == "DM not finite").all()
+    assert ok.sum() == 2566 and (distances.loc[~ok, "status"] == "DM missing").all()
     gl, gb, dm = (atnf[c].to_numpy(float) for c in ("GL", "GB", "DM"))
     for model in (ne2001, ne2025):
         direct = model.dm_to_dist(gl, gb, dm)

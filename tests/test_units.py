@@ -65,7 +65,8 @@ def test_skycoord_in_any_frame_stands_in_for_l_b(ne2025):
     icrs = gal.icrs
     plain = ne2025.dm_to_dist([30.0, 200.0], [2.0, -4.0], 100.0, 5.0)
     for coord in (gal, icrs):
-        pd.testing.assert_frame_equal(ne2025.dm_to_dist(coord, 100.0, 5.0), plain, rtol=1e-9)
+        pd.testing.assert_frame_equal(ne2025.dm_to_dist(coord, 100.0, dm_err=5.0), plain,
+                                      rtol=1e-9)
         pd.testing.assert_frame_equal(ne2025.dm_to_dist(coord, dm=100.0, dm_err=5.0), plain,
                                       rtol=1e-9)
     np.testing.assert_allclose(ne2025.dm_max(icrs), ne2025.dm_max([30.0, 200.0], [2.0, -4.0]),

@@ -59,6 +59,12 @@ def add_sightline_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("ndir", type=int, metavar="NDIR", help=">= 0: DM -> D; < 0: D -> DM")
 
 
+def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--overwrite``: replace ``what`` if it exists (otherwise the command refuses)."""
+    parser.add_argument("--overwrite", action="store_true",
+                        help=f"replace {what} if it exists (otherwise an error)")
+
+
 def show_progress(quiet: bool) -> bool:
     """A progress bar only on a terminal, and not with --quiet."""
     return not quiet and sys.stderr.isatty()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..demo import CATALOGUE_NAME, run_demo
+from ..demo import CATALOGUE_NAME, CONVERTED_NAME, run_demo
 from ..demo import DEFAULT_DIR as DEMO_DIR
-from .args import positive_int, show_progress
+from .args import add_overwrite_argument, positive_int, show_progress
 
 DEMO_EPILOG = """\
 examples:
@@ -22,8 +22,8 @@ def register(commands) -> None:
         "demo", help="make a synthetic catalogue and convert it with both models",
         description="Make a seeded synthetic pulsar catalogue (exponential disk, DMs from "
         "NE2025 with a lognormal scatter; no download), write it as Parquet into DIR and "
-        "convert it with NE2001 and NE2025 (distance from DM, with scattering). Replaces its "
-        "own two files.",
+        "convert it with NE2001 and NE2025 (distance from DM, with scattering). Its two files "
+        "are replaced only with --overwrite.",
         epilog=DEMO_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--rows", type=positive_int, default=100_000, metavar="N",
@@ -32,6 +32,7 @@ def register(commands) -> None:
                    help=f"folder for the files (default: ./{DEMO_DIR})")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="default: 1")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_overwrite_argument(p, f"{CATALOGUE_NAME} and {CONVERTED_NAME} in DIR")
     p.set_defaults(run=run_demo_command)
 
 
@@ -39,7 +40,7 @@ def run_demo_command(args: argparse.Namespace, command: str) -> int:
     """Handler of ``demo``; ``command`` (the command line) goes into the file metadata."""
     summary = run_demo(
         args.out, rows=args.rows, seed=args.seed, progress=show_progress(args.quiet),
-        command=command,
+        command=command, overwrite=args.overwrite,
     )
     print(f"synthetic catalogue: {args.out / CATALOGUE_NAME} ({args.rows:,} pulsars)")
     print(summary.line())

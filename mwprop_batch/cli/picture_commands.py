@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from ..io.safe_writes import AtomicFile, check_outputs
 from ..model import as_model
 from ..params import MODEL_NAMES
 from ..pictures.sky_map import (
@@ -17,7 +18,13 @@ from ..pictures.sky_map import (
     sky_maps,
     write_fits,
 )
-from .args import add_sightline_arguments, model_list, positive_float, power_of_two
+from .args import (
+    add_overwrite_argument,
+    add_sightline_arguments,
+    model_list,
+    positive_float,
+    power_of_two,
+)
 
 PLOT_LOS_EPILOG = """\
 examples:
@@ -62,6 +69,7 @@ def register(commands) -> None:
     p.add_argument("out", type=Path, metavar="OUT.png", help="PNG to write")
     p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
                    help="ne2025, ne2001, ymw16, or two separated by a comma (default: ne2025)")
+    add_overwrite_argument(p, "OUT.png")
     p.set_defaults(run=run_plot_los)
 
     s = commands.add_parser(
@@ -87,6 +95,7 @@ def register(commands) -> None:
                    help="also write a HEALPix FITS map, one column per quantity")
     s.add_argument("--nested", action="store_true",
                    help="NESTED pixel order in the FITS file (default: RING)")
+    add_overwrite_argument(s, "the files written")
     s.set_defaults(run=run_skymap)
 
     f = commands.add_parser(
@@ -102,6 +111,7 @@ def register(commands) -> None:
                    help="half-width of the square, kpc (default: 20)")
     f.add_argument("--resolution", type=int, default=600, metavar="N",
                    help="cells along each side (default: 600)")
+    add_overwrite_argument(f, "OUT.png")
     f.set_defaults(run=run_faceon)
 
 
@@ -120,7 +130,9 @@ def run_plot_los(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``plot-los`` (``command``, the command line, is not used)."""
     from ..pictures.los_profile import plot_los  # here: the Galaxy drawing imports SciPy
 
-    path = plot_los(args.model, args.l, args.b, args.value, args.ndir, args.out)
+    check_outputs([args.out], args.overwrite)  # before the work, not after it
+    path = plot_los(args.model, args.l, args.b, args.value, args.ndir, args.out,
+                    overwrite=args.overwrite)
     print(f"wrote {path}")
     return 0
 
@@ -132,6 +144,7 @@ def run_skymap(args: argparse.Namespace, command: str = "") -> int:
     """
     if args.out is None and args.parquet is None and args.fits is None:
         raise SystemExit("skymap: give OUT.png, --parquet or --fits (nothing to write)")
+    check_outputs([args.out, args.parquet, args.fits], args.overwrite)  # before the work
     model = as_model(args.model)
     start = time.perf_counter()
     frames = sky_maps(model, args.quantity, args.nside, args.dist, args.freq_ghz)
@@ -140,13 +153,15 @@ def run_skymap(args: argparse.Namespace, command: str = "") -> int:
     written = []
     if args.out:
         label = describe(frame.attrs["quantity"], frame.attrs["dist_kpc"], args.freq_ghz)
-        plot_sky_map(frame["value"].to_numpy(), args.out, label, title=model.name.upper())
+        plot_sky_map(frame["value"].to_numpy(), args.out, label, title=model.name.upper(),
+                     overwrite=args.overwrite)
         written.append(str(args.out))
     if args.parquet:
-        frame.to_parquet(args.parquet, index=False)
+        with AtomicFile(args.parquet, overwrite=args.overwrite) as temp:
+            frame.to_parquet(temp, index=False)
         written.append(str(args.parquet))
     if args.fits:
-        write_fits(frames, args.fits, args.nested, model)
+        write_fits(frames, args.fits, args.nested, model, overwrite=args.overwrite)
         written.append(str(args.fits))
     print(f"{model.name} {','.join(args.quantity)}: {len(frame):,} pixels (nside {args.nside}) "
           f"in {seconds:.1f} s -> {', '.join(written)}")
@@ -157,6 +172,8 @@ def run_faceon(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``faceon`` (``command``, the command line, is not used)."""
     from ..pictures.face_on import plot_face_on  # here: the Galaxy drawing imports SciPy
 
-    path = plot_face_on(args.model, args.out, args.z, args.extent, args.resolution)
+    check_outputs([args.out], args.overwrite)  # before the work, not after it
+    path = plot_face_on(args.model, args.out, args.z, args.extent, args.resolution,
+                        overwrite=args.overwrite)
     print(f"wrote {path}")
     return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..validation.data import DEFAULT_DATA_DIR, DEFAULT_PSRCAT
 from ..validation.report import FIGURE_NAME, REPORT_NAME, run_validation
-from .args import model_list
+from .args import add_overwrite_argument, model_list
 
 VALIDATE_EPILOG = """\
 Statistics (for each model and sample):
@@ -45,12 +45,14 @@ def register(commands) -> None:
     p.add_argument("--no-atnf", action="store_true", help="leave the ATNF distances out")
     p.add_argument("--model", type=model_list, default=("ne2001", "ne2025"), metavar="MODELS",
                    help="default: ne2001,ne2025")
+    add_overwrite_argument(p, f"{REPORT_NAME} and {FIGURE_NAME}")
     p.set_defaults(run=run_validate)
 
 
 def run_validate(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``validate`` (``command``, the command line, is not used)."""
     psrcat = None if args.no_atnf else (args.psrcat or DEFAULT_PSRCAT)
-    report, figure, _ = run_validation(args.out, args.data, psrcat, args.model)
+    report, figure, _ = run_validation(args.out, args.data, psrcat, args.model,
+                                       overwrite=args.overwrite)
     print(f"wrote {report} and {figure}")
     return 0

@@ -13,21 +13,24 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import stat
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyarrow as pa
 
 from ..errors import MwpropBatchError
-from .csvfile import csv_batches, csv_schema
+from .csvfile import CsvDialect, csv_batches, csv_schema
 from .locations import local_path, remote_url
-from .psrcat import TEXT_KEYS, UNPARSEABLE, read_psrcat
+from .psrcat import PSRCAT_METADATA, TEXT_KEYS, UNPARSEABLE, read_psrcat
 
 FORMATS = ("parquet", "csv", "psrcat")
 DEFAULT_BATCH_ROWS = 65_536
@@ -38,12 +41,21 @@ _EXTENSIONS = {
     ".parquet": "parquet", ".pq": "parquet", ".parq": "parquet",
     ".csv": "csv", ".db": "psrcat",
 }
+PARQUET_MAGIC = b"PAR1"
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # a Hive partition value that means null
+_PARQUET_SUFFIXES = tuple(s for s, kind in _EXTENSIONS.items() if kind == "parquet")
+_HIVE_INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,17})")
+_SKIPPED_SHOWN = 5
 # compressed CSV is read transparently by pyarrow; a gzipped psrcat.db by read_psrcat
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
 
 
 class CatalogueError(MwpropBatchError, ValueError):
     """A catalogue file cannot be read, or an output file cannot be written."""
+
+
+class SkippedFilesWarning(UserWarning):
+    """Entries of a dataset directory that are not read (not Parquet, links to directories)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,9 @@ class Catalogue:
         (psrcat numeric parameters), null in the batches.
     files : tuple of str
         A Parquet catalogue's files, in row order (paths in ``filesystem``).
+    partitions : dict
+        ``{file: {key: value}}``: the Hive partition values of each of ``files`` (columns of
+        the schema that no file holds); empty when the dataset has none.
     filesystem : pyarrow or fsspec file system, or None
         Where ``files`` are; None for the local file system.
     """
@@ -79,6 +94,7 @@ class Catalogue:
     _keep: Any = None  # a spooled copy of a pipe, alive as long as the catalogue
     files: tuple[str, ...] = ()
     filesystem: Any = None
+    partitions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def batches(self, rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """Record batches of ``rows`` rows (the last may be shorter), in file order.
@@ -123,7 +139,7 @@ def detect_format(
 
 def open_catalogue(
     path: str | os.PathLike[str], format: str | None = None, *,
-    storage_options: Mapping[str, Any] | None = None,
+    storage_options: Mapping[str, Any] | None = None, csv: CsvDialect | None = None,
 ) -> Catalogue:
     """Open a catalogue for streaming (see :class:`Catalogue`).
 
@@ -132,7 +148,9 @@ def open_catalogue(
     path : str or path-like
         A Parquet file; a directory of Parquet files, read as one dataset (files in the
         order of their paths, names starting with '.' or '_' skipped, columns the union of
-        the files' columns, null where a file lacks one); a CSV file (see
+        the files' columns, null where a file lacks one, then Hive partition keys such as
+        ``survey=A/`` as columns; other files and links to directories are skipped with a
+        warning, see :func:`dataset_directory_files`); a CSV file (see
         :mod:`mwprop_batch.io.csvfile`); a psrcat database; or ``-`` for standard input. A
         pipe or standard input is first copied to a temporary file. A URL (``s3://...``)
         is read from object storage: see :func:`mwprop_batch.io.remote.open_remote_catalogue`.
@@ -140,6 +158,8 @@ def open_catalogue(
         Overrides the format guessed by :func:`detect_format`.
     storage_options : mapping, optional
         For a URL: options of its fsspec file system (e.g. ``endpoint_url``).
+    csv : CsvDialect, optional
+        A CSV file's delimiter and encoding (default: delimiter detected, UTF-8).
 
     Raises
     ------
@@ -162,16 +182,19 @@ def open_catalogue(
         source = Path(path)
         if not source.exists():
             raise CatalogueError(f"{source}: no such file or directory")
-    catalogue = open_local(source, kind, path)
+    catalogue = open_local(source, kind, path, csv)
     return dataclasses.replace(catalogue, path=Path(path), _keep=spool)
 
 
-def open_local(source: Path, kind: str, label: str | os.PathLike[str]) -> Catalogue:
-    """Open the local file or directory ``source`` as a catalogue of format ``kind``;
-    errors name ``label``."""
-    opener = {"parquet": _open_parquet, "csv": _open_csv, "psrcat": _open_psrcat}[kind]
+def open_local(
+    source: Path, kind: str, label: str | os.PathLike[str], csv: CsvDialect | None = None
+) -> Catalogue:
+    """Open the local file or directory ``source`` as a catalogue of format ``kind`` (a CSV
+    file in the ``csv`` dialect); errors name ``label``."""
     try:
-        return opener(source)
+        if kind == "csv":
+            return _open_csv(source, csv)
+        return {"parquet": _open_parquet, "psrcat": _open_psrcat}[kind](source)
     except (pa.ArrowException, OSError, ValueError) as exc:
         if isinstance(exc, CatalogueError):
             raise
@@ -202,38 +225,141 @@ def spool(stream: Any, suffix: str):
 
 
 def _open_parquet(path: Path) -> Catalogue:
-    import pyarrow.dataset as ds  # here, not at import: the first call need not load it
+    if not path.is_dir():
+        return open_parquet_files(path, [str(path)])
+    files = dataset_directory_files(path)
+    return open_parquet_files(path, [str(f) for f in files], base_dir=path)
 
-    files = sorted(ds.dataset(path, format="parquet").files) if path.is_dir() else [str(path)]
-    return open_parquet_files(path, files)
+
+def dataset_directory_files(root: Path) -> list[Path]:
+    """The Parquet files of the dataset directory ``root``, in the order of their paths.
+
+    Names starting with '.' or '_' are skipped (``_SUCCESS``, ``_metadata``). A file is a
+    part if its name ends in ``.parquet``/``.pq``/``.parq`` or its first bytes are Parquet's
+    ``PAR1`` (Spark's ``part-00000``); links to files are read like files, links to
+    directories are never followed (no cycles, nothing outside the dataset). What is
+    skipped, other than '.'/'_' names, is named in one :class:`SkippedFilesWarning`.
+    """
+    files: list[Path] = []
+    skipped: list[str] = []
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith((".", "_")):
+                    continue
+                path = Path(entry.path)
+                shown = str(path.relative_to(root))
+                if entry.is_dir():
+                    if entry.is_symlink():
+                        skipped.append(f"{shown} (a link to a directory: not followed)")
+                    else:
+                        pending.append(path)
+                elif entry.is_file() and _is_parquet_part(path):
+                    files.append(path)
+                else:
+                    skipped.append(shown)
+    if skipped:
+        shown = ", ".join(sorted(skipped)[:_SKIPPED_SHOWN])
+        more = len(skipped) - _SKIPPED_SHOWN
+        warnings.warn(
+            f"{root}: read no rows from {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'}"
+            f" that {'is' if len(skipped) == 1 else 'are'} not a Parquet file: {shown}"
+            + (f" and {more} more" if more > 0 else ""),
+            SkippedFilesWarning, stacklevel=2,
+        )
+    return sorted(files, key=str)
+
+
+def _is_parquet_part(path: Path) -> bool:
+    """Whether the file ``path`` is a dataset part: a Parquet name, or Parquet's magic."""
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        return True
+    with open(path, "rb") as stream:
+        return stream.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC
+
+
+def hive_partitioning(
+    files: Iterable[str], base_dir: Path
+) -> tuple[pa.Schema, dict[str, dict[str, Any]]]:
+    """The partition keys of ``files`` under ``base_dir`` and each file's values.
+
+    Each ``key=value`` directory (``survey=A/part.parquet``; the value URL-decoded) is a
+    column, in order of first appearance, null for a file without it (and for Hive's
+    ``__HIVE_DEFAULT_PARTITION__``); int64 if every value is an integer written without
+    leading zeros, else string. Returns the keys' schema and ``{file: {key: value}}``.
+    """
+    texts: dict[str, dict[str, str | None]] = {}
+    for name in files:
+        found = texts.setdefault(name, {})
+        for part in Path(name).relative_to(base_dir).parent.parts:
+            key, equals, value = part.partition("=")
+            if equals and key:
+                found[key] = None if value == HIVE_NULL else unquote(value)
+    keys = list(dict.fromkeys(k for found in texts.values() for k in found))
+    integer = {
+        key: all(_HIVE_INTEGER.fullmatch(found[key]) for found in texts.values()
+                 if found.get(key) is not None)
+        for key in keys
+    }
+    schema = pa.schema([pa.field(k, pa.int64() if integer[k] else pa.string()) for k in keys])
+    values = {
+        name: {k: None if found.get(k) is None else int(found[k]) if integer[k] else found[k]
+               for k in keys}
+        for name, found in texts.items()
+    }
+    return schema, values
 
 
 def open_parquet_files(
-    label: Path | str, files: Iterable[str], filesystem: Any = None
+    label: Path | str, files: Iterable[str], filesystem: Any = None,
+    base_dir: Path | None = None,
 ) -> Catalogue:
     """A catalogue of the Parquet ``files`` (paths in ``filesystem``, None: local), read in
-    this order as one dataset (:func:`union_schema`); ``label`` names it."""
+    this order as one dataset (:func:`union_schema`); ``label`` names it. With ``base_dir``
+    (a local dataset directory), Hive partition keys in the files' paths
+    (:func:`hive_partitioning`) are columns after the files' own."""
     import pyarrow.dataset as ds
 
     files = list(files)
     if not files:
         raise CatalogueError(f"{label}: no Parquet files in this directory")
     schema = union_schema(files, filesystem)
-    dataset = ds.dataset(files, schema=schema, format="parquet", filesystem=filesystem)
+    options: dict[str, Any] = {}
+    partitions: dict[str, dict[str, Any]] = {}
+    if base_dir is not None:
+        keys, partitions = hive_partitioning(files, base_dir)
+        clash = [k for k in keys.names if k in schema.names]
+        if clash:
+            raise CatalogueError(
+                f"{label}: partition key {clash[0]!r} (a '{clash[0]}=...' directory) is also "
+                f"a column of the files; rename one"
+            )
+        if not keys.names:
+            partitions = {}
+        else:
+            options = dict(
+                partitioning=ds.partitioning(keys, flavor="hive", dictionaries=None),
+                partition_base_dir=str(base_dir),
+            )
+            schema = pa.schema(list(schema) + list(keys), metadata=schema.metadata)
+    dataset = ds.dataset(files, schema=schema, format="parquet", filesystem=filesystem,
+                         **options)
 
     # Read on demand: the threaded scanner reads ahead as fast as it can while the models
     # compute (most of a file), and pre-buffering keeps every row group read until the file
     # is closed. Decoding is a small part of the time; memory stays a few batches.
-    options = ds.ParquetFragmentScanOptions(pre_buffer=False)
+    scan_options = ds.ParquetFragmentScanOptions(pre_buffer=False)
 
     def scan(rows: int) -> Iterator[pa.RecordBatch]:
         return dataset.to_batches(
             batch_size=rows, batch_readahead=0, fragment_readahead=0,
-            fragment_scan_options=options, use_threads=False,
+            fragment_scan_options=scan_options, use_threads=False,
         )
 
     return Catalogue(label, "parquet", schema, dataset.count_rows(), scan, files=tuple(files),
-                     filesystem=filesystem)
+                     filesystem=filesystem, partitions=partitions)
 
 
 def union_schema(files: Iterable[str], filesystem: Any = None) -> pa.Schema:
@@ -253,7 +379,10 @@ def union_schema(files: Iterable[str], filesystem: Any = None) -> pa.Schema:
     first_seen: dict[str, str] = {}
     metadata = None
     for k, name in enumerate(files):
-        schema = pq.read_schema(name, filesystem=filesystem)
+        try:
+            schema = pq.read_schema(name, filesystem=filesystem)
+        except (pa.ArrowException, OSError) as exc:
+            raise CatalogueError(f"cannot read {name} as Parquet: {one_line(exc)}") from exc
         if k == 0:
             metadata = schema.metadata
         for new in schema:
@@ -269,9 +398,11 @@ def union_schema(files: Iterable[str], filesystem: Any = None) -> pa.Schema:
     return pa.schema(list(fields.values()), metadata=metadata)
 
 
-def _open_csv(path: Path) -> Catalogue:
-    schema, num_rows = csv_schema(path)
-    return Catalogue(path, "csv", schema, num_rows, lambda rows: csv_batches(path, schema))
+def _open_csv(path: Path, dialect: CsvDialect | None = None) -> Catalogue:
+    dialect = (dialect or CsvDialect()).resolved(path)
+    schema, num_rows = csv_schema(path, dialect)
+    return Catalogue(path, "csv", schema, num_rows,
+                     lambda rows: csv_batches(path, schema, dialect))
 
 
 def _open_psrcat(path: Path) -> Catalogue:
@@ -281,7 +412,10 @@ def _open_psrcat(path: Path) -> Catalogue:
         for name in frame.columns
     ])
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    table = table.replace_schema_metadata(None)
+    found = frame.attrs[PSRCAT_METADATA]  # repeated keys, a record cut short: kept
+    table = table.replace_schema_metadata(
+        {PSRCAT_METADATA: json.dumps(found)} if found else None
+    )
     return Catalogue(
         path, "psrcat", table.schema, table.num_rows,
         lambda rows: table.to_batches(max_chunksize=rows),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,11 @@ TEXT_KEYS = frozenset({
     "SURVEY", "OSURVEY", "BINARY", "BINCOMP", "UNITS", "CLK", "EPHEM",
 })
 UNPARSEABLE = "unparseable"  # key of DataFrame.attrs: {key: {row: text}}
+# a key of the "unparseable" mapping for a problem of the whole row (not of one cell)
+ROW_PROBLEM = "@row"
+# key of DataFrame.attrs (and, as JSON, of a catalogue's file metadata): what a psrcat
+# file held that the columns do not: {"repeated": [...], "cut_short": [...]}
+PSRCAT_METADATA = "psrcat"
 # at least one of these, or an '@' separator, tells a catalogue from other text
 IDENTIFYING_KEYS = frozenset({"PSRJ", "PSRB", "RAJ", "DECJ", "ELONG", "ELAT", "DM", "P0", "F0"})
 
@@ -62,11 +68,16 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
         uncertainty in the value's units (NaN where none is given). References are dropped.
         A numeric value that does not parse ('11.4x1') is NaN, and its text is recorded in
         ``frame.attrs["unparseable"]`` as ``{key: {row: text}}`` (rows counted from 0).
-        A key repeated within a record keeps its first value and uncertainty: the catalogue's
-        derived values agree with the first (v1.59 has 15 repeats; e.g. J1738-3107 has DM
-        721.7 then 735, and DIST_DM1 9.21 follows from 721.7). A leading '+' is dropped with
-        the rest of the text: on DIST_DM and DIST_DM1 it marks a lower limit (the DM exceeds
-        the model's Galactic maximum).
+        A record cut short (a file with '@' separators whose last record has no closing '@'
+        line: a truncated download or copy; its last line may be cut, 'DM 6' of 'DM 62.3')
+        is recorded there under :data:`ROW_PROBLEM`, so the row's status says so and it gets
+        no result. A key repeated within a record keeps its first value and uncertainty (the
+        catalogue's derived values agree with the first: v1.59 has 15 repeats, e.g.
+        J1738-3107 has DM 721.7 then 735, and DIST_DM1 9.21 follows from 721.7); every line
+        of a repeated key is kept in ``frame.attrs["psrcat"]["repeated"]`` (see
+        :data:`PSRCAT_METADATA`), which a conversion writes into the output's file metadata.
+        A leading '+' is dropped with the rest of the text: on DIST_DM and DIST_DM1 it marks
+        a lower limit (the DM exceeds the model's Galactic maximum).
 
     Raises
     ------
@@ -78,10 +89,11 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     path = Path(path)
     lines = _read_text(path).splitlines()
-    entries, n_rows, has_separators = _parse_lines(lines, path)
+    parsed = _parse_lines(lines, path)
+    entries, n_rows = parsed.entries, parsed.n_rows
     if n_rows == 0:
         raise InvalidValueError(f"{path}: not a psrcat database: no pulsar records")
-    if not has_separators and IDENTIFYING_KEYS.isdisjoint(entries):
+    if not parsed.has_separators and IDENTIFYING_KEYS.isdisjoint(entries):
         first = next(n for n, line in enumerate(lines, 1) if line.strip()[:1] not in ("", COMMENT))
         raise InvalidValueError(
             f"{path}, line {first}: not a psrcat database: no '{RECORD_SEPARATOR}' record "
@@ -92,7 +104,22 @@ def read_psrcat(path: str | os.PathLike[str]) -> pd.DataFrame:
     for key, by_row in entries.items():
         columns.update(_key_columns(key, by_row, n_rows, unparseable))
     frame = pd.DataFrame(columns)
+    names = frame["PSRJ"] if "PSRJ" in frame else pd.Series([None] * n_rows)
+    metadata: dict[str, list[dict]] = {}
+    if parsed.cut_line is not None:
+        row = n_rows - 1
+        unparseable[ROW_PROBLEM] = {
+            row: f"record cut short (line {parsed.cut_line}: the file ends without the "
+            f"record's closing '{RECORD_SEPARATOR}' line)"
+        }
+        metadata["cut_short"] = [{"row": row, "PSRJ": names[row], "line": parsed.cut_line}]
+    if parsed.repeated:
+        metadata["repeated"] = [
+            {"row": row, "PSRJ": names[row], "key": key, "lines": texts, "kept": 0}
+            for (row, key), texts in parsed.repeated.items()
+        ]
     frame.attrs[UNPARSEABLE] = unparseable
+    frame.attrs[PSRCAT_METADATA] = metadata
     return frame
 
 
@@ -104,16 +131,31 @@ def _read_text(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
-def _parse_lines(lines: list[str], path: Path) -> tuple[_Entries, int, bool]:
-    """Entries by key and row, the number of (non-empty) records, and whether '@' was seen."""
-    entries: _Entries = {}
-    row, row_has_entries, has_separators = 0, False, False
+@dataclass
+class _Parsed:
+    """What :func:`_parse_lines` found: entries by key and row, the number of (non-empty)
+    records, whether '@' was seen, the line where an unclosed last record ends (None: every
+    record closed, or no separators), and every line of a key repeated within a record
+    (``{(row, key): ["value [uncertainty] [reference]", ...]}``)."""
+
+    entries: _Entries = field(default_factory=dict)
+    n_rows: int = 0
+    has_separators: bool = False
+    cut_line: int | None = None
+    repeated: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+
+
+def _parse_lines(lines: list[str], path: Path) -> _Parsed:
+    parsed = _Parsed()
+    entries = parsed.entries
+    lines_of: dict[tuple[int, str], list[str]] = {}  # the current record's lines by key
+    row, row_has_entries, last_entry = 0, False, 0
     for lineno, line in enumerate(lines, start=1):
         tokens = line.split()
         if not tokens or tokens[0].startswith(COMMENT):
             continue
         if tokens[0].startswith(RECORD_SEPARATOR):
-            has_separators = True
+            parsed.has_separators = True
             row += row_has_entries
             row_has_entries = False
             continue
@@ -126,8 +168,13 @@ def _parse_lines(lines: list[str], path: Path) -> tuple[_Entries, int, bool]:
         # a third token that is not an unsigned number is the reference
         uncertainty = rest[0] if rest and _UNCERTAINTY.fullmatch(rest[0]) else None
         entries.setdefault(key, {}).setdefault(row, (value, uncertainty))  # first one wins
-        row_has_entries = True
-    return entries, row + row_has_entries, has_separators
+        lines_of.setdefault((row, key), []).append(" ".join(tokens[1:]))
+        row_has_entries, last_entry = True, lineno
+    parsed.n_rows = row + row_has_entries
+    if parsed.has_separators and row_has_entries:
+        parsed.cut_line = last_entry
+    parsed.repeated = {where: texts for where, texts in lines_of.items() if len(texts) > 1}
+    return parsed
 
 
 def _key_columns(

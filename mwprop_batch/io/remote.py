@@ -17,14 +17,16 @@ half-written one read as finished:
   store whose copy could be seen half-done never shows a readable partial file.
 * **A dataset** (``mwprop_batch.dask.convert_dataset``): the parts are written under a
   temporary prefix beside the output, copied to ``<output>/part.<n>.parquet`` when all are
-  written, and then the manifest :data:`MANIFEST` (every part's name, size and rows) is written
-  last, as one object. A dataset is complete only with its manifest: our reader
-  (:func:`dataset_files`) reads exactly the files it lists, checks their sizes, and refuses a
-  prefix holding parts this tool wrote but no manifest (:class:`IncompleteOutputError`).
-  Replacing a dataset (``overwrite``) removes the old manifest first, so the old parts and the
-  new ones are never read as one complete output.
+  written (under fresh names, ``part.<n>.<random>.parquet``, where those are taken by the
+  output being replaced), and then the manifest :data:`MANIFEST` (every part's name, size and
+  rows) is written last, as one object: the commit point. A dataset is complete only with its
+  manifest: our reader (:func:`dataset_files`) reads exactly the files it lists, checks their
+  sizes, and refuses a prefix holding parts this tool wrote but no manifest
+  (:class:`IncompleteOutputError`). Replacing a dataset (``overwrite``) leaves the old one
+  whole and readable (its manifest and parts untouched) until the new manifest is written;
+  only then are the old parts removed. A failure before that removes the new parts only.
 * An error or an interrupt (KeyboardInterrupt, SIGTERM, SIGHUP) removes the temporary objects
-  and any parts already copied. A process killed outright leaves its temporary objects under
+  and any new parts already copied. A process killed outright leaves its temporary objects under
   their recognisable names (and on S3 possibly an unfinished multipart upload, invisible and
   removed by the bucket's ``AbortIncompleteMultipartUpload`` lifecycle rule); the next writer
   to the same output from the same host removes those of processes that no longer exist.
@@ -43,6 +45,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from secrets import token_hex
 from typing import Any
 
 import pyarrow as pa
@@ -60,6 +63,7 @@ from .catalogue_files import (
     open_parquet_files,
     spool,
 )
+from .output_formats import open_table_writer
 from .safe_writes import (
     AllOrNothingWriter,
     is_dead_temp,
@@ -318,10 +322,11 @@ def temp_location(location: Location) -> Location:
     return location.parent.child(temp_name(location.name))
 
 
-class RemoteParquetWriter(AllOrNothingWriter):
-    """Write a Parquet object all or nothing (the design in this module's docstring).
+class RemoteTableWriter(AllOrNothingWriter):
+    """Write a Parquet (or CSV, ``format``) object all or nothing (the design in this module's
+    docstring).
 
-    Same use as :class:`~.safe_writes.AtomicParquetWriter`. With ``staged`` False the
+    Same use as :class:`~.safe_writes.AtomicTableWriter`. With ``staged`` False the
     object is uploaded straight to its name (for the parts of a dataset, already under a
     temporary prefix); an error still removes it.
     """
@@ -329,17 +334,19 @@ class RemoteParquetWriter(AllOrNothingWriter):
     def __init__(
         self, url: str, schema: pa.Schema, *, overwrite: bool = False,
         storage_options: Mapping[str, Any] | None = None, staged: bool = True,
+        format: str = "parquet",
     ) -> None:
         self.location = resolve(url, storage_options)
         self.url = self.target = url
         self.schema = schema
+        self.format = format
         self.overwrite = overwrite
         self.staged = staged
         self.rows_written = 0
         check_remote_output(self.location, overwrite)
         self._temp: Location | None = None
         self._stream: Any = None
-        self._writer: pq.ParquetWriter | None = None
+        self._writer: Any = None
         self._previous_handlers: dict[int, Any] = {}
 
     def _open(self) -> None:
@@ -351,7 +358,7 @@ class RemoteParquetWriter(AllOrNothingWriter):
         fs = self._temp.fs
         fs.touch(self._temp.path)  # fails now, not after the work, if it cannot be written
         self._stream = fs.open(self._temp.path, "wb")
-        self._writer = pq.ParquetWriter(self._stream, self.schema)
+        self._writer = open_table_writer(self._stream, self.schema, self.format)
 
     def _commit(self) -> None:
         assert self._writer is not None and self._temp is not None
@@ -408,30 +415,40 @@ def _abandon(stream: Any) -> None:
 def publish_dataset(
     staging: Location, target: Location, parts: list[tuple[str, int]], overwrite: bool
 ) -> None:
-    """Move the complete parts ``(name, rows)`` from ``staging`` to the dataset ``target`` and
-    write its manifest last; an existing target (``overwrite``) loses its manifest first.
+    """Publish the complete parts ``(name, rows)`` from ``staging`` as the dataset ``target``.
 
-    On any error the parts already copied are removed (best effort) and the error re-raised:
-    what is left never reads as complete.
+    The ownership check (:func:`check_remote_output`) is repeated first. The parts are copied
+    under names no object of an existing ``target`` has; then the manifest is written, the
+    commit point; then the old output's other objects are removed. Until the manifest is
+    written an existing ``target`` stays whole and readable; on any error before that the new
+    parts already copied are removed (best effort) and the error re-raised. An object that
+    appears in ``target`` meanwhile (not ours) stops the publication before the manifest.
     """
     fs = target.fs
     check_remote_output(target, overwrite, dataset=True)
+    old = set(_entries(target))
+    names = [name for name, _ in parts]
+    if old.intersection(names):
+        generation = token_hex(4)
+        names = [f"{PurePosixPath(n).stem}.{generation}.parquet" for n in names]
     manifest = target.child(MANIFEST)
-    if fs.isdir(target.path):
-        if fs.exists(manifest.path):
-            fs.rm(manifest.path)  # from now on the old output reads as incomplete
-        fs.rm(target.path, recursive=True)
     copied: list[str] = []
     try:
         listed = []
-        for name, rows in parts:
-            source, destination = staging.child(name).path, target.child(name).path
+        for (name, rows), new_name in zip(parts, names, strict=True):
+            source, destination = staging.child(name).path, target.child(new_name).path
             fs.copy(source, destination)
             copied.append(destination)
             size = fs.size(source)
             if fs.size(destination) != size:
                 raise CatalogueError(f"cannot write {target.url}: {name} copied incompletely")
-            listed.append((name, size, rows))
+            listed.append((new_name, size, rows))
+        appeared = set(_entries(target)) - old - set(names)
+        if appeared:
+            raise CatalogueError(
+                f"output {target.url}: {sorted(appeared)[0]} appeared there during the run; "
+                "not replacing it (the old output is unchanged)"
+            )
         fs.pipe_file(manifest.path, manifest_bytes(listed))
     except BaseException:
         for path in copied:
@@ -442,3 +459,19 @@ def publish_dataset(
         raise
     finally:
         fs.invalidate_cache()
+    stale = [target.child(name).path for name in sorted(old - set(names) - {MANIFEST})]
+    try:
+        if stale:
+            fs.rm(stale)
+    except OSError:
+        pass  # unlisted now, so unread; the next overwrite removes them
+    fs.invalidate_cache()
+
+
+def _entries(location: Location) -> list[str]:
+    """The names of the objects under the prefix ``location`` (none if it does not exist)."""
+    fs = location.fs
+    fs.invalidate_cache()
+    if not fs.isdir(location.path):
+        return []
+    return [entry[len(location.path) + 1:] for entry in fs.find(location.path)]

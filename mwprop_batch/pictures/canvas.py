@@ -1,7 +1,8 @@
 """An empty matplotlib figure on the Agg canvas, and writing it as a PNG.
 
 Figures are drawn without pyplot: nothing here changes the process's matplotlib backend or
-adds to pyplot's list of open figures.
+adds to pyplot's list of open figures. A PNG is published whole or not at all, and replaces an
+existing file only with ``overwrite`` (:class:`~mwprop_batch.io.safe_writes.AtomicFile`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..extras import missing_extra
+from ..io.safe_writes import AtomicFile
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -30,8 +32,13 @@ def new_figure(width_in: float, height_in: float) -> Figure:
     return fig
 
 
-def save_png(fig: Figure, out_png: str | os.PathLike[str]) -> Path:
-    """Write ``fig`` as a PNG of exactly its size in pixels; return the path."""
-    path = Path(out_png)
-    fig.savefig(path, format="png", dpi=DPI)
-    return path
+def save_png(fig: Figure, out_png: str | os.PathLike[str], overwrite: bool = False) -> Path:
+    """Write ``fig`` as a PNG of exactly its size in pixels; return the path.
+
+    Raises :class:`~mwprop_batch.io.safe_writes.OutputExistsError` if ``out_png`` exists and
+    not ``overwrite``, :class:`~mwprop_batch.io.catalogue_files.CatalogueError` if it cannot
+    be written (naming it).
+    """
+    with AtomicFile(out_png, overwrite=overwrite) as temp:
+        fig.savefig(temp, format="png", dpi=DPI)
+    return Path(out_png)

@@ -38,10 +38,11 @@ def face_on_slice(
 
 def plot_face_on(
     model: Model | str, out_png: str | os.PathLike[str], z_kpc: float = 0.0,
-    extent_kpc: float = 20.0, resolution: int = 600,
+    extent_kpc: float = 20.0, resolution: int = 600, overwrite: bool = False,
 ) -> Path:
     """Picture (800 x 700 pixels) of log10 n_e in a face-on slice (see :func:`face_on_slice`)
-    with the arm centrelines, the Sun and the GC. Returns the path written."""
+    with the arm centrelines, the Sun and the GC. Returns the path written; an existing
+    ``out_png`` is replaced only with ``overwrite``."""
     model = as_model(model)
     x, y, ne = face_on_slice(model, z_kpc, extent_kpc, resolution)
     with np.errstate(divide="ignore"):
@@ -56,4 +57,4 @@ def plot_face_on(
     draw_galaxy(ax, [model], extent_kpc, arm_colour="w")
     ax.set_title(f"{model.name.upper()}: n$_e$ at z = {z_kpc:g} kpc")
     fig.colorbar(image, ax=ax, extend="both", label="log$_{10}$ n$_e$ (cm$^{-3}$)")
-    return save_png(fig, out_png)
+    return save_png(fig, out_png, overwrite)

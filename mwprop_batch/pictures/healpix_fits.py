@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import MwpropBatchError
 from ..extras import missing_extra
+from ..io.safe_writes import AtomicFile
 
 ORDERINGS = ("RING", "NESTED")
 
@@ -69,9 +70,12 @@ def write_healpix_fits(
     provenance : {KEY: (value, comment)}
         Extra header cards (keys of at most 8 characters).
     overwrite : bool
-        Replace an existing file (otherwise an existing file is an error).
+        Replace an existing file (otherwise
+        :class:`~mwprop_batch.io.safe_writes.OutputExistsError`, a ``FileExistsError``).
 
-    The file appears complete or not at all: it is written beside ``path`` and renamed.
+    The file appears complete or not at all
+    (:class:`~mwprop_batch.io.safe_writes.AtomicFile`: written beside ``path``, fsynced and
+    renamed); an error names ``path``.
     """
     fits = _fits()
     ordering = ordering.upper()
@@ -105,10 +109,6 @@ def write_healpix_fits(
     header["DATE"] = (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "file creation (UTC)")
     for key, (value, comment) in (provenance or {}).items():
         header[key] = (value, comment)
-    out = Path(path)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists (overwrite=True replaces it)")
-    partial = out.with_name(f".{out.name}.partial")
-    fits.HDUList([fits.PrimaryHDU(), table]).writeto(partial, overwrite=True)
-    os.replace(partial, out)
-    return out
+    with AtomicFile(path, overwrite=overwrite) as temp:
+        fits.HDUList([fits.PrimaryHDU(), table]).writeto(temp, overwrite=True)
+    return Path(path)

@@ -95,7 +95,7 @@ def trace(
 def plot_los(
     model_or_models: Model | str | Sequence[Model | str], l_deg: float, b_deg: float,
     dm_or_dist: float, ndir: int, out_png: str | os.PathLike[str],
-    samples: int = LOS_SAMPLES,
+    samples: int = LOS_SAMPLES, overwrite: bool = False,
 ) -> Path:
     """Draw one sightline for one or two models (overlaid) into a 1300 x 800 pixel PNG.
 
@@ -114,6 +114,9 @@ def plot_los(
         The PNG to write.
     samples : int
         Points along the sightline for the n_e and C_n^2 curves.
+    overwrite : bool
+        Replace an existing ``out_png`` (otherwise an error; see
+        :func:`~mwprop_batch.pictures.canvas.save_png`).
 
     Panels: n_e (cm^-3) of the total and of each component alone vs distance; the cumulative
     DM; C_n^2 (m^-20/3; the NE2001 family only, YMW16 has no fluctuation model), all on a
@@ -136,7 +139,7 @@ def plot_los(
     _draw_cn2(ax_cn2, grid, lines)
     _draw_sightline_map(ax_map, l_deg, b_deg, lines)
     fig.suptitle(_los_title(l_deg, b_deg, dm_or_dist, ndir, lines))
-    return save_png(fig, out_png)
+    return save_png(fig, out_png, overwrite)
 
 
 def _model_legend(ax: Axes, lines: Sequence[Sightline], loc: str) -> None:

@@ -156,11 +156,13 @@ def raster_grid(nside: int) -> tuple[np.ndarray, np.ndarray]:
 
 def plot_sky_map(
     values: np.ndarray, out_png: str | os.PathLike[str], label: str, title: str = "",
+    overwrite: bool = False,
 ) -> Path:
     """Mollweide all-sky picture (1200 x 700 pixels) of HEALPix RING-ordered ``values``.
 
     Galactic coordinates, l = 0 at the centre and increasing to the left; logarithmic colours
-    between the 0.1 and 99.9 percentiles. Returns the path written.
+    between the 0.1 and 99.9 percentiles. Returns the path written; an existing ``out_png``
+    is replaced only with ``overwrite``.
     """
     from matplotlib.colors import LogNorm
     from matplotlib.patheffects import withStroke
@@ -186,7 +188,7 @@ def plot_sky_map(
     ax.set_title(title, pad=14)
     fig.colorbar(mesh, ax=ax, orientation="horizontal", shrink=0.6, pad=0.05, extend="both",
                  label=label)
-    return save_png(fig, out_png)
+    return save_png(fig, out_png, overwrite)
 
 
 def sky_maps(
@@ -199,9 +201,10 @@ def sky_maps(
 
 
 def write_fits(
-    frames: list[pd.DataFrame], path: Path, nested: bool, model: Model,
+    frames: list[pd.DataFrame], path: Path, nested: bool, model: Model, overwrite: bool = False,
 ) -> Path:
-    """Write :func:`sky_map` frames of one nside as a HEALPix FITS table, one column each."""
+    """Write :func:`sky_map` frames of one nside as a HEALPix FITS table, one column each
+    (an existing ``path`` is replaced only with ``overwrite``)."""
     from .. import __version__
     from .healpix_fits import write_healpix_fits
 
@@ -225,4 +228,4 @@ def write_fits(
     }
     provenance = {k: v for k, v in provenance.items() if v[0] is not None}
     return write_healpix_fits(path, columns, first["nside"],
-                              "NESTED" if nested else "RING", provenance, overwrite=True)
+                              "NESTED" if nested else "RING", provenance, overwrite=overwrite)

@@ -19,8 +19,11 @@ from .statistics import TAU_FACTOR, percent_text, signed_text
 VALIDATION_FIGSIZE_IN = (15.0, 9.5)  # 1500 x 950 pixels
 
 
-def plot_validation(results: Sequence[Comparison], out_png: str | os.PathLike[str]) -> Path:
-    """One row per model: parallax and GC distances, and TAU, model vs measured (log-log)."""
+def plot_validation(
+    results: Sequence[Comparison], out_png: str | os.PathLike[str], overwrite: bool = False,
+) -> Path:
+    """One row per model: parallax and GC distances, and TAU, model vs measured (log-log);
+    an existing ``out_png`` is replaced only with ``overwrite``."""
     panels = ("parallax", "gc", "scattering")
     models = list(dict.fromkeys(r.model for r in results))
     by_key = {(r.model, r.sample): r for r in results}
@@ -34,7 +37,7 @@ def plot_validation(results: Sequence[Comparison], out_png: str | os.PathLike[st
             else:
                 _draw_distance_panel(ax, result)
             ax.set_title(f"{model.upper()}: {SAMPLES[sample].lower()}", fontsize=11)
-    return save_png(fig, out_png)
+    return save_png(fig, out_png, overwrite)
 
 
 def _one_to_one(ax, low: float, high: float, factor: float) -> None:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..io.safe_writes import AtomicFile, check_outputs
 from ..model import Model
 from .comparison import Comparison, validate
 from .data import SAMPLES
@@ -68,15 +69,19 @@ def run_validation(
     out_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str],
     psrcat: str | os.PathLike[str] | None = None,
     models: Sequence[Model | str] = ("ne2001", "ne2025"),
+    overwrite: bool = False,
 ) -> tuple[Path, Path, list[Comparison]]:
     """Write ``validation.md`` and ``validation.png`` into ``out_dir`` (created if needed).
 
-    Returns the two paths and the comparisons.
+    Existing files of those names are replaced only with ``overwrite`` (otherwise
+    :class:`~mwprop_batch.io.safe_writes.OutputExistsError`, before any work); each file is
+    published whole or not at all. Returns the two paths and the comparisons.
     """
-    results = validate(models, data_dir, psrcat)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    report, figure = check_outputs([out / REPORT_NAME, out / FIGURE_NAME], overwrite)
+    results = validate(models, data_dir, psrcat)
     sources = [str(Path(data_dir)), *([str(psrcat)] if psrcat is not None else [])]
-    report = out / REPORT_NAME
-    report.write_text(report_markdown(results, sources), encoding="utf-8")
-    return report, plot_validation(results, out / FIGURE_NAME), results
+    with AtomicFile(report, overwrite=overwrite) as temp:
+        temp.write_text(report_markdown(results, sources), encoding="utf-8")
+    return report, plot_validation(results, figure, overwrite), results
