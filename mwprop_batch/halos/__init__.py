@@ -7,6 +7,15 @@ pc cm^-3 (``halo50``). Parameters: ``mwprop_batch/data/halos/`` (see its PROVENA
 formulae: docs/halos.md.
 """
 
-from .halo import HALO_NAMES, HaloModel
+from .names import HALO_NAMES
 
 __all__ = ["HALO_NAMES", "HaloModel"]
+
+
+def __getattr__(name: str):
+    """HaloModel on first use: importing the names loads neither SciPy nor the kernels."""
+    if name == "HaloModel":
+        from .halo import HaloModel
+
+        return HaloModel
+    raise AttributeError(name)

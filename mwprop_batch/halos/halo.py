@@ -11,9 +11,8 @@ import threading
 import numpy as np
 
 from . import edge_tables, lines_of_sight, profiles
-from .halo_parameters import HALO_FILES, HaloParameters, load_halo
-
-HALO_NAMES = tuple(HALO_FILES)
+from .halo_parameters import HaloParameters, load_halo
+from .names import HALO_FILES
 
 
 def _flat(*values) -> tuple[tuple[int, ...], list[np.ndarray]]:
@@ -22,7 +21,7 @@ def _flat(*values) -> tuple[tuple[int, ...], list[np.ndarray]]:
 
 
 class HaloModel:
-    """A halo model by name (see :data:`HALO_NAMES`); immutable, pickles as its name."""
+    """A halo model by name (one of ``HALO_NAMES``); immutable, pickles as its name."""
 
     def __init__(self, name: str) -> None:
         self._parameters: HaloParameters = load_halo(name)
@@ -46,6 +45,13 @@ class HaloModel:
     def component_names(self) -> tuple[str, ...]:
         """The components' names, in the order of the density columns."""
         return tuple(c.name for c in self._parameters.components)
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        """Where the numbers come from (as the other families' parameters give it)."""
+        p = self._parameters
+        return {"title": p.title, "reference": p.reference,
+                "file": f"mwprop_batch/data/halos/{HALO_FILES[p.name]}.toml"}
 
     @property
     def sigma_dm(self) -> float | None:
@@ -122,3 +128,12 @@ class HaloModel:
         l_arr = np.full(d.size, float(l_deg))
         b_arr = np.full(d.size, float(b_deg))
         return self.dist_to_dm(l_arr, b_arr, d.ravel()).reshape(d.shape)
+
+    def edge_kpc(self, l_deg, b_deg) -> np.ndarray:
+        """Distance (kpc) from the Sun to the farthest component's edge toward (l, b) (deg)."""
+        shape, (lr, br) = _flat(np.radians(l_deg), np.radians(b_deg))
+        out = np.zeros(lr.size)
+        for kind, packed in zip(self._kinds, self._packed, strict=True):
+            out = np.maximum(out, [profiles.edge_distance(kind, packed, np.cos(a), np.cos(b))
+                                   for a, b in zip(lr, br, strict=True)])
+        return out.reshape(shape)

@@ -18,10 +18,7 @@ from scipy import integrate
 
 from ..errors import InvalidValueError
 from . import profiles
-
-# the models shipped, each a file data/halos/<name>.toml
-HALO_FILES = {"yt2020": "yt2020", "yt2020_sphere": "yt2020", "yt2020_disk": "yt2020",
-              "pz19": "pz19", "halo50": "halo50"}
+from .names import HALO_FILES
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ MAX_LEVELS = 60  # panel halvings toward the closest approach
 PC_PER_KPC = 1000.0
 
 
+
 def gauss_rule() -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights of the Gauss-Legendre rule on [-1, 1] the kernels use."""
     return np.polynomial.legendre.leggauss(GAUSS_ORDER)
