@@ -25,7 +25,7 @@ Models = str | Model | Iterable[str | Model]
 
 @pd.api.extensions.register_dataframe_accessor("mwprop")
 class MwpropAccessor:
-    """NE2001/NE2025 for the rows of a DataFrame: ``df.mwprop.dm_to_dist()``, ``.dist_to_dm()``.
+    """The models for the rows of a DataFrame: ``df.mwprop.dm_to_dist()``, ``.dist_to_dm()``.
 
     Columns are found as in :func:`mwprop_batch.positions.find_columns` (Galactic l/b,
     RA/Dec in degrees or sexagesimal, or ecliptic ELONG/ELAT; DM, distance, DM error) unless

@@ -140,7 +140,7 @@ class Settings:
             models = [m for m in models.split(",") if m.strip()]
         built = [m if isinstance(m, Model) else load_model(m.strip().lower()) for m in models]
         if not built:
-            raise InvalidValueError("no model given; choose ne2001, ne2025 or both")
+            raise InvalidValueError(f"no model given; choose from {', '.join(MODEL_NAMES)}")
         return cls(tuple(dict.fromkeys(built)), **kwargs)
 
     def prefix(self, model: Model) -> str:
@@ -180,7 +180,8 @@ class Summary:
                 self.limits[name] += int(results[f"{name}_limit"].sum())
 
     def line(self) -> str:
-        """One line: rows, rate, limits per model, bad rows (with the commonest reasons)."""
+        """One line: rows, rate, limit rows per model (said what they are), bad rows (with
+        the commonest reasons)."""
         limits = ", ".join(f"{name} {self.limits[name]:,}" for name in self.models)
         reasons = ", ".join(f"{why}: {n:,}" for why, n in self.bad.most_common(3))
         bad = f"{self.bad_rows:,}" + (f" ({reasons})" if reasons else "")
@@ -188,7 +189,8 @@ class Summary:
         return (
             f"{self.rows:,} rows in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s "
             f"after {self.startup_seconds:.1f} s start-up); "
-            f"limits: {limits}; bad rows: {bad}{target}"
+            f"limits (DM beyond what the model reaches, DIST a lower limit): {limits}; "
+            f"bad rows: {bad}{target}"
         )
 
 

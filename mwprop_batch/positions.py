@@ -326,8 +326,8 @@ def _position_sources(names: list[str], overrides: ColumnOverrides) -> tuple[Pos
         )
         raise MissingColumnError(
             f"no position columns (looked for {_literal(tried)}; name them with {{l_col}} and "
-            f"{{b_col}}, or {{ra_col}} and {{dec_col}}, or read x, y, z (kpc) with {{xyz}}); "
-            f"columns: {_literal(', '.join(names))}"
+            f"{{b_col}}, or {{ra_col}} and {{dec_col}}, or read x, y, z (kpc) with {{xyz}} "
+            f"galactocentric|heliocentric); columns: {_literal(', '.join(names))}"
         )
     return _with_ra_unit(tuple(sources), overrides.ra_unit)
 

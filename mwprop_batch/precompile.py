@@ -30,8 +30,10 @@ from .runner import KernelRunner
 def compile_kernels(models: tuple[str, ...] = MODEL_NAMES) -> float:
     """Run every kernel once with each model; return the seconds it took.
 
-    The kernels' argument types are the same for every model, so the first model compiles
-    them all; the others only build (and cache) their tables.
+    The kernels' argument types are the same for every model of a family, so the family's
+    first model compiles its kernels (NE2001's for NE2001 and NE2025, YMW16's own); the
+    others only build (and cache) their tables. ``mwprop-batch compile`` names each kernel
+    group as numba compiles it, with its time.
     """
     start = time.perf_counter()
     for name in models:

@@ -5,15 +5,13 @@ import os
 import subprocess
 import sys
 
-import numba
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from numba.core.event import install_listener
 
 from mwprop_batch import __version__
-from mwprop_batch.cli import COMPILE_NOTICE, CompileNotice, main
+from mwprop_batch.cli import main
 from mwprop_batch.demo import CATALOGUE_NAME, CONVERTED_NAME, synthetic_catalogue
 
 
@@ -61,7 +59,7 @@ def test_convert_writes_output_and_one_line_summary(capsys, parquet_input, tmp_p
     code, out, err = run(capsys, "convert", parquet_input, target, "--model", "ne2001,ne2025")
     assert code == 0 and err == ""  # no progress bar when stderr is not a terminal
     assert len(out.strip().splitlines()) == 1
-    assert "50 rows" in out and "rows/s" in out and "limits: NE2001" in out
+    assert "50 rows" in out and "rows/s" in out and "lower limit): NE2001" in out
     assert "bad rows: 1 (DM missing: 1)" in out
     table = pq.read_table(target)
     assert table.num_rows == 50 and table.column_names[:4] == ["NAME", "GL", "GB", "DM"]
@@ -153,19 +151,9 @@ def test_los_table_json_and_bad_sightline(capsys):
     assert_one_line_error(code, err, "|b| > 90")
 
 
-def test_compile_notice_only_when_numba_compiles(capsys, ne2025):
-    ne2025.dm_to_dist(45.0, 2.0, 100.0)  # kernels compiled, or loaded from the cache
-    code, _, err = run(capsys, "los", 45, 2, 100, 1)
-    assert code == 0 and COMPILE_NOTICE not in err
-    with install_listener("numba:compile", CompileNotice()):
-        numba.njit(lambda x: x + 1)(1)
-        numba.njit(lambda x: x + 2)(1)
-    assert capsys.readouterr().err.count(COMPILE_NOTICE) == 1
-
-
 def test_demo(capsys, tmp_path):
     code, out, _ = run(capsys, "demo", "--rows", 300, "--out", tmp_path / "demo", "--seed", 3)
-    assert code == 0 and "300 rows" in out and "limits: NE2001" in out
+    assert code == 0 and "300 rows" in out and "lower limit): NE2001" in out
     converted = pd.read_parquet(tmp_path / "demo" / CONVERTED_NAME)
     pd.testing.assert_frame_equal(
         converted[["NAME", "GL", "GB", "DIST_TRUE", "DM"]], synthetic_catalogue(300, 3)

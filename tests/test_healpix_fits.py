@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from helpers import run_command as cli
 
+from mwprop_batch.errors import InvalidValueError
 from mwprop_batch.pictures.healpix_fits import HealpixFitsError, write_healpix_fits
 
 pytest.importorskip("astropy_healpix")
@@ -77,5 +78,5 @@ def test_bad_maps_are_refused(tmp_path):
 
 
 def test_skymap_needs_an_output():
-    with pytest.raises(SystemExit, match="nothing to write"):
+    with pytest.raises(InvalidValueError, match="nothing to write"):
         cli("skymap", "--nside", "1")

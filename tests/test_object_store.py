@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,13 @@ from moto.server import ThreadedMotoServer
 from mwprop_batch.cli import main
 from mwprop_batch.convert import convert_file
 from mwprop_batch.io import remote
-from mwprop_batch.io.catalogue_files import CatalogueError, open_catalogue, read_file_metadata
+from mwprop_batch.io.catalogue_files import (
+    CatalogueError,
+    SkippedFilesWarning,
+    open_catalogue,
+    read_file_metadata,
+)
+from mwprop_batch.io.csvfile import CsvDialect
 from mwprop_batch.io.remote import MANIFEST, IncompleteOutputError
 
 convert_module = importlib.import_module("mwprop_batch.convert")
@@ -438,3 +445,97 @@ def test_local_paths_never_load_the_object_storage_libraries(tmp_path):
                                   pd.read_parquet(tmp_path / "out.parquet"))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "cat.parquet", "out.parquet", "out2.parquet"]
+
+
+# --- a dataset or a CSV on S3 reads exactly like the local one (issues 28.8 and 29) ----------
+
+
+def read_with_warnings(source) -> tuple[pa.Table, list[str]]:
+    """The catalogue at ``source`` as a table, and the messages of the warnings it gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        opened = open_catalogue(source)
+        table = pa.Table.from_batches(list(opened.batches()), opened.schema)
+    return table, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def test_a_dataset_on_s3_reads_like_the_local_one(s3, tmp_path):
+    local = tmp_path / "ds"
+    for survey, year, seed in (("A", "2020", 10), ("B", "2021", 11), ("B", "2022", 12)):
+        write_parquet(catalogue(60, seed)[["GL", "GB", "DM"]],
+                      mkdirs(local / f"survey={survey}" / f"year={year}") / "part.parquet")
+    write_parquet(catalogue(60, 13)[["GL", "GB", "DM"]],  # Spark's name: no extension
+                  mkdirs(local / "survey=C") / "part-00000")
+    (local / "README.txt").write_text("the survey's parts\n")
+    (local / "_SUCCESS").write_text("")
+    for path in sorted(p for p in local.rglob("*") if p.is_file()):
+        s3.put(str(path), f"{s3.bucket}/ds/{path.relative_to(local).as_posix()}")
+    url = f"s3://{s3.bucket}/ds"
+    here, here_said = read_with_warnings(local)
+    there, there_said = read_with_warnings(url)
+    assert there.schema.equals(here.schema, check_metadata=True) and there.equals(here)
+    assert there.schema.names == ["GL", "GB", "DM", "survey", "year"]
+    assert there.column("survey").to_pylist() == ["A"] * 60 + ["B"] * 120 + ["C"] * 60
+    assert there.column("year").to_pylist() == [2020] * 60 + [2021] * 60 + [2022] * 60 + [
+        None] * 60
+    skipped = "read no rows from 1 entry that is not a Parquet file: README.txt"
+    assert here_said == [f"SkippedFilesWarning: {local}: {skipped}"]
+    assert there_said == [f"SkippedFilesWarning: {url}: {skipped}"]
+    # converted, in one process and as Dask pieces (each with its file's partition values)
+    with pytest.warns(SkippedFilesWarning):
+        convert_file(local, tmp_path / "local.parquet")
+    with pytest.warns(SkippedFilesWarning):
+        convert_file(url, tmp_path / "s3.parquet")
+    expected = pq.read_table(tmp_path / "local.parquet")
+    assert_same_output(pq.read_table(tmp_path / "s3.parquet"), expected)
+    dask = pytest.importorskip("mwprop_batch.dask")
+    with pytest.warns(SkippedFilesWarning):
+        plan = convert_module.plan_conversion(url, tmp_path / "dask.parquet",
+                                              convert_module.Settings.create("ne2025"))
+    parts = []
+    for k, piece in enumerate(dask.pieces(list(plan.catalogue.files), plan.catalogue.filesystem)):
+        parts.append(tmp_path / f"part-{k}.parquet")
+        dask._convert_piece(piece, parts[-1], plan.schema, plan.catalogue.schema, ("ne2025",),
+                            plan.columns, {}, plan.catalogue.filesystem,
+                            partition=plan.catalogue.partitions[piece.path])
+    inputs = ["GL", "GB", "DM", "survey", "year", "status"]
+    assert pa.concat_tables(pq.read_table(p) for p in parts).select(inputs).equals(
+        expected.select(inputs))
+
+
+def mkdirs(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_an_unreadable_part_on_s3_is_named_by_its_url(s3):
+    write_parquet(catalogue(50, 14), f"{s3.bucket}/ds/part-0.parquet", s3)
+    s3.pipe_file(f"{s3.bucket}/ds/part-1.parquet", b"")
+    with pytest.raises(CatalogueError, match=rf"cannot read s3://{s3.bucket}/ds/part-1\.parquet"
+                                             r" as Parquet: .*0 bytes"):
+        open_catalogue(f"s3://{s3.bucket}/ds")
+
+
+def test_a_csv_on_s3_takes_the_dialect_options(s3, tmp_path, capsys):
+    # a tie of ';' and ',' in the header: detection would take ','; the text is Windows-1252
+    text = "GL;GB;DM;NOTE,A,B,C\n30;1;50;Café\n".encode("cp1252")
+    (tmp_path / "in.csv").write_bytes(text)
+    s3.pipe_file(f"{s3.bucket}/in.csv", text)
+    dialect = CsvDialect(";", "cp1252")
+    convert_file(tmp_path / "in.csv", tmp_path / "local.parquet", csv=dialect)
+    convert_file(f"s3://{s3.bucket}/in.csv", tmp_path / "s3.parquet", csv=dialect)
+    expected = pq.read_table(tmp_path / "local.parquet")
+    assert expected.column("NOTE,A,B,C").to_pylist() == ["Café"]
+    assert expected.column("status").to_pylist() == ["ok"]
+    assert_same_output(pq.read_table(tmp_path / "s3.parquet"), expected)
+    assert main(["convert", f"s3://{s3.bucket}/in.csv", str(tmp_path / "cli.parquet"),
+                 "--delimiter", "semicolon", "--encoding", "cp1252", "--quiet"]) == 0
+    assert_same_output(pq.read_table(tmp_path / "cli.parquet"), expected)
+    # a dialect for an object that is not CSV is refused, as for a local file
+    write_parquet(catalogue(20, 15), f"{s3.bucket}/cat.parquet", s3)
+    with pytest.raises(CatalogueError, match="cat.parquet is read as parquet: a delimiter"):
+        convert_file(f"s3://{s3.bucket}/cat.parquet", tmp_path / "x.parquet", csv=dialect)
+    assert main(["convert", f"s3://{s3.bucket}/cat.parquet", str(tmp_path / "x.parquet"),
+                 "--delimiter", ";", "--quiet"]) == 2
+    assert "is for CSV input only" in capsys.readouterr().err
+    assert not (tmp_path / "x.parquet").exists()

@@ -52,9 +52,9 @@ def figures(monkeypatch) -> dict:
 
     saved, write = {}, canvas.save_png
 
-    def keep(fig, out_png):
+    def keep(fig, out_png, overwrite=False):
         saved[Path(out_png).name] = fig
-        return write(fig, out_png)
+        return write(fig, out_png, overwrite)
 
     for module in (los_profile, face_on, sky_map):
         monkeypatch.setattr(module, "save_png", keep)

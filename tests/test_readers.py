@@ -223,6 +223,16 @@ def test_files_that_are_not_parquet_are_skipped_with_one_warning(tmp_path):
     assert table.column("GL").to_pylist() == [30.0, 31.0, 32.0]
 
 
+def test_the_cli_shows_skipped_files_as_one_clean_line(tmp_path, capsys):
+    folder = dataset(tmp_path)
+    (folder / "README.txt").write_text("the survey's parts\n")
+    code = main(["convert", str(folder), str(tmp_path / "out.parquet"), "--quiet"])
+    assert code == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"mwprop-batch: warning: {folder}: read no rows from 1 entry that is not a "
+                   "Parquet file: README.txt"]
+
+
 # --- issue 29: empty in, empty out (with every result column) ------------------------------
 
 
@@ -289,6 +299,25 @@ def test_csv_encoding_and_spaces_around_header_names(tmp_path, capsys):
                  "--delimiter", "semicolon", "--dm-col", "DM", "--quiet"])
     assert code == 0
     assert pq.read_table(tmp_path / "cli.parquet").column("status").to_pylist() == ["ok"]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "psrcat"])
+def test_a_csv_dialect_is_refused_for_an_input_that_is_not_csv(tmp_path, kind, capsys):
+    source, target = tmp_path / ("in.parquet" if kind == "parquet" else "in.db"), tmp_path / "o.pq"
+    if kind == "parquet":
+        pq.write_table(pa.table({"GL": [30.0], "GB": [1.0], "DM": [50.0]}), source)
+    else:
+        source.write_text(PSRCAT)
+    with pytest.raises(CatalogueError, match=f"read as {kind}: a delimiter or an encoding"):
+        convert_file(source, target, csv=CsvDialect(";"))
+    for option in (["--delimiter", ";"], ["--encoding", "cp1252"],
+                   ["--delimiter", "tab", "--scheduler", "local"]):
+        assert main(["convert", str(source), str(target), "--quiet", *option]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("mwprop-batch convert: error: ") and err.count("\n") == 1
+        assert "is for CSV input only" in err
+    assert not target.exists()
+    assert main(["convert", str(source), str(target), "--quiet"]) == 0  # without: read as ever
 
 
 # --- issue 29: Cartesian positions ------------------------------------------------------------

@@ -14,12 +14,14 @@ import contextlib
 import shlex
 import signal
 import sys
+import warnings
+from collections.abc import Iterator
 
-from numba.core.event import Listener, install_listener
+from numba.core.event import install_listener
 
 from .. import __version__
 from ..errors import MwpropBatchError
-from ..io.catalogue_files import one_line
+from ..io.catalogue_files import SkippedFilesWarning, one_line
 from . import (
     compile_command,
     convert_command,
@@ -28,10 +30,9 @@ from . import (
     picture_commands,
     validate_command,
 )
+from .compile_notice import CompileNotice
 
 EXIT_ERROR = 2  # as argparse's usage errors
-COMPILE_NOTICE = ("mwprop-batch: compiling the numba kernels; this happens once per "
-                  "installation and takes about 40 s")
 
 EPILOG = """\
 examples:
@@ -41,6 +42,8 @@ examples:
   mwprop-batch convert sim/ sim_dm.parquet --to dm --dist-col d_kpc --scattering
   mwprop-batch los 30 2 300 1 --scattering
 """
+
+ONE_LINE_WARNINGS = (SkippedFilesWarning,)  # shown as 'mwprop-batch: warning: ...'
 
 # in the order 'mwprop-batch --help' lists them
 COMMAND_GROUPS = (convert_command, los_command, demo_command, picture_commands,
@@ -59,8 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="mwprop-batch",
         description=(
-            "Apply the NE2001 and NE2025 Galactic free-electron density models to whole "
-            "catalogues: dispersion measure <-> distance and scattering, at batch speed."
+            "Apply the NE2001, NE2025 and YMW16 Galactic free-electron density models to "
+            "whole catalogues: dispersion measure <-> distance and scattering, at batch speed."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -74,25 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class CompileNotice(Listener):
-    """Says once, on stderr, that numba is compiling (a fresh installation's first run).
+@contextlib.contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Show our warnings about the input (:data:`ONE_LINE_WARNINGS`) as one line on stderr,
+    ``mwprop-batch: warning: ...``, without Python's file and line; others as Python does."""
+    with warnings.catch_warnings():
+        shown_by_python = warnings.showwarning
 
-    numba reports a compile only when its on-disk cache has no kernel to load, so a warm
-    process prints nothing.
-    """
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            if issubclass(category, ONE_LINE_WARNINGS):
+                print(f"mwprop-batch: warning: {one_line(message)}", file=sys.stderr)
+            else:
+                shown_by_python(message, category, filename, lineno, file, line)
 
-    def __init__(self) -> None:
-        self.told = False
-
-    def on_start(self, event) -> None:
-        if not self.told:
-            from tqdm import tqdm  # here, not at import: a warm run never compiles
-
-            self.told = True
-            tqdm.write(COMPILE_NOTICE, file=sys.stderr)
-
-    def on_end(self, event) -> None:
-        pass
+        warnings.showwarning = show
+        yield
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     notice = (contextlib.nullcontext() if getattr(args, "quiet", False)
               else install_listener("numba:compile", CompileNotice()))
     try:
-        with notice:
+        with notice, one_line_warnings():
             return args.run(args, shlex.join(["mwprop-batch", *argv]))
     except KeyboardInterrupt as exc:
         if args.debug:

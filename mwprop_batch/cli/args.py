@@ -6,9 +6,13 @@ import argparse
 import math
 import sys
 
+from ..errors import InvalidValueError
 from ..halos import HALO_NAMES
 from ..model import is_model_name
 from ..params import MODEL_NAMES
+from ..scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
+
+MHZ_LIKELY_GHZ = 100.0  # a --freq-ghz above this (radio scattering) was most likely MHz
 
 
 def model_list(text: str) -> tuple[str, ...]:
@@ -52,6 +56,37 @@ def power_of_two(text: str) -> int:
     if value & (value - 1):
         raise argparse.ArgumentTypeError(f"must be a power of two, got {value}")
     return value
+
+
+def add_scattering_arguments(parser: argparse.ArgumentParser, applies: str) -> None:
+    """--freq-ghz and --velocity-kms (default None: see :func:`scattering_options`);
+    ``applies`` says when they apply, for the help."""
+    parser.add_argument("--freq-ghz", type=positive_float, metavar="GHZ",
+                        help=f"frequency, GHz, {applies} (default: {REFERENCE_FREQ_GHZ:g})")
+    parser.add_argument("--velocity-kms", type=positive_float, metavar="KMS",
+                        help=f"transverse speed for SCINTIME, km/s, {applies} "
+                        f"(default: {REFERENCE_VELOCITY_KMS:g})")
+
+
+def scattering_options(args: argparse.Namespace, applies: bool, needs: str) -> dict[str, float]:
+    """``freq_ghz`` and ``velocity_kms`` from --freq-ghz/--velocity-kms, defaults filled in.
+
+    Giving either where it has no effect (``applies`` is False; ``needs`` names what it
+    needs, e.g. '--scattering') is an error, never silently ignored; a frequency above
+    :data:`MHZ_LIKELY_GHZ` GHz gets a warning on stderr (MHz meant?).
+    """
+    given = [f"--{name.replace('_', '-')}" for name in ("freq_ghz", "velocity_kms")
+             if getattr(args, name, None) is not None]
+    if given and not applies:
+        verb = "apply" if len(given) > 1 else "applies"
+        raise InvalidValueError(f"{' and '.join(given)} {verb} only with {needs}")
+    freq = REFERENCE_FREQ_GHZ if args.freq_ghz is None else args.freq_ghz
+    if freq > MHZ_LIKELY_GHZ:
+        print(f"mwprop-batch {args.command}: warning: --freq-ghz {freq:g} is {freq:g} GHz; "
+              f"did you mean MHz (--freq-ghz {freq / 1000:g})?", file=sys.stderr)
+    velocity = getattr(args, "velocity_kms", None)
+    return {"freq_ghz": freq,
+            "velocity_kms": REFERENCE_VELOCITY_KMS if velocity is None else velocity}
 
 
 def add_sightline_arguments(parser: argparse.ArgumentParser) -> None:

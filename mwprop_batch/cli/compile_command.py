@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..params import MODEL_NAMES
 from ..precompile import cache_location, compile_kernels
 from ..tablecache import cache_dir
 
@@ -12,10 +13,10 @@ def register(commands) -> None:
     """Add ``compile`` to the ``mwprop-batch`` subcommands."""
     p = commands.add_parser(
         "compile", help="compile every numba kernel now, into numba's cache",
-        description="Compile every kernel once into numba's on-disk cache and store both "
-        "models' tables, so that no later run compiles: for images, CI, read-only "
-        "installations (set NUMBA_CACHE_DIR) and clusters (NUMBA_CACHE_DIR on a shared file "
-        "system). See docs/performance.md.",
+        description="Compile every kernel once into numba's on-disk cache and store every "
+        "model's tables (NE2001, NE2025, YMW16), so that no later run compiles: for images, "
+        "CI, read-only installations (set NUMBA_CACHE_DIR) and clusters (NUMBA_CACHE_DIR on "
+        "a shared file system). See docs/performance.md.",
     )
     p.set_defaults(run=run_compile)
 
@@ -23,6 +24,6 @@ def register(commands) -> None:
 def run_compile(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``compile`` (``command``, the command line, is not used)."""
     seconds = compile_kernels()
-    print(f"kernels ready in {seconds:.1f} s; numba cache: {cache_location()}; "
-          f"table cache: {cache_dir() or 'off'}")
+    print(f"kernels and tables of {', '.join(MODEL_NAMES)} ready in {seconds:.1f} s; "
+          f"numba cache: {cache_location()}; table cache: {cache_dir() or 'off'}")
     return 0

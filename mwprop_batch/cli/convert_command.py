@@ -8,9 +8,16 @@ import time
 from ..convert import convert_file
 from ..errors import InvalidValueError
 from ..extras import missing_extra
+from ..io.catalogue_files import check_dialect
 from ..io.csvfile import CsvDialect
 from ..positions import ColumnOverrides, MissingColumnError
-from .args import model_list, positive_float, positive_int, show_progress
+from .args import (
+    add_scattering_arguments,
+    model_list,
+    positive_int,
+    scattering_options,
+    show_progress,
+)
 
 CONVERT_EPILOG = """\
 Columns are found by name unless given: Galactic GL/GB, l/b, gl/gb, glon/glat; else RA/Dec
@@ -37,7 +44,7 @@ Units and descriptions are Parquet field metadata; models, parameter provenance,
 and this command line are file metadata. OUTPUT appears only when complete.
 
 examples:
-  mwprop-batch convert psrcat.db atnf.parquet --model ne2001,ne2025
+  mwprop-batch convert psrcat.db atnf.parquet --model ne2001,ne2025,ymw16
   mwprop-batch convert frbs.csv frbs.parquet --ra-col RA --dec-col DEC --dm-col DM_MW
   mwprop-batch convert catalogue/ out.parquet --to dm --dist-col d_kpc --scattering
   mwprop-batch convert popsyn.csv popsyn.parquet --to dm --xyz galactocentric --delimiter tab
@@ -48,7 +55,7 @@ def register(commands) -> None:
     """Add ``convert`` to the ``mwprop-batch`` subcommands."""
     p = commands.add_parser(
         "convert", help="add model distances or DMs to a whole catalogue (Parquet out)",
-        description="Stream a catalogue through NE2001 and/or NE2025 into a Parquet file: "
+        description="Stream a catalogue through NE2001, NE2025 and/or YMW16 into a Parquet file: "
         "distance from DM (--to dist) or DM from distance (--to dm) for every row.",
         epilog=CONVERT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -63,7 +70,7 @@ def register(commands) -> None:
     p.add_argument("--delimiter", metavar="CHAR",
                    help="CSV delimiter: one character, or tab, semicolon, comma, pipe (default: "
                    "the commonest of , ; tab | in the header line)")
-    p.add_argument("--encoding", default="utf-8", metavar="CODEC",
+    p.add_argument("--encoding", metavar="CODEC",
                    help="CSV text encoding (default: utf-8; e.g. cp1252 for Windows-1252)")
     p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
                    help="ne2001, ne2025, ymw16, a halo (yt2020, pz19, halo50 ...), a sum "
@@ -72,11 +79,9 @@ def register(commands) -> None:
                    help="dist: distance from DM (default); dm: DM from distance; dm_mw: the "
                    "Milky Way's DM to each model's edge (and DM - it where there is a DM)")
     p.add_argument("--scattering", action="store_true",
-                   help="add SM, TAU, SBW, SCINTIME, THETA_G, ... (NE2001 definitions)")
-    p.add_argument("--freq-ghz", type=positive_float, default=1.0,
-                   help="frequency for the scattering columns, GHz (default: 1)")
-    p.add_argument("--velocity-kms", type=positive_float, default=100.0,
-                   help="transverse speed for SCINTIME, km/s (default: 100)")
+                   help="add SM, TAU, SBW, SCINTIME, THETA_G, ... (NE2001 definitions; "
+                   "YMW16: TAU only)")
+    add_scattering_arguments(p, "with --scattering")
     columns = p.add_argument_group("columns (default: found by name)")
     for role, what in (
         ("l", "Galactic longitude, deg"), ("b", "Galactic latitude, deg"),
@@ -140,23 +145,33 @@ def _run_convert(args: argparse.Namespace, command: str) -> int:
         z_col=args.z_col, sun_kpc=args.sun_kpc,
     )
     settings = dict(
-        scattering=args.scattering, freq_ghz=args.freq_ghz, velocity_kms=args.velocity_kms,
+        scattering=args.scattering, **scattering_options(args, args.scattering, "--scattering"),
         columns=overrides, strict=args.strict,
     )
+    dialect = csv_dialect(args)
     if args.scheduler:
+        check_dialect("parquet", dialect, args.input)  # Dask reads Parquet only
         if args.threads is not None:
             raise InvalidValueError("--threads is for a run without --scheduler: on Dask each "
                                     "task uses as many threads as its worker has")
         return run_convert_on_dask(args, settings, command)
     summary = convert_file(
         args.input, args.output, args.model, args.to, format=args.format,
-        csv=CsvDialect(args.delimiter, args.encoding),
+        csv=dialect,
         overwrite=args.overwrite, batch_rows=args.batch_rows,
         progress=show_progress(args.quiet), command=command, threads=args.threads, **settings,
     )
     if not args.quiet:
         print(summary.line())
     return 0
+
+
+def csv_dialect(args: argparse.Namespace) -> CsvDialect | None:
+    """The CSV dialect --delimiter and --encoding give; None if neither is given (then a
+    non-CSV input is read without complaint)."""
+    if args.delimiter is None and args.encoding is None:
+        return None
+    return CsvDialect(args.delimiter, args.encoding or CsvDialect.encoding)
 
 
 def run_convert_on_dask(args: argparse.Namespace, settings: dict, command: str) -> int:

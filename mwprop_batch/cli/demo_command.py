@@ -19,7 +19,7 @@ examples:
 def register(commands) -> None:
     """Add ``demo`` to the ``mwprop-batch`` subcommands."""
     p = commands.add_parser(
-        "demo", help="make a synthetic catalogue and convert it with both models",
+        "demo", help="make a synthetic catalogue and convert it with NE2001 and NE2025",
         description="Make a seeded synthetic pulsar catalogue (exponential disk, DMs from "
         "NE2025 with a lognormal scatter; no download), write it as Parquet into DIR and "
         "convert it with NE2001 and NE2025 (distance from DM, with scattering). Its two files "
@@ -31,7 +31,7 @@ def register(commands) -> None:
     p.add_argument("--out", type=Path, default=Path(DEMO_DIR), metavar="DIR",
                    help=f"folder for the files (default: ./{DEMO_DIR})")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="default: 1")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     add_overwrite_argument(p, f"{CATALOGUE_NAME} and {CONVERTED_NAME} in DIR")
     p.set_defaults(run=run_demo_command)
 
@@ -42,6 +42,7 @@ def run_demo_command(args: argparse.Namespace, command: str) -> int:
         args.out, rows=args.rows, seed=args.seed, progress=show_progress(args.quiet),
         command=command, overwrite=args.overwrite,
     )
-    print(f"synthetic catalogue: {args.out / CATALOGUE_NAME} ({args.rows:,} pulsars)")
-    print(summary.line())
+    if not args.quiet:
+        print(f"synthetic catalogue: {args.out / CATALOGUE_NAME} ({args.rows:,} pulsars)")
+        print(summary.line())
     return 0

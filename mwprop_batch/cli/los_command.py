@@ -11,7 +11,7 @@ from ..errors import InvalidValueError
 from ..model import Model
 from ..params import MODEL_NAMES
 from ..status import OK
-from .args import add_sightline_arguments, positive_float
+from .args import add_scattering_arguments, add_sightline_arguments, scattering_options
 
 LOS_EPILOG = """\
 examples:
@@ -22,6 +22,7 @@ examples:
 
 # 'los' prints these columns with a fixed decimal point, the others in exponent notation
 FIXED_POINT = {"DIST", "DM", "DMz", "NU_T", "DEFFSM2"}
+FIXED_POINT_BELOW = 1e6  # larger numbers in exponent notation all the same (a 1e308 distance)
 
 
 def register(commands) -> None:
@@ -36,9 +37,7 @@ def register(commands) -> None:
     p.add_argument("--model", choices=MODEL_NAMES, default="ne2025",
                    help="model (default: ne2025)")
     p.add_argument("--scattering", action="store_true", help="also the scattering quantities")
-    p.add_argument("--freq-ghz", type=positive_float, default=1.0, help="GHz (default: 1)")
-    p.add_argument("--velocity-kms", type=positive_float, default=100.0,
-                   help="km/s (default: 100)")
+    add_scattering_arguments(p, "with --scattering")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     p.set_defaults(run=run_los)
 
@@ -46,9 +45,8 @@ def register(commands) -> None:
 def run_los(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``los`` (``command``, the command line, is not used)."""
     model = Model(args.model)
-    options = dict(
-        scattering=args.scattering, freq_ghz=args.freq_ghz, velocity_kms=args.velocity_kms
-    )
+    options = dict(scattering=args.scattering,
+                   **scattering_options(args, args.scattering, "--scattering"))
     if args.ndir >= 0:
         out = model.dm_to_dist(args.l, args.b, args.value, **options)
     else:
@@ -68,9 +66,9 @@ def los_table(model: str, args: argparse.Namespace, row: dict) -> str:
     """
     quantity = ("DM", "pc cm^-3") if args.ndir >= 0 else ("DIST", "kpc")
     inputs = [
-        (" ", f"{args.l:10.4f}", "l", "deg", "Galactic longitude"),
-        (" ", f"{args.b:10.4f}", "b", "deg", "Galactic latitude"),
-        (" ", f"{args.value:10.4f}", quantity[0], quantity[1], "input DM or distance"),
+        (" ", _fixed(args.l), "l", "deg", "Galactic longitude"),
+        (" ", _fixed(args.b), "b", "deg", "Galactic latitude"),
+        (" ", _fixed(args.value), quantity[0], quantity[1], "input DM or distance"),
         (" ", f"{args.ndir:10d}", "ndir", "", ">= 0: DM -> D; < 0: D -> DM"),
     ]
     outputs = []
@@ -78,13 +76,18 @@ def los_table(model: str, args: argparse.Namespace, row: dict) -> str:
         if name == "limit":
             continue
         flag = ">" if name == "DIST" and row["limit"] else " "
-        shown = f"{value:10.4f}" if name in FIXED_POINT else f"{value:10.4e}"
+        shown = _fixed(value) if name in FIXED_POINT else f"{value:10.4e}"
         outputs.append((flag, shown, name, *COLUMN_DOCS[name]))
     lines = [f"#{model.upper()} input: {len(inputs)} parameters"]
     lines += [_los_line(*item) for item in inputs]
     lines.append(f"#{model.upper()} output: {len(outputs)} values")
     lines += [_los_line(*item) for item in outputs]
     return "\n".join(lines)
+
+
+def _fixed(value: float) -> str:
+    """A number with four decimals, or in exponent notation from 1e6 on."""
+    return f"{value:10.4f}" if abs(value) < FIXED_POINT_BELOW else f"{value:10.4e}"
 
 
 def _los_line(flag: str, value: str, name: str, unit: str, description: str) -> str:

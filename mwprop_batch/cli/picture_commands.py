@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from ..errors import InvalidValueError
 from ..io.safe_writes import AtomicFile, check_outputs
 from ..model import as_model
 from ..params import MODEL_NAMES
@@ -24,6 +25,7 @@ from .args import (
     model_list,
     positive_float,
     power_of_two,
+    scattering_options,
 )
 
 PLOT_LOS_EPILOG = """\
@@ -87,8 +89,8 @@ def register(commands) -> None:
     s.add_argument("--nside", type=power_of_two, default=DEFAULT_NSIDE,
                    help=f"HEALPix nside, 12 nside^2 pixels (default: {DEFAULT_NSIDE})")
     s.add_argument("--dist", type=float, metavar="KPC", help="source distance, kpc (see below)")
-    s.add_argument("--freq-ghz", type=positive_float, default=DEFAULT_FREQ_GHZ,
-                   help="frequency for tau, GHz (default: 1)")
+    s.add_argument("--freq-ghz", type=positive_float, metavar="GHZ",
+                   help=f"frequency for tau, GHz (default: {DEFAULT_FREQ_GHZ:g})")
     s.add_argument("--parquet", type=Path, metavar="OUT.parquet",
                    help="also write the (first) map as Parquet (pixel, l, b, value)")
     s.add_argument("--fits", type=Path, metavar="OUT.fits",
@@ -143,16 +145,17 @@ def run_skymap(args: argparse.Namespace, command: str = "") -> int:
     ``command`` (the command line) is not used.
     """
     if args.out is None and args.parquet is None and args.fits is None:
-        raise SystemExit("skymap: give OUT.png, --parquet or --fits (nothing to write)")
+        raise InvalidValueError("give OUT.png, --parquet or --fits (nothing to write)")
     check_outputs([args.out, args.parquet, args.fits], args.overwrite)  # before the work
+    freq_ghz = scattering_options(args, "tau" in args.quantity, "--quantity tau")["freq_ghz"]
     model = as_model(args.model)
     start = time.perf_counter()
-    frames = sky_maps(model, args.quantity, args.nside, args.dist, args.freq_ghz)
+    frames = sky_maps(model, args.quantity, args.nside, args.dist, freq_ghz)
     seconds = time.perf_counter() - start
     frame = frames[0]
     written = []
     if args.out:
-        label = describe(frame.attrs["quantity"], frame.attrs["dist_kpc"], args.freq_ghz)
+        label = describe(frame.attrs["quantity"], frame.attrs["dist_kpc"], freq_ghz)
         plot_sky_map(frame["value"].to_numpy(), args.out, label, title=model.name.upper(),
                      overwrite=args.overwrite)
         written.append(str(args.out))

@@ -21,7 +21,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import unquote
 
@@ -46,6 +46,7 @@ HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # a Hive partition value that means nu
 _PARQUET_SUFFIXES = tuple(s for s, kind in _EXTENSIONS.items() if kind == "parquet")
 _HIVE_INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,17})")
 _SKIPPED_SHOWN = 5
+_HIDDEN = (".", "_")  # names of entries a dataset leaves out silently
 # compressed CSV is read transparently by pyarrow; a gzipped psrcat.db by read_psrcat
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
 
@@ -81,7 +82,7 @@ class Catalogue:
     partitions : dict
         ``{file: {key: value}}``: the Hive partition values of each of ``files`` (columns of
         the schema that no file holds); empty when the dataset has none.
-    filesystem : pyarrow or fsspec file system, or None
+    filesystem : fsspec file system, or None
         Where ``files`` are; None for the local file system.
     """
 
@@ -159,21 +160,24 @@ def open_catalogue(
     storage_options : mapping, optional
         For a URL: options of its fsspec file system (e.g. ``endpoint_url``).
     csv : CsvDialect, optional
-        A CSV file's delimiter and encoding (default: delimiter detected, UTF-8).
+        A CSV file's delimiter and encoding (default: delimiter detected, UTF-8); refused for
+        any other format (:func:`check_dialect`).
 
     Raises
     ------
     CatalogueError
-        If the path does not exist or is not a readable catalogue of that format, or if two
-        files of a dataset give a column different types.
+        If the path does not exist or is not a readable catalogue of that format, if two
+        files of a dataset give a column different types, or if ``csv`` is given for a
+        catalogue that is not CSV.
     """
     url = remote_url(path)
     if url is not None:
         from .remote import open_remote_catalogue
 
-        return open_remote_catalogue(url, format, storage_options)
+        return open_remote_catalogue(url, format, storage_options, csv)
     path = local_path(path)
     kind = detect_format(path, format)
+    check_dialect(kind, csv, path)
     spool = None
     if str(path) == STDIN or (Path(path).exists() and _is_stream(Path(path))):
         spool = _spool(path)
@@ -184,6 +188,16 @@ def open_catalogue(
             raise CatalogueError(f"{source}: no such file or directory")
     catalogue = open_local(source, kind, path, csv)
     return dataclasses.replace(catalogue, path=Path(path), _keep=spool)
+
+
+def check_dialect(kind: str, csv: CsvDialect | None, label: str | os.PathLike[str]) -> None:
+    """Raise :class:`CatalogueError` if a CSV dialect ``csv`` is given for the catalogue
+    ``label`` of format ``kind`` other than CSV (it would be ignored)."""
+    if csv is not None and kind != "csv":
+        raise CatalogueError(
+            f"{label} is read as {kind}: a delimiter or an encoding (--delimiter, --encoding; "
+            f"Python: csv=CsvDialect(...)) is for CSV input only"
+        )
 
 
 def open_local(
@@ -227,39 +241,73 @@ def spool(stream: Any, suffix: str):
 def _open_parquet(path: Path) -> Catalogue:
     if not path.is_dir():
         return open_parquet_files(path, [str(path)])
-    files = dataset_directory_files(path)
-    return open_parquet_files(path, [str(f) for f in files], base_dir=path)
+    return open_parquet_files(path, dataset_directory_files(path), base_dir=path)
 
 
-def dataset_directory_files(root: Path) -> list[Path]:
-    """The Parquet files of the dataset directory ``root``, in the order of their paths.
+def dataset_directory_files(root: Path) -> list[str]:
+    """The Parquet files of the dataset directory ``root``, in the order of their paths
+    (:func:`dataset_parts`).
 
-    Names starting with '.' or '_' are skipped (``_SUCCESS``, ``_metadata``). A file is a
-    part if its name ends in ``.parquet``/``.pq``/``.parq`` or its first bytes are Parquet's
-    ``PAR1`` (Spark's ``part-00000``); links to files are read like files, links to
-    directories are never followed (no cycles, nothing outside the dataset). What is
-    skipped, other than '.'/'_' names, is named in one :class:`SkippedFilesWarning`.
+    Links to files are read like files; links to directories are never followed (no cycles,
+    nothing outside the dataset) and are named in the warning.
     """
-    files: list[Path] = []
-    skipped: list[str] = []
+    return dataset_parts(str(root), _directory_entries(root), open)
+
+
+def _directory_entries(root: Path) -> Iterator[DatasetEntry]:
+    """Every entry under the local directory ``root``, not descending into hidden ones."""
     pending = [root]
     while pending:
         directory = pending.pop()
         with os.scandir(directory) as entries:
             for entry in entries:
-                if entry.name.startswith((".", "_")):
+                if entry.name.startswith(_HIDDEN):
                     continue
                 path = Path(entry.path)
-                shown = str(path.relative_to(root))
+                name = path.relative_to(root).as_posix()
                 if entry.is_dir():
                     if entry.is_symlink():
-                        skipped.append(f"{shown} (a link to a directory: not followed)")
+                        yield DatasetEntry(name, entry.path, "a link to a directory: not followed")
                     else:
                         pending.append(path)
-                elif entry.is_file() and _is_parquet_part(path):
-                    files.append(path)
+                elif entry.is_file():
+                    yield DatasetEntry(name, entry.path)
                 else:
-                    skipped.append(shown)
+                    yield DatasetEntry(name, entry.path, "not a regular file")
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """An entry under a dataset's root: ``name`` relative to the root ('/'-separated), ``path``
+    as its file system names it, and ``skipped``: why it is not read (None: a file, read if it
+    is Parquet)."""
+
+    name: str
+    path: str
+    skipped: str | None = None
+
+
+def dataset_parts(
+    root: str, entries: Iterable[DatasetEntry], open_file: Callable[[str, str], Any]
+) -> list[str]:
+    """The paths of the Parquet parts among ``entries`` (under the dataset ``root``: a local
+    directory or an object-storage prefix), sorted: the dataset's row order.
+
+    Entries with a name part starting with '.' or '_' are left out silently (``_SUCCESS``,
+    ``_metadata``, our manifest). A file is a part if its name ends in
+    ``.parquet``/``.pq``/``.parq`` or its first bytes (read with ``open_file(path, "rb")``)
+    are Parquet's ``PAR1`` (Spark's ``part-00000``). Every other entry is named in one
+    :class:`SkippedFilesWarning`, which names ``root``.
+    """
+    files: list[str] = []
+    skipped: list[str] = []
+    for entry in entries:
+        if any(part.startswith(_HIDDEN) for part in entry.name.split("/")):
+            continue
+        if entry.skipped is None and _is_parquet_part(entry.path, open_file):
+            files.append(entry.path)
+        else:
+            skipped.append(entry.name + (f" ({entry.skipped})" if entry.skipped else ""))
     if skipped:
         shown = ", ".join(sorted(skipped)[:_SKIPPED_SHOWN])
         more = len(skipped) - _SKIPPED_SHOWN
@@ -267,23 +315,24 @@ def dataset_directory_files(root: Path) -> list[Path]:
             f"{root}: read no rows from {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'}"
             f" that {'is' if len(skipped) == 1 else 'are'} not a Parquet file: {shown}"
             + (f" and {more} more" if more > 0 else ""),
-            SkippedFilesWarning, stacklevel=2,
+            SkippedFilesWarning, stacklevel=3,
         )
-    return sorted(files, key=str)
+    return sorted(files)
 
 
-def _is_parquet_part(path: Path) -> bool:
+def _is_parquet_part(path: str, open_file: Callable[[str, str], Any]) -> bool:
     """Whether the file ``path`` is a dataset part: a Parquet name, or Parquet's magic."""
-    if path.suffix.lower() in _PARQUET_SUFFIXES:
+    if PurePath(path).suffix.lower() in _PARQUET_SUFFIXES:
         return True
-    with open(path, "rb") as stream:
+    with open_file(path, "rb") as stream:
         return stream.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC
 
 
 def hive_partitioning(
-    files: Iterable[str], base_dir: Path
+    files: Iterable[str], base_dir: str | Path
 ) -> tuple[pa.Schema, dict[str, dict[str, Any]]]:
-    """The partition keys of ``files`` under ``base_dir`` and each file's values.
+    """The partition keys of ``files`` under ``base_dir`` (a local directory or an
+    object-storage prefix, as the files' paths give it) and each file's values.
 
     Each ``key=value`` directory (``survey=A/part.parquet``; the value URL-decoded) is a
     column, in order of first appearance, null for a file without it (and for Hive's
@@ -314,12 +363,13 @@ def hive_partitioning(
 
 def open_parquet_files(
     label: Path | str, files: Iterable[str], filesystem: Any = None,
-    base_dir: Path | None = None,
+    base_dir: str | Path | None = None,
 ) -> Catalogue:
-    """A catalogue of the Parquet ``files`` (paths in ``filesystem``, None: local), read in
-    this order as one dataset (:func:`union_schema`); ``label`` names it. With ``base_dir``
-    (a local dataset directory), Hive partition keys in the files' paths
-    (:func:`hive_partitioning`) are columns after the files' own."""
+    """A catalogue of the Parquet ``files`` (paths in ``filesystem``, an fsspec file system;
+    None: local), read in this order as one dataset (:func:`union_schema`); ``label`` names
+    it. With ``base_dir`` (the dataset's directory or prefix, as the files' paths give it),
+    Hive partition keys in the files' paths (:func:`hive_partitioning`) are columns after the
+    files' own."""
     import pyarrow.dataset as ds
 
     files = list(files)
@@ -379,20 +429,21 @@ def union_schema(files: Iterable[str], filesystem: Any = None) -> pa.Schema:
     first_seen: dict[str, str] = {}
     metadata = None
     for k, name in enumerate(files):
+        shown = name if filesystem is None else filesystem.unstrip_protocol(name)  # a URL
         try:
             schema = pq.read_schema(name, filesystem=filesystem)
         except (pa.ArrowException, OSError) as exc:
-            raise CatalogueError(f"cannot read {name} as Parquet: {one_line(exc)}") from exc
+            raise CatalogueError(f"cannot read {shown} as Parquet: {one_line(exc)}") from exc
         if k == 0:
             metadata = schema.metadata
         for new in schema:
             old = fields.get(new.name)
             if old is None or pa.types.is_null(old.type):
                 kept = new if old is None or new.metadata else new.with_metadata(old.metadata)
-                fields[new.name], first_seen[new.name] = kept, name
+                fields[new.name], first_seen[new.name] = kept, shown
             elif not pa.types.is_null(new.type) and new.type != old.type:
                 raise CatalogueError(
-                    f"{name}: column {new.name!r} is {new.type}, but it is {old.type} in "
+                    f"{shown}: column {new.name!r} is {new.type}, but it is {old.type} in "
                     f"{first_seen[new.name]}; give every file of a dataset the same types"
                 )
     return pa.schema(list(fields.values()), metadata=metadata)

@@ -49,7 +49,6 @@ from secrets import token_hex
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..extras import MissingExtraError, missing_extra
@@ -57,12 +56,16 @@ from .catalogue_files import (
     FILE_METADATA_KEY,
     Catalogue,
     CatalogueError,
+    DatasetEntry,
+    check_dialect,
+    dataset_parts,
     detect_format,
     one_line,
     open_local,
     open_parquet_files,
     spool,
 )
+from .csvfile import CsvDialect
 from .output_formats import open_table_writer
 from .safe_writes import (
     AllOrNothingWriter,
@@ -150,13 +153,15 @@ def resolved_options(
 
 
 def open_remote_catalogue(
-    url: str, format: str | None = None, storage_options: Mapping[str, Any] | None = None
+    url: str, format: str | None = None, storage_options: Mapping[str, Any] | None = None,
+    csv: CsvDialect | None = None,
 ) -> Catalogue:
     """Open the catalogue at ``url`` (see :func:`~.catalogue_files.open_catalogue`).
 
     Parquet is read in place, row group by row group; a prefix is a dataset, read as
-    :func:`dataset_files` says. A CSV or psrcat file is first copied to a local temporary file
-    (deleted with the catalogue): the CSV reader reads the file twice (types, then rows).
+    :func:`dataset_files` says, with Hive partition keys as columns as locally. A CSV or
+    psrcat file is first copied to a local temporary file (deleted with the catalogue): the
+    CSV reader reads the file twice (types, then rows), in the dialect ``csv``.
 
     Raises :class:`CatalogueError` (:class:`IncompleteOutputError` for an unfinished output of
     ours), naming the URL.
@@ -169,15 +174,18 @@ def open_remote_catalogue(
         if not is_dir and not fs.exists(location.path):
             raise CatalogueError(f"{url}: no such file or directory")
         kind = detect_format(url, format, is_dir=is_dir)
+        check_dialect(kind, csv, url)
         if kind == "parquet":
             files = dataset_files(location) if is_dir else [location.path]
-            catalogue = open_parquet_files(url, files, fs)
+            catalogue = open_parquet_files(url, files, fs,
+                                           base_dir=location.path if is_dir else None)
         elif is_dir:
             raise CatalogueError(f"{url} is a prefix (directory); a {kind} catalogue is one file")
         else:
             with fs.open(location.path, "rb") as stream:
                 copy = spool(stream, "".join(PurePosixPath(location.path).suffixes))
-            catalogue = dataclasses.replace(open_local(Path(copy.name), kind, url), _keep=copy)
+            catalogue = dataclasses.replace(open_local(Path(copy.name), kind, url, csv),
+                                            _keep=copy)
     except (pa.ArrowException, OSError, ValueError) as exc:
         if isinstance(exc, CatalogueError):
             raise
@@ -189,9 +197,10 @@ def dataset_files(location: Location) -> list[str]:
     """The Parquet files of the dataset at ``location``, in row order.
 
     With a manifest (:data:`MANIFEST`): exactly the files it lists, each checked to exist with
-    its listed size. Without: every Parquet file under the prefix (names starting with '.' or
-    '_' skipped, as locally), unless one of them was written by this tool, which means an
-    unfinished output.
+    its listed size. Without: every Parquet file under the prefix, chosen as in a local
+    directory (:func:`~.catalogue_files.dataset_parts`: names starting with '.' or '_' left
+    out, other objects that are not Parquet skipped with one warning), unless one of them was
+    written by this tool, which means an unfinished output.
 
     Raises :class:`IncompleteOutputError` for an unfinished output of ours.
     """
@@ -211,7 +220,9 @@ def dataset_files(location: Location) -> list[str]:
                 )
             files.append(part.path)
         return files
-    files = sorted(ds.dataset(location.path, filesystem=fs, format="parquet").files)
+    entries = (DatasetEntry(path[len(location.path) + 1:], path)
+               for path in fs.find(location.path))
+    files = dataset_parts(location.url, entries, fs.open)
     ours = [f for f in files if written_by_us(Location(fs, f))]
     if ours:
         raise IncompleteOutputError(
@@ -223,8 +234,14 @@ def dataset_files(location: Location) -> list[str]:
 
 
 def written_by_us(location: Location) -> bool:
-    """Whether the Parquet file at ``location`` has this tool's file metadata."""
-    schema = pq.read_schema(location.path, filesystem=location.fs)
+    """Whether the Parquet file at ``location`` has this tool's file metadata.
+
+    Raises :class:`CatalogueError`, naming its URL, if it is not readable Parquet.
+    """
+    try:
+        schema = pq.read_schema(location.path, filesystem=location.fs)
+    except (pa.ArrowException, OSError) as exc:
+        raise CatalogueError(f"cannot read {location.url} as Parquet: {one_line(exc)}") from exc
     return FILE_METADATA_KEY in (schema.metadata or {})
 
 

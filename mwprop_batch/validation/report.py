@@ -14,12 +14,25 @@ from pathlib import Path
 from ..io.safe_writes import AtomicFile, check_outputs
 from ..model import Model
 from .comparison import Comparison, validate
-from .data import SAMPLES
+from .data import PACKAGE_DATA, SAMPLES
 from .figure import plot_validation
 from .statistics import percent_text, signed_text
 
 REPORT_NAME = "validation.md"
 FIGURE_NAME = "validation.png"
+
+
+def source_name(path: str | os.PathLike[str], out_dir: Path) -> str:
+    """How the report names a data source: a copy shipped in the package by its place in the
+    package (``mwprop_batch/data/...``), any other path relative to the report's folder, so
+    that the report shows no absolute local path."""
+    where = Path(path).resolve()
+    if where.is_relative_to(PACKAGE_DATA.resolve()):
+        return f"mwprop_batch/data/{where.relative_to(PACKAGE_DATA.resolve()).as_posix()}"
+    try:
+        return Path(os.path.relpath(where, out_dir.resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return where.name
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -81,7 +94,7 @@ def run_validation(
     out.mkdir(parents=True, exist_ok=True)
     report, figure = check_outputs([out / REPORT_NAME, out / FIGURE_NAME], overwrite)
     results = validate(models, data_dir, psrcat)
-    sources = [str(Path(data_dir)), *([str(psrcat)] if psrcat is not None else [])]
+    sources = [source_name(s, out) for s in (data_dir, psrcat) if s is not None]
     with AtomicFile(report, overwrite=overwrite) as temp:
         temp.write_text(report_markdown(results, sources), encoding="utf-8")
     return report, plot_validation(results, figure, overwrite), results
