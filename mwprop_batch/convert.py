@@ -186,11 +186,12 @@ class Summary:
         reasons = ", ".join(f"{why}: {n:,}" for why, n in self.bad.most_common(3))
         bad = f"{self.bad_rows:,}" + (f" ({reasons})" if reasons else "")
         target = f" -> {self.output}" if self.output else ""
+        # a dm_mw conversion has no limit rows (the DM to the edge is not a search)
+        limits = (f"limits (DM beyond what the model reaches, DIST a lower limit): {limits}; "
+                  if self.limits or not self.rows else "")
         return (
             f"{self.rows:,} rows in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s "
-            f"after {self.startup_seconds:.1f} s start-up); "
-            f"limits (DM beyond what the model reaches, DIST a lower limit): {limits}; "
-            f"bad rows: {bad}{target}"
+            f"after {self.startup_seconds:.1f} s start-up); {limits}bad rows: {bad}{target}"
         )
 
 
