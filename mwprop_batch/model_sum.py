@@ -27,7 +27,8 @@ RTOL = 1e-10  # relative tolerance of the distance found (or of its DM)
 MAX_STEPS = 100
 
 
-def _scatters(model: Model) -> bool:
+def scatters(model: Model) -> bool:
+    """Whether a model gives scattering (the ISM models; not the halos)."""
     return getattr(model._engine, "SCATTERS", True)
 
 
@@ -121,14 +122,14 @@ class ModelSum(Model):
     ) -> pd.DataFrame:
         """D -> DM of the sum: the parts' DM (and DMz) added, scattering from the parts that
         scatter; ``components`` adds ``DM_<PART>``. Otherwise as :meth:`Model.dist_to_dm`."""
-        frames = [p.dist_to_dm(l_deg, b_deg, dist_kpc, scattering=scattering and _scatters(p),
+        frames = [p.dist_to_dm(l_deg, b_deg, dist_kpc, scattering=scattering and scatters(p),
                                freq_ghz=freq_ghz, velocity_kms=velocity_kms, errors=errors)
                   for p in self._parts]
         return self._summed(frames, scattering, components)
 
     def _summed(self, frames: list[pd.DataFrame], scattering: bool,
                 components: bool) -> pd.DataFrame:
-        scatterers = [f for p, f in zip(self._parts, frames, strict=True) if _scatters(p)]
+        scatterers = [f for p, f in zip(self._parts, frames, strict=True) if scatters(p)]
         if scattering and not scatterers:
             raise InvalidValueError(f"no part of {self._name} gives scattering")
         out = (scatterers[0] if scattering else frames[0]).copy()
@@ -147,7 +148,7 @@ class ModelSum(Model):
         """Where the sum stops growing: the farthest part's edge along each sightline (kpc)."""
         reach = np.full(l_deg.shape, ISM_EDGE_KPC)
         for part in self._parts:
-            if not _scatters(part):
+            if not scatters(part):
                 reach = np.maximum(reach, part.tables.edge_kpc(l_deg, b_deg))
         return reach
 
@@ -229,7 +230,7 @@ class ModelSum(Model):
         if errors == "raise" and unsolved.any():
             raise InvalidRowError(f"row {int(np.flatnonzero(unsolved)[0])}: not converged")
         at = np.where(valid & ~unsolved, dist, 1.0)
-        frames = [p.dist_to_dm(l_ok, b_ok, at, scattering=scattering and _scatters(p),
+        frames = [p.dist_to_dm(l_ok, b_ok, at, scattering=scattering and scatters(p),
                                freq_ghz=freq_ghz, velocity_kms=velocity_kms)
                   for p in self._parts]
         out = self._summed(frames, scattering, components)

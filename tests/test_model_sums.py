@@ -141,3 +141,14 @@ def test_accessor_and_cli_dm_mw(tmp_path):
                  "ne2001+yt2020,pz19", "--to", "dm_mw"]) == 0
     written = pd.read_parquet(tmp_path / "out.parquet")
     assert {"NE2001+YT2020_DM_MW", "PZ19_DM_EXCESS", "DM_MW_SPREAD"} <= set(written.columns)
+
+
+def test_skymap_of_a_sum(tmp_path, total):
+    """skymap takes a sum: its dm_max map is the sum's DM_MW at the pixel centres."""
+    pytest.importorskip("astropy_healpix")
+    from mwprop_batch.pictures.sky_map import sky_map
+
+    frame = sky_map(total, "dm_max", nside=2)
+    np.testing.assert_allclose(frame["value"], total.dm_max(frame["l"], frame["b"]), rtol=1e-14)
+    assert main(["skymap", "--model", "ne2025+yt2020", "--quantity", "dm_max",
+                 str(tmp_path / "sky.png"), "--nside", "2"]) == 0

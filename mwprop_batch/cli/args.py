@@ -29,6 +29,14 @@ def model_list(text: str) -> tuple[str, ...]:
     return names
 
 
+def model_name(text: str) -> str:
+    """One model name or sum of models ('ne2025', 'ne2001+yt2020'), lower case."""
+    names = model_list(text)
+    if len(names) != 1:
+        raise argparse.ArgumentTypeError(f"one model, got {text!r}")
+    return names[0]
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)

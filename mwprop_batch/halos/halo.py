@@ -54,6 +54,13 @@ class HaloModel:
                 "file": f"mwprop_batch/data/halos/{HALO_FILES[p.name]}.toml"}
 
     @property
+    def max_distance(self) -> float:
+        """Distance (kpc) from the Sun to the farthest point of the halo's edge."""
+        return float(max(p[profiles.EDGE] + (p[profiles.SUN] if k != profiles.KIND_UNIFORM
+                                              else 0.0)
+                         for k, p in zip(self._kinds, self._packed, strict=True)))
+
+    @property
     def sigma_dm(self) -> float | None:
         """The stated 1-sigma uncertainty of the DM to the edge (pc cm^-3), or None."""
         return self._parameters.sigma_dm
@@ -87,10 +94,7 @@ class HaloModel:
         The Sun is at (0, sun_kpc, 0) (8.5 kpc for the shipped models), z toward the NGP.
         """
         shape, (x, y, z) = _flat(x_kpc, y_kpc, z_kpc)
-        out = np.empty((x.size, self._kinds.size))
-        for c, (kind, packed) in enumerate(zip(self._kinds, self._packed, strict=True)):
-            for i in range(x.size):
-                out[i, c] = profiles.point_density(kind, packed, x[i], y[i], z[i])
+        out = lines_of_sight.densities_at(self._kinds, self._packed, x, y, z)
         return out.reshape(*shape, self._kinds.size)
 
     def density_along(self, l_deg, b_deg, dist_kpc) -> np.ndarray:

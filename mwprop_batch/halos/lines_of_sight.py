@@ -23,6 +23,7 @@ from .profiles import (
     KIND_YT_SPHERE,
     SUN,
     edge_distance,
+    point_density,
     sightline_density,
 )
 
@@ -129,6 +130,16 @@ def dist_to_dm(kinds, packed, l_rad, b_rad, dist_kpc, nodes, weights) -> np.ndar
             out[i] = np.nan
         else:
             out[i] = halo_dm(kinds, packed, l_rad[i], b_rad[i], 0.0, dist_kpc[i], nodes, weights)
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def densities_at(kinds, packed, x, y, z) -> np.ndarray:
+    """n_e (cm^-3) of each component (columns) at Galactocentric x, y, z (kpc) (rows)."""
+    out = np.empty((x.size, kinds.size))
+    for i in nb.prange(x.size):
+        for c in range(kinds.size):
+            out[i, c] = point_density(kinds[c], packed[c], x[i], y[i], z[i])
     return out
 
 
