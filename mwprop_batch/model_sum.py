@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import InvalidValueError
 from .input_gate import as_float_arrays
-from .model import Model, _sky, _with_index, common_index
+from .model import Model, _raise_if_masked, _sky, _with_index, _with_masked, common_index
 from .parallel import takes_threads
 from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .sightlines import InvalidRowError, dm_rows
@@ -205,8 +205,10 @@ class ModelSum(Model):
         names = ("l_deg", "b_deg", "dm") + (() if dm_err is None else ("dm_err",))
         values = (l_deg, b_deg, dm) + (() if dm_err is None else (dm_err,))
         index = common_index(names, *values)
-        flat = as_float_arrays(names, *values, kinds=("angle", "angle", "dm", "dm")[:len(names)],
-                               labels=("l", "b", "DM", None)[:len(names)]).arrays
+        inputs = as_float_arrays(names, *values, kinds=("angle", "angle", "dm", "dm")[:len(names)],
+                                 labels=("l", "b", "DM", None)[:len(names)])
+        _raise_if_masked(inputs, errors)
+        flat = inputs.arrays
         err_in = flat[3] if dm_err is not None else None
         l_f, valid, status, given, err = dm_rows(flat[0], flat[1], flat[2], err_in, errors)
         b_f = flat[1]
@@ -244,4 +246,4 @@ class ModelSum(Model):
             out["DIST_HI"] = np.where(given, found[2], np.nan)
             out["limit_hi"] = given & (flat[2] + err >= top_dm)
         out["status"] = np.where(bad, status, out["status"].to_numpy(object))
-        return _with_index(out, index)
+        return _with_index(_with_masked(out, inputs), index)

@@ -152,3 +152,10 @@ def test_skymap_of_a_sum(tmp_path, total):
     np.testing.assert_allclose(frame["value"], total.dm_max(frame["l"], frame["b"]), rtol=1e-14)
     assert main(["skymap", "--model", "ne2025+yt2020", "--quantity", "dm_max",
                  str(tmp_path / "sky.png"), "--nside", "2"]) == 0
+
+
+def test_sum_masked_dm_is_a_bad_row(total):
+    dm = np.ma.masked_array([100.0, 200.0], [False, True])
+    out = total.dm_to_dist([30.0, 30.0], [10.0, 10.0], dm)
+    assert out["status"].tolist() == ["ok", "DM masked"]
+    assert np.isnan(out["DIST"][1])
