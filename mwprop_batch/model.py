@@ -111,10 +111,9 @@ class Model:
     model, or a sum of models.
 
     Build it once (``Model("ne2025")``) and reuse it: it loads the published parameters and
-    precomputes the spiral-arm and clump/void tables. Its only mutable state is how many rows
-    it may still run interpreted (its first small calls skip numba's compile:
-    :mod:`mwprop_batch.runner`), kept under a lock, so one instance can serve many threads; it
-    pickles as its name (workers rebuild it).
+    precomputes the spiral-arm and clump/void tables (built once, under a lock), so one
+    instance can serve many threads; its calls of a few rows run interpreted, skipping numba's
+    compile (:mod:`mwprop_batch.runner`); it pickles as its name (workers rebuild it).
 
     Every method also takes ``threads=`` (keyword): how many threads that call's kernels use,
     1 to ``NUMBA_NUM_THREADS``; by default numba's count for the calling thread (every core,

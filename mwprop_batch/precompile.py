@@ -38,7 +38,7 @@ def compile_kernels(models: tuple[str, ...] = MODEL_NAMES) -> float:
     start = time.perf_counter()
     for name in models:
         model = Model(name)
-        model._run = KernelRunner(interpreted_rows=0)  # compile, however small the calls
+        model._run = KernelRunner(interpret_small_calls=False)  # compile, however small
         model.density(0.0, 8.5, 0.0)
         model.dm_to_dist(30.0, 2.0, 100.0)
         model.dist_to_dm(30.0, 2.0, 1.0)

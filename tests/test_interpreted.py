@@ -92,7 +92,9 @@ class Spy:
         return run
 
 
-def test_runner_interprets_only_small_calls_within_the_budget(monkeypatch):
+def test_runner_tier_depends_only_on_the_call(monkeypatch):
+    """Small calls are interpreted and larger ones compiled, whatever ran before: a compiled
+    kernel, other runners, any number of rows."""
     import numba
 
     @numba.njit
@@ -101,32 +103,24 @@ def test_runner_interprets_only_small_calls_within_the_budget(monkeypatch):
 
     spy = Spy()
     monkeypatch.setattr(runner, "interpreted", spy)
-    run = KernelRunner(interpreted_rows=5)
+    run = KernelRunner()
     valid = np.ones(INTERPRETED_CALL_ROWS + 1, dtype=bool)
     x = np.arange(INTERPRETED_CALL_ROWS + 1, dtype=float)
     np.testing.assert_array_equal(run(double, x[:2], valid[:2], 0.0), 2.0 * x[:2])
-    np.testing.assert_array_equal(run(double, x[:3], valid[:3], 0.0), 2.0 * x[:3])
-    assert spy.interpreted_rows == [2, 3] and double.signatures == []
-    run(double, x[:1], valid[:1], 0.0)  # the budget is spent: compiled from now on
-    assert spy.interpreted_rows == [2, 3] and len(double.signatures) == 1
-
-    spy.interpreted_rows.clear()
-    fresh = KernelRunner()
-    fresh(double, x[:1], valid[:1], 0.0)  # compiled already in this process: no reason to wait
-    assert spy.interpreted_rows == []
-
-    @numba.njit
-    def triple(x, valid, P):
-        return 3.0 * x
-
-    fresh(triple, x, valid, 0.0)  # more rows than any interpreted call
-    assert spy.interpreted_rows == [] and len(triple.signatures) == 1
+    assert spy.interpreted_rows == [2] and double.signatures == []
+    np.testing.assert_array_equal(run(double, x, valid, 0.0), 2.0 * x)  # more rows: compiled
+    assert spy.interpreted_rows == [2] and len(double.signatures) == 1
+    for _ in range(10):  # compiled in this process and 160 rows later: still interpreted
+        run(double, x[:INTERPRETED_CALL_ROWS], valid[:INTERPRETED_CALL_ROWS], 0.0)
+        KernelRunner()(double, x[:1], valid[:1], 0.0)
+    assert spy.interpreted_rows == [2] + [INTERPRETED_CALL_ROWS, 1] * 10
 
     @numba.njit
     def halve(x, valid, P):
         return 0.5 * x
 
-    KernelRunner(interpreted_rows=0)(halve, x[:1], valid[:1], 0.0)  # as compile_kernels runs
+    spy.interpreted_rows.clear()
+    KernelRunner(interpret_small_calls=False)(halve, x[:1], valid[:1], 0.0)  # compile_kernels
     assert spy.interpreted_rows == [] and len(halve.signatures) == 1
 
 

@@ -76,3 +76,108 @@ def test_poly_roots_finds_every_root_to_root_tol():
         assert n == np.count_nonzero(roots > 0.0)
         for r in out[:n]:
             assert _exact_sign(coef, r - 1e-12) == -_exact_sign(coef, r + 1e-12) != 0
+
+
+# DM -> D rows that ended NaN "not converged: _solve_in_panel" (issue 28): Newton cycled
+# between two points 2e-12 kpc apart whose panel integrals differ only by rounding (so the
+# bracket never narrowed), and its bisection fallback never ran (the step counter was
+# overwritten by the Newton step). (model, l, b, DM): six of the seeded million NE2025 rows,
+# the `mwprop-batch los` row, an NE2001 row of the same draw.
+CYCLING_ROWS = [
+    ("ne2025", 54.960772028884485, -27.281491696195207, 243.55080920217267),
+    ("ne2025", 329.33135924208887, 13.490201820312093, 268.26854625259153),
+    ("ne2025", 50.90612004170222, 23.497293285487896, 130.32867122378582),
+    ("ne2025", 102.757469655918, 34.206382739524855, 334.3711893918211),
+    ("ne2025", 238.74658858634362, -38.4180388796699, 498.46584391680517),
+    ("ne2025", 277.3746844836532, 29.20611148679494, 59.03587432573897),
+    ("ne2025", 308.7590589593375, 8.343956340916254, 377.1246510691089),
+    ("ne2001", 307.658111559806, 13.091366410590998, 174.76279991270388),
+]
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("name", ["ne2001", "ne2025"])
+def test_rows_where_newton_cycled_are_limit_rows(name, compiled):
+    from mwprop_batch import Model
+    from mwprop_batch.interpreted import interpreted
+    from mwprop_batch.parallel import run_parallel_kernel, split_rows
+
+    def run_interpreted(kernel, *args):
+        rows, tables = split_rows(kernel, args)
+        return interpreted(kernel)(*rows, *tables)
+
+    model = Model(name)
+    model._run = run_parallel_kernel if compiled else run_interpreted
+    rows = np.array([r[1:] for r in CYCLING_ROWS if r[0] == name])
+    out = model.dm_to_dist(rows[:, 0], rows[:, 1], rows[:, 2])
+    assert (out["status"] == "ok").all() and out["limit"].all()
+    assert np.isfinite(out[["DIST", "DM"]].to_numpy()).all()
+    np.testing.assert_allclose(out["DM"], model.dm_max(rows[:, 0], rows[:, 1]), rtol=1e-14)
+    if name == "ne2025":  # as 6164295 had them
+        assert out["DIST"].iat[0] == pytest.approx(23.556, abs=5e-4)
+        assert out["DM"].iat[0] == pytest.approx(58.97, abs=5e-3)
+        assert out["DM"].iat[6] == pytest.approx(241.57, abs=5e-3)
+
+
+def test_solve_in_panel_breaks_a_cycle_of_two_points(ne2025):
+    """The panel of the first row above, where Newton cycled: placed, on its target."""
+    T = ne2025.tables
+    u = unit(54.960772028884485, -27.281491696195207)
+    a, b = 23.177857879790967, 23.55719209331735
+    total, need = 7.308671075371571e-07, 7.308612097745026e-07
+    hit, q, ok = los._solve_in_panel(a, b, total, need, u, *T)
+    assert ok and a < hit < b
+    assert q[0] == pytest.approx(need, rel=1e-12, abs=0.0)
+
+
+def synthetic_solver(power: float, root: float):
+    """The interpreted _solve_in_panel on the integral sign(s - root) |s - root|^power (its
+    density power |s - root|^(power - 1) is infinite at the root)."""
+    from types import FunctionType
+
+    from mwprop_batch.interpreted import _module_globals
+
+    def integral(s):
+        return np.copysign(abs(s - root) ** power, s - root)
+
+    def panel(a, s, *rest):
+        return march.KPC_TO_PC * (integral(s) - integral(a)), 0.0, 0.0, 0.0, 0.0
+
+    def integrand(s, *rest):
+        return (power * abs(s - root) ** (power - 1.0) if s != root else np.inf), 0.0
+
+    names = {**_module_globals(march.__name__), "_panel": panel, "_integrand": integrand}
+    source = march._solve_in_panel.py_func
+    solve = FunctionType(source.__code__, names, source.__name__, source.__defaults__)
+    total = march.KPC_TO_PC * (integral(0.75) - integral(0.0))
+    need = -march.KPC_TO_PC * integral(0.0)
+    return lambda: solve(0.0, 0.75, total, need, *[None] * 9)
+
+
+@pytest.mark.parametrize("power", [0.5, 0.6])
+def test_solve_in_panel_bisects_where_newton_cycles_or_crawls(power):
+    """Newton on |x|^0.5 jumps from x to -x forever; on |x|^0.6 it shrinks by 2/3 a step,
+    too slowly for the step budget: the bracket and the bisection fallback place both."""
+    hit, _, ok = synthetic_solver(power, root=0.3)()
+    assert ok and abs(hit - 0.3) <= ROOT_TOL
+
+
+@pytest.mark.parametrize("sightline", [(315.7108538515149, -56.02552240205412),
+                                       (225.03436797768012, 39.04277851474599)])
+def test_distance_never_decreases_as_dm_grows_through_the_maximum(ne2025, sightline):
+    """A DM within LIMIT_FRACTION of the sightline's total is a limit row's (where the DM
+    all but stops growing its distance is not determined): at the total itself DIST was
+    10 kpc beyond the limit rows' DIST of a DM one ulp larger."""
+    eps = np.finfo(np.float64).eps
+    shares = np.array([1 - 1e-10, 1 - 1e-12, 1 - 2e-13, 1 - 1e-13, 1 - 1e-14, 1 - 4 * eps,
+                       1 - eps, 1.0, 1 + eps, 1 + 4 * eps, 1 + 1e-13, 1 + 1e-10])
+    top = ne2025.dm_max(*sightline)
+    n = shares.size
+    for dm_err in (np.zeros(n), 1e-13 * top * shares):  # and each as the middle of three
+        out = ne2025.dm_to_dist(np.full(n, sightline[0]), np.full(n, sightline[1]),
+                                top * shares, dm_err)
+        assert (out["status"] == "ok").all()
+        dist = out["DIST"].to_numpy()
+        assert (np.diff(dist) >= -ROOT_TOL).all(), dist
+        np.testing.assert_array_equal(out["limit"], shares >= 1 - 1e-13)
+        assert (out["DM"][out["limit"]] == top).all()

@@ -26,7 +26,9 @@ from .march import (
     march_work,
 )
 
-LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
+# a limit row's DIST: where the DM is within this fraction of its total; a DM that close to
+# the total (whose distance the model does not determine) is a limit row's
+LIMIT_FRACTION = 1e-13
 TRAIL_PANELS = 256  # panels kept to find a limit row's DIST without integrating again
 DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "M0", "M1", "M2", "MISO", "DIST_LO", "DIST_HI",
                       "limit_hi", "flags")
@@ -106,6 +108,21 @@ def _dm_to_dist_row(
     for k in range(n_targets):
         if found[k, 5] == 1.0:
             reached |= 1 << k
+    near = False  # a target reached within LIMIT_FRACTION of the DM where the march stopped
+    for k in range(n_targets):
+        if (reached >> k) & 1 and targets[k] >= total * (1.0 - LIMIT_FRACTION):
+            near = True
+    if flags == 0 and near:
+        # its distance is not determined if it is that close to the sightline's total (the
+        # DM all but stops growing there): a limit row's, like a target beyond the total
+        if (reached >> (n_targets - 1)) & 1:  # the march stopped there: go on to the end
+            total, _, n_done, flags = march(l_deg, b_deg, work[4], work[4], P[P_MAXDIST],
+                                            work[5], work[5], trail, work[0], P, arm_par,
+                                            arm_coef, arm_grid, clump_par, clump_cells,
+                                            void_par, void_cells)
+        for k in range(n_targets):
+            if targets[k] >= total * (1.0 - LIMIT_FRACTION):
+                reached &= ~(1 << k)
     s_found = (found[0, 0], found[main, 0], found[n_targets - 1, 0])
     m_found = (found[main, 1], found[main, 2], found[main, 3], found[main, 4])
     if flags == 0 and not (reached >> (n_targets - 1)) & 1:  # some target is out of reach

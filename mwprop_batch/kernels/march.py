@@ -48,8 +48,11 @@ from .layout import (
 from .quadrature import GL_ORDER, GL_TABLE_NODES, GL_TABLE_WEIGHTS, SHORTER_ORDER_FRACTION
 
 PANEL_MAX = 0.75  # kpc, longest Gauss-Legendre panel
-SOLVE_MAX_ITER = 60  # safeguarded Newton steps to place a DM target inside a panel
-SOLVE_NEWTON_STEPS = 20  # after these, bisect: 40 halvings of a <= 0.75 kpc panel reach ROOT_TOL
+SOLVE_NEWTON_STEPS = 20  # safeguarded Newton steps to place a DM target, then bisection
+# halvings that bring any bracket a march can hold (a panel lies within the model's 50 kpc,
+# or a profile's farthest query) below ROOT_TOL: 2^64 ROOT_TOL is 1.8e7 kpc
+SOLVE_BISECTIONS = 64
+SOLVE_MAX_ITER = SOLVE_NEWTON_STEPS + SOLVE_BISECTIONS  # steps before a target is not placed
 # a DM within this fraction of its target is on it: a panel integral's rounding (measured
 # up to ~20 eps) moves its root by far less than ROOT_TOL wherever the density is not ~0
 SOLVE_ROUNDING = 16 * GL_ORDER * np.finfo(np.float64).eps
@@ -151,8 +154,12 @@ def _solve_in_panel(
     slopes (densities) of the last two points: where the density falls linearly to 0 just
     past the root (at the thick disk's edge, where a limit row's DIST lies) the integral is
     that quadratic, while Newton alone only halves the distance to the root each step until
-    it is as close as that zero. Also returns the integrals over [a, s]
-    (DM, M0, M1, M2, MISO) at the converged s (to within ROOT_TOL), and whether it
+    it is as close as that zero. Every point integrated narrows a bracket [lo, hi] of the
+    root (s is always one of its ends); a step that would leave it or land on its other end
+    (Newton cycling between two points whose integrals differ only by rounding, or a kink
+    inside the panel), and every step after SOLVE_NEWTON_STEPS, bisects it instead, so the
+    search ends within SOLVE_MAX_ITER steps on any panel. Also returns the integrals over
+    [a, s] (DM, M0, M1, M2, MISO) at the converged s (to within ROOT_TOL), and whether it
     converged within ``max_iter`` steps.
     """
     lo, hi = a, b
@@ -160,7 +167,7 @@ def _solve_in_panel(
     q = _panel(a, s, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
                void_cells, mode, order)
     s_prev = slope_prev = 0.0
-    for step in range(max_iter):
+    for it in range(max_iter):
         value = q[0] - need
         if math.isnan(value):
             return s, q, False
@@ -176,7 +183,7 @@ def _solve_in_panel(
         s_new = 0.5 * (lo + hi)
         if slope > 0.0:
             s_new = s - value / slope
-            if step > 0 and s != s_prev:
+            if it > 0 and s != s_prev:
                 # the root of the quadratic through (s, value) with this slope and the
                 # previous one (see the docstring)
                 half_curv = 0.5 * (slope - slope_prev) / (s - s_prev)
@@ -184,8 +191,8 @@ def _solve_in_panel(
                 disc = max(1.0 - 4.0 * half_curv * step / slope, 0.0)
                 s_new = s - 2.0 * step / (1.0 + math.sqrt(disc))  # disc 0: its vertex
         s_prev, slope_prev = s, slope
-        if not (lo <= s_new <= hi) or step >= SOLVE_NEWTON_STEPS:
-            s_new = 0.5 * (lo + hi)  # Newton cycling (a kink inside the panel): bisect
+        if not (lo < s_new < hi or s_new == s) or it >= SOLVE_NEWTON_STEPS:
+            s_new = 0.5 * (lo + hi)  # (a zero step, s_new == s, is convergence)
         if abs(s_new - s) < ROOT_TOL or hi - lo < ROOT_TOL:
             return s, q, True
         s = s_new
