@@ -186,3 +186,30 @@ def test_ne2001p_is_pygedm_4s_name_for_ne2001_and_ne2001_warns_once():
         "assert a == b\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_halo_dm_as_pygedm():
+    from mwprop_batch.halos import HaloModel
+
+    both = pygedm.calculate_halo_dm(L, B)
+    assert both.unit == u.pc / u.cm**3 and both.shape == L.shape
+    np.testing.assert_allclose(both.value, HaloModel("yt2020").dm_max(L, B), rtol=1e-12)
+    parts = [pygedm.yt2020.calculate_halo_dm(L, B, component=c).value
+             for c in ("spherical", "disk")]
+    np.testing.assert_allclose(parts[0] + parts[1], both.value, rtol=1e-12)
+    one = pygedm.calculate_halo_dm(Angle(30.0, "deg"), 10.0)
+    assert one.isscalar and one.value == pygedm.calculate_halo_dm([30.0], [10.0])[0].value
+    assert pygedm.calculate_halo_dm(-150.0, 10.0) == pygedm.calculate_halo_dm(210.0, 10.0)
+    assert (pygedm.calculate_halo_dm(L, B, method="yt2020_analytic") == both).all()
+    with pytest.raises(RuntimeError, match="component='both'"):
+        pygedm.calculate_halo_dm(30.0, 10.0, method="yt2020_analytic", component="disk")
+    with pytest.raises(RuntimeError, match="Only YT2020"):
+        pygedm.calculate_halo_dm(30.0, 10.0, method="pz19")
+    with pytest.raises(RuntimeError, match="Component must be"):
+        pygedm.yt2020.calculate_halo_dm(30.0, 10.0, component="corona")
+
+
+def test_healpix_halo_map():
+    pytest.importorskip("astropy_healpix")
+    hmap = pygedm.generate_healpix_dm_map(nside=4, method="yt2020")
+    assert hmap.dtype == np.float32 and 29.0 < hmap.min() and hmap.max() < 246.0

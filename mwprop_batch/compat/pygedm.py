@@ -42,7 +42,7 @@ import warnings
 import numpy as np
 
 from .. import units
-from ..errors import MwpropBatchError
+from ..errors import MwpropBatchError, MwpropBatchWarning
 from ..kernels import density as ne_density
 from ..kernels import los as ne_los
 from ..kernels import ymw16 as K
@@ -52,12 +52,14 @@ from ..runner import KernelRunner
 from ..scattering import pulse_broadening_ms, scattering_measures
 from ..ymw16_igm import dm_to_redshift, frb_tau_1ghz, galactic_parts, redshift_to_dm
 from ..ymw16_modes import GALACTIC, MAGELLANIC, tables_for_mode
+from . import yt2020
 
 __all__ = [
     "BeyondModelWarning", "NE2001pWarning", "PygedmCompatError", "UnknownModeError",
-    "calculate_electron_density_lbr", "calculate_electron_density_xyz", "convert_lbr_to_xyz",
-    "dist_to_dm", "dm_to_dist", "generate_healpix_dm_map",
+    "calculate_electron_density_lbr", "calculate_electron_density_xyz", "calculate_halo_dm",
+    "convert_lbr_to_xyz", "dist_to_dm", "dm_to_dist", "generate_healpix_dm_map", "yt2020",
 ]
+HALO_METHODS = ("yt2020", "yt2020_analytic")
 
 METHODS = ("ymw16", "ne2001", "ne2001p", "ne2025")
 ALIASES = {"ne2001p": "ne2001"}  # pygedm 4's name for mwprop's NE2001p, which ours is
@@ -87,11 +89,11 @@ class UnknownModeError(PygedmCompatError, TypeError):
     """A YMW16 mode other than gal, mc or igm (pygedm's C binding raises TypeError)."""
 
 
-class NE2001pWarning(UserWarning):
+class NE2001pWarning(MwpropBatchWarning):
     """``method="ne2001"`` runs NE2001p (the Python port), not pygedm's Fortran NE2001."""
 
 
-class BeyondModelWarning(UserWarning):
+class BeyondModelWarning(MwpropBatchWarning):
     """A DM beyond the model's reach: the distance given is the sightline's end, as in pygedm,
     and is a lower limit."""
 
@@ -345,10 +347,30 @@ def convert_lbr_to_xyz(gl, gb, dist, method="ymw16"):
 
 def generate_healpix_dm_map(dist=1, nside=64, method="ymw16"):
     """All-sky HEALPix map (RING order, float32 array) of the DM out to ``dist`` (pc, or a
-    Quantity), as ``pygedm.generate_healpix_dm_map``, every pixel in one batch."""
+    Quantity), or of the halo's DM for method 'yt2020' or 'yt2020_analytic', as
+    ``pygedm.generate_healpix_dm_map``, every pixel in one batch."""
     from ..pictures.sky_map import healpix_centres
 
     l_deg, b_deg = healpix_centres(int(nside))
-    dm, _ = dist_to_dm(l_deg, b_deg, dist, method=method)
+    if method in HALO_METHODS:
+        dm = calculate_halo_dm(l_deg, b_deg, method=method)
+    else:
+        dm = dist_to_dm(l_deg, b_deg, dist, method=method)[0]
     return np.asarray(dm.value, dtype=np.float32)
+
+
+def calculate_halo_dm(gl, gb, method="yt2020", component="both"):
+    """The Galactic halo's DM (Quantity, pc cm^-3), as ``pygedm.calculate_halo_dm``.
+
+    Args:
+        gl, gb (float or array in deg, or astropy Angle/Quantity): Galactic longitude, latitude
+        method (str): 'yt2020' or 'yt2020_analytic' (the same integral here: see
+            :mod:`mwprop_batch.compat.yt2020`)
+        component (str): 'both', 'spherical' or 'disk' ('both' only for 'yt2020_analytic')
+    """
+    if method not in HALO_METHODS:
+        raise PygedmCompatError("Only YT2020 currently supported.")
+    if method == "yt2020_analytic" and component != "both":
+        raise PygedmCompatError("Analytic formula requires component='both'")
+    return yt2020.calculate_halo_dm(gl, gb, component)
 
