@@ -213,3 +213,13 @@ def test_healpix_halo_map():
     pytest.importorskip("astropy_healpix")
     hmap = pygedm.generate_healpix_dm_map(nside=4, method="yt2020")
     assert hmap.dtype == np.float32 and 29.0 < hmap.min() and hmap.max() < 246.0
+
+
+def test_igm_core_api_converts_units_and_flags_bad_rows():
+    plain = frb_dist_to_dm(204.0, -6.5, 1500.0)
+    quant = frb_dist_to_dm(204.0 * u.deg, -6.5 * u.deg, 1.5 * u.Gpc)
+    np.testing.assert_allclose(quant["DM"], plain["DM"], rtol=1e-12)
+    bad = frb_dm_to_dist([30.0, 30.0], [95.0, 10.0], [800.0, np.nan])
+    assert bad["status"][0] != "ok" and bad["status"][1] == "DM not finite"
+    with pytest.raises(u.UnitConversionError):
+        frb_dist_to_dm(204.0, -6.5, 1500.0 * u.s)
