@@ -12,9 +12,9 @@ What differs from pygedm, and why (docs/pygedm.md has the measured agreement):
 
 * ``method="ne2001"`` is NE2001p, the Python port of NE2001 that pygedm 4 calls ``ne2001p``,
   integrated to convergence; pygedm's ``ne2001`` is the Fortran code with its own stepping.
-  DMs and distances agree to about 1e-3; tau_sc differs by up to tens of per cent toward the
-  inner Galaxy (the Fortran weights the clumps and the Galactic centre with its coarse steps).
-  The first such call warns once (:class:`NE2001pWarning`). ``method="ne2025"`` is NE2025.
+  DMs and distances agree to a few 1e-3 (median), tau_sc to 1e-2, single short paths in the
+  local ISM up to a factor 21 apart (the Fortran's steps across its boundaries). The first such
+  call warns once (:class:`NE2001pWarning`). ``method="ne2025"`` is NE2025.
 * A DM beyond what the model reaches: for YMW16 pygedm returns the sightline's end (25 kpc,
   or 100 kpc in MC mode; the ATNF catalogue's convention) and so does this module; for NE2001
   the Fortran returns wherever its stepping stopped (26-50 kpc), and this module the distance
@@ -28,8 +28,8 @@ What differs from pygedm, and why (docs/pygedm.md has the measured agreement):
 * ``dm_host`` is subtracted from the DM for every method in Galactic and MC modes and is the
   host's DM in IGM mode; pygedm 3.3 passes 0 to YMW16 whatever ``dm_host`` is (only its NE2001
   branch uses it).
-* A bad row (|b| > 90, a negative DM, NaN) gives NaN in its place; pygedm's C code returns
-  whatever its loop ended on.
+* A bad row (|b| > 90, a negative DM, NaN) gives NaN in its place; pygedm passes it to its
+  C or Fortran code unchecked.
 * ``generate_healpix_dm_map`` computes all pixels in one batch (needs the ``healpix`` extra:
   astropy-healpix) and returns pygedm's float32 map.
 """
@@ -48,6 +48,7 @@ from ..kernels import los as ne_los
 from ..kernels import ymw16 as K
 from ..kernels import ymw16_los as ymw16_los
 from ..model import Model
+from ..parallel import split_rows
 from ..runner import KernelRunner
 from ..scattering import pulse_broadening_ms, scattering_measures
 from ..ymw16_igm import dm_to_redshift, frb_tau_1ghz, galactic_parts, redshift_to_dm
@@ -75,9 +76,11 @@ _RUNNER = KernelRunner(interpret_small_calls=False)
 
 def _run(kernel, *args):
     """A batch kernel over the rows: compiled always (never the interpreted tier); one row
-    straight into the kernel, skipping the thread pool's chunking (tens of microseconds)."""
+    straight into the kernel, skipping the thread pool's chunking (tens of microseconds), its
+    rows contiguous and writable as the runner makes them (one compiled type per kernel)."""
     if args[0].shape[0] == 1:
-        return kernel(*args)
+        rows, tables = split_rows(kernel, args)
+        return kernel(*rows, *tables)
     return _RUNNER(kernel, *args)
 
 
@@ -94,8 +97,8 @@ class NE2001pWarning(MwpropBatchWarning):
 
 
 class BeyondModelWarning(MwpropBatchWarning):
-    """A DM beyond the model's reach: the distance given is the sightline's end, as in pygedm,
-    and is a lower limit."""
+    """A DM the model cannot place: beyond its reach (the distance given is a lower limit, as
+    pygedm's), or in IGM mode below the Galaxy's and Clouds' (distance 0, as the C code)."""
 
 
 @functools.cache
@@ -112,8 +115,8 @@ def _ymw16_tables(mode: str):
 def _warn_ne2001p_once() -> None:
     warnings.warn(
         "method='ne2001' runs NE2001p (mwprop's Python port of NE2001, pygedm 4's 'ne2001p'), "
-        "not the Fortran NE2001 of pygedm 3: DM and distance agree to ~1e-3, tau_sc can differ "
-        "by tens of per cent toward the inner Galaxy (see docs/pygedm.md)",
+        "not the Fortran NE2001 of pygedm 3: DM and distance agree to a few 1e-3, tau_sc to "
+        "~1e-2 (median) with larger differences on short local paths (see docs/pygedm.md)",
         NE2001pWarning, stacklevel=4)
 
 
