@@ -12,6 +12,7 @@ NC_CUTS = 256  # ymw16_cuts.cuts_of: the sightline's cuts not all found (buffer 
 # lobe-1 flip not located)
 NC_SWITCH = 512  # ymw16_switch.state_switch: a change of the governing component not located
 NC_PANELS = 1024  # ymw16_los.march: the sightline needed more than its cap of panels
+NC_MARCH_PANELS = 2048  # march.march (NE2001/NE2025): more than its cap of panels
 NOT_CONVERGED = (
     (NC_CROSSING, "_arm_crossing"),
     (NC_SOLVE, "_solve_in_panel"),
@@ -24,4 +25,5 @@ NOT_CONVERGED = (
     (NC_CUTS, "ymw16_cuts.cuts_of"),
     (NC_SWITCH, "ymw16_switch.state_switch"),
     (NC_PANELS, "ymw16_los.march"),
+    (NC_MARCH_PANELS, "march.march"),
 )
