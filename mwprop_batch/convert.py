@@ -72,7 +72,7 @@ from .scattering import (
     SCATTERING_COLUMNS,
     check_observing,
 )
-from .sightlines import CORE_COLUMNS, InvalidRowError
+from .sightlines import CORE_COLUMNS, InvalidRowError, check_rows
 from .status import MODEL_REASONS, OK
 
 STATUS = "status"
@@ -204,15 +204,24 @@ def dm_mw_sigma(model: Model) -> float | None:
 
 
 def dm_mw_frame(model: Model, inputs: ModelInputs, with_dm: bool) -> pd.DataFrame:
-    """``DM_MW`` (and ``DM_MW_SIGMA``, ``DM_EXCESS`` = DM - DM_MW when the input has a DM)."""
+    """``DM_MW`` (and ``DM_MW_SIGMA``, ``DM_EXCESS`` = DM - DM_MW when the input has a DM).
+
+    A row is ``ok`` only if every column it has is a number: a bad sightline or a DM_MW that
+    is not finite (an iteration that did not converge) says so, and with a DM column a
+    missing or non-positive DM gives that row no ``DM_EXCESS`` and its reason.
+    """
     dm_mw = np.asarray(model.dm_max(inputs.l_deg, inputs.b_deg), dtype=np.float64)
+    value = inputs.value if with_dm else np.ones_like(dm_mw)
+    _, checked = check_rows(inputs.l_deg, inputs.b_deg, value, "DM")
+    status = np.where(inputs.status != OK, inputs.status, checked).astype(object)
+    status[(status == OK) & ~np.isfinite(dm_mw)] = "DM_MW not finite"
     out = pd.DataFrame({"DM_MW": dm_mw})
     sigma = dm_mw_sigma(model)
     if sigma is not None:
         out["DM_MW_SIGMA"] = np.where(np.isnan(dm_mw), np.nan, sigma)
     if with_dm:
-        out["DM_EXCESS"] = inputs.value - dm_mw
-    out[STATUS] = inputs.status
+        out["DM_EXCESS"] = np.where(status == OK, inputs.value - dm_mw, np.nan)
+    out[STATUS] = status
     return out
 
 

@@ -159,3 +159,17 @@ def test_sum_masked_dm_is_a_bad_row(total):
     out = total.dm_to_dist([30.0, 30.0], [10.0, 10.0], dm)
     assert out["status"].tolist() == ["ok", "DM masked"]
     assert np.isnan(out["DIST"][1])
+
+
+def test_dm_mw_rows_without_a_number_say_why():
+    """--to dm_mw: a row whose DM is missing or <= 0 gets no DM_EXCESS and its reason, a bad
+    sightline no DM_MW and its reason; never a NaN or a negative excess marked ok."""
+    frame = pd.DataFrame({"GL": [30.0, 30.0, 30.0, 30.0], "GB": [5.0, 5.0, 5.0, 95.0],
+                          "DM": [500.0, np.nan, -3.0, 500.0]})
+    out = convert(frame, "ne2025+yt2020", "dm_mw")
+    assert out["status"].tolist() == ["ok", "DM missing", "DM <= 0", "|b| > 90 deg"]
+    assert np.isfinite(out["NE2025+YT2020_DM_EXCESS"][0])
+    assert out["NE2025+YT2020_DM_EXCESS"][1:].isna().all()
+    assert np.isfinite(out["NE2025+YT2020_DM_MW"][:3]).all()
+    no_dm = convert(frame[["GL", "GB"]], "yt2020", "dm_mw")
+    assert no_dm["status"].tolist() == ["ok", "ok", "ok", "|b| > 90 deg"]
