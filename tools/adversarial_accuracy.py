@@ -498,6 +498,12 @@ def sightlines(model: Model, n: int, seed: int) -> dict[str, np.ndarray]:
     gc = p.gc
     cats["Galactic centre"] = _graze_sphere(rng, (gc["xgc"], gc["ygc"], gc["zgc"]), gc["rgc"],
                                             share, r_sun, 1e-3)
+    return with_poles_and_sky(cats, rng, n, share)
+
+
+def with_poles_and_sky(cats: dict, rng, n: int, share: int) -> dict[str, np.ndarray]:
+    """``cats`` with the two categories every model's set ends with: the poles and l = 0/360
+    (``share`` rows), then seeded all-sky sightlines up to ``n`` rows in all."""
     k = share // 4
     cats["|b| = 90, l = 0/360"] = np.column_stack([
         np.concatenate([rng.uniform(0, 360, 2 * k), rng.choice([0.0, 360.0, 1e-12,

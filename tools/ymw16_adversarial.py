@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adversarial_accuracy import _graze_sphere, _to_sky  # noqa: E402
+from adversarial_accuracy import _graze_sphere, _to_sky, with_poles_and_sky  # noqa: E402
 
 from mwprop_batch import Model  # noqa: E402
 from mwprop_batch.kernels import ymw16 as K  # noqa: E402
@@ -281,15 +281,4 @@ def sightlines(model: Model, n: int, seed: int) -> dict[str, np.ndarray]:
     cats["Magellanic Clouds (MC mode)"] = np.column_stack([
         rng.uniform(265.0, 315.0, share), rng.uniform(-60.0, -20.0, share),
         10 ** rng.uniform(np.log10(20.0), 2.0, share)])
-    k = share // 4
-    cats["|b| = 90, l = 0/360"] = np.column_stack([
-        np.concatenate([rng.uniform(0, 360, 2 * k), rng.choice([0.0, 360.0, 1e-12,
-                                                                  360 - 1e-12], 2 * k)]),
-        np.concatenate([rng.choice([90.0, -90.0], 2 * k), rng.normal(0, 5, 2 * k)]),
-        10 ** rng.uniform(-6, np.log10(50), 4 * k),
-    ])
-    m = n - sum(len(v) for v in cats.values())
-    cats["all sky, 1e-6 to 50 kpc"] = np.column_stack([
-        rng.uniform(0, 360, m), np.degrees(np.arcsin(rng.uniform(-1, 1, m))),
-        10 ** rng.uniform(-6, np.log10(50), m)])
-    return cats
+    return with_poles_and_sky(cats, rng, n, share)
