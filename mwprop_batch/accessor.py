@@ -69,6 +69,20 @@ class MwpropAccessor:
         )
         return self._convert(model, "dm", columns, scattering, freq_ghz, velocity_kms, errors)
 
+    def dm_mw(
+        self, model: Models = "ne2025", *, errors: str = "nan", l_col: str | None = None,
+        b_col: str | None = None, ra_col: str | None = None, dec_col: str | None = None,
+        dm_col: str | None = None,
+    ) -> pd.DataFrame:
+        """The Milky Way's DM (pc cm^-3) toward each row: ``<MODEL>_DM_MW``, each model's DM
+        to its edge (:meth:`Model.dm_max`); with a DM column ``<MODEL>_DM_EXCESS`` = DM -
+        DM_MW; with two or more models ``DM_MW_SPREAD``. ``model`` as in :meth:`dm_to_dist`,
+        halos and sums too: ``"ne2001,ymw16"``, ``"ne2025+yt2020,ymw16+yt2020"``."""
+        columns = ColumnOverrides(l_col=l_col, b_col=b_col, ra_col=ra_col, dec_col=dec_col,
+                                  dm_col=dm_col)
+        return self._convert(model, "dm_mw", columns, False, REFERENCE_FREQ_GHZ,
+                             REFERENCE_VELOCITY_KMS, errors)
+
     def _convert(
         self, model: Models, to: str, columns: ColumnOverrides, scattering: bool,
         freq_ghz: float, velocity_kms: float, errors: str,

@@ -72,7 +72,7 @@ from .scattering import (
     SCATTERING_COLUMNS,
     check_observing,
 )
-from .sightlines import CORE_COLUMNS, InvalidRowError
+from .sightlines import CORE_COLUMNS, InvalidRowError, check_rows
 from .status import MODEL_REASONS, OK
 
 STATUS = "status"
@@ -81,7 +81,15 @@ STATUS_DESCRIPTION = (
     "position', \"DM unparseable: '11.4x1'\", 'DM <= 0'), or each failed model's reason "
     "('NE2025: scattering not finite: SBW'), joined by '; '"
 )
-COLUMN_DOCS = {**CORE_COLUMNS, **SCATTERING_COLUMNS}
+DM_MW_COLUMNS = {
+    "DM_MW": ("pc cm^-3", "the model's DM from the Sun to its edge (Model.dm_max): the Milky "
+              "Way's share of an extragalactic source's DM"),
+    "DM_MW_SIGMA": ("pc cm^-3", "the stated 1-sigma uncertainty of DM_MW (a constant halo's)"),
+    "DM_EXCESS": ("pc cm^-3", "the input DM minus DM_MW"),
+}
+SPREAD = "DM_MW_SPREAD"
+SPREAD_DOC = ("pc cm^-3", "the largest minus the smallest <MODEL>_DM_MW of the row")
+COLUMN_DOCS = {**CORE_COLUMNS, **SCATTERING_COLUMNS, **DM_MW_COLUMNS}
 UNPARSEABLE = "unparseable"  # DataFrame.attrs key: {column: {row: text}} (see io.psrcat)
 
 
@@ -110,8 +118,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.to not in DIRECTIONS:
-            raise InvalidValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got "
-                             f"{self.to!r}")
+            raise InvalidValueError(f"to must be 'dist' (from DM), 'dm' (from distance) or "
+                                    f"'dm_mw' (DM to the Galaxy's edge), got {self.to!r}")
         for name, kind in (("freq_ghz", "frequency"), ("velocity_kms", "velocity")):
             value = as_float_array(name, getattr(self, name), kind)[0]  # by its unit
             if value.ndim:
@@ -168,7 +176,8 @@ class Summary:
         status = results[STATUS]
         self.bad.update(status[status != OK].tolist())
         for name in self.models:
-            self.limits[name] += int(results[f"{name}_limit"].sum())
+            if f"{name}_limit" in results:  # dm_mw has no limit column
+                self.limits[name] += int(results[f"{name}_limit"].sum())
 
     def line(self) -> str:
         """One line: rows, rate, limit rows per model (said what they are), bad rows (with
@@ -177,19 +186,55 @@ class Summary:
         reasons = ", ".join(f"{why}: {n:,}" for why, n in self.bad.most_common(3))
         bad = f"{self.bad_rows:,}" + (f" ({reasons})" if reasons else "")
         target = f" -> {self.output}" if self.output else ""
+        # a dm_mw conversion has no limit rows (the DM to the edge is not a search)
+        limits = (f"limits (DM beyond what the model reaches, DIST a lower limit): {limits}; "
+                  if self.limits or not self.rows else "")
         return (
             f"{self.rows:,} rows in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s "
-            f"after {self.startup_seconds:.1f} s start-up); "
-            f"limits (DM beyond what the model reaches, DIST a lower limit): {limits}; "
-            f"bad rows: {bad}{target}"
+            f"after {self.startup_seconds:.1f} s start-up); {limits}bad rows: {bad}{target}"
         )
 
 
-def model_frame(model: Model, inputs: ModelInputs, settings: Settings) -> pd.DataFrame:
+def dm_mw_sigma(model: Model) -> float | None:
+    """The 1-sigma uncertainty of a model's DM to its edge where its data states one (the
+    constant halo), its parts' in quadrature for a sum; None where none is stated."""
+    sigmas = [p.parameters.sigma_dm for p in getattr(model, "parts", (model,))
+              if getattr(p.parameters, "sigma_dm", None) is not None]
+    return float(np.hypot.reduce(sigmas)) if sigmas else None
+
+
+def dm_mw_frame(model: Model, inputs: ModelInputs, with_dm: bool) -> pd.DataFrame:
+    """``DM_MW`` (and ``DM_MW_SIGMA``, ``DM_EXCESS`` = DM - DM_MW when the input has a DM).
+
+    A row is ``ok`` only if every column it has is a number: a bad sightline or a DM_MW that
+    is not finite (an iteration that did not converge) says so, and with a DM column a
+    missing or non-positive DM gives that row no ``DM_EXCESS`` and its reason.
+    """
+    dm_mw = np.asarray(model.dm_max(inputs.l_deg, inputs.b_deg), dtype=np.float64)
+    value = inputs.value if with_dm else np.ones_like(dm_mw)
+    _, checked = check_rows(inputs.l_deg, inputs.b_deg, value, "DM")
+    status = np.where(inputs.status != OK, inputs.status, checked).astype(object)
+    status[(status == OK) & ~np.isfinite(dm_mw)] = "DM_MW not finite"
+    out = pd.DataFrame({"DM_MW": dm_mw})
+    sigma = dm_mw_sigma(model)
+    if sigma is not None:
+        out["DM_MW_SIGMA"] = np.where(np.isnan(dm_mw), np.nan, sigma)
+    if with_dm:
+        out["DM_EXCESS"] = np.where(status == OK, inputs.value - dm_mw, np.nan)
+    out[STATUS] = status
+    return out
+
+
+def model_frame(
+    model: Model, inputs: ModelInputs, settings: Settings, with_dm: bool = True
+) -> pd.DataFrame:
     """One model's result columns for ``inputs``, ``status`` including position problems.
 
     A missing (NaN) DM error does not make a row bad: its ``DIST_LO``/``DIST_HI`` are NaN.
+    ``with_dm``: for ``to="dm_mw"``, whether the input has a DM (then ``DM_EXCESS``).
     """
+    if settings.to == "dm_mw":
+        return dm_mw_frame(model, inputs, with_dm)
     options = dict(
         scattering=settings.scattering, freq_ghz=settings.freq_ghz,
         velocity_kms=settings.velocity_kms,
@@ -262,10 +307,14 @@ def compute(
     inputs = read_inputs(frame, columns, unparseable)
     parts, statuses = [], {}
     for model in settings.models:
-        out = model_frame(model, inputs, settings)
+        out = model_frame(model, inputs, settings, columns.value is not None)
         statuses[model.name.upper()] = out.pop(STATUS).to_numpy(object)
         parts.append(out.add_prefix(settings.prefix(model)))
     status = combined_status(statuses, earlier)
+    if has_spread(settings):
+        dm_mw = np.column_stack([p[f"{settings.prefix(m)}DM_MW"]
+                                 for m, p in zip(settings.models, parts, strict=True)])
+        parts.append(pd.DataFrame({SPREAD: dm_mw.max(axis=1) - dm_mw.min(axis=1)}))
     results = pd.concat(parts, axis=1).set_axis(frame.index)
     results[STATUS] = pd.Series(status, index=frame.index, dtype="str")
     if settings.strict:
@@ -280,16 +329,26 @@ def raise_on_bad_row(status: np.ndarray, first_row: int = 0) -> None:
         raise InvalidRowError(f"row {first_row + bad[0]} (counting from 0): {status[bad[0]]}")
 
 
-def result_fields(settings: Settings, with_dm_err: bool) -> list[pa.Field]:
-    """Arrow fields of the result columns, with units and descriptions as field metadata."""
+def has_spread(settings: Settings) -> bool:
+    """Whether the results have DM_MW_SPREAD (``to="dm_mw"`` with two or more models)."""
+    return settings.to == "dm_mw" and len(settings.models) > 1
+
+
+def result_fields(settings: Settings, with_dm_err: bool, with_dm: bool = True) -> list[pa.Field]:
+    """Arrow fields of the result columns, with units and descriptions as field metadata.
+
+    ``with_dm``: for ``to="dm_mw"``, whether the input has a DM column."""
     fields = []
     for model in settings.models:
-        probe = model_frame(model, _empty_inputs(with_dm_err), settings).drop(columns=STATUS)
+        probe = model_frame(model, _empty_inputs(with_dm_err), settings,
+                            with_dm).drop(columns=STATUS)
         for name, dtype in probe.dtypes.items():
             kind = pa.bool_() if dtype == np.bool_ else pa.float64()
             unit, description = COLUMN_DOCS[name]
             field_ = pa.field(settings.prefix(model) + name, kind)
             fields.append(field_with_doc(field_, unit, f"{model.name.upper()}: {description}"))
+    if has_spread(settings):
+        fields.append(field_with_doc(pa.field(SPREAD, pa.float64()), *SPREAD_DOC))
     fields.append(field_with_doc(pa.field(STATUS, pa.string()), "", STATUS_DESCRIPTION))
     return fields
 
@@ -369,8 +428,10 @@ def convert(
         ``to="dm"``). Columns are detected by name (see :mod:`mwprop_batch.positions`) or
         named in ``columns``. A DM-error column (pc cm^-3) adds ``DIST_LO``/``DIST_HI``.
     models : "ne2001", "ne2025", "ymw16", several (a list or "ne2001,ymw16") or Model instances
-    to : {"dist", "dm"}
-        Distance from DM, or DM from distance.
+    to : {"dist", "dm", "dm_mw"}
+        Distance from DM, DM from distance, or the Milky Way's DM toward each row
+        (``<MODEL>_DM_MW``; ``<MODEL>_DM_EXCESS`` with a DM column; ``DM_MW_SPREAD`` with two
+        or more models; ``<MODEL>_DM_MW_SIGMA`` for a constant halo).
     scattering, freq_ghz, velocity_kms
         As in :meth:`Model.dm_to_dist` (GHz, km/s; one number each, or an astropy Quantity
         converted by its unit).
@@ -399,7 +460,8 @@ def convert(
     names = [str(c) for c in df.columns]
     chosen = find_columns(names, to, columns)
     check_unique_names(names, chosen.names)
-    check_new_names(names, result_fields(settings, chosen.dm_err is not None))
+    check_new_names(names, result_fields(settings, chosen.dm_err is not None,
+                                         chosen.value is not None))
     named = df.set_axis(names, axis=1)
     inputs = named[chosen.names]
     check_input_types(frame_input_types(inputs, chosen.names))
@@ -589,7 +651,7 @@ def plan_conversion(
     chosen = find_columns(catalogue.schema.names, settings.to, columns)
     check_unique_names(catalogue.schema.names, chosen.names)
     check_input_types({n: catalogue.schema.field(n).type for n in chosen.names})
-    results = result_fields(settings, chosen.dm_err is not None)
+    results = result_fields(settings, chosen.dm_err is not None, chosen.value is not None)
     check_new_names(catalogue.schema.names, results)
     kept = [catalogue.schema.field(n) for n in input_names(catalogue.schema.names)]
     schema = schema_with_file_metadata(

@@ -1,4 +1,5 @@
-"""The one base class of every error mwprop_batch raises for bad input or a missing extra.
+"""The one base class of every error mwprop_batch raises for bad input or a missing extra, and
+the one base of every warning it gives.
 
 Each concrete error also derives from the built-in exception a caller would expect
 (``ValueError``, ``TypeError``, ``ImportError``), so ``except ValueError`` keeps working;
@@ -24,3 +25,8 @@ class ConversionError(MwpropBatchError, ValueError):
 
 class InputTypeError(ConversionError):
     """A model input column has a type that is not a number or numeric text."""
+
+
+class MwpropBatchWarning(UserWarning):
+    """Base class of the warnings mwprop_batch gives (``warnings.filterwarnings("ignore",
+    category=MwpropBatchWarning)`` silences them all)."""

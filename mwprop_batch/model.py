@@ -12,6 +12,7 @@ from . import labelled as xarray_forms
 from . import sightlines, units
 from .constants import SM_FACTOR
 from .errors import InvalidTypeError, InvalidValueError, MwpropBatchError
+from .halos import HALO_NAMES
 from .input_gate import FlatInputs, as_float_array, as_float_arrays
 from .kernels import density as density_kernels
 from .parallel import takes_threads
@@ -82,8 +83,32 @@ def _sky(l_deg, b_deg, rest: list, method: str, names: tuple[str, ...]) -> tuple
     return (l_gal, b_gal, b_deg, *rest[1:])
 
 
+def is_model_name(name: str) -> bool:
+    """Whether ``name`` (lower case) names a model or a sum of different models."""
+    parts = name.split("+")
+    return (all(p in MODEL_NAMES + HALO_NAMES for p in parts)
+            and len(set(parts)) == len(parts))
+
+
+def _family(key: str) -> tuple:
+    """(parameters, engine, table builder) of the model named ``key``: the one place that
+    maps a name to its family's modules (NE2001/NE2025, YMW16, the halo models)."""
+    if key == YMW16:  # imported here: an NE2001/NE2025 process never loads YMW16's kernels
+        from . import ymw16_sightlines
+        from .ymw16_tables import build_ymw16_tables, load_ymw16
+
+        return load_ymw16(), ymw16_sightlines, build_ymw16_tables
+    if key in HALO_NAMES:
+        from .halos import HaloModel
+        from .halos import engine as halo_engine
+
+        return HaloModel(key), halo_engine, halo_engine.build_tables
+    return load_parameters(key), sightlines, load_or_build
+
+
 class Model:
-    """An NE2001, NE2025 or YMW16 Galactic free-electron density model.
+    """An NE2001, NE2025 or YMW16 Galactic free-electron density model, a Galactic halo
+    model, or a sum of models.
 
     Build it once (``Model("ne2025")``) and reuse it: it loads the published parameters and
     precomputes the spiral-arm and clump/void tables (built once, under a lock), so one
@@ -96,8 +121,12 @@ class Model:
 
     Parameters
     ----------
-    name : {"ne2001", "ne2025", "ymw16"}
-        Which model (case-insensitive). YMW16 is a family of its own
+    name : {"ne2001", "ne2025", "ymw16", "yt2020", "yt2020_sphere", "yt2020_disk", "pz19",
+            "halo50"} or a sum such as "ne2025+yt2020"
+        Which model (case-insensitive). The halo models (:mod:`mwprop_batch.halos`,
+        docs/halos.md) give DM but no scattering, and no DM -> distance alone; a sum of
+        models (:class:`mwprop_batch.model_sum.ModelSum`) adds their densities. YMW16 is a
+        family of its own
         (:mod:`mwprop_batch.ymw16_sightlines`): its ``density`` columns are its components
         in its own frame (Sun at (0, 8.3, 0.006) kpc), its scattering column is ``TAU``
         only, and its horizon is 25 kpc (100 kpc toward the Magellanic Clouds).
@@ -109,29 +138,29 @@ class Model:
     'l masked', ...; a masked ``dm_err`` is no error given), NaN in the other methods.
     """
 
+    def __new__(cls, name: str = "ne2025"):
+        if cls is Model and "+" in str(name):
+            from .model_sum import ModelSum
+
+            return super().__new__(ModelSum)
+        return super().__new__(cls)
+
     def __init__(self, name: str = "ne2025") -> None:
         key = str(name).lower()
-        if key not in MODEL_NAMES:
+        if key not in MODEL_NAMES + HALO_NAMES:
             raise InvalidValueError(
-                f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+                f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES + HALO_NAMES)}"
+                " or a sum such as 'ne2025+yt2020'")
         self._name = key
-        if key == YMW16:  # imported here: an NE2001/NE2025 process never loads YMW16's kernels
-            from . import ymw16_sightlines
-            from .ymw16_tables import load_ymw16
-
-            self._parameters = load_ymw16()
-            # the family's line-of-sight engine: flat arrays in, result tables out
-            self._engine = ymw16_sightlines
-        else:
-            self._parameters = load_parameters(key)
-            self._engine = sightlines
+        # the family's line-of-sight engine: flat arrays in, result tables out
+        self._parameters, self._engine, self._build = _family(key)
         self._tables: KernelTables | Ymw16Tables | None = None
         self._tables_lock = threading.Lock()
         self._run = KernelRunner()
 
     @property
     def name(self) -> str:
-        """Model name, "ne2001", "ne2025" or "ymw16"."""
+        """Model name, e.g. "ne2001", "ne2025", "ymw16", "yt2020" or "ne2025+yt2020"."""
         return self._name
 
     @property
@@ -147,11 +176,7 @@ class Model:
         if tables is None:
             with self._tables_lock:
                 if self._tables is None:
-                    if self._name == YMW16:
-                        from .ymw16_tables import build_ymw16_tables as build
-                    else:
-                        build = load_or_build
-                    self._tables = build(self._parameters)
+                    self._tables = self._build(self._parameters)
                 tables = self._tables
         return tables
 
@@ -196,7 +221,7 @@ class Model:
         index = common_index(("x", "y", "z"), x, y, z)
         xf, yf, zf = as_float_arrays(("x", "y", "z"), x, y, z,
                                      kinds=("length", "length", "length")).arrays
-        if self._name == YMW16:
+        if self._engine is not sightlines:
             return _with_index(
                 self._engine.density(self.tables, xf, yf, zf, self._run), index)
         raw = self._run(density_kernels.density_batch, xf, yf, zf, *self.tables)
@@ -228,6 +253,8 @@ class Model:
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.density_along(self, l_deg, b_deg, dist_kpc, components)
+        if hasattr(self._engine, "density_along"):  # a halo
+            return _engine_density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
         from . import gridded
 
         return gridded.density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
@@ -386,6 +413,20 @@ class Model:
         return self._engine.dm_profile(
             self.tables, l_f, b_f, np.ascontiguousarray(dist), self._run
         )
+
+
+def _engine_density_along(model: Model, l_deg, b_deg, dist_kpc, components: bool,
+                          labelled: bool):
+    """:meth:`Model.density_along` by a family engine's own ``density_along`` (the halos)."""
+    if labelled:
+        raise InvalidValueError(f"density_along(labelled=True) is not offered for {model.name}; "
+                                "pass xarray DataArrays for a labelled result")
+    l_arr = np.mod(as_float_array("l_deg", l_deg, "angle")[0], 360.0)
+    b_arr = as_float_array("b_deg", b_deg, "angle")[0]
+    dist = as_float_array("dist_kpc", dist_kpc, "length")[0]
+    if dist.ndim == 0:
+        raise InvalidValueError("dist_kpc must have at least one dimension (the distances)")
+    return model._engine.density_along(model.tables, l_arr, b_arr, dist, components)
 
 
 def _raise_if_masked(inputs: FlatInputs, errors: str) -> None:

@@ -52,7 +52,7 @@ from .io.psrcat import ROW_PROBLEM
 from .status import OK
 
 NO_POSITION = "no position"
-DIRECTIONS = ("dist", "dm")  # distance from DM, DM from distance
+DIRECTIONS = ("dist", "dm", "dm_mw")  # distance from DM, DM from distance, DM to the edge
 
 # (kind, longitude names, latitude names): name pairs in order of preference
 POSITION_CONVENTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -238,7 +238,8 @@ def find_columns(
         If ``to`` is not "dist" or "dm".
     """
     if to not in DIRECTIONS:
-        raise InvalidValueError(f"to must be 'dist' (from DM) or 'dm' (from distance), got {to!r}")
+        raise InvalidValueError(f"to must be 'dist' (from DM), 'dm' (from distance) or 'dm_mw' "
+                                f"(DM to the Galaxy's edge), got {to!r}")
     overrides = overrides or ColumnOverrides()
     names = [str(n) for n in names]
     named = {}
@@ -253,6 +254,8 @@ def find_columns(
     if to == "dist":
         value = overrides.dm_col or _required(names, DM_NAMES, "DM", "dm_col")
         dm_err = overrides.dm_err_col or _detect(names, DM_ERR_NAMES)
+    elif to == "dm_mw":  # a DM is optional: with one, the excess over the Milky Way's
+        value, dm_err = overrides.dm_col or _detect(names, DM_NAMES), None
     else:
         value = overrides.dist_col or _required(names, DIST_NAMES, "distance", "dist_col")
         dm_err = None
@@ -289,6 +292,8 @@ def _cartesian_columns(names: list[str], to: str, overrides: ColumnOverrides) ->
     source = PositionSource(overrides.xyz, xyz[0], xyz[1], z=xyz[2], sun_kpc=sun)
     if to == "dm":
         return Columns((source,), None, to)
+    if to == "dm_mw":
+        return Columns((source,), overrides.dm_col or _detect(names, DM_NAMES), to)
     value = overrides.dm_col or _required(names, DM_NAMES, "DM", "dm_col")
     return Columns((source,), value, to, overrides.dm_err_col or _detect(names, DM_ERR_NAMES))
 
@@ -414,7 +419,7 @@ def read_inputs(
     status[no_position] = NO_POSITION
     problems.fill(status, no_position, [n for s in columns.positions for n in s.columns])
     if columns.value is None:  # the distance of x, y, z (NaN where they are bad)
-        value = dist if dist is not None else np.full(n, np.nan)
+        value = dist if dist is not None and columns.to == "dm" else np.full(n, np.nan)
     else:
         value = numbers(frame[columns.value], problems)
         problems.fill(status, status == OK, [columns.value])

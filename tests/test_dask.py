@@ -183,3 +183,13 @@ def test_ctrl_c_on_a_dask_run_is_one_line_and_leaves_nothing(tmp_path):
              if not line.startswith("mwprop-batch: compil")]
     assert lines == ["mwprop-batch: interrupted (SIGINT); nothing written"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_dm_mw_on_dask_is_the_single_process_answer(client):
+    """--to dm_mw (ISM + halo sums, a spread) on Dask partitions equals one process's."""
+    frame = catalogue(600, 5)
+    models = "ne2001+yt2020,ymw16+yt2020,halo50"
+    single = convert(frame, models=models, to="dm_mw")
+    assert {"NE2001+YT2020_DM_MW", "YMW16+YT2020_DM_EXCESS", "DM_MW_SPREAD"} <= set(single)
+    out = dask_convert(dd.from_pandas(frame, npartitions=4), models=models, to="dm_mw")
+    pd.testing.assert_frame_equal(out.compute().reset_index(drop=True), single)

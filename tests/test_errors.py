@@ -1,4 +1,5 @@
-"""Every error class mwprop_batch defines derives from the one exported base.
+"""Every error class mwprop_batch defines derives from the one exported base, and every
+warning class from the one warning base.
 
 (Signals turned into exceptions, like io.safe_writes.Interrupted, are KeyboardInterrupts, not
 errors, and stay outside it.)
@@ -12,6 +13,7 @@ import pytest
 
 import mwprop_batch
 from mwprop_batch import Model, MwpropBatchError
+from mwprop_batch.errors import MwpropBatchWarning
 
 OPTIONAL = {"mwprop_batch.dask"}  # needs the [dask] extra; its errors come from convert
 
@@ -25,7 +27,8 @@ def test_every_exception_class_derives_from_the_base():
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, Exception) and cls.__module__ == info.name:
                 found.append(cls)
-                assert issubclass(cls, MwpropBatchError), cls
+                base = MwpropBatchWarning if issubclass(cls, Warning) else MwpropBatchError
+                assert issubclass(cls, base), cls
     assert len(found) >= 12  # the walk did reach the package's modules
 
 

@@ -181,3 +181,29 @@ def test_distance_never_decreases_as_dm_grows_through_the_maximum(ne2025, sightl
         assert (np.diff(dist) >= -ROOT_TOL).all(), dist
         np.testing.assert_array_equal(out["limit"], shares >= 1 - 1e-13)
         assert (out["DM"][out["limit"]] == top).all()
+
+
+def _interpreted_run(kernel, *args):
+    """A Model's runner, always interpreted (so a lowered cap takes effect)."""
+    from mwprop_batch.interpreted import interpreted
+
+    return interpreted(kernel)(*args)
+
+
+@pytest.mark.parametrize("direction", ["dm_to_dist", "dist_to_dm"])
+def test_the_ne_march_panel_cap_flags_its_row(model, monkeypatch, direction):
+    """A sightline that needs more panels than march.MAX_PANELS is flagged 'not converged:
+    march.march' with NaN results, never returned as a partial integral marked ok."""
+    from mwprop_batch import sightlines
+    from mwprop_batch.interpreted import interpreted
+
+    args = (model.tables, np.array([30.0]), np.array([1.0]), np.array([300.0 if
+            direction == "dm_to_dist" else 8.0]))
+    extra = (None,) if direction == "dm_to_dist" else ()
+    run = getattr(sightlines, direction)
+    ok = run(*args, *extra, False, 1.0, 100.0, "nan", _interpreted_run)
+    assert ok["status"].iloc[0] == "ok"
+    monkeypatch.setitem(interpreted(march.march).__globals__, "MAX_PANELS", 3)
+    capped = run(*args, *extra, False, 1.0, 100.0, "nan", _interpreted_run)
+    assert capped["status"].iloc[0] == "not converged: march.march"
+    assert np.isnan(capped["DIST" if direction == "dm_to_dist" else "DM"].iloc[0])

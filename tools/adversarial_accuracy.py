@@ -1,6 +1,9 @@
 """Adversarial accuracy: DM along sightlines chosen to graze what the model has sharp.
 
-    python tools/adversarial_accuracy.py [--n 10000] [--seed 1] [--model ne2025]
+    python tools/adversarial_accuracy.py [--n 10000] [--seed 1] [--model ne2025|ne2001|ymw16]
+
+(YMW16's sightlines and reference: tools/ymw16_adversarial.py; the rest of this text is the
+NE2001 family's.)
 
 Sightlines graze arm-reach edges, clump and void surfaces, the local hot bubble and Loop I
 shells, the Galactic-centre ellipsoid, run to |b| = 90 deg and l = 0/360, and end anywhere
@@ -495,6 +498,12 @@ def sightlines(model: Model, n: int, seed: int) -> dict[str, np.ndarray]:
     gc = p.gc
     cats["Galactic centre"] = _graze_sphere(rng, (gc["xgc"], gc["ygc"], gc["zgc"]), gc["rgc"],
                                             share, r_sun, 1e-3)
+    return with_poles_and_sky(cats, rng, n, share)
+
+
+def with_poles_and_sky(cats: dict, rng, n: int, share: int) -> dict[str, np.ndarray]:
+    """``cats`` with the two categories every model's set ends with: the poles and l = 0/360
+    (``share`` rows), then seeded all-sky sightlines up to ``n`` rows in all."""
     k = share // 4
     cats["|b| = 90, l = 0/360"] = np.column_stack([
         np.concatenate([rng.uniform(0, 360, 2 * k), rng.choice([0.0, 360.0, 1e-12,
@@ -509,19 +518,32 @@ def sightlines(model: Model, n: int, seed: int) -> dict[str, np.ndarray]:
     return cats
 
 
+def _family(model: Model):
+    """The model family's sightline maker, reference, and the name of the reference's second
+    output: the density evaluations (NE2001 family), its error estimate in pc cm^-3 (YMW16,
+    tools/ymw16_adversarial.py, which imports this module's sightline helpers)."""
+    if model.name == "ymw16":
+        import ymw16_adversarial
+
+        return ymw16_adversarial.sightlines, ymw16_adversarial.reference, "reference_error"
+    return sightlines, reference, "evaluations"
+
+
 def compare(model: Model, n: int, seed: int) -> pd.DataFrame:
-    """One row per sightline: category, l_deg, b_deg, dist_kpc, DM (ours), DM_reference and
-    rel = |DM - DM_reference| / DM_reference."""
+    """One row per sightline: category, l_deg, b_deg, dist_kpc, DM (ours), DM_reference,
+    rel = |DM - DM_reference| / DM_reference, and the reference's second output (see
+    :func:`_family`)."""
+    make, reference_of, second = _family(model)
     parts = []
-    for name, rows in sightlines(model, n, seed).items():
+    for name, rows in make(model, n, seed).items():
         ours = model.dist_to_dm(rows[:, 0], rows[:, 1], rows[:, 2])
         assert (ours["status"] == "ok").all(), ours["status"].value_counts()
-        ref, _ = reference(model, rows[:, 0], rows[:, 1], rows[:, 2])
+        ref, aux = reference_of(model, rows[:, 0], rows[:, 1], rows[:, 2])
         dm = ours["DM"].to_numpy()
         parts.append(pd.DataFrame({
             "category": name, "l_deg": rows[:, 0], "b_deg": rows[:, 1], "dist_kpc": rows[:, 2],
             "DM": dm, "DM_reference": ref,
-            "rel": np.abs(dm - ref) / np.maximum(np.abs(ref), 1e-300),
+            "rel": np.abs(dm - ref) / np.maximum(np.abs(ref), 1e-300), second: aux,
         }))
     return pd.concat(parts, ignore_index=True)
 

@@ -7,6 +7,8 @@ import math
 import sys
 
 from ..errors import InvalidValueError
+from ..halos import HALO_NAMES
+from ..model import is_model_name
 from ..params import MODEL_NAMES
 from ..scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 
@@ -14,15 +16,25 @@ MHZ_LIKELY_GHZ = 100.0  # a --freq-ghz above this (radio scattering) was most li
 
 
 def model_list(text: str) -> tuple[str, ...]:
-    """'ne2001,ne2025' -> ('ne2001', 'ne2025'): known names, in order, once each."""
+    """'ne2001,ne2025+yt2020' -> ('ne2001', 'ne2025+yt2020'): known names or sums of them,
+    in order, once each."""
     names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
-    unknown = [n for n in names if n not in MODEL_NAMES]
+    unknown = [n for n in names if not is_model_name(n)]
     if not names or unknown:
         wrong = ", ".join(unknown) or repr(text)
         raise argparse.ArgumentTypeError(
-            f"unknown model {wrong}; choose from {', '.join(MODEL_NAMES)}"
+            f"unknown model {wrong}; choose from {', '.join(MODEL_NAMES + HALO_NAMES)}, "
+            "or a sum such as ne2025+yt2020"
         )
     return names
+
+
+def model_name(text: str) -> str:
+    """One model name or sum of models ('ne2025', 'ne2001+yt2020'), lower case."""
+    names = model_list(text)
+    if len(names) != 1:
+        raise argparse.ArgumentTypeError(f"one model, got {text!r}")
+    return names[0]
 
 
 def positive_int(text: str) -> int:

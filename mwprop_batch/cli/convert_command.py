@@ -73,9 +73,11 @@ def register(commands) -> None:
     p.add_argument("--encoding", metavar="CODEC",
                    help="CSV text encoding (default: utf-8; e.g. cp1252 for Windows-1252)")
     p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
-                   help="ne2001, ne2025, ymw16, or several comma-separated (default: ne2025)")
-    p.add_argument("--to", choices=("dist", "dm"), default="dist",
-                   help="dist: distance from DM (default); dm: DM from distance")
+                   help="ne2001, ne2025, ymw16, a halo (yt2020, pz19, halo50 ...), a sum "
+                   "(ne2025+yt2020), or several comma-separated (default: ne2025)")
+    p.add_argument("--to", choices=("dist", "dm", "dm_mw"), default="dist",
+                   help="dist: distance from DM (default); dm: DM from distance; dm_mw: the "
+                   "Milky Way's DM to each model's edge (and DM - it where there is a DM)")
     p.add_argument("--scattering", action="store_true",
                    help="add SM, TAU, SBW, SCINTIME, THETA_G, ... (NE2001 definitions; "
                    "YMW16: TAU only)")

@@ -23,6 +23,7 @@ from .args import (
     add_overwrite_argument,
     add_sightline_arguments,
     model_list,
+    model_name,
     positive_float,
     power_of_two,
     scattering_options,
@@ -82,7 +83,8 @@ def register(commands) -> None:
     )
     s.add_argument("out", type=Path, metavar="OUT.png", nargs="?",
                    help="PNG to write (of the first quantity)")
-    s.add_argument("--model", choices=MODEL_NAMES, default="ne2025", help="default: ne2025")
+    s.add_argument("--model", type=model_name, default="ne2025",
+                   help="a model or a sum such as ne2025+yt2020 (default: ne2025)")
     s.add_argument("--quantity", type=quantity_list, default=("dm_max",), metavar="Q[,Q...]",
                    help=f"one or more of {', '.join(QUANTITIES)}, separated by commas "
                    "(default: dm_max)")

@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 import pyarrow as pa
 
-from ..errors import MwpropBatchError
+from ..errors import MwpropBatchError, MwpropBatchWarning
 from .csvfile import CsvDialect, csv_batches, csv_schema
 from .locations import local_path, remote_url
 from .psrcat import PSRCAT_METADATA, TEXT_KEYS, UNPARSEABLE, read_psrcat
@@ -55,7 +55,7 @@ class CatalogueError(MwpropBatchError, ValueError):
     """A catalogue file cannot be read, or an output file cannot be written."""
 
 
-class SkippedFilesWarning(UserWarning):
+class SkippedFilesWarning(MwpropBatchWarning):
     """Entries of a dataset directory that are not read (not Parquet, links to directories)."""
 
 

@@ -26,7 +26,7 @@ import numba as nb
 import numpy as np
 
 from .arms import ALL_ARMS
-from .convergence import NC_NEAREST, NC_SOLVE
+from .convergence import NC_MARCH_PANELS, NC_NEAREST, NC_SOLVE
 from .crossings import ROOT_TOL, _arm_gaps, _next_arm_event, _next_branch_jump
 from .cuts import _local_in, _unit_vector, cuts_work, sightline_cuts
 from .density import LOCAL_ALL, THIN_DISK_REACH, ne_dsm, thick_disk
@@ -71,6 +71,7 @@ TAIL_ERROR_TOL = 1e-17  # allowed error of one tail panel, as a fraction of the 
 TAIL = 16  # the smooth tail: the thick disk alone
 ARM_SHIFT = 8
 FULL = LOCAL_ALL | (ALL_ARMS << ARM_SHIFT)  # every component
+MAX_PANELS = 20_000  # panels one sightline may take before it is flagged (NC_MARCH_PANELS)
 N_OUT = 6  # per result: s or DM, then M0, M1, M2, MISO, and (for targets) reached flag
 # per kept panel: start, end, DM, M0, M1, M2, MISO at its start, its mode and order
 TRAIL_COLUMNS = 9
@@ -282,7 +283,8 @@ def march(
     ``trail`` (rows: start, end, then DM, M0, M1, M2, MISO at the start, and the panel's
     integrand mode).
     Returns (DM reached, distance reached, number of panels, convergence flags NC_*); when
-    the flags are not 0 the march stopped there and the outputs are not to be used.
+    the flags are not 0 the march stopped there and the outputs are not to be used. At most
+    MAX_PANELS panels are integrated (NC_MARCH_PANELS).
     """
     u = _unit_vector(l_deg, b_deg)
     slope = math.sqrt(u[0] * u[0] + u[1] * u[1])  # |d gap / ds| <= cos b
@@ -311,6 +313,9 @@ def march(
     tail = False  # in the smooth tail: the thick disk alone, long panels, no arm events
     fresh_s = 0
     while flags == 0 and s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
+        if n_panels_done == MAX_PANELS:
+            flags |= NC_MARCH_PANELS
+            break
         while icut < n_cuts and cuts[icut] <= s:
             icut += 1
         seg_end = cuts[icut] if icut < n_cuts else end

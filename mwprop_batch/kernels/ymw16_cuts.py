@@ -12,15 +12,18 @@ import numba as nb
 import numpy as np
 
 from . import ymw16 as K
-from .cuts import _add_chord, _roots
+from .cuts import _roots
 from .sorting import sort_prefix
 
 PANEL_PER_SCALE = 3.0  # panel length per local scale length (sech^2 profiles)
 PANEL_PER_GAUSSIAN = 2.5  # panel length per 1/e width of a Gaussian shell
-MAX_CUTS = 96
+MAX_CUTS = 96  # room for the cuts of one sightline (the analytic ones are at most 38)
 LOBE1_REACH_MARGIN = 1.0  # pc added to the reach of lobe 1's viewing-angle test
 LOBE1_SCAN_STEP = 4.0  # pc
 ROOT_TOL = 1e-6  # pc: how closely a viewing-angle switch is located
+# bisection steps to locate it: a scan step halves to ROOT_TOL in 22; more happen only where
+# doubles are too coarse to close the bracket (then the sightline is flagged)
+BISECTION_STEPS = 100
 # zones: rows of (start, end); which row is which feature
 Z_GC, Z_GUM, Z_LB, Z_LI, Z_LMC, Z_D30, Z_SMC, N_ZONES = range(8)
 ZONE_BITS = (K.HAS_GC, K.HAS_GUM, K.HAS_LB, K.HAS_LI, 0, 0, 0)
@@ -119,7 +122,10 @@ def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
     c1, c2 = _roots(A, 2.0 * (wx * u[0] + wy * u[1]), wx * wx + wy * wy - rho * rho)
     s1, s2 = _slab(z0, u[2], cut * P[K.HGC])
     zones[Z_GC, 0], zones[Z_GC, 1] = _overlap(c1, c2, s1, s2)
-    zones[Z_GC, 2] = PANEL_PER_SCALE * min(P[K.AGC], P[K.HGC] / max(uz, 1e-12))
+    # (radially a Gaussian: panels of PANEL_PER_SCALE widths left 5e-6 of the DM straight
+    # through it; vertically sech^2)
+    zones[Z_GC, 2] = min(PANEL_PER_GAUSSIAN * P[K.AGC],
+                         PANEL_PER_SCALE * P[K.HGC] / max(uz, 1e-12))
     # Gum Nebula and Loop I: spheres
     zones[Z_GUM, 0], zones[Z_GUM, 1] = sphere(P[K.XGN], P[K.YGN], P[K.ZGN], P[K.GUM_REACH],
                                                u, P)
@@ -202,35 +208,61 @@ def lobe1_hidden_at(s: float, u, P) -> bool:
     return K.lb_lobe1_hidden(x, y, z, P)
 
 
+@nb.njit(cache=True, inline="always")
+def _append(s: float, cuts, n: int) -> int:
+    """Put cut s at ``cuts[n]`` if there is room there; the count grows either way (a count
+    beyond ``cuts``' length says that cuts were lost)."""
+    if n < cuts.shape[0]:
+        cuts[n] = s
+    return n + 1
+
+
+@nb.njit(cache=True, inline="always")
+def _chord(r1: float, r2: float, end: float, cuts, n: int) -> int:
+    """Append the ends of the chord [r1, r2] that fall strictly inside (0, end)."""
+    if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
+        return n
+    if r1 > 0.0:
+        n = _append(r1, cuts, n)
+    if r2 < end:
+        n = _append(r2, cuts, n)
+    return n
+
+
 @nb.njit(cache=True)
-def _lobe1_switches(u, reach: float, cuts, n: int, P) -> int:
-    """Append where lobe 1's viewing-angle test flips within ``reach`` (scan, then bisect)."""
+def _lobe1_switches(u, reach: float, cuts, n: int, P) -> tuple[int, bool]:
+    """Append where lobe 1's viewing-angle test flips within ``reach`` (scan, then bisect);
+    returns the count and whether every flip was located to ROOT_TOL."""
     steps = max(1, int(math.ceil(reach / LOBE1_SCAN_STEP)))
     step = reach / steps
     s_prev = ROOT_TOL  # (at the Sun itself the test is undefined)
     hidden = lobe1_hidden_at(s_prev, u, P)
+    located = True
     for k in range(1, steps + 1):
         s = min(k * step, reach)
         now = lobe1_hidden_at(s, u, P)
-        if now != hidden and n < MAX_CUTS:
+        if now != hidden:
             lo, hi = s_prev, s
-            while hi - lo > ROOT_TOL:
+            for _ in range(BISECTION_STEPS):
+                if not hi - lo > ROOT_TOL:
+                    break
                 mid = 0.5 * (lo + hi)
                 if lobe1_hidden_at(mid, u, P) == hidden:
                     lo = mid
                 else:
                     hi = mid
-            cuts[n] = hi
-            n += 1
+            located = located and not hi - lo > ROOT_TOL
+            n = _append(hi, cuts, n)
             hidden = now
         s_prev = s
-    return n
+    return n, located
 
 
 @nb.njit(cache=True)
-def cuts_of(u, end: float, zones, arms, P, cuts) -> np.ndarray:
+def cuts_of(u, end: float, zones, arms, P, cuts) -> tuple[np.ndarray, bool]:
     """Sorted places in (0, end) where the density jumps or kinks, and the zone ends: a
-    prefix of ``cuts`` (MAX_CUTS,)."""
+    prefix of ``cuts`` (MAX_CUTS,); and whether they are complete (False when they did not
+    fit in ``cuts`` or a lobe-1 flip was not located: then the prefix misses some)."""
     n = 0
     y0 = P[K.R_SUN]
     A = u[0] * u[0] + u[1] * u[1]
@@ -238,7 +270,7 @@ def cuts_of(u, end: float, zones, arms, P, cuts) -> np.ndarray:
     for radius in (P[K.CARINA_R], P[K.R_WARP], P[K.B2] + cut * P[K.A2], P[K.BD],
                    P[K.BD] + cut * P[K.AD]):
         r1, r2 = _roots(A, 2.0 * y0 * u[1], y0 * y0 - radius * radius)
-        n = _add_chord(r1, r2, end, cuts, n)
+        n = _chord(r1, r2, end, cuts, n)
     # azimuths where arms begin or end, the Carina switch, and theta = 0 = 2 pi
     for k in range(arms.shape[0] + 4):
         if k < arms.shape[0]:
@@ -256,28 +288,28 @@ def cuts_of(u, end: float, zones, arms, P, cuts) -> np.ndarray:
         if den != 0.0:
             s = y0 * ct / den
             if 0.0 < s < end and s * u[0] * ct + (y0 + s * u[1]) * st > 0.0:
-                cuts[n] = s
-                n += 1
+                n = _append(s, cuts, n)
     # the Local Bubble's radius (thick disk scaled by J_LB inside it)
     a0, a1 = lb_axis_line(u, P)
     r1, r2 = _roots(a1 * a1 + u[0] * u[0], 2.0 * a0 * a1, a0 * a0 - P[K.R_LB] ** 2)
-    n = _add_chord(r1, r2, end, cuts, n)
+    n = _chord(r1, r2, end, cuts, n)
     # the Gum Nebula's equatorial plane (its shell distance has a kink there)
     if u[2] != 0.0:
         s = (P[K.ZGN] - P[K.Z_SUN]) / u[2]
         if 0.0 < s < min(end, zones[Z_GUM, 1]) and s > zones[Z_GUM, 0]:
-            cuts[n] = s
-            n += 1
+            n = _append(s, cuts, n)
     # where Local Bubble lobe 1 switches on or off by its viewing angle (near the Sun)
+    located = True
     if zones[Z_LB, 1] > 0.0:
         reach = _lobe1_reach(u, min(end, zones[Z_LB, 1]), P)
         if reach > 0.0:
-            n = _lobe1_switches(u, reach, cuts, n, P)
+            n, located = _lobe1_switches(u, reach, cuts, n, P)
     # the edge of the Galaxy
     r1, r2 = sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)
-    n = _add_chord(r1, r2, end, cuts, n)
+    n = _chord(r1, r2, end, cuts, n)
     for k in range(N_ZONES):
         if not math.isnan(zones[k, 0]):
-            n = _add_chord(zones[k, 0], zones[k, 1], end, cuts, n)
-    sort_prefix(cuts, n)
-    return cuts[:n]
+            n = _chord(zones[k, 0], zones[k, 1], end, cuts, n)
+    kept = min(n, cuts.shape[0])
+    sort_prefix(cuts, kept)
+    return cuts[:kept], located and n == kept

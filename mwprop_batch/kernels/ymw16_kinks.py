@@ -6,9 +6,10 @@ helpers here (numba kernels, pc inside).
 
 The crossing is seen where the sign of thin - arms differs between the panel's start, its
 Gauss-Legendre nodes and its end (at the ends, from the line through the two nearest nodes
-unless that line nears zero), and located by :func:`secant_point` steps (shared with
-:func:`mwprop_batch.kernels.ymw16_switch.state_switch`). Two crossings between neighbouring
-nodes (under ~100 pc apart, where both profiles have scales of 300 pc or more) are not seen.
+unless that line nears zero), or, next to a node where the two are close (KINK_NEAR), at
+points every KINK_SCAN pc between; it is located by :func:`secant_point` steps (shared with
+:func:`mwprop_batch.kernels.ymw16_switch.state_switch`). Two crossings under KINK_SCAN apart,
+or between nodes where the two differ by more than KINK_NEAR of n_e, are not seen.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from .ymw16_panels import DISK_PARTS
 KINK_TOL = 1e-3  # pc: a kink located to this leaves an error ~ slope jump x KINK_TOL^2
 KINK_STEPS = 40  # secant or bisection steps to locate a kink (bisection alone needs ~17)
 SLOW_STEPS = 3  # secant steps in a row that fail to halve the bracket before one bisection
+# Two crossings can hide between neighbouring nodes (up to ~140 pc apart) where the two are
+# close: next to a node where |thin - arms| < KINK_NEAR n_e, thin - arms is also looked at
+# every KINK_SCAN pc (toward l, b = 351.70, -1.21 the arms rise above the thin disk for
+# 104 pc between two nodes near 4.36 kpc; unseen, the DM to 9.5 kpc was 4.6e-4 low).
+KINK_NEAR = 0.25
+KINK_SCAN = 20.0  # pc
 
 
 @nb.njit(cache=True, inline="always")
@@ -60,9 +67,11 @@ def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
 
 @nb.njit(cache=True)
 def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P,
-              arms) -> float:
+              arms) -> tuple[float, bool]:
     """Where thin - arms changes sign in [lo, hi] (its values there: g_lo, g_hi; NaN where
-    not known), to KINK_TOL; the sign at hi is that of g_hi's side."""
+    not known), to KINK_TOL; the sign at hi is that of g_hi's side. Returns the point and
+    whether it was located (False when KINK_STEPS steps left a bracket wider than
+    KINK_TOL)."""
     above = g_hi > 0.0
     xa, ga, xb, gb = lo, g_lo, hi, g_hi
     slow = 0
@@ -81,7 +90,7 @@ def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P
             lo = mid
         xa, ga, xb, gb = xb, gb, mid, g
         slow = slow_steps(slow, width, lo, hi)
-    return hi
+    return hi, hi - lo <= KINK_TOL
 
 
 @nb.njit(cache=True, inline="always")
@@ -100,13 +109,15 @@ def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg:
 
 
 @nb.njit(cache=True)
-def first_kink(a: float, b: float, above_a: int, gaps, u, l_deg: float, P,
-               arms) -> tuple[float, bool]:
+def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, P,
+               arms) -> tuple[float, bool, bool]:
     """The first place in the panel [a, b] where the thin disk and the arms cross, given
-    thin - arms at the panel's nodes (``gaps``) and whether the thin disk is above at a
+    thin - arms and n_e at the panel's nodes (``gaps``, ``values``; cm^-3) and whether the
+    thin disk is above at a
     (``above_a``: 1 or 0; -1 when not known: then from the nodes next to a, as at b, see
     :func:`_end_gap`): (b, whether it is above at b) when they do not cross, else (the
-    crossing, whether it is above just after)."""
+    crossing, whether it is above just after); then whether the crossing was located
+    (see :func:`_crossing`; True when there is none)."""
     half = 0.5 * (b - a)
     mid = 0.5 * (a + b)
     node0, node1 = mid + half * GL_NODES[0], mid + half * GL_NODES[1]
@@ -115,15 +126,28 @@ def first_kink(a: float, b: float, above_a: int, gaps, u, l_deg: float, P,
         g_a = _end_gap(a, node0, gaps[0], node1, gaps[1], u, l_deg, P, arms)
         above_a = 1 if g_a > 0.0 else 0
     above = above_a == 1
-    lo, g_lo = a, g_a
+    lo, g_lo, near_lo = a, g_a, False
     for k in range(GL_ORDER + 1):
+        near_hi = False
         if k < GL_ORDER:
             hi, g_hi = mid + half * GL_NODES[k], gaps[k]
+            near_hi = abs(g_hi) < KINK_NEAR * values[k]
         else:
             hi = b
             g_hi = _end_gap(b, lo, g_lo, mid + half * GL_NODES[GL_ORDER - 2],
                             gaps[GL_ORDER - 2], u, l_deg, P, arms)
+        if near_lo or near_hi:  # close: a pair of crossings may lie between
+            steps = int(math.ceil((hi - lo) / KINK_SCAN))
+            x_prev, g_prev = lo, g_lo
+            for j in range(1, steps):
+                x = lo + (hi - lo) * j / steps
+                g = thin_over_arms(x, u, l_deg, P, arms)
+                if (g > 0.0) != above:
+                    kink, located = _crossing(x_prev, x, g_prev, g, u, l_deg, P, arms)
+                    return kink, not above, located
+                x_prev, g_prev = x, g
         if (g_hi > 0.0) != above:
-            return _crossing(lo, hi, g_lo, g_hi, u, l_deg, P, arms), not above
-        lo, g_lo = hi, g_hi
-    return b, above
+            kink, located = _crossing(lo, hi, g_lo, g_hi, u, l_deg, P, arms)
+            return kink, not above, located
+        lo, g_lo, near_lo = hi, g_hi, near_hi
+    return b, above, True

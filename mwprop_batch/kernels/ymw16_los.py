@@ -32,7 +32,7 @@ import numpy as np
 
 from . import ymw16 as K
 from . import ymw16_cuts as C
-from .convergence import NC_TAKE_OVER
+from .convergence import NC_CUTS, NC_KINK, NC_PANELS, NC_ROOT, NC_SWITCH, NC_TAKE_OVER
 from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 from .ymw16_kinks import first_kink
 from .ymw16_panels import DISK_PARTS, SWITCHING, segment
@@ -54,6 +54,8 @@ ROOT_TOL = 1e-4  # pc: Newton stops when its step is below this (the root is the
 LIMIT_TOL = 0.1  # pc: a limit row's DIST (a lower limit) is located to this
 LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
 TRAIL_PANELS = 64  # panels kept to find a limit row's DIST without integrating again
+SOLVE_STEPS = 60  # safeguarded Newton steps to place a DM target (bisection alone needs ~34)
+MAX_PANELS = 10_000  # panels one sightline may take (30,000 seeded ones to the horizon: <= 93)
 # The kept panels (``trail``): start, end, DM at start, components (local | parts), panel DM,
 # then n_e at its GL_ORDER nodes.
 T_START, T_END, T_DM, T_PARTS, T_PDM, T_VALUES = range(6)
@@ -119,18 +121,19 @@ def _interpolant_root(values, need_per_half: float, t: float, coef, leg) -> floa
 
 @nb.njit(cache=True)
 def _solve(a: float, b: float, total: float, need: float, values, u, l_deg: float,
-           local: int, mc: bool, frame, P, arms, tol: float, work) -> float:
+           local: int, mc: bool, frame, P, arms, tol: float, work) -> tuple[float, bool]:
     """s in [a, b] where the DM from a reaches ``need`` (of ``total`` over [a, b]; ``values``:
-    n_e at the panel's nodes). Starts from the panel's interpolant, then polishes by
-    safeguarded Newton on the Gauss-Legendre integral, to within ``tol`` pc (``work``: from
-    :func:`march_work`)."""
+    n_e at the panel's nodes). Starts from the panel's interpolant (a starting point only,
+    so its own step cap needs no flag), then polishes by safeguarded Newton on the
+    Gauss-Legendre integral, to within ``tol`` pc (``work``: from :func:`march_work`).
+    Returns s and whether it converged (False after SOLVE_STEPS steps)."""
     lo, hi = a, b
     half = 0.5 * (b - a)
     t0 = -1.0 + 2.0 * min(max(need / total, 0.0), 1.0) if total > 0.0 else 1.0
     s = 0.5 * (a + b) + half * _interpolant_root(values, need / half, t0, work[W_COEF],
                                                  work[W_LEG])
     scratch = work[W_SCRATCH]
-    for _ in range(60):
+    for _ in range(SOLVE_STEPS):
         value = _panel(a, s, u, l_deg, local, mc, frame, P, arms, scratch, work[W_NONE]) - need
         if value < 0.0:
             lo = s
@@ -141,9 +144,9 @@ def _solve(a: float, b: float, total: float, need: float, values, u, l_deg: floa
         if not (lo <= s_new <= hi):
             s_new = 0.5 * (lo + hi)
         if abs(s_new - s) < tol or hi - lo < tol:
-            return s_new
+            return s_new, True
         s = s_new
-    return s
+    return s, False
 
 
 @nb.njit(cache=True)
@@ -190,11 +193,12 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
     The last panels go to the ring buffer ``trail`` (rows: see T_*). ``work``: from
     :func:`march_work` (its zones, cuts and node values are used here).
     Returns (DM reached, distance reached, DM where the sightline left the Galaxy or NaN,
-    number of panels, convergence flags (NC_TAKE_OVER)).
+    number of panels, convergence flags NC_*); once a flag is set the march stops and its
+    outputs are not to be used. At most MAX_PANELS panels are integrated (NC_PANELS).
     """
     u, mc, frame = C.sightline(l_deg, b_deg, P)
     zones = C.zones_of(u, mc, frame, l_deg, P, work[W_ZONES])
-    cuts = C.cuts_of(u, end, zones, arms, P, work[W_CUTS])
+    cuts, complete = C.cuts_of(u, end, zones, arms, P, work[W_CUTS])
     gal_exit = C.sphere(0.0, 0.0, 0.0, P[K.GAL_RADIUS], u, P)[1]
     nt, nq = dm_targets.shape[0], d_queries.shape[0]
     it = iq = 0
@@ -205,7 +209,8 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
     n_done = 0
     state_s = state(SWITCH_TOL, u, l_deg, 0, P, arms)
     local_s = 0
-    flags = 0
+    flags = 0 if complete else NC_CUTS
+    n_panels_done = 0  # every panel, empty ones too (n_done: those kept in the trail)
     reach = 0.0  # where the features that take over from the disks end
     for k in (C.Z_GUM, C.Z_LB, C.Z_LI):
         if zones[k, 1] > reach:
@@ -213,7 +218,11 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
     bounds = search_bounds(min(reach, end), u, l_deg, P, arms)
     values, gaps, none = work[W_VALUES], work[W_GAPS], work[W_NONE]
     thin_above = -1  # whether the thin disk is above the arms at s (-1: not known)
-    while s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
+    while flags == 0 and s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
+        if n_panels_done == MAX_PANELS:
+            flags |= NC_PANELS
+            break
+        n_panels_done += 1
         while icut < cuts.shape[0] and cuts[icut] <= s:
             icut += 1
         seg_end = cuts[icut] if icut < cuts.shape[0] else end
@@ -239,7 +248,9 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
                 probe = b - SWITCH_TOL
             state_b = state(probe, u, l_deg, parts, P, arms, state_s)
             if state_b != state_s:  # a component switches on or off, or takes over
-                b = state_switch(s, probe, state_s, u, l_deg, parts, P, arms)
+                b, located = state_switch(s, probe, state_s, u, l_deg, parts, P, arms)
+                if not located:
+                    flags |= NC_SWITCH
                 state_b = state(b, u, l_deg, parts, P, arms)
             elif probe != b:  # at a cut: the state past it is looked up when needed
                 state_b = -1
@@ -257,22 +268,29 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
                     if unsure:
                         flags |= NC_TAKE_OVER
                 if inner < b:  # (a crossing of the thin disk and arms here is not sought)
-                    b = state_switch(after, inner, state_s, u, l_deg, parts, P, arms)
+                    b, located = state_switch(after, inner, state_s, u, l_deg, parts, P, arms)
+                    if not located:
+                        flags |= NC_SWITCH
                     state_b = state(b, u, l_deg, parts, P, arms)
                     pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values, none)
                     both, thin_above = False, -1
             else:
                 pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values, gaps)
             if both:  # n_e kinks where the thin disk and the arms cross: cut there
-                kink, above = first_kink(s, b, thin_above, gaps, u, l_deg, P, arms)
+                kink, above, located = first_kink(s, b, thin_above, gaps, values, u, l_deg, P,
+                                                  arms)
+                if not located:
+                    flags |= NC_KINK
                 thin_above = 1 if above else 0
                 if kink < b:  # (the state does not change before b)
                     b, state_b = kink, state_s
                     pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values, none)
             state_s = state_b
         while it < nt and dm + pdm >= dm_targets[it]:
-            out_targets[it] = _solve(s, b, pdm, dm_targets[it] - dm, values, u, l_deg, parts,
-                                     mc, frame, P, arms, ROOT_TOL, work)
+            out_targets[it], placed = _solve(s, b, pdm, dm_targets[it] - dm, values, u, l_deg,
+                                             parts, mc, frame, P, arms, ROOT_TOL, work)
+            if not placed:
+                flags |= NC_ROOT
             it += 1
         while iq < nq and d_queries[iq] <= b:
             q = max(d_queries[iq], s)
@@ -300,9 +318,10 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
 
 @nb.njit(cache=True)
 def _limit_distance(l_deg: float, b_deg: float, target: float, end: float, trail,
-                    n_done: int, P, arms, work) -> float:
+                    n_done: int, P, arms, work) -> tuple[float, int]:
     """Where the DM reaches ``target`` (just below the total): from the kept panels if they
-    hold it, else by integrating the sightline again."""
+    hold it, else by integrating the sightline again; and the convergence flags (NC_*) of
+    that search."""
     ring = trail.shape[0]
     u, mc, frame = C.sightline(l_deg, b_deg, P)
     for back in range(min(n_done, ring)):
@@ -311,13 +330,15 @@ def _limit_distance(l_deg: float, b_deg: float, target: float, end: float, trail
         if dm_a < target:
             if dm_a + row[T_PDM] < target:
                 break
-            return _solve(row[T_START], row[T_END], row[T_PDM], target - dm_a, row[T_VALUES:],
-                          u, l_deg, int(row[T_PARTS]), mc, frame, P, arms, LIMIT_TOL, work)
+            found, placed = _solve(row[T_START], row[T_END], row[T_PDM], target - dm_a,
+                                   row[T_VALUES:], u, l_deg, int(row[T_PARTS]), mc, frame, P,
+                                   arms, LIMIT_TOL, work)
+            return found, 0 if placed else NC_ROOT
     one, found = work[W_TARGETS][:1], work[W_FOUND][:1]
     one[0] = target
-    march(l_deg, b_deg, one, work[W_NONE], end, found, work[W_NONE], work[W_NO_TRAIL], P, arms,
-          work)  # (its flags are those of the first pass, which integrated the same panels)
-    return found[0]
+    flags = march(l_deg, b_deg, one, work[W_NONE], end, found, work[W_NONE], work[W_NO_TRAIL],
+                  P, arms, work)[4]
+    return found[0], flags
 
 
 @nb.njit(cache=True, inline="always")
@@ -378,8 +399,11 @@ def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, a
     reached_hi = not math.isnan(found_hi)
     edge = np.nan  # where the DM stops growing: the model's lower limit on any farther target
     if not reached_hi:
-        edge = _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), end, trail,
-                               n_done, P, arms, work)
+        edge, flags = _limit_distance(l_deg, b_deg, total * (1.0 - LIMIT_FRACTION), end,
+                                      trail, n_done, P, arms, work)
+        if flags != 0:
+            row[8] = flags
+            return
     if not math.isnan(found_main):
         row[0], row[1], row[2] = found_main, dm, 0.0
     else:  # the model runs out of electrons: DIST is a lower limit, DM the largest reached

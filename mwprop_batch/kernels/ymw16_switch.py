@@ -41,6 +41,9 @@ MISS_DM = 1e-6  # pc cm^-3: an interval is left once a take-over in it could add
 SEARCH_EVALUATIONS = 4096  # n_e evaluations one panel's take-over search may spend
 LOG_FLOOR = 700.0  # |log ratio| beyond which features and disks are not compared finer
 SECANT_STEPS = 16  # secant steps to locate a take-over, before bisection
+# bisection steps to locate a switch: a panel (<= 1500 pc) halves to SWITCH_TOL in 24; more
+# happen only where doubles are too coarse to close the bracket (then the row is flagged)
+BISECTION_STEPS = 100
 STACK_DEPTH = 64  # the search's interval stack (it halves from <= 1500 pc to SWITCH_TOL)
 GAUSS_SLOPE = 0.85780  # largest |d exp(-x^2) / dx|, rounded up
 DEG_PER_RAD = 180.0 / math.pi
@@ -111,25 +114,31 @@ def _state_margin(s: float, u, l_deg: float, local: int, P, arms) -> tuple[int, 
 
 @nb.njit(cache=True)
 def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
-                 arms) -> float:
+                 arms) -> tuple[float, bool]:
     """Where, between a and b, the state (see :func:`state`) first differs from ``state_a``
     (to within SWITCH_TOL; DISK_TOL for a disk cut-off). A change of the disk bits is bisected
     on them alone (n_e is not evaluated), then the governing component just before it is
     checked. A feature taking over from the disks or handing back to them is located by the
     secant method on the log of its ratio to the disks, kept inside the bracket the state
     gives (:func:`~mwprop_batch.kernels.ymw16_kinks.secant_point`); any other change, and
-    what the secant leaves after SECANT_STEPS, by bisection."""
+    what the secant leaves after SECANT_STEPS, by bisection. Returns the place and whether
+    it was located (False when BISECTION_STEPS halvings left the bracket wider than its
+    tolerance)."""
     lo, hi = a, b
     disks_a = state_a & DISK_MASK
     if _disk_bits_at(hi, u, P) != disks_a:  # first where the disk bits change (no n_e needed)
-        while hi - lo > DISK_TOL:
+        for _ in range(BISECTION_STEPS):
+            if not hi - lo > DISK_TOL:
+                break
             mid = 0.5 * (lo + hi)
             if _disk_bits_at(mid, u, P) == disks_a:
                 lo = mid
             else:
                 hi = mid
+        if hi - lo > DISK_TOL:
+            return hi, False
         if not local & SWITCHING or state(lo, u, l_deg, local, P, arms) == state_a:
-            return hi
+            return hi, True
         lo, hi = a, lo  # the governing component changed first
     if local & SWITCHING and hi - lo > SWITCH_TOL:
         state_b, g_hi = _state_margin(hi, u, l_deg, local, P, arms)
@@ -144,7 +153,7 @@ def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, 
             for _ in range(SECANT_STEPS):
                 width = hi - lo
                 if width <= SWITCH_TOL:
-                    return hi
+                    return hi, True
                 mid, slow = secant_point(lo, hi, xa, ga, xb, gb, slow, SWITCH_TOL)
                 now, margin = _state_margin(mid, u, l_deg, local, P, arms)
                 if now == state_a:
@@ -153,13 +162,15 @@ def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, 
                     hi = mid
                 xa, ga, xb, gb = xb, gb, mid, sign * margin
                 slow = slow_steps(slow, width, lo, hi)
-    while hi - lo > SWITCH_TOL:
+    for _ in range(BISECTION_STEPS):
+        if not hi - lo > SWITCH_TOL:
+            break
         mid = 0.5 * (lo + hi)
         if state(mid, u, l_deg, local, P, arms, state_a) == state_a:
             lo = mid
         else:
             hi = mid
-    return hi
+    return hi, not hi - lo > SWITCH_TOL
 
 
 @nb.njit(cache=True, inline="always")

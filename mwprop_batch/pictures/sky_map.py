@@ -121,7 +121,13 @@ def sky_map(
 
 def edge_distance_kpc(model: Model) -> float:
     """The distance (kpc) a map takes by default for TAU and SM: the NE2001 family's 50 kpc
-    edge; YMW16's Galactic-mode horizon, 25 kpc."""
+    edge; YMW16's Galactic-mode horizon, 25 kpc; a halo's farthest edge; for a sum, that of
+    its parts that scatter (of all its parts when none does)."""
+    if hasattr(model, "parts"):
+        from ..model_sum import scatters
+
+        parts = [p for p in model.parts if scatters(p)] or model.parts
+        return max(edge_distance_kpc(part) for part in parts)
     p = model.parameters
     if isinstance(p, Ymw16Parameters):
         return p["frame"]["gal_horizon"] / PC_PER_KPC
