@@ -16,6 +16,7 @@ from numba.core import event
 
 import mwprop_batch
 from mwprop_batch import compile_lock, parallel, precompile
+from mwprop_batch.kernels import cache_key
 
 PACKAGE = Path(mwprop_batch.__file__).resolve().parent
 KERNELS = PACKAGE / "kernels"
@@ -92,10 +93,13 @@ def test_a_damaged_cache_file_is_compiled_anew(tmp_path, damaged):
     assert _python(run, tmp_path) == "3.0 1"  # and saved
 
 
-def test_kernels_import_nothing_of_the_package_outside_their_folder():
-    """The stamp hashes the kernels' folder: a kernel must not compile in code or constants
-    from elsewhere in the package, which the stamp would not see."""
-    for path in KERNELS.glob("*.py"):
+def test_kernels_import_nothing_of_the_package_outside_their_folders():
+    """The stamp hashes the kernels' folders: a compiled module must not compile in code or
+    constants from elsewhere in the package, which the stamp would not see."""
+    compiled = [p for d in cache_key.KERNEL_DIRS for p in d.glob("*.py")
+                if "import numba" in p.read_text()]
+    assert {p.parent.name for p in compiled} == {"kernels", "halos"}
+    for path in compiled:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
                 assert node.level in (0, 1), f"{path.name} imports from {'.' * node.level}"
@@ -103,6 +107,14 @@ def test_kernels_import_nothing_of_the_package_outside_their_folder():
                     f"{path.name} imports {node.module}"
             elif isinstance(node, ast.Import):
                 assert not any(a.name.startswith("mwprop_batch") for a in node.names), path.name
+
+
+def test_halo_kernels_are_keyed_by_every_kernel_source():
+    from mwprop_batch.halos import profiles
+
+    cached = [f for f in vars(profiles).values() if hasattr(f, "_cache")]
+    assert cached
+    assert all(f._cache._cache_file._source_stamp == cache_key.sources_stamp() for f in cached)
 
 
 WORKER = '''

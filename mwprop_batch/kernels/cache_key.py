@@ -5,15 +5,18 @@ numba stamps a cached function with a hash of the one file that defines it. A ba
 of ``layout.py`` baked in: after a change to one of those files alone (a ``git pull`` in an
 editable install, ``pip install -U``, which leaves numba's files in ``__pycache__``), numba
 would load the kernel's old machine code. Here every kernel of the package is stamped with one
-hash of all the kernel modules' sources (this folder's ``*.py``: the kernels import nothing
-else of the package) and of the numba and llvmlite versions: any change to any of them
-recompiles every kernel, and nothing else does.
+hash of all the kernel modules' sources (the ``*.py`` of :data:`KERNEL_DIRS`, this folder and
+the halo models' ``halos/``, whose compiled modules import nothing else of the package) and
+of the numba and llvmlite versions: any change to any of them recompiles every kernel, and
+nothing else does.
 
-:func:`install` puts :data:`LOCATORS` in front of numba's own for the functions defined in this
-folder only (everything else keeps numba's own locators). Each finds the same cache directory
-as the numba locator it extends (``$NUMBA_CACHE_DIR``, ``__pycache__`` beside the sources, or
-the user-wide cache) and keeps numba's file names. numba reads ``NUMBA_CACHE_LOCATOR_CLASSES``
-before its own list: whoever sets it must name these classes first to keep the guarantee.
+:func:`install` puts :data:`LOCATORS` in front of numba's own for the functions defined in
+:data:`KERNEL_DIRS` (everything else keeps numba's own locators). Each finds the same cache
+directory as the numba locator it extends (``$NUMBA_CACHE_DIR``, ``__pycache__`` beside the
+sources, or the user-wide cache) and keeps numba's file names. numba reads
+``NUMBA_CACHE_LOCATOR_CLASSES`` before its own list: whoever sets it must name these classes
+first to keep the guarantee. The package imports this folder first, before any kernel module
+of ``halos/`` is defined.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from numba.core.caching import (
 )
 
 KERNEL_DIR = Path(__file__).resolve().parent
+KERNEL_DIRS = (KERNEL_DIR, KERNEL_DIR.parent / "halos")  # every folder of numba kernels
 
 
 @cache
@@ -42,14 +46,16 @@ def sources_stamp() -> str:
     (the code this process compiles); a file changed later is seen by the next process.
     """
     digest = hashlib.sha256(f"numba {numba.__version__} llvmlite {llvmlite.__version__}".encode())
-    for path in sorted(KERNEL_DIR.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for directory in KERNEL_DIRS:
+        for path in sorted(directory.glob("*.py")):
+            name = f"{directory.name}/{path.name}"
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def is_kernel_source(py_file: str) -> bool:
-    """Whether ``py_file`` is one of this folder's modules."""
-    return Path(py_file).resolve().parent == KERNEL_DIR
+    """Whether ``py_file`` is a module of one of :data:`KERNEL_DIRS`."""
+    return Path(py_file).resolve().parent in KERNEL_DIRS
 
 
 class _KernelStampMixin:
