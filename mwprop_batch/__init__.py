@@ -13,6 +13,9 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
+from . import kernels  # noqa: E402, F401  (first: keys numba's cache, kernels.cache_key)
+
+# isort: split
 from . import accessor  # noqa: E402, F401  (registers the DataFrame.mwprop accessor)
 from .convert import convert  # noqa: E402
 from .errors import MwpropBatchError  # noqa: E402

@@ -10,10 +10,12 @@ and outputs: plain arrays, a dict of every component, or an xarray ``Dataset`` (
 from __future__ import annotations
 
 import weakref
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .compile_lock import call, first_call
 from .constants import PC_PER_KPC, SM_FACTOR
 from .errors import MwpropBatchError
 from .extras import missing_extra
@@ -100,12 +102,14 @@ def density_along(
     if model.name == YMW16:
         values = _ymw16_grid(model, l_arr, b_arr, dist, shape, components)
     else:
-        from .kernels.grid import density_grid
         from .parallel import run_gufunc
+
+        # the gufunc compiles as its module is imported
+        grid = first_call("kernels.grid", lambda: import_module(".kernels.grid", __package__))
 
         columns = np.arange(len(COLUMNS), dtype=np.int64) if components else np.zeros(1, np.int64)
         with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
-            raw = run_gufunc(density_grid, l_arr, b_arr, dist, columns, *model.tables,
+            raw = run_gufunc(grid.density_grid, l_arr, b_arr, dist, columns, *model.tables,
                              _reach_cells(model))
         values = component_arrays(raw.reshape(-1, len(COLUMNS)), shape) if components \
             else raw[..., 0]
@@ -124,7 +128,7 @@ def _reach_cells(model: Model) -> np.ndarray:
         from .kernels.arms import reach_cells
 
         t = model.tables
-        cells = _REACH_CELLS.setdefault(model, reach_cells(t.P, t.arm_par, t.arm_grid))
+        cells = _REACH_CELLS.setdefault(model, call(reach_cells, t.P, t.arm_par, t.arm_grid))
     return cells
 
 

@@ -30,6 +30,7 @@ from typing import TypeVar
 import numba
 import numpy as np
 
+from .compile_lock import call_key, first_call, is_ready
 from .errors import InvalidTypeError, InvalidValueError
 
 FIRST_TABLE_ARGUMENT = "P"  # a batch kernel's row arguments are those before this one
@@ -130,6 +131,9 @@ def run_parallel_kernel(kernel, *args) -> np.ndarray:
     (:func:`map_on_threads` runs them in turn), so the caller sees Ctrl-C between them.
     """
     rows, tables = split_rows(kernel, args)
+    key = call_key(kernel, rows + tables)
+    if not is_ready(key):  # loads or compiles it now, on no rows, one process at a time
+        first_call(key, lambda: kernel(*(r[:0] for r in rows), *tables))
     total = rows[0].shape[0]
     if total == 0:
         return kernel(*rows, *tables)

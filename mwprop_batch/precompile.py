@@ -12,39 +12,145 @@ kernel once on one sightline so that nothing is left to compile:
   from one node, and every Dask worker loads the kernels instead of compiling them
   (``client.run(compile_kernels)`` also warms the workers of a running cluster).
 
-numba keys its cache by the source file's path and modification time, so the cache belongs
-to one installation; it cannot be shipped inside the repository or a wheel.
+The kernels fall into groups (:data:`GROUPS`: a family's density, DM -> D, D -> DM and
+profiles, DM_max), each compiled whole when its entry kernel first runs. A family's groups
+share most of their code (the march, the density), which one process compiles once for all of
+them: on 2 cores, the first NE group takes 26 s and the next ones 2-3 s each in one process,
+but 50-60 s each in processes of their own. So with ``processes`` above 1 each family (NE2001
+and NE2025; YMW16) compiles in a process of its own, into a private cache directory, and the
+families' files are then copied into the cache under its lock (:mod:`.compile_lock`): the
+families share a few callees, and two processes must never write one function's index at
+once. Each private cache starts as a copy of the cache, so that what is there is loaded, not
+compiled again.
+
+The cache is keyed by all kernel sources and the numba and llvmlite versions
+(:mod:`.kernels.cache_key`) and by the CPU (``NUMBA_CPU_NAME=generic`` at compile and at use
+makes it portable between CPUs), so it belongs to one installation.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numba
+from numba.core.caching import UserProvidedCacheLocator
 
+from .compile_lock import cache_directory, directory_lock
+from .kernels.cache_key import KERNEL_DIR
 from .model import Model
-from .params import MODEL_NAMES
+from .params import MODEL_NAMES, NE2001_FAMILY, YMW16
 from .runner import KernelRunner
 
+GROUPS = ("density", "dm_to_dist", "dist_to_dm", "dm_max")  # what each compiles: Model's method
+FAMILIES = (NE2001_FAMILY, (YMW16,))
 
-def compile_kernels(models: tuple[str, ...] = MODEL_NAMES) -> float:
-    """Run every kernel once with each model; return the seconds it took.
 
-    The kernels' argument types are the same for every model of a family, so the family's
-    first model compiles its kernels (NE2001's for NE2001 and NE2025, YMW16's own); the
-    others only build (and cache) their tables. ``mwprop-batch compile`` names each kernel
-    group as numba compiles it, with its time.
-    """
-    start = time.perf_counter()
+def run_group(group: str, models: tuple[str, ...]) -> None:
+    """Run the kernels of ``group`` (one of :data:`GROUPS`) once with each model, compiled."""
     for name in models:
         model = Model(name)
         model._run = KernelRunner(interpret_small_calls=False)  # compile, however small
-        model.density(0.0, 8.5, 0.0)
-        model.dm_to_dist(30.0, 2.0, 100.0)
-        model.dist_to_dm(30.0, 2.0, 1.0)
-        model.dm_max(30.0, 2.0)
-        model.dm_profile(30.0, 2.0, [0.5, 1.0])
+        if group == "density":
+            model.density(0.0, 8.5, 0.0)
+            model.density_along(30.0, 2.0, [0.5, 1.0])
+        elif group == "dm_to_dist":
+            model.dm_to_dist(30.0, 2.0, 100.0)
+        elif group == "dist_to_dm":  # and dm_profile: one kernel
+            model.dist_to_dm(30.0, 2.0, 1.0)
+            model.dm_profile(30.0, 2.0, [0.5, 1.0])
+        else:
+            model.dm_max(30.0, 2.0)
+
+
+def run_family(models: tuple[str, ...]) -> None:
+    """Run every kernel group once with each of ``models`` (of one family), compiled."""
+    for group in GROUPS:
+        run_group(group, models)
+
+
+def families_of(models: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """``models`` by family (those of each family that are among them), in order."""
+    families = [tuple(m for m in family if m in models) for family in FAMILIES]
+    return [family for family in families if family]
+
+
+def compile_kernels(models: tuple[str, ...] = MODEL_NAMES, processes: int = 1) -> float:
+    """Compile every kernel group of ``models`` and store their tables; return the seconds.
+
+    The kernels' argument types are the same for every model of a family, so the family's
+    first model compiles its kernels (NE2001's for NE2001 and NE2025, YMW16's own); the
+    others only build (and cache) their tables. ``processes`` above 1 compiles the families
+    in that many processes at once (see the module's text). ``mwprop-batch compile`` names each
+    kernel group as numba compiles it, with its time.
+    """
+    start = time.perf_counter()
+    work = families_of(tuple(models))
+    target = cache_directory()
+    if processes <= 1 or len(work) == 1 or target is None:
+        for family in work:
+            run_family(family)
+    else:
+        for name in models:  # tables (and their kernel) once, into the caches the groups load
+            Model(name).tables  # noqa: B018  (builds or loads them)
+        _compile_in_processes(work, processes, Path(target))
     return time.perf_counter() - start
+
+
+def _compile_in_processes(work: list[tuple[str, ...]], processes: int, target: Path) -> None:
+    """Each family (its models) of ``work`` in a process of its own with a private numba
+    cache, seeded with ``target``'s files (what is there is loaded, not compiled again), at
+    most ``processes`` at once; then every private cache's files into ``target``."""
+    with tempfile.TemporaryDirectory(prefix="mwprop_batch_compile_") as root:
+        private = [Path(root, str(k)) for k in range(len(work))]
+        with directory_lock(str(target)):
+            for directory in private:
+                copy_functions(target, kernels_subdirectory(directory))
+
+        def compile_family(k: int) -> None:
+            env = {**os.environ, "NUMBA_CACHE_DIR": str(private[k])}
+            code = ("from numba.core.event import install_listener\n"
+                    "from mwprop_batch.cli.compile_notice import CompileNotice\n"
+                    "from mwprop_batch.precompile import run_family\n"
+                    "with install_listener('numba:compile', CompileNotice()):\n"
+                    f"    run_family({work[k]!r})\n")
+            subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+        with ThreadPoolExecutor(processes) as pool:
+            list(pool.map(compile_family, range(len(work))))
+        with directory_lock(str(target)):
+            for directory in private:
+                copy_functions(kernels_subdirectory(directory), target)
+
+
+def kernels_subdirectory(cache: Path) -> Path:
+    """Where numba keeps the kernels in the cache ``cache`` (a ``NUMBA_CACHE_DIR``)."""
+    return cache / UserProvidedCacheLocator.get_suitable_cache_subpath(
+        str(KERNEL_DIR / "__init__.py"))
+
+
+def copy_functions(source: Path, target: Path) -> None:
+    """Copy the numba files in the directory ``source`` into ``target``, one function at a
+    time: its data files first, then its index, each by an atomic rename, so that an index
+    never names a data file of another process. A function in both keeps ``source``'s files."""
+    target.mkdir(parents=True, exist_ok=True)
+    for index in source.glob("*.nbi"):
+        base = index.name[: -len(".nbi")]
+        for data in source.glob(f"{base}.*.nbc"):
+            _copy_atomic(data, target / data.name)
+        _copy_atomic(index, target / index.name)
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    temporary = target.with_name(f"{target.name}.tmp.{os.getpid()}")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
 
 
 def cache_location() -> str:

@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .compile_lock import call
 from .kernels import layout as L
 from .kernels.arms import build_arm_grid
 from .parallel import run_on_threads
@@ -105,7 +106,8 @@ def _arm_tables(p: ModelParameters, P: np.ndarray) -> tuple[np.ndarray, ...]:
     coef = np.ascontiguousarray(coef)
     grid = np.concatenate(
         run_on_threads(
-            lambda a: build_arm_grid(par[a : a + 1], coef[a : a + 1], box, ARM_GRID_STEP), narm
+            lambda a: call(build_arm_grid, par[a : a + 1], coef[a : a + 1], box, ARM_GRID_STEP),
+            narm,
         ),
         axis=2,
     )

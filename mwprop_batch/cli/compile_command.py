@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..params import MODEL_NAMES
 from ..precompile import cache_location, compile_kernels
@@ -18,12 +19,15 @@ def register(commands) -> None:
         "CI, read-only installations (set NUMBA_CACHE_DIR) and clusters (NUMBA_CACHE_DIR on "
         "a shared file system). See docs/performance.md.",
     )
+    p.add_argument("--processes", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="compile the model families' kernels in up to N processes at once "
+                   "(default: the number of CPU cores; 1: in this process)")
     p.set_defaults(run=run_compile)
 
 
 def run_compile(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``compile`` (``command``, the command line, is not used)."""
-    seconds = compile_kernels()
+    seconds = compile_kernels(processes=args.processes)
     print(f"kernels and tables of {', '.join(MODEL_NAMES)} ready in {seconds:.1f} s; "
           f"numba cache: {cache_location()}; table cache: {cache_dir() or 'off'}")
     return 0

@@ -1,0 +1,221 @@
+"""numba's cache of the kernels: never stale, safe when several processes fill it at once."""
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+from numba.core import event
+
+import mwprop_batch
+from mwprop_batch import compile_lock, parallel, precompile
+from mwprop_batch.kernels import cache_key
+
+PACKAGE = Path(mwprop_batch.__file__).resolve().parent
+KERNELS = PACKAGE / "kernels"
+
+CALLEE = '''
+import numba as nb
+
+
+@nb.njit(cache=True)
+def value():
+    return {value}
+'''
+CALLER = '''
+import numba as nb
+
+from .probe_callee import value
+
+
+@nb.njit(cache=True)
+def call():
+    return value()
+'''
+RUN_CALLER = ("from mwprop_batch.kernels.probe_caller import call; "
+              "print(call(), sum(call.stats.cache_hits.values()))")
+
+
+def _clean_env() -> dict[str, str]:
+    """This environment less what would move numba's cache out of the package copy."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("NUMBA_CACHE_DIR", "NUMBA_CACHE_LOCATOR_CLASSES", "NUMBA_DISABLE_JIT")}
+
+
+def _python(code: str, path: Path) -> str:
+    env = _clean_env() | {"PYTHONPATH": str(path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=path, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_a_kernel_whose_callee_alone_changed_is_recompiled(tmp_path):
+    """numba stamps a cached function by its own file: after a change to the file of a
+    function it calls (a git pull, pip install -U), it loaded the caller's stale machine code
+    (1.0 below instead of 2.0). The kernels' stamp covers every kernel source."""
+    copy = tmp_path / "mwprop_batch"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    callee = copy / "kernels" / "probe_callee.py"
+    callee.write_text(CALLEE.format(value=1.0))
+    (copy / "kernels" / "probe_caller.py").write_text(CALLER)
+    assert _python(RUN_CALLER, tmp_path) == "1.0 0"  # compiled
+    assert _python(RUN_CALLER, tmp_path) == "1.0 1"  # loaded from the cache
+    callee.write_text(CALLEE.format(value=2.0))  # the callee's file only
+    assert _python(RUN_CALLER, tmp_path) == "2.0 0"  # recompiled, not loaded stale
+    assert _python(RUN_CALLER, tmp_path) == "2.0 1"
+
+
+@pytest.mark.parametrize("damaged", ["*.nbi", "*.nbc"])
+def test_a_damaged_cache_file_is_compiled_anew(tmp_path, damaged):
+    """numba raised UnpicklingError on every later call after a cache file was cut short
+    (a full disk, a killed copy): the kernels are compiled anew instead."""
+    copy = tmp_path / "mwprop_batch"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "kernels" / "probe_callee.py").write_text(CALLEE.format(value=3.0))
+    (copy / "kernels" / "probe_caller.py").write_text(CALLER)
+    run = ("from mwprop_batch import compile_lock; "
+           "from mwprop_batch.kernels.probe_caller import call; "
+           "print(compile_lock.call(call), sum(call.stats.cache_hits.values()))")
+    assert _python(run, tmp_path) == "3.0 0"
+    files = list((copy / "kernels" / "__pycache__").glob(f"probe_caller*{damaged[1:]}"))
+    assert files
+    for path in files:
+        path.write_bytes(path.read_bytes()[:30])
+    assert _python(run, tmp_path) == "3.0 0"  # compiled anew
+    assert _python(run, tmp_path) == "3.0 1"  # and saved
+
+
+def test_kernels_import_nothing_of_the_package_outside_their_folders():
+    """The stamp hashes the kernels' folders: a compiled module must not compile in code or
+    constants from elsewhere in the package, which the stamp would not see."""
+    compiled = [p for d in cache_key.KERNEL_DIRS for p in d.glob("*.py")
+                if "import numba" in p.read_text()]
+    assert {p.parent.name for p in compiled} == {"kernels", "halos"}
+    for path in compiled:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level in (0, 1), f"{path.name} imports from {'.' * node.level}"
+                assert node.level == 1 or not (node.module or "").startswith("mwprop_batch"), \
+                    f"{path.name} imports {node.module}"
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("mwprop_batch") for a in node.names), path.name
+
+
+def test_halo_kernels_are_keyed_by_every_kernel_source():
+    from mwprop_batch.halos import profiles
+
+    cached = [f for f in vars(profiles).values() if hasattr(f, "_cache")]
+    assert cached
+    assert all(f._cache._cache_file._source_stamp == cache_key.sources_stamp() for f in cached)
+
+
+WORKER = '''
+import json
+import numpy as np
+import pytest
+from numba.core import event
+
+compiles = []
+
+
+class Count(event.Listener):
+    def on_start(self, e):
+        compiles.append(1)
+
+    def on_end(self, e):
+        pass
+
+
+event.register("numba:compile", Count())
+from mwprop_batch import Model
+
+x = np.linspace(-12.0, 12.0, 50)
+ne = Model("ne2001").density(x, 8.5 - x / 2, x / 10)["ne"].to_numpy()
+print(json.dumps({"compiles": len(compiles), "ne": ne.tolist()}))
+'''
+
+
+def test_four_processes_fill_one_empty_cache_at_once(tmp_path, ne2001):
+    """Four processes compile into one empty numba cache at once: all give the right numbers,
+    and a fifth process loads every kernel it needs without compiling any."""
+    env = _clean_env() | {"NUMBA_CACHE_DIR": str(tmp_path / "numba"),
+                          "MWPROP_BATCH_CACHE_DIR": str(tmp_path / "tables"),
+                          "PYTHONPATH": str(PACKAGE.parent)}
+    x = np.linspace(-12.0, 12.0, 50)
+    expected = ne2001.density(x, 8.5 - x / 2, x / 10)["ne"].to_numpy()
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER], env=env, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(4)]
+    for worker in workers:
+        out, err = worker.communicate(timeout=900)
+        assert worker.returncode == 0, err
+        assert np.array_equal(json.loads(out)["ne"], expected)
+    fifth = subprocess.run([sys.executable, "-c", WORKER], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600)
+    assert fifth.returncode == 0, fifth.stderr
+    result = json.loads(fifth.stdout)
+    assert result["compiles"] == 0
+    assert np.array_equal(result["ne"], expected)
+
+
+def test_a_kernel_compiles_inside_the_cache_lock_once_per_process(monkeypatch):
+    """The first call of a kernel (with given types) loads or compiles it holding the cache
+    directory's lock, so that processes fill one cache one at a time; later calls take none."""
+    held, compiled_while = [], []
+
+    @contextmanager
+    def spy_lock(directory):
+        held.append(directory)
+        yield
+        held.remove(directory)
+
+    class Compiles(event.Listener):
+        def on_start(self, e):
+            compiled_while.append(list(held))
+
+        def on_end(self, e):
+            pass
+
+    @numba.njit
+    def twice(x, P):
+        return x * P[0]
+
+    monkeypatch.setattr(compile_lock, "directory_lock", spy_lock)
+    with event.install_listener("numba:compile", Compiles()):
+        out = parallel.run_parallel_kernel(twice, np.arange(5.0), np.array([2.0]))
+        first = len(compiled_while)
+        parallel.run_parallel_kernel(twice, np.arange(7.0), np.array([2.0]))
+        assert len(compiled_while) == first > 0  # compiled once, then reused
+        parallel.run_parallel_kernel(twice, np.arange(3), np.array([2.0]))  # int64: new types
+        assert len(compiled_while) > first
+    assert np.array_equal(out, np.arange(5.0) * 2)
+    assert all(lock == [compile_lock.cache_directory()] for lock in compiled_while)
+
+
+def test_merged_caches_keep_each_function_whole(tmp_path):
+    """``compile`` merges the private caches of its processes: each function's index comes
+    with its own data files, so that no index names another process's machine code."""
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "march.march-1.py311.nbi").write_text("old index")
+    (target / "march.march-1.py311.2.nbc").write_text("old data 2")
+    for k, text in enumerate(["first", "second"]):
+        source = precompile.kernels_subdirectory(tmp_path / str(k))
+        source.mkdir(parents=True)
+        (source / "march.march-1.py311.nbi").write_text(f"{text} index")
+        (source / "march.march-1.py311.1.nbc").write_text(f"{text} data")
+        (source / f"los.{text}-1.py311.nbi").write_text(f"{text} los")
+        precompile.copy_functions(source, target)
+    assert (target / "march.march-1.py311.nbi").read_text() == "second index"
+    assert (target / "march.march-1.py311.1.nbc").read_text() == "second data"
+    assert (target / "los.first-1.py311.nbi").read_text() == "first los"
+    assert (target / "los.second-1.py311.nbi").read_text() == "second los"
+    assert not list(target.glob("*.tmp.*"))
