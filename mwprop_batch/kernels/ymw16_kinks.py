@@ -6,10 +6,11 @@ helpers here (numba kernels, pc inside).
 
 The crossing is seen where the sign of thin - arms differs between the panel's start, its
 Gauss-Legendre nodes and its end (at the ends, from the line through the two nearest nodes
-unless that line nears zero), or, next to a node where the two are close (KINK_NEAR), at
-points every KINK_SCAN pc between; it is located by :func:`secant_point` steps (shared with
-:func:`mwprop_batch.kernels.ymw16_switch.state_switch`). Two crossings under KINK_SCAN apart,
-or between nodes where the two differ by more than KINK_NEAR of n_e, are not seen.
+unless that line nears zero), or at points every KINK_SCAN pc between two nodes where the two
+are close (within KINK_NEAR of n_e on the nodes' average) and the polynomial through the
+nodes comes near zero between them (FIT_*); it is located by :func:`secant_point` steps
+(shared with :func:`mwprop_batch.kernels.ymw16_switch.state_switch`). Two crossings under
+KINK_SCAN apart, or between nodes where the two differ by more than that, are not seen.
 """
 
 from __future__ import annotations
@@ -21,18 +22,31 @@ import numpy as np
 
 from . import ymw16 as K
 from . import ymw16_cuts as C
-from .quadrature import GL_NODES, GL_ORDER
-from .ymw16_panels import DISK_PARTS
+from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
 KINK_TOL = 1e-3  # pc: a kink located to this leaves an error ~ slope jump x KINK_TOL^2
 KINK_STEPS = 40  # secant or bisection steps to locate a kink (bisection alone needs ~17)
 SLOW_STEPS = 3  # secant steps in a row that fail to halve the bracket before one bisection
 # Two crossings can hide between neighbouring nodes (up to ~140 pc apart) where the two are
-# close: next to a node where |thin - arms| < KINK_NEAR n_e, thin - arms is also looked at
-# every KINK_SCAN pc (toward l, b = 351.70, -1.21 the arms rise above the thin disk for
-# 104 pc between two nodes near 4.36 kpc; unseen, the DM to 9.5 kpc was 4.6e-4 low).
+# close: between two nodes where |thin - arms| adds up to less than KINK_NEAR times n_e's,
+# thin - arms is also looked at every KINK_SCAN pc (toward l, b = 351.70, -1.21 the arms
+# rise above the thin disk for 104 pc between two nodes near 4.36 kpc; unseen, the DM to
+# 9.5 kpc was 4.6e-4 low).
 KINK_NEAR = 0.25
 KINK_SCAN = 20.0  # pc
+# ... but only where the polynomial through thin - arms at the panel's nodes, looked at every
+# FIT_STEP pc, comes within FIT_NEAR n_e + FIT_TAIL (|c4| + |c5|) of zero (c_j: its Legendre
+# coefficients, whose last two estimate its error; in the case above it falls to 1.5e-5
+# cm^-3 of zero, where n_e is 0.11; the largest error of the fit seen where the tail said
+# less, on that sightline, was 2% of n_e, with thin - arms still 9% of n_e from zero).
+FIT_STEP = 10.0  # pc
+FIT_NEAR = 0.02
+FIT_TAIL = 2.0
+_BARY = np.array([1.0 / np.prod([GL_NODES[k] - GL_NODES[m] for m in range(GL_ORDER) if m != k])
+                  for k in range(GL_ORDER)])  # barycentric weights of the nodes
+_TAIL = np.array([[0.5 * (2 * j + 1) * GL_WEIGHTS[k]
+                   * np.polynomial.legendre.legval(GL_NODES[k], np.eye(GL_ORDER)[j])
+                   for k in range(GL_ORDER)] for j in (GL_ORDER - 2, GL_ORDER - 1)])
 
 
 @nb.njit(cache=True, inline="always")
@@ -61,8 +75,17 @@ def slow_steps(slow: int, width: float, lo: float, hi: float) -> int:
 def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
     """Thin disk minus arms n_e (cm^-3) at distance s (pc) along the sightline."""
     x, y, z = C.along(s, u, P)
-    found = K.galaxy(x, y, z, l_deg, DISK_PARTS, P, arms)
-    return found[2] - found[3]
+    r = math.sqrt(x * x + y * y)
+    theta = math.atan2(y, x)  # (as :func:`mwprop_batch.kernels.ymw16.galaxy` has them)
+    if theta < 0.0:
+        theta += K.TWO_PI
+    zw = K.warped_z(z, r, theta, P)
+    gd = K.thick_disk(zw, r, P)[1]
+    thin = 0.0
+    hh = P[K.K2] * K.scale_height(r, P)
+    if r - P[K.B2] <= P[K.CUT] * P[K.A2] and abs(zw) <= P[K.CUT] * hh:
+        thin = P[K.N2] * gd * K.sech2((r - P[K.B2]) / P[K.A2]) * K.sech2(zw / hh)
+    return thin - K.spiral_arms(zw, r, theta, gd, P, arms)
 
 
 @nb.njit(cache=True)
@@ -108,6 +131,31 @@ def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg:
     return thin_over_arms(x_end, u, l_deg, P, arms)
 
 
+@nb.njit(cache=True, inline="always")
+def _fit(t: float, gaps) -> float:
+    """The polynomial through thin - arms at the panel's nodes (``gaps``) at t in [-1, 1]
+    (its barycentric form; at a node, the node's value)."""
+    top = bottom = 0.0
+    for k in range(GL_ORDER):
+        if t == GL_NODES[k]:
+            return gaps[k]
+        w = _BARY[k] / (t - GL_NODES[k])
+        top += w * gaps[k]
+        bottom += w
+    return top / bottom
+
+
+@nb.njit(cache=True)
+def _fit_near(lo: float, hi: float, mid: float, half: float, gaps, margin: float) -> bool:
+    """Whether the polynomial through thin - arms at the panel's nodes comes within
+    ``margin`` (cm^-3) of zero between lo and hi (pc; looked at every FIT_STEP pc or less)."""
+    steps = int(math.ceil((hi - lo) / FIT_STEP))
+    for j in range(1, steps):
+        if abs(_fit((lo + (hi - lo) * j / steps - mid) / half, gaps)) < margin:
+            return True
+    return False
+
+
 @nb.njit(cache=True)
 def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, P,
                arms) -> tuple[float, bool, bool]:
@@ -126,17 +174,32 @@ def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, 
         g_a = _end_gap(a, node0, gaps[0], node1, gaps[1], u, l_deg, P, arms)
         above_a = 1 if g_a > 0.0 else 0
     above = above_a == 1
-    lo, g_lo, near_lo = a, g_a, False
+    tail = 0.0
+    for j in range(2):
+        c = 0.0
+        for k in range(GL_ORDER):
+            c += _TAIL[j, k] * gaps[k]
+        tail += abs(c)
+    lo, g_lo = a, g_a
     for k in range(GL_ORDER + 1):
-        near_hi = False
         if k < GL_ORDER:
             hi, g_hi = mid + half * GL_NODES[k], gaps[k]
-            near_hi = abs(g_hi) < KINK_NEAR * values[k]
+            if k == 0:  # (the panel's ends are within 3.4% of its length of a node)
+                near = abs(g_hi) < KINK_NEAR * values[k]
+            else:
+                near = abs(g_lo) + abs(g_hi) < KINK_NEAR * (values[k - 1] + values[k])
         else:
             hi = b
             g_hi = _end_gap(b, lo, g_lo, mid + half * GL_NODES[GL_ORDER - 2],
                             gaps[GL_ORDER - 2], u, l_deg, P, arms)
-        if near_lo or near_hi:  # close: a pair of crossings may lie between
+            near = abs(g_lo) < KINK_NEAR * values[k - 1]
+        if near:  # close: the fit through the nodes says whether it comes closer between
+            v = values[k] if k == 0 else values[k - 1] if k == GL_ORDER else (
+                0.5 * (values[k - 1] + values[k]))
+            margin = FIT_NEAR * v + FIT_TAIL * tail
+            near = (abs(g_hi) < margin or abs(g_lo) < margin
+                    or _fit_near(lo, hi, mid, half, gaps, margin))
+        if near:  # a pair of crossings may lie between
             steps = int(math.ceil((hi - lo) / KINK_SCAN))
             x_prev, g_prev = lo, g_lo
             for j in range(1, steps):
@@ -149,5 +212,5 @@ def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, 
         if (g_hi > 0.0) != above:
             kink, located = _crossing(lo, hi, g_lo, g_hi, u, l_deg, P, arms)
             return kink, not above, located
-        lo, g_lo, near_lo = hi, g_hi, near_hi
+        lo, g_lo = hi, g_hi
     return b, above, True
