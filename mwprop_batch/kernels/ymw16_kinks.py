@@ -8,9 +8,11 @@ The crossing is seen where the sign of thin - arms differs between the panel's s
 Gauss-Legendre nodes and its end (at the ends, from the line through the two nearest nodes
 unless that line nears zero), or at points every KINK_SCAN pc between two nodes where the two
 are close (within KINK_NEAR of n_e on the nodes' average) and the polynomial through the
-nodes comes near zero between them (FIT_*); it is located by :func:`secant_point` steps
-(shared with :func:`mwprop_batch.kernels.ymw16_switch.state_switch`). Two crossings under
-KINK_SCAN apart, or between nodes where the two differ by more than that, are not seen.
+nodes shows a pair of crossings or a near touch between them (FIT_*); it is located by
+:func:`secant_point` steps (shared with
+:func:`mwprop_batch.kernels.ymw16_switch.state_switch`). Two crossings under KINK_SCAN apart,
+between nodes where the two differ by more than that, or that the fit does not show, are not
+seen.
 """
 
 from __future__ import annotations
@@ -34,16 +36,18 @@ SLOW_STEPS = 3  # secant steps in a row that fail to halve the bracket before on
 # 9.5 kpc was 4.6e-4 low).
 KINK_NEAR = 0.25
 KINK_SCAN = 20.0  # pc
-# ... but only where the polynomial through thin - arms at the panel's nodes, looked at every
-# FIT_STEP pc, comes within FIT_NEAR n_e + FIT_TAIL (|c4| + |c5|) of zero (c_j: its Legendre
-# coefficients, whose last two estimate its error; in the case above it falls to 1.5e-5
-# cm^-3 of zero, where n_e is 0.11; the largest error of the fit seen where the tail said
-# less, on that sightline, was 2% of n_e, with thin - arms still 9% of n_e from zero).
+# ... but only where the polynomial through thin - arms at the panel's nodes (the fit), looked
+# at every FIT_STEP pc, changes sign twice, or touches within FIT_NEAR n_e + FIT_TAIL
+# (|c4| + |c5|) of zero without a change of sign (c_j: its Legendre coefficients, whose last
+# two estimate its error; in the case above it falls to 1.5e-5 cm^-3 of zero, where n_e is
+# 0.11; the largest error of the fit seen where the tail said less, on that sightline, was 2%
+# of n_e, with thin - arms still 9% of n_e from zero). A single change of sign is a crossing
+# that the nodes show: looking every KINK_SCAN pc next to each took most of the time.
 FIT_STEP = 10.0  # pc
 FIT_NEAR = 0.02
 FIT_TAIL = 2.0
-_BARY = np.array([1.0 / np.prod([GL_NODES[k] - GL_NODES[m] for m in range(GL_ORDER) if m != k])
-                  for k in range(GL_ORDER)])  # barycentric weights of the nodes
+# thin - arms at the nodes -> the fit's coefficients of t^0 ... t^5 (t in [-1, 1] on the panel)
+_MONOMIAL = np.linalg.inv(np.vander(GL_NODES, GL_ORDER, increasing=True))
 _TAIL = np.array([[0.5 * (2 * j + 1) * GL_WEIGHTS[k]
                    * np.polynomial.legendre.legval(GL_NODES[k], np.eye(GL_ORDER)[j])
                    for k in range(GL_ORDER)] for j in (GL_ORDER - 2, GL_ORDER - 1)])
@@ -132,28 +136,38 @@ def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg:
 
 
 @nb.njit(cache=True, inline="always")
-def _fit(t: float, gaps) -> float:
-    """The polynomial through thin - arms at the panel's nodes (``gaps``) at t in [-1, 1]
-    (its barycentric form; at a node, the node's value)."""
-    top = bottom = 0.0
+def _coefficient(j: int, gaps) -> float:
+    """The fit's coefficient of t^j (see _MONOMIAL)."""
+    c = 0.0
     for k in range(GL_ORDER):
-        if t == GL_NODES[k]:
-            return gaps[k]
-        w = _BARY[k] / (t - GL_NODES[k])
-        top += w * gaps[k]
-        bottom += w
-    return top / bottom
+        c += _MONOMIAL[j, k] * gaps[k]
+    return c
 
 
 @nb.njit(cache=True)
-def _fit_near(lo: float, hi: float, mid: float, half: float, gaps, margin: float) -> bool:
-    """Whether the polynomial through thin - arms at the panel's nodes comes within
-    ``margin`` (cm^-3) of zero between lo and hi (pc; looked at every FIT_STEP pc or less)."""
-    steps = int(math.ceil((hi - lo) / FIT_STEP))
-    for j in range(1, steps):
-        if abs(_fit((lo + (hi - lo) * j / steps - mid) / half, gaps)) < margin:
-            return True
-    return False
+def _fit_pair(lo: float, hi: float, mid: float, half: float, gaps, margin: float) -> bool:
+    """Whether the polynomial through thin - arms at the panel's nodes (``gaps``, cm^-3; a
+    quintic, GL_ORDER being 6), looked at every FIT_STEP pc or less from lo to hi (pc), may
+    hide a pair of crossings there: it changes sign twice or more, or it has a minimum of its
+    magnitude within ``margin`` (cm^-3) of zero without a change of sign (a near touch; at lo
+    and hi too, from one more point outside). ``mid``, ``half``: the panel's middle and half
+    length (pc)."""
+    c0, c1, c2 = _coefficient(0, gaps), _coefficient(1, gaps), _coefficient(2, gaps)
+    c3, c4, c5 = _coefficient(3, gaps), _coefficient(4, gaps), _coefficient(5, gaps)
+    steps = max(1, int(math.ceil((hi - lo) / FIT_STEP)))
+    changes = 0
+    p0 = p1 = 0.0
+    for j in range(-1, steps + 2):
+        t = (lo + (hi - lo) * j / steps - mid) / half
+        p2 = c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * c5))))
+        if j >= 1:
+            if j <= steps and (p1 > 0.0) != (p2 > 0.0):
+                changes += 1
+            if (abs(p1) < margin and (p0 > 0.0) == (p1 > 0.0) == (p2 > 0.0)
+                    and abs(p1) <= abs(p0) and abs(p1) <= abs(p2)):
+                return True
+        p0, p1 = p1, p2
+    return changes >= 2
 
 
 @nb.njit(cache=True)
@@ -193,12 +207,11 @@ def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, 
             g_hi = _end_gap(b, lo, g_lo, mid + half * GL_NODES[GL_ORDER - 2],
                             gaps[GL_ORDER - 2], u, l_deg, P, arms)
             near = abs(g_lo) < KINK_NEAR * values[k - 1]
-        if near:  # close: the fit through the nodes says whether it comes closer between
+        if near:  # close: the fit through the nodes says whether a pair may hide between
             v = values[k] if k == 0 else values[k - 1] if k == GL_ORDER else (
                 0.5 * (values[k - 1] + values[k]))
             margin = FIT_NEAR * v + FIT_TAIL * tail
-            near = (abs(g_hi) < margin or abs(g_lo) < margin
-                    or _fit_near(lo, hi, mid, half, gaps, margin))
+            near = _fit_pair(lo, hi, mid, half, gaps, margin)
         if near:  # a pair of crossings may lie between
             steps = int(math.ceil((hi - lo) / KINK_SCAN))
             x_prev, g_prev = lo, g_lo
