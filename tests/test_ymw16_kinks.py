@@ -22,9 +22,10 @@ def test_fit_and_tail_of_a_quintic():
     # its middle nodes), not between the next two
     dip = np.polynomial.legendre.poly2leg([-0.01, 0.0, 1.0])
     gaps = np.polynomial.legendre.legval(GL_NODES, dip)
+    fit = tuple(ymw16_kinks._MONOMIAL @ gaps)
     near = ymw16_kinks._fit_pair.py_func
-    assert near(500.0 * GL_NODES[2], 500.0 * GL_NODES[3], 0.0, 500.0, gaps, 1e-3)
-    assert not near(500.0 * GL_NODES[3], 500.0 * GL_NODES[4], 0.0, 500.0, gaps, 1e-3)
+    assert near(500.0 * GL_NODES[2], 500.0 * GL_NODES[3], 0.0, 500.0, fit, 1e-3)
+    assert not near(500.0 * GL_NODES[3], 500.0 * GL_NODES[4], 0.0, 500.0, fit, 1e-3)
 
 
 def test_disk_sightlines_look_between_nodes_only_where_the_fit_nears_zero(ymw16, monkeypatch):

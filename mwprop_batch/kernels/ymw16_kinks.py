@@ -145,15 +145,15 @@ def _coefficient(j: int, gaps) -> float:
 
 
 @nb.njit(cache=True)
-def _fit_pair(lo: float, hi: float, mid: float, half: float, gaps, margin: float) -> bool:
-    """Whether the polynomial through thin - arms at the panel's nodes (``gaps``, cm^-3; a
-    quintic, GL_ORDER being 6), looked at every FIT_STEP pc or less from lo to hi (pc), may
+def _fit_pair(lo: float, hi: float, mid: float, half: float, fit, margin: float) -> bool:
+    """Whether the polynomial through thin - arms at the panel's nodes (``fit``: its
+    coefficients from :func:`_coefficient`, cm^-3; a quintic, GL_ORDER being 6), looked at
+    every FIT_STEP pc or less from lo to hi (pc), may
     hide a pair of crossings there: it changes sign twice or more, or it has a minimum of its
     magnitude within ``margin`` (cm^-3) of zero without a change of sign (a near touch; at lo
     and hi too, from one more point outside). ``mid``, ``half``: the panel's middle and half
     length (pc)."""
-    c0, c1, c2 = _coefficient(0, gaps), _coefficient(1, gaps), _coefficient(2, gaps)
-    c3, c4, c5 = _coefficient(3, gaps), _coefficient(4, gaps), _coefficient(5, gaps)
+    c0, c1, c2, c3, c4, c5 = fit
     steps = max(1, int(math.ceil((hi - lo) / FIT_STEP)))
     changes = 0
     p0 = p1 = 0.0
@@ -194,6 +194,8 @@ def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, 
         for k in range(GL_ORDER):
             c += _TAIL[j, k] * gaps[k]
         tail += abs(c)
+    fit, fitted = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False  # (computed when first needed)
+    bend = 0.0
     lo, g_lo = a, g_a
     for k in range(GL_ORDER + 1):
         if k < GL_ORDER:
@@ -211,7 +213,18 @@ def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, 
             v = values[k] if k == 0 else values[k - 1] if k == GL_ORDER else (
                 0.5 * (values[k - 1] + values[k]))
             margin = FIT_NEAR * v + FIT_TAIL * tail
-            near = _fit_pair(lo, hi, mid, half, gaps, margin)
+            if not fitted:
+                fit = (_coefficient(0, gaps), _coefficient(1, gaps), _coefficient(2, gaps),
+                       _coefficient(3, gaps), _coefficient(4, gaps), _coefficient(5, gaps))
+                bend = (2.0 * abs(fit[2]) + 6.0 * abs(fit[3]) + 12.0 * abs(fit[4])
+                        + 20.0 * abs(fit[5]))  # >= |the fit's second derivative in t|
+                fitted = True
+            h = (hi - lo) / half
+            # (where the ends agree in sign, the fit stays above the lower end less
+            # bend h^2 / 8, which when above margin rules out both a pair and a touch)
+            near = (not ((g_lo > 0.0) == (g_hi > 0.0)
+                         and min(abs(g_lo), abs(g_hi)) - 0.125 * bend * h * h >= margin)
+                    and _fit_pair(lo, hi, mid, half, fit, margin))
         if near:  # a pair of crossings may lie between
             steps = int(math.ceil((hi - lo) / KINK_SCAN))
             x_prev, g_prev = lo, g_lo
