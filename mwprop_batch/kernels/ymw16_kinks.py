@@ -6,10 +6,13 @@ helpers here (numba kernels, pc inside).
 
 The crossing is seen where the sign of thin - arms differs between the panel's start, its
 Gauss-Legendre nodes and its end (at the ends, from the line through the two nearest nodes
-unless that line nears zero), or, next to a node where the two are close (KINK_NEAR), at
-points every KINK_SCAN pc between; it is located by :func:`secant_point` steps (shared with
+unless that line nears zero), or at points every KINK_SCAN pc between two nodes where the two
+are close (within KINK_NEAR of n_e on the nodes' average) and the polynomial through the
+nodes shows a pair of crossings or a near touch between them (FIT_*); it is located by
+:func:`secant_point` steps (shared with
 :func:`mwprop_batch.kernels.ymw16_switch.state_switch`). Two crossings under KINK_SCAN apart,
-or between nodes where the two differ by more than KINK_NEAR of n_e, are not seen.
+between nodes where the two differ by more than that, or that the fit does not show, are not
+seen.
 """
 
 from __future__ import annotations
@@ -21,18 +24,33 @@ import numpy as np
 
 from . import ymw16 as K
 from . import ymw16_cuts as C
-from .quadrature import GL_NODES, GL_ORDER
-from .ymw16_panels import DISK_PARTS
+from .quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
 KINK_TOL = 1e-3  # pc: a kink located to this leaves an error ~ slope jump x KINK_TOL^2
 KINK_STEPS = 40  # secant or bisection steps to locate a kink (bisection alone needs ~17)
 SLOW_STEPS = 3  # secant steps in a row that fail to halve the bracket before one bisection
 # Two crossings can hide between neighbouring nodes (up to ~140 pc apart) where the two are
-# close: next to a node where |thin - arms| < KINK_NEAR n_e, thin - arms is also looked at
-# every KINK_SCAN pc (toward l, b = 351.70, -1.21 the arms rise above the thin disk for
-# 104 pc between two nodes near 4.36 kpc; unseen, the DM to 9.5 kpc was 4.6e-4 low).
+# close: between two nodes where |thin - arms| adds up to less than KINK_NEAR times n_e's,
+# thin - arms is also looked at every KINK_SCAN pc (toward l, b = 351.70, -1.21 the arms
+# rise above the thin disk for 104 pc between two nodes near 4.36 kpc; unseen, the DM to
+# 9.5 kpc was 4.6e-4 low).
 KINK_NEAR = 0.25
 KINK_SCAN = 20.0  # pc
+# ... but only where the polynomial through thin - arms at the panel's nodes (the fit), looked
+# at every FIT_STEP pc, changes sign twice, or touches within FIT_NEAR n_e + FIT_TAIL
+# (|c4| + |c5|) of zero without a change of sign (c_j: its Legendre coefficients, whose last
+# two estimate its error; in the case above it falls to 1.5e-5 cm^-3 of zero, where n_e is
+# 0.11; the largest error of the fit seen where the tail said less, on that sightline, was 2%
+# of n_e, with thin - arms still 9% of n_e from zero). A single change of sign is a crossing
+# that the nodes show: looking every KINK_SCAN pc next to each took most of the time.
+FIT_STEP = 10.0  # pc
+FIT_NEAR = 0.02
+FIT_TAIL = 2.0
+# thin - arms at the nodes -> the fit's coefficients of t^0 ... t^5 (t in [-1, 1] on the panel)
+_MONOMIAL = np.linalg.inv(np.vander(GL_NODES, GL_ORDER, increasing=True))
+_TAIL = np.array([[0.5 * (2 * j + 1) * GL_WEIGHTS[k]
+                   * np.polynomial.legendre.legval(GL_NODES[k], np.eye(GL_ORDER)[j])
+                   for k in range(GL_ORDER)] for j in (GL_ORDER - 2, GL_ORDER - 1)])
 
 
 @nb.njit(cache=True, inline="always")
@@ -61,8 +79,17 @@ def slow_steps(slow: int, width: float, lo: float, hi: float) -> int:
 def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
     """Thin disk minus arms n_e (cm^-3) at distance s (pc) along the sightline."""
     x, y, z = C.along(s, u, P)
-    found = K.galaxy(x, y, z, l_deg, DISK_PARTS, P, arms)
-    return found[2] - found[3]
+    r = math.sqrt(x * x + y * y)
+    theta = math.atan2(y, x)  # (as :func:`mwprop_batch.kernels.ymw16.galaxy` has them)
+    if theta < 0.0:
+        theta += K.TWO_PI
+    zw = K.warped_z(z, r, theta, P)
+    gd = K.thick_disk(zw, r, P)[1]
+    thin = 0.0
+    hh = P[K.K2] * K.scale_height(r, P)
+    if r - P[K.B2] <= P[K.CUT] * P[K.A2] and abs(zw) <= P[K.CUT] * hh:
+        thin = P[K.N2] * gd * K.sech2((r - P[K.B2]) / P[K.A2]) * K.sech2(zw / hh)
+    return thin - K.spiral_arms(zw, r, theta, gd, P, arms)
 
 
 @nb.njit(cache=True)
@@ -108,6 +135,41 @@ def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg:
     return thin_over_arms(x_end, u, l_deg, P, arms)
 
 
+@nb.njit(cache=True, inline="always")
+def _coefficient(j: int, gaps) -> float:
+    """The fit's coefficient of t^j (see _MONOMIAL)."""
+    c = 0.0
+    for k in range(GL_ORDER):
+        c += _MONOMIAL[j, k] * gaps[k]
+    return c
+
+
+@nb.njit(cache=True)
+def _fit_pair(lo: float, hi: float, mid: float, half: float, fit, margin: float) -> bool:
+    """Whether the polynomial through thin - arms at the panel's nodes (``fit``: its
+    coefficients from :func:`_coefficient`, cm^-3; a quintic, GL_ORDER being 6), looked at
+    every FIT_STEP pc or less from lo to hi (pc), may
+    hide a pair of crossings there: it changes sign twice or more, or it has a minimum of its
+    magnitude within ``margin`` (cm^-3) of zero without a change of sign (a near touch; at lo
+    and hi too, from one more point outside). ``mid``, ``half``: the panel's middle and half
+    length (pc)."""
+    c0, c1, c2, c3, c4, c5 = fit
+    steps = max(1, int(math.ceil((hi - lo) / FIT_STEP)))
+    changes = 0
+    p0 = p1 = 0.0
+    for j in range(-1, steps + 2):
+        t = (lo + (hi - lo) * j / steps - mid) / half
+        p2 = c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * c5))))
+        if j >= 1:
+            if j <= steps and (p1 > 0.0) != (p2 > 0.0):
+                changes += 1
+            if (abs(p1) < margin and (p0 > 0.0) == (p1 > 0.0) == (p2 > 0.0)
+                    and abs(p1) <= abs(p0) and abs(p1) <= abs(p2)):
+                return True
+        p0, p1 = p1, p2
+    return changes >= 2
+
+
 @nb.njit(cache=True)
 def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, P,
                arms) -> tuple[float, bool, bool]:
@@ -126,17 +188,44 @@ def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, 
         g_a = _end_gap(a, node0, gaps[0], node1, gaps[1], u, l_deg, P, arms)
         above_a = 1 if g_a > 0.0 else 0
     above = above_a == 1
-    lo, g_lo, near_lo = a, g_a, False
+    tail = 0.0
+    for j in range(2):
+        c = 0.0
+        for k in range(GL_ORDER):
+            c += _TAIL[j, k] * gaps[k]
+        tail += abs(c)
+    fit, fitted = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), False  # (computed when first needed)
+    bend = 0.0
+    lo, g_lo = a, g_a
     for k in range(GL_ORDER + 1):
-        near_hi = False
         if k < GL_ORDER:
             hi, g_hi = mid + half * GL_NODES[k], gaps[k]
-            near_hi = abs(g_hi) < KINK_NEAR * values[k]
+            if k == 0:  # (the panel's ends are within 3.4% of its length of a node)
+                near = abs(g_hi) < KINK_NEAR * values[k]
+            else:
+                near = abs(g_lo) + abs(g_hi) < KINK_NEAR * (values[k - 1] + values[k])
         else:
             hi = b
             g_hi = _end_gap(b, lo, g_lo, mid + half * GL_NODES[GL_ORDER - 2],
                             gaps[GL_ORDER - 2], u, l_deg, P, arms)
-        if near_lo or near_hi:  # close: a pair of crossings may lie between
+            near = abs(g_lo) < KINK_NEAR * values[k - 1]
+        if near:  # close: the fit through the nodes says whether a pair may hide between
+            v = values[k] if k == 0 else values[k - 1] if k == GL_ORDER else (
+                0.5 * (values[k - 1] + values[k]))
+            margin = FIT_NEAR * v + FIT_TAIL * tail
+            if not fitted:
+                fit = (_coefficient(0, gaps), _coefficient(1, gaps), _coefficient(2, gaps),
+                       _coefficient(3, gaps), _coefficient(4, gaps), _coefficient(5, gaps))
+                bend = (2.0 * abs(fit[2]) + 6.0 * abs(fit[3]) + 12.0 * abs(fit[4])
+                        + 20.0 * abs(fit[5]))  # >= |the fit's second derivative in t|
+                fitted = True
+            h = (hi - lo) / half
+            # (where the ends agree in sign, the fit stays above the lower end less
+            # bend h^2 / 8, which when above margin rules out both a pair and a touch)
+            near = (not ((g_lo > 0.0) == (g_hi > 0.0)
+                         and min(abs(g_lo), abs(g_hi)) - 0.125 * bend * h * h >= margin)
+                    and _fit_pair(lo, hi, mid, half, fit, margin))
+        if near:  # a pair of crossings may lie between
             steps = int(math.ceil((hi - lo) / KINK_SCAN))
             x_prev, g_prev = lo, g_lo
             for j in range(1, steps):
@@ -149,5 +238,5 @@ def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, 
         if (g_hi > 0.0) != above:
             kink, located = _crossing(lo, hi, g_lo, g_hi, u, l_deg, P, arms)
             return kink, not above, located
-        lo, g_lo, near_lo = hi, g_hi, near_hi
+        lo, g_lo = hi, g_hi
     return b, above, True
