@@ -43,6 +43,7 @@ import numba
 from numba.core.caching import UserProvidedCacheLocator
 
 from .compile_lock import cache_directory, directory_lock
+from .io.safe_writes import AtomicFile
 from .kernels.cache_key import KERNEL_DIR
 from .model import Model
 from .params import MODEL_NAMES, NE2001_FAMILY, YMW16
@@ -148,9 +149,9 @@ def copy_functions(source: Path, target: Path) -> None:
 
 
 def _copy_atomic(source: Path, target: Path) -> None:
-    temporary = target.with_name(f"{target.name}.tmp.{os.getpid()}")
-    shutil.copyfile(source, temporary)
-    os.replace(temporary, target)
+    """``source``'s bytes published at ``target`` through the one publish path."""
+    with AtomicFile(target, overwrite=True, signals=False) as temporary:
+        shutil.copyfile(source, temporary)
 
 
 def cache_location() -> str:
