@@ -1,5 +1,6 @@
 """Shared fixtures: models are built once per test session."""
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,15 @@ def ne2025() -> Model:
 @pytest.fixture(scope="session")
 def ymw16() -> Model:
     return Model("ymw16")
+
+
+@pytest.fixture
+def quiet_pygedm():
+    """The pygedm drop-in's once-a-process NE2001p notice and its limit-row warning ignored
+    (tests/test_pygedm_*.py test them where they ask for them)."""
+    from mwprop_batch.compat import pygedm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pygedm.NE2001pWarning)
+        warnings.simplefilter("ignore", pygedm.BeyondModelWarning)
+        yield

@@ -2,7 +2,6 @@
 and array forms) and YMW16's IGM mode (mwprop_batch.ymw16_igm). The agreement with pygedm
 3.3.0 itself is in tests/test_pygedm_oracle.py."""
 
-import warnings
 
 import astropy.units as u
 import numpy as np
@@ -18,13 +17,7 @@ B = np.array([1.0, -6.5, -32.9, 4.0, 60.0])
 DM = np.array([300.0, 80.0, 120.0, 200.0, 20.0])
 
 
-@pytest.fixture(autouse=True)
-def quiet():
-    """The once-a-process NE2001p notice and the limit-row warning are tested where asked."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", pygedm.NE2001pWarning)
-        warnings.simplefilter("ignore", pygedm.BeyondModelWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_pygedm")  # its notices are tested where asked
 
 
 @pytest.mark.parametrize("method", ["ymw16", "ne2001", "ne2025"])

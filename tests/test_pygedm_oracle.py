@@ -15,8 +15,6 @@ listed by its cause (docs/pygedm.md has the measured figures):
   Fortran's steps cross coarsely; its density is the plain sum of the components in pygedm 3.
 """
 
-import warnings
-
 import numpy as np
 import pytest
 from conftest import DATA
@@ -37,12 +35,7 @@ def oracle() -> dict[str, np.ndarray]:
         return {k: f[k] for k in f.files}
 
 
-@pytest.fixture(autouse=True)
-def quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", pygedm.NE2001pWarning)
-        warnings.simplefilter("ignore", pygedm.BeyondModelWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_pygedm")  # its notices are tested where asked
 
 
 def case(oracle, name: str) -> dict[str, np.ndarray]:
