@@ -368,7 +368,7 @@ and written one batch of 65,536 at a time, so memory stays flat however long the
 ## First call in a fresh process
 
 Interpreter start, `import mwprop_batch`, `Model("ne2025")` with its tables, and one DM -> D
-call: of one sightline, which the model runs interpreted (`mwprop_batch.runner`: a model's
+call: of one sightline, which the model runs interpreted (`mwprop_batch.core.runner`: a model's
 first calls of at most 16 rows need no compiled code), and of 1,000, which runs the compiled
 kernels. Empty: a new `NUMBA_CACHE_DIR` (the 1-row process compiles nothing, so the 1,000-row
 process after it compiles every kernel DM -> D needs); warm: the same cache afterwards
@@ -378,7 +378,7 @@ process after it compiles every kernel DM -> D needs); warm: the same cache afte
 
 The command line (`mwprop-batch`): the first `los` after installation builds the model's
 tables (compiling the arm-grid builder) and answers its one sightline interpreted; later runs
-load the tables from their cache (`mwprop_batch/tablecache.py`). A call on more rows runs the
+load the tables from their cache (`mwprop_batch/core/tablecache.py`). A call on more rows runs the
 compiled kernels, which numba compiles on the installation's first such call;
 `mwprop-batch compile` does that ahead of time (images, CI, clusters).
 

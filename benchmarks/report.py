@@ -55,10 +55,12 @@ from workload import (
 )
 
 import mwprop_batch
-from mwprop_batch import Model, sightlines, ymw16_sightlines
+from mwprop_batch import Model
+from mwprop_batch.core.parallel import run_parallel_kernel
+from mwprop_batch.core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from mwprop_batch.demo import synthetic_catalogue
-from mwprop_batch.parallel import run_parallel_kernel
-from mwprop_batch.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
+from mwprop_batch.families.ne import engine as sightlines
+from mwprop_batch.families.ymw16 import engine as ymw16_sightlines
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPARATORS = Path(__file__).with_name("comparators.py")
@@ -84,7 +86,7 @@ imported = time.perf_counter()
 model = Model("ne2025")
 model.tables
 built = time.perf_counter()
-rows = int(sys.argv[1])  # 1: interpreted (mwprop_batch.runner); 1,000: the compiled kernels
+rows = int(sys.argv[1])  # 1: interpreted (mwprop_batch.core.runner); 1,000: the compiled kernels
 model.dm_to_dist(np.linspace(30.0, 60.0, rows), np.full(rows, 2.0), np.full(rows, 300.0))
 done = time.perf_counter()
 print(json.dumps({"import": imported - start, "build": built - imported,
@@ -113,7 +115,7 @@ QUICK = Plan(5, 500, 20_000, 20_000, 100_000, 100_000, 6, 500, 200_000, 2, 100_0
 FULL = Plan(20, 2_000, 100_000, 50_000, 1_000_000, 10_000_000, 12, 2_000, 1_000_000, 3,
             10_000_000)
 MAIN_JOB = ("ne2025", DM_TO_D)
-FIRST_BATCH_ROWS = 1_000  # more than the interpreted calls take (mwprop_batch.runner)
+FIRST_BATCH_ROWS = 1_000  # more than the interpreted calls take (mwprop_batch.core.runner)
 
 
 class Unavailable(RuntimeError):

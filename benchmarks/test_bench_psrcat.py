@@ -5,7 +5,7 @@
 
 from pathlib import Path
 
-from mwprop_batch.io.psrcat import read_psrcat
+from mwprop_batch.catalogue.formats.psrcat import read_psrcat
 
 PSRCAT = Path(__file__).resolve().parents[1] / "data" / "psrcat-1.59.db"
 

@@ -18,7 +18,7 @@ from . import kernels  # noqa: E402, F401  (first: keys numba's cache, kernels.c
 # isort: split
 from . import accessor  # noqa: E402, F401  (registers the DataFrame.mwprop accessor)
 from .convert import convert  # noqa: E402
-from .errors import MwpropBatchError  # noqa: E402
+from .core.errors import MwpropBatchError  # noqa: E402
 from .model import Model  # noqa: E402
 
 __all__ = ["Model", "MwpropBatchError", "convert", "__version__"]

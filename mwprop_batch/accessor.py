@@ -14,11 +14,11 @@ from collections.abc import Iterable
 import pandas as pd
 
 from .convert import convert
-from .errors import InvalidValueError
+from .core.errors import InvalidValueError
+from .core.rows import ERROR_POLICIES
+from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .model import Model
 from .positions import ColumnOverrides, MissingColumnError
-from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
-from .sightlines import ERROR_POLICIES
 
 Models = str | Model | Iterable[str | Model]
 
@@ -48,7 +48,7 @@ class MwpropAccessor:
 
         ``model``: "ne2001", "ne2025", "ne2001,ne2025", a list or Model instances. A DM-error
         column, if found, adds ``DIST_LO``/``DIST_HI`` (NaN where it is empty).
-        ``errors="raise"`` raises :class:`~mwprop_batch.sightlines.InvalidRowError` at the
+        ``errors="raise"`` raises :class:`~mwprop_batch.families.ne.engine.InvalidRowError` at the
         first bad row (no position, non-finite or non-positive DM, ...).
         """
         columns = ColumnOverrides(

@@ -1,6 +1,7 @@
 """Convert whole catalogues: every input row and column, plus each model's results.
 
-One batch flows: catalogue file (:mod:`mwprop_batch.io.catalogue_files`) -> the columns to read and
+One batch flows: catalogue file (:mod:`mwprop_batch.catalogue.formats.catalogue_files`) -> the
+columns to read and
 Galactic l, b (:mod:`mwprop_batch.positions`) -> :meth:`Model.dm_to_dist` or
 :meth:`Model.dist_to_dm` for each model -> columns ``<MODEL>_<COLUMN>`` (``NE2025_DIST``,
 ``NE2001_SM`` ...) and one ``status`` -> a row group of the output Parquet file.
@@ -39,10 +40,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .errors import ConversionError, InvalidValueError
-from .input_gate import as_float_array
-from .input_types import check_input_types, frame_input_types
-from .io.catalogue_files import (
+from .catalogue.formats.catalogue_files import (
     DEFAULT_BATCH_ROWS,
     FILE_METADATA_KEY,
     Catalogue,
@@ -50,13 +48,25 @@ from .io.catalogue_files import (
     open_catalogue,
     schema_with_file_metadata,
 )
-from .io.csvfile import CsvDialect
-from .io.locations import local_path, remote_url
-from .io.output_formats import output_format
-from .io.safe_writes import AtomicTableWriter, check_not_inside, check_output
+from .catalogue.formats.csv_files import CsvDialect
+from .catalogue.formats.output_formats import output_format
+from .catalogue.storage.locations import local_path, remote_url
+from .catalogue.storage.safe_writes import AtomicTableWriter, check_not_inside, check_output
+from .core.errors import ConversionError, InvalidValueError
+from .core.input_gate import as_float_array
+from .core.input_types import check_input_types, frame_input_types
+from .core.parallel import takes_threads
+from .core.rows import CORE_COLUMNS, InvalidRowError, check_rows
+from .core.runner import INTERPRETED_CALL_ROWS
+from .core.scattering import (
+    REFERENCE_FREQ_GHZ,
+    REFERENCE_VELOCITY_KMS,
+    SCATTERING_COLUMNS,
+    check_observing,
+)
+from .core.status import MODEL_REASONS, OK
+from .families.ne.params import MODEL_NAMES
 from .model import Model
-from .parallel import takes_threads
-from .params import MODEL_NAMES
 from .positions import (
     DIRECTIONS,
     ColumnOverrides,
@@ -65,15 +75,6 @@ from .positions import (
     find_columns,
     read_inputs,
 )
-from .runner import INTERPRETED_CALL_ROWS
-from .scattering import (
-    REFERENCE_FREQ_GHZ,
-    REFERENCE_VELOCITY_KMS,
-    SCATTERING_COLUMNS,
-    check_observing,
-)
-from .sightlines import CORE_COLUMNS, InvalidRowError, check_rows
-from .status import MODEL_REASONS, OK
 
 STATUS = "status"
 STATUS_DESCRIPTION = (
@@ -106,7 +107,7 @@ class Settings:
     models : the models, in output column order; to : "dist" (distance from DM) or "dm" (DM
     from distance); scattering, freq_ghz (GHz), velocity_kms (km/s) : as in
     :meth:`Model.dm_to_dist`; strict : the first bad row raises
-    :class:`~mwprop_batch.sightlines.InvalidRowError` instead of being marked in ``status``.
+    :class:`~mwprop_batch.families.ne.engine.InvalidRowError` instead of being marked in ``status``.
     """
 
     models: tuple[Model, ...]
@@ -439,7 +440,7 @@ def convert(
         Column names that detection would not find, e.g.
         ``columns=ColumnOverrides(dm_col="DM_obs")``.
     strict : bool
-        Raise :class:`~mwprop_batch.sightlines.InvalidRowError` for the first bad row
+        Raise :class:`~mwprop_batch.families.ne.engine.InvalidRowError` for the first bad row
         instead of giving NaN results and the reason in ``status``.
     threads : int, optional
         Threads for the models' kernels, 1 to ``NUMBA_NUM_THREADS`` (default: numba's count
@@ -512,19 +513,22 @@ def convert_file(
     """Stream a catalogue file through the models into a Parquet or CSV file (as ``target``'s
     name says: ``.parquet``/``.pq`` or ``.csv``; CSV holds the values only), in bounded memory.
 
-    Reads ``source`` (see :func:`mwprop_batch.io.catalogue_files.open_catalogue`; ``format``
+    Reads ``source`` (see :func:`mwprop_batch.catalogue.formats.catalogue_files.open_catalogue`;
+    ``format``
     overrides the guess from its name) in batches of ``batch_rows`` rows and writes one row
     group per batch to ``target``: the input columns unchanged, in order, then the results as
     in :func:`convert`. Units and descriptions are Parquet field metadata; the models, their
     parameter provenance, the package version, the settings and ``command`` are file metadata
-    (:func:`mwprop_batch.io.catalogue_files.read_file_metadata`). ``target`` appears only when
+    (:func:`mwprop_batch.catalogue.formats.catalogue_files.read_file_metadata`). ``target`` appears
+    only when
     everything was written. ``progress`` shows a tqdm bar on stderr.
 
     ``source`` and ``target`` may be URLs (``s3://bucket/key``, any fsspec URL; extra
     ``cloud``): the same conversion, published on object storage as
-    :mod:`mwprop_batch.io.remote` describes; ``storage_options`` go to their fsspec file
+    :mod:`mwprop_batch.catalogue.storage.remote` describes; ``storage_options`` go to their fsspec
+    file
     system (e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``). ``csv`` gives a CSV
-    file's delimiter and encoding (:class:`~mwprop_batch.io.csvfile.CsvDialect`).
+    file's delimiter and encoding (:class:`~mwprop_batch.catalogue.formats.csv_files.CsvDialect`).
 
     ``threads`` (keyword) is as in :func:`convert`.
 
@@ -574,8 +578,9 @@ def checked_output(
     storage_options: Mapping[str, Any] | None = None,
 ) -> Path | str:
     """``target`` checked as an output file (see
-    :func:`~mwprop_batch.io.safe_writes.check_output`) whose name says its format
-    (:func:`~mwprop_batch.io.output_formats.output_format`): a local Path, or a URL (str).
+    :func:`~mwprop_batch.catalogue.storage.safe_writes.check_output`) whose name says its format
+    (:func:`~mwprop_batch.catalogue.formats.output_formats.output_format`): a local Path, or a URL
+    (str).
 
     Raises CatalogueError (an existing output without ``overwrite``: "use --overwrite").
     """
@@ -584,7 +589,7 @@ def checked_output(
         checked = check_output(local_path(target), overwrite)
         output_format(target)
         return checked
-    from .io.remote import check_remote_output, resolve
+    from .catalogue.storage.remote import check_remote_output, resolve
 
     check_remote_output(resolve(url, storage_options), overwrite)
     output_format(url)
@@ -596,14 +601,15 @@ def table_writer(
     storage_options: Mapping[str, Any] | None = None, staged: bool = True,
 ):
     """The all-or-nothing writer for ``target``, of the format its name says (Parquet or CSV,
-    :func:`~mwprop_batch.io.output_formats.output_format`): an
-    :class:`~mwprop_batch.io.safe_writes.AtomicTableWriter` for a local path, a
-    :class:`~mwprop_batch.io.remote.RemoteTableWriter` for a URL (``staged`` as there)."""
+    :func:`~mwprop_batch.catalogue.formats.output_formats.output_format`): an
+    :class:`~mwprop_batch.catalogue.storage.safe_writes.AtomicTableWriter` for a local path, a
+    :class:`~mwprop_batch.catalogue.storage.remote.RemoteTableWriter` for a URL (``staged`` as
+    there)."""
     url = remote_url(target)
     format = output_format(url or target)
     if url is None:
         return AtomicTableWriter(local_path(target), schema, overwrite=overwrite, format=format)
-    from .io.remote import RemoteTableWriter
+    from .catalogue.storage.remote import RemoteTableWriter
 
     return RemoteTableWriter(url, schema, overwrite=overwrite, storage_options=storage_options,
                              staged=staged, format=format)
@@ -644,7 +650,7 @@ def plan_conversion(
     if source_url is None and target_url is None:
         check_not_inside(Path(local_path(target)), Path(local_path(source)))
     elif source_url is not None and target_url is not None:
-        from .io.remote import check_not_inside_remote
+        from .catalogue.storage.remote import check_not_inside_remote
 
         check_not_inside_remote(target_url, source_url)
     catalogue = open_catalogue(source, format, storage_options=storage_options, csv=csv)

@@ -13,7 +13,7 @@ import re
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import InvalidValueError
+from .core.errors import InvalidValueError
 
 # IAU 1958 Galactic system in FK5 J2000 (Murray 1989; Hipparcos vol. 1 sec. 1.5.3), as in astropy
 GALACTIC_POLE_RA_DEG = 192.85948

@@ -8,7 +8,8 @@ the single-process schema, metadata and values), so results are bit-identical wh
 partitioning and the number of workers. A task carries only the model names; each worker
 process builds each model once and reuses it for all its partitions. Input and output may be
 URLs on object storage (``s3://...``; extra ``cloud``), published as
-:mod:`mwprop_batch.io.remote` describes, so a cluster needs no shared POSIX file system.
+:mod:`mwprop_batch.catalogue.storage.remote` describes, so a cluster needs no shared POSIX file
+system.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .catalogue.formats.output_formats import check_dataset_name
+from .catalogue.storage.local_datasets import (
+    check_dataset_output,
+    publish_directory,
+    recover_set_aside,
+)
+from .catalogue.storage.locations import local_path, remote_url
+from .catalogue.storage.safe_writes import remove_dead_temp_files, temp_path
 from .convert import (
     STATUS,
     Plan,
@@ -43,13 +52,9 @@ from .convert import (
     with_results,
 )
 from .convert import convert as convert_frame
-from .io.local_datasets import check_dataset_output, publish_directory, recover_set_aside
-from .io.locations import local_path, remote_url
-from .io.output_formats import check_dataset_name
-from .io.safe_writes import remove_dead_temp_files, temp_path
-from .parallel import kernel_threads
+from .core.parallel import kernel_threads
+from .core.status import OK
 from .positions import ColumnOverrides, Columns
-from .status import OK
 
 
 def worker_threads() -> int | None:
@@ -155,14 +160,15 @@ def convert_dataset(
     (:func:`mwprop_batch.convert.convert_file`) and its values, byte for byte. It is written
     aside and renamed into place when complete; an existing ``target`` is replaced (with
     ``overwrite``) only if it is a dataset this tool wrote, checked again just before, and
-    stays whole until the new one is in place (:mod:`mwprop_batch.io.local_datasets`). The
+    stays whole until the new one is in place
+    (:mod:`mwprop_batch.catalogue.storage.local_datasets`). The
     workers must see the same file system. ``options`` are ``to``, ``scattering``,
     ``freq_ghz``, ``velocity_kms``, ``strict``.
 
     ``source`` and ``target`` may be URLs (``s3://bucket/prefix``; ``storage_options`` as in
     :func:`~mwprop_batch.convert.convert_file`): the workers read and write the store
     themselves, and a URL ``target`` is complete only once its manifest is written (see
-    :mod:`mwprop_batch.io.remote`).
+    :mod:`mwprop_batch.catalogue.storage.remote`).
     """
     target_url, target_options = remote_url(target), None
     check_dataset_name(target)
@@ -171,7 +177,7 @@ def convert_dataset(
         recover_set_aside(target)  # what a run killed while replacing it left
         check_dataset_output(target, overwrite)
     else:
-        from .io.remote import check_remote_output, resolve, resolved_options
+        from .catalogue.storage.remote import check_remote_output, resolve, resolved_options
 
         target_options = resolved_options(target_url, storage_options)  # sent to the workers
         target_location = resolve(target_url, target_options)
@@ -189,7 +195,7 @@ def convert_dataset(
         staging.mkdir()
         part_names = [str(staging / f"part.{k:06d}.parquet") for k in range(len(work))]
     else:
-        from .io.remote import remove_dead_temps, temp_location
+        from .catalogue.storage.remote import remove_dead_temps, temp_location
 
         remove_dead_temps(target_location)
         staging_location = temp_location(target_location)
@@ -201,7 +207,7 @@ def convert_dataset(
         if target_url is None:
             publish_directory(staging, target, overwrite)
         else:
-            from .io.remote import publish_dataset
+            from .catalogue.storage.remote import publish_dataset
 
             parts = [(Path(name).name, rows) for name, rows in zip(part_names, rows_per_part,
                                                                    strict=True)]

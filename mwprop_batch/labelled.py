@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import MwpropBatchError
-from .gridded import DENSITY_COLUMNS, density_docs
-from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, SCATTERING_COLUMNS
-from .sightlines import CORE_COLUMNS
+from .core.errors import MwpropBatchError
+from .core.rows import CORE_COLUMNS
+from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, SCATTERING_COLUMNS
+from .grid import DENSITY_COLUMNS, density_docs
 
 if TYPE_CHECKING:
     import xarray as xr

@@ -9,22 +9,23 @@ import numpy as np
 import pandas as pd
 
 from . import labelled as xarray_forms
-from . import sightlines, units
-from .constants import SM_FACTOR
-from .errors import InvalidTypeError, InvalidValueError, MwpropBatchError
-from .halos import HALO_NAMES
-from .input_gate import FlatInputs, as_float_array, as_float_arrays
-from .kernels import density as density_kernels
-from .parallel import takes_threads
-from .params import MODEL_NAMES, YMW16, ModelParameters, load_parameters
-from .runner import KernelRunner
-from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
-from .status import OK
-from .tablecache import load_or_build
-from .tables import KernelTables
+from .core import units
+from .core.constants import SM_FACTOR
+from .core.errors import InvalidTypeError, InvalidValueError, MwpropBatchError
+from .core.input_gate import FlatInputs, as_float_array, as_float_arrays
+from .core.parallel import takes_threads
+from .core.rows import InvalidRowError
+from .core.runner import KernelRunner
+from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
+from .core.status import OK
+from .families.halos import HALO_NAMES
+from .families.ne import engine as sightlines
+from .families.ne.kernels import density as density_kernels
+from .families.ne.params import MODEL_NAMES, YMW16, ModelParameters, load_parameters
+from .families.ne.tables import KernelTables, load_tables
 
 if TYPE_CHECKING:
-    from .ymw16_tables import Ymw16Parameters, Ymw16Tables
+    from .families.ymw16.tables import Ymw16Parameters, Ymw16Tables
 
 
 class IndexAlignmentError(MwpropBatchError, ValueError):
@@ -94,16 +95,16 @@ def _family(key: str) -> tuple:
     """(parameters, engine, table builder) of the model named ``key``: the one place that
     maps a name to its family's modules (NE2001/NE2025, YMW16, the halo models)."""
     if key == YMW16:  # imported here: an NE2001/NE2025 process never loads YMW16's kernels
-        from . import ymw16_sightlines
-        from .ymw16_tables import build_ymw16_tables, load_ymw16
+        from .families.ymw16 import engine as ymw16_sightlines
+        from .families.ymw16.tables import build_ymw16_tables, load_ymw16
 
         return load_ymw16(), ymw16_sightlines, build_ymw16_tables
     if key in HALO_NAMES:
-        from .halos import HaloModel
-        from .halos import engine as halo_engine
+        from .families.halos import HaloModel
+        from .families.halos import engine as halo_engine
 
         return HaloModel(key), halo_engine, halo_engine.build_tables
-    return load_parameters(key), sightlines, load_or_build
+    return load_parameters(key), sightlines, load_tables
 
 
 class Model:
@@ -113,25 +114,25 @@ class Model:
     Build it once (``Model("ne2025")``) and reuse it: it loads the published parameters and
     precomputes the spiral-arm and clump/void tables (built once, under a lock), so one
     instance can serve many threads; its calls of a few rows run interpreted, skipping numba's
-    compile (:mod:`mwprop_batch.runner`); it pickles as its name (workers rebuild it).
+    compile (:mod:`mwprop_batch.core.runner`); it pickles as its name (workers rebuild it).
 
     Every method also takes ``threads=`` (keyword): how many threads that call's kernels use,
     1 to ``NUMBA_NUM_THREADS``; by default numba's count for the calling thread (every core,
-    unless that thread called ``numba.set_num_threads``: see :mod:`mwprop_batch.parallel`).
+    unless that thread called ``numba.set_num_threads``: see :mod:`mwprop_batch.core.parallel`).
 
     Parameters
     ----------
     name : {"ne2001", "ne2025", "ymw16", "yt2020", "yt2020_sphere", "yt2020_disk", "pz19",
             "halo50"} or a sum such as "ne2025+yt2020"
-        Which model (case-insensitive). The halo models (:mod:`mwprop_batch.halos`,
+        Which model (case-insensitive). The halo models (:mod:`mwprop_batch.families.halos`,
         docs/halos.md) give DM but no scattering, and no DM -> distance alone; a sum of
         models (:class:`mwprop_batch.model_sum.ModelSum`) adds their densities. YMW16 is a
         family of its own
-        (:mod:`mwprop_batch.ymw16_sightlines`): its ``density`` columns are its components
+        (:mod:`mwprop_batch.families.ymw16.engine`): its ``density`` columns are its components
         in its own frame (Sun at (0, 8.3, 0.006) kpc), its scattering column is ``TAU``
         only, and its horizon is 25 kpc (100 kpc toward the Magellanic Clouds).
 
-    Every method's numeric inputs pass one gate (:mod:`mwprop_batch.input_gate`): astropy
+    Every method's numeric inputs pass one gate (:mod:`mwprop_batch.core.input_gate`): astropy
     Quantities are converted by their unit (a wrong unit raises), booleans, dates and
     durations are refused naming the argument, and a NumPy masked array's masked elements
     are missing values: a bad row in ``dm_to_dist``/``dist_to_dm`` (status 'DM masked',
@@ -255,7 +256,7 @@ class Model:
             return xarray_forms.density_along(self, l_deg, b_deg, dist_kpc, components)
         if hasattr(self._engine, "density_along"):  # a halo
             return _engine_density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
-        from . import gridded
+        from . import grid as gridded
 
         return gridded.density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
 
@@ -289,7 +290,7 @@ class Model:
             scintillation columns (NE2001's 1 GHz and 100 km/s by default).
         errors : {"nan", "raise"}
             What a bad row (non-finite input, |b| > 90, DM <= 0) does: give NaN results and
-            its reason in ``status``, or raise :class:`~mwprop_batch.sightlines.InvalidRowError`.
+            its reason in ``status``, or raise :class:`~mwprop_batch.core.rows.InvalidRowError`.
 
         Returns
         -------
@@ -433,7 +434,7 @@ def _raise_if_masked(inputs: FlatInputs, errors: str) -> None:
     """With ``errors='raise'``, a masked input element is a bad row: raise for the first."""
     if errors == "raise" and inputs.any_masked:
         first = int(np.flatnonzero(inputs.masked != OK)[0])
-        raise sightlines.InvalidRowError(f"row {first}: {inputs.masked[first]}")
+        raise InvalidRowError(f"row {first}: {inputs.masked[first]}")
 
 
 def _with_masked(frame: pd.DataFrame, inputs: FlatInputs) -> pd.DataFrame:

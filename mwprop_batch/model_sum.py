@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidValueError
-from .input_gate import as_float_arrays
+from .core.errors import InvalidValueError
+from .core.input_gate import as_float_arrays
+from .core.parallel import takes_threads
+from .core.rows import InvalidRowError, dm_rows
+from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
+from .core.status import OK
 from .model import Model, _raise_if_masked, _sky, _with_index, _with_masked, common_index
-from .parallel import takes_threads
-from .scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
-from .sightlines import InvalidRowError, dm_rows
-from .status import OK
 
 ISM_EDGE_KPC = 50.0  # the reach of an ISM part, as Model.dm_max and dm_to_dist's limit
 RTOL = 1e-10  # relative tolerance of the distance found (or of its DM)

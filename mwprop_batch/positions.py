@@ -37,6 +37,8 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import pandas as pd
 
+from .catalogue.formats.csv_files import CSV_MISSING
+from .catalogue.formats.psrcat import ROW_PROBLEM
 from .coords import (
     NE2001_SUN_KPC,
     XYZ_FRAMES,
@@ -46,10 +48,8 @@ from .coords import (
     parse_dec,
     parse_ra,
 )
-from .errors import InvalidValueError, MwpropBatchError
-from .io.csvfile import CSV_MISSING
-from .io.psrcat import ROW_PROBLEM
-from .status import OK
+from .core.errors import InvalidValueError, MwpropBatchError
+from .core.status import OK
 
 NO_POSITION = "no position"
 DIRECTIONS = ("dist", "dm", "dm_mw")  # distance from DM, DM from distance, DM to the edge
@@ -396,7 +396,8 @@ def read_inputs(
     has both values, then the value's or the DM error's cell (``"DM unparseable: 'abc'"``).
     ``unparseable`` maps a column to ``{row position in frame: text}`` for cells the reader
     already could not read (null in ``frame``), e.g. a psrcat ``DM 11.4x1``; under
-    :data:`~mwprop_batch.io.psrcat.ROW_PROBLEM`, problems of whole rows (a psrcat record cut
+    :data:`~mwprop_batch.catalogue.formats.psrcat.ROW_PROBLEM`, problems of whole rows (a psrcat
+    record cut
     short), which become those rows' status, with no result.
     """
     frame = frame.reset_index(drop=True)  # row positions as the index
@@ -540,7 +541,7 @@ def _note_junk(
     values: pd.Series, parsed: np.ndarray, problems: _Problems, if_number: str = "unparseable"
 ) -> None:
     """Note the cells of a text column that hold something but gave NaN (not a spelling of
-    missing, :data:`~mwprop_batch.io.csvfile.CSV_MISSING`, nor 'nan'):
+    missing, :data:`~mwprop_batch.catalogue.formats.csv_files.CSV_MISSING`, nor 'nan'):
     ``<column> unparseable: '<text>'``, or ``<column> <if_number>: '<text>'`` for a number."""
     objects = values.to_numpy(dtype=object)
     junk = np.flatnonzero(values.notna().to_numpy() & np.isnan(parsed))

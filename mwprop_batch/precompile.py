@@ -42,12 +42,12 @@ from pathlib import Path
 import numba
 from numba.core.caching import UserProvidedCacheLocator
 
-from .compile_lock import cache_directory, directory_lock
-from .io.safe_writes import AtomicFile
-from .kernels.cache_key import KERNEL_DIR
+from .catalogue.storage.safe_writes import AtomicFile
+from .core.compile_lock import cache_directory, directory_lock, kernel_cache_directories
+from .core.runner import KernelRunner
+from .families.ne.params import MODEL_NAMES, NE2001_FAMILY, YMW16
+from .kernels.cache_key import KERNEL_DIRS
 from .model import Model
-from .params import MODEL_NAMES, NE2001_FAMILY, YMW16
-from .runner import KernelRunner
 
 GROUPS = ("density", "dm_to_dist", "dist_to_dm", "dm_max")  # what each compiles: Model's method
 FAMILIES = (NE2001_FAMILY, (YMW16,))
@@ -112,7 +112,9 @@ def _compile_in_processes(work: list[tuple[str, ...]], processes: int, target: P
         private = [Path(root, str(k)) for k in range(len(work))]
         with directory_lock(str(target)):
             for directory in private:
-                copy_functions(target, kernels_subdirectory(directory))
+                for shared, own in zip(kernel_folders(target), kernels_subdirectories(directory),
+                                       strict=True):
+                    copy_functions(shared, own)
 
         def compile_family(k: int) -> None:
             env = {**os.environ, "NUMBA_CACHE_DIR": str(private[k])}
@@ -127,13 +129,23 @@ def _compile_in_processes(work: list[tuple[str, ...]], processes: int, target: P
             list(pool.map(compile_family, range(len(work))))
         with directory_lock(str(target)):
             for directory in private:
-                copy_functions(kernels_subdirectory(directory), target)
+                for own, shared in zip(kernels_subdirectories(directory), kernel_folders(target),
+                                       strict=True):
+                    copy_functions(own, shared)
 
 
-def kernels_subdirectory(cache: Path) -> Path:
-    """Where numba keeps the kernels in the cache ``cache`` (a ``NUMBA_CACHE_DIR``)."""
-    return cache / UserProvidedCacheLocator.get_suitable_cache_subpath(
-        str(KERNEL_DIR / "__init__.py"))
+def kernel_folders(target: Path) -> list[Path]:
+    """Each kernel folder's directory in this process's numba cache (``target`` the shared
+    kernels' one, as :func:`~mwprop_batch.core.compile_lock.cache_directory` gives it)."""
+    folders = [Path(folder) for folder in kernel_cache_directories()]
+    return folders if folders else [target]
+
+
+def kernels_subdirectories(cache: Path) -> list[Path]:
+    """Where numba keeps each kernel folder's functions in the cache ``cache`` (a
+    ``NUMBA_CACHE_DIR``)."""
+    return [cache / UserProvidedCacheLocator.get_suitable_cache_subpath(
+        str(folder / "__init__.py")) for folder in KERNEL_DIRS]
 
 
 def copy_functions(source: Path, target: Path) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.optimize import minimize_scalar
 
-from mwprop_batch.constants import SM_FACTOR
+from mwprop_batch.core.constants import SM_FACTOR
 
 
 def distance_is_unique(model, l_deg, b_deg, dist, dm) -> bool:

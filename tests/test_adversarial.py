@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from mwprop_batch.kernels import ymw16 as K
+from mwprop_batch.families.ymw16.kernels import density as K
 
 sys.path.insert(0, str(REPO / "tools"))
 from adversarial_accuracy import compare, reference  # noqa: E402

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mwprop_batch.catalogue.formats.psrcat import read_psrcat
 from mwprop_batch.cli import main
-from mwprop_batch.io.psrcat import read_psrcat
 from mwprop_batch.positions import find_columns, read_inputs
 
 PSRCAT = Path(__file__).resolve().parents[1] / "data" / "psrcat-1.59.db"

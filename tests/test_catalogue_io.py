@@ -13,8 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic
-from mwprop_batch.io.catalogue_files import (
+from mwprop_batch.catalogue.formats.catalogue_files import (
     CatalogueError,
     detect_format,
     field_with_doc,
@@ -23,12 +22,13 @@ from mwprop_batch.io.catalogue_files import (
     rebatch,
     schema_with_file_metadata,
 )
-from mwprop_batch.io.safe_writes import (
+from mwprop_batch.catalogue.storage.safe_writes import (
     AtomicTableWriter,
     Interrupted,
     check_not_inside,
     check_output,
 )
+from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic
 from mwprop_batch.positions import (
     NO_POSITION,
     ColumnOverrides,

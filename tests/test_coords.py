@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mwprop_batch.catalogue.formats.psrcat import read_psrcat
 from mwprop_batch.coords import (
     ecliptic_to_galactic,
     equatorial_to_galactic,
     parse_dec,
     parse_ra,
 )
-from mwprop_batch.io.psrcat import read_psrcat
 
 PSRCAT = Path(__file__).resolve().parents[1] / "data" / "psrcat-1.59.db"
 # measured maxima vs astropy are 0.025 arcsec (ICRS) and 0.030 arcsec (ecliptic): frame bias

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mwprop_batch import Model
-from mwprop_batch.kernels.arms import arm_distance
-from mwprop_batch.tables import arm_centrelines
+from mwprop_batch.families.ne.kernels.arms import arm_distance
+from mwprop_batch.families.ne.tables import arm_centrelines
 
 COMPONENTS = ["ne_thick", "ne_thin", "ne_arms", "ne_gc", "ne_lism", "ne_clumps", "ne_voids"]
 coordinate = st.floats(min_value=-50.0, max_value=50.0, allow_nan=False)

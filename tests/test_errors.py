@@ -13,7 +13,7 @@ import pytest
 
 import mwprop_batch
 from mwprop_batch import Model, MwpropBatchError
-from mwprop_batch.errors import MwpropBatchWarning
+from mwprop_batch.core.errors import MwpropBatchWarning
 
 OPTIONAL = {"mwprop_batch.dask"}  # needs the [dask] extra; its errors come from convert
 

@@ -9,8 +9,13 @@ import pandas as pd
 import pytest
 from conftest import DATA, REAL_DATA
 
-from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic, parse_dec, parse_ra
-from mwprop_batch.io.psrcat import read_psrcat
+from mwprop_batch.catalogue.formats.psrcat import read_psrcat
+from mwprop_batch.coords import (
+    ecliptic_to_galactic,
+    equatorial_to_galactic,
+    parse_dec,
+    parse_ra,
+)
 
 CATALOGUE = REAL_DATA / "psrcat-1.59.db"
 

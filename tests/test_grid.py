@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 
 from mwprop_batch import Model
-from mwprop_batch.gridded import DENSITY_COLUMNS, GridShapeError
-from mwprop_batch.kernels.arms import arm_distance, reach_cells, start_grid_cell
-from mwprop_batch.kernels.grid import MIN_DISTANCES_TO_CULL, sightline_points
-from mwprop_batch.kernels.layout import (
+from mwprop_batch.families.ne.kernels.arms import arm_distance, reach_cells, start_grid_cell
+from mwprop_batch.families.ne.kernels.density_grid import (
+    MIN_DISTANCES_TO_CULL,
+    sightline_points,
+)
+from mwprop_batch.families.ne.kernels.layout import (
     CL_REACH,
     CL_X,
     CL_Y,
@@ -25,7 +27,8 @@ from mwprop_batch.kernels.layout import (
     VO_Y,
     VO_Z,
 )
-from mwprop_batch.tables import sky_to_galactocentric
+from mwprop_batch.families.ne.tables import sky_to_galactocentric
+from mwprop_batch.grid import DENSITY_COLUMNS, GridShapeError
 
 
 def sightlines_through_everything(model: Model, n_random: int = 300) -> tuple[np.ndarray, ...]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mwprop_batch.halos import HaloModel
+from mwprop_batch.families.halos import HaloModel
 
 FIXTURE = Path(__file__).parent / "data" / "oracle_yt2020_halo.npz"
 PYGEDM_START_KPC = 0.01  # where pygedm's integral starts

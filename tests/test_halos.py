@@ -1,4 +1,4 @@
-"""The halo models (mwprop_batch.halos): parameters, quadrature and edge tables.
+"""The halo models (mwprop_batch.families.halos): parameters, quadrature and edge tables.
 
 The DMs are checked against scipy's adaptive quadrature (``scipy.integrate.quad``) of the
 published densities, written out again here from the papers' formulae, and against the
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from scipy import integrate, special
 
-from mwprop_batch.halos import HaloModel
-from mwprop_batch.halos import profiles as P
-from mwprop_batch.halos.halo_parameters import load_halo, r200_kpc
+from mwprop_batch.families.halos import HaloModel
+from mwprop_batch.families.halos.kernels import profiles as P
+from mwprop_batch.families.halos.params import load_halo, r200_kpc
 
 TABLE_RTOL = 1e-6  # the edge tables against the adaptive quadrature
 QUAD_RTOL = 1e-12  # the kernels' composite quadrature against it
@@ -131,7 +131,7 @@ def test_pz19_halo_matches_its_definition():
     closed = (c / (y0 + c)) ** (1 + a) * (
         y0 ** (-a) * (y0 + c) ** (1 + a) * special.hyp2f1(1 + a, 1 + a, 2 + a, -c / y0) - y0
     ) / (1 + a) / y0
-    from mwprop_batch.halos.halo_parameters import enclosed_baryon_shape
+    from mwprop_batch.families.halos.params import enclosed_baryon_shape
     assert enclosed_baryon_shape(c, y0, a) == pytest.approx(closed, rel=1e-10)
     # the hot gas inside r200 is f_hot Omega_b / Omega_m M_halo
     p = halo.components[0].packed

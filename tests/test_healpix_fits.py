@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import run_command as cli
 
-from mwprop_batch.errors import InvalidValueError
+from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.pictures.healpix_fits import HealpixFitsError, write_healpix_fits
 
 pytest.importorskip("astropy_healpix")

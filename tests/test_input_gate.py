@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from mwprop_batch.convert import convert
-from mwprop_batch.errors import ConversionError, InvalidTypeError, MwpropBatchError
-from mwprop_batch.sightlines import InvalidRowError
+from mwprop_batch.core.errors import ConversionError, InvalidTypeError, MwpropBatchError
+from mwprop_batch.core.rows import InvalidRowError
 
 
 def test_a_masked_element_is_a_bad_row_with_its_reason(any_model):

@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from mwprop_batch import Model, runner
-from mwprop_batch.interpreted import interpreted
-from mwprop_batch.kernels import los
-from mwprop_batch.parallel import split_rows
-from mwprop_batch.runner import INTERPRETED_CALL_ROWS, KernelRunner
+from mwprop_batch import Model
+from mwprop_batch.core import runner
+from mwprop_batch.core.interpreted import interpreted
+from mwprop_batch.core.parallel import split_rows
+from mwprop_batch.core.runner import INTERPRETED_CALL_ROWS, KernelRunner
+from mwprop_batch.families.ne.kernels import los
 
 
 def run_interpreted(kernel, *args):

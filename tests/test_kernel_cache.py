@@ -15,7 +15,8 @@ import pytest
 from numba.core import event
 
 import mwprop_batch
-from mwprop_batch import compile_lock, parallel, precompile
+from mwprop_batch import precompile
+from mwprop_batch.core import compile_lock, parallel
 from mwprop_batch.kernels import cache_key
 
 PACKAGE = Path(mwprop_batch.__file__).resolve().parent
@@ -110,7 +111,7 @@ def test_kernels_import_nothing_of_the_package_outside_their_folders():
 
 
 def test_halo_kernels_are_keyed_by_every_kernel_source():
-    from mwprop_batch.halos import profiles
+    from mwprop_batch.families.halos.kernels import profiles
 
     cached = [f for f in vars(profiles).values() if hasattr(f, "_cache")]
     assert cached
@@ -208,7 +209,7 @@ def test_merged_caches_keep_each_function_whole(tmp_path):
     (target / "march.march-1.py311.nbi").write_text("old index")
     (target / "march.march-1.py311.2.nbc").write_text("old data 2")
     for k, text in enumerate(["first", "second"]):
-        source = precompile.kernels_subdirectory(tmp_path / str(k))
+        source = precompile.kernels_subdirectories(tmp_path / str(k))[0]
         source.mkdir(parents=True)
         (source / "march.march-1.py311.nbi").write_text(f"{text} index")
         (source / "march.march-1.py311.1.nbc").write_text(f"{text} data")

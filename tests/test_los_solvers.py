@@ -7,10 +7,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from mwprop_batch.kernels import crossings, los, march
-from mwprop_batch.kernels.crossings import ROOT_TOL
-from mwprop_batch.kernels.layout import P_A1, P_RSUN
-from mwprop_batch.kernels.lhb import poly_roots
+from mwprop_batch.families.ne.kernels import crossings, los, march
+from mwprop_batch.families.ne.kernels.crossings import ROOT_TOL
+from mwprop_batch.families.ne.kernels.layout import P_A1, P_RSUN
+from mwprop_batch.families.ne.kernels.lhb import poly_roots
 
 
 def unit(l_deg, b_deg):
@@ -99,8 +99,8 @@ CYCLING_ROWS = [
 @pytest.mark.parametrize("name", ["ne2001", "ne2025"])
 def test_rows_where_newton_cycled_are_limit_rows(name, compiled):
     from mwprop_batch import Model
-    from mwprop_batch.interpreted import interpreted
-    from mwprop_batch.parallel import run_parallel_kernel, split_rows
+    from mwprop_batch.core.interpreted import interpreted
+    from mwprop_batch.core.parallel import run_parallel_kernel, split_rows
 
     def run_interpreted(kernel, *args):
         rows, tables = split_rows(kernel, args)
@@ -135,7 +135,7 @@ def synthetic_solver(power: float, root: float):
     density power |s - root|^(power - 1) is infinite at the root)."""
     from types import FunctionType
 
-    from mwprop_batch.interpreted import _module_globals
+    from mwprop_batch.core.interpreted import _module_globals
 
     def integral(s):
         return np.copysign(abs(s - root) ** power, s - root)
@@ -185,7 +185,7 @@ def test_distance_never_decreases_as_dm_grows_through_the_maximum(ne2025, sightl
 
 def _interpreted_run(kernel, *args):
     """A Model's runner, always interpreted (so a lowered cap takes effect)."""
-    from mwprop_batch.interpreted import interpreted
+    from mwprop_batch.core.interpreted import interpreted
 
     return interpreted(kernel)(*args)
 
@@ -194,8 +194,8 @@ def _interpreted_run(kernel, *args):
 def test_the_ne_march_panel_cap_flags_its_row(model, monkeypatch, direction):
     """A sightline that needs more panels than march.MAX_PANELS is flagged 'not converged:
     march.march' with NaN results, never returned as a partial integral marked ok."""
-    from mwprop_batch import sightlines
-    from mwprop_batch.interpreted import interpreted
+    from mwprop_batch.core.interpreted import interpreted
+    from mwprop_batch.families.ne import engine as sightlines
 
     args = (model.tables, np.array([30.0]), np.array([1.0]), np.array([300.0 if
             direction == "dm_to_dist" else 8.0]))

@@ -7,12 +7,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from mwprop_batch.catalogue.formats.catalogue_files import read_file_metadata
 from mwprop_batch.cli import main
 from mwprop_batch.convert import convert, convert_file
-from mwprop_batch.errors import ConversionError
-from mwprop_batch.io.catalogue_files import read_file_metadata
+from mwprop_batch.core.errors import ConversionError
+from mwprop_batch.core.rows import InvalidRowError
 from mwprop_batch.positions import ColumnOverrides, MissingColumnError
-from mwprop_batch.sightlines import InvalidRowError
 
 # row 0: NE2025's scattering columns are infinite at 1e-300 kpc (YMW16's TAU is 0: fine);
 # row 1: fine everywhere; row 2: an input problem, the same for every model

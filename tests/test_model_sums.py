@@ -11,7 +11,7 @@ import pytest
 from mwprop_batch import Model
 from mwprop_batch.cli import main
 from mwprop_batch.convert import convert
-from mwprop_batch.errors import InvalidValueError
+from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.model_sum import ModelSum
 
 L = np.array([30.0, 200.0, 0.5, 45.0, 280.5, 350.0])

@@ -11,18 +11,19 @@ from helpers import true_arm_distance
 from scipy.interpolate import CubicSpline
 from scipy.optimize import brentq
 
-from mwprop_batch import sightlines
-from mwprop_batch.kernels import crossings, los
-from mwprop_batch.kernels.arms import (
+from mwprop_batch.core import rows
+from mwprop_batch.core.rows import NotConvergedError
+from mwprop_batch.families.ne import engine as sightlines
+from mwprop_batch.families.ne.kernels import crossings, los
+from mwprop_batch.families.ne.kernels.arms import (
     arm_distance,
     arm_nearest,
     nearest_rate,
     refine_nearest,
     spline_r,
 )
-from mwprop_batch.kernels.layout import P_ARMCUT, P_RSUN
-from mwprop_batch.sightlines import NotConvergedError
-from mwprop_batch.tables import arm_centrelines
+from mwprop_batch.families.ne.kernels.layout import P_ARMCUT, P_RSUN
+from mwprop_batch.families.ne.tables import arm_centrelines
 
 sys.path.insert(0, str(REPO / "tools"))
 from adversarial_accuracy import reference  # noqa: E402
@@ -190,7 +191,7 @@ def test_an_unconverged_row_gets_nan_and_says_where(ne2025):
 
 
 def test_flags_map_to_status_text():
-    text = sightlines.not_converged(np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 6.0, np.nan]))
+    text = rows.not_converged(np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 6.0, np.nan]))
     assert text.tolist() == [
         "", "not converged: _arm_crossing", "not converged: _solve_in_panel",
         "not converged: refine_nearest", "not converged: _arm_dip",
@@ -310,7 +311,7 @@ def test_short_local_hot_bubble_chords_are_cut(ne2025):
     sampling membership every 1e-6 kpc."""
     from adversarial_accuracy import _lhb_crossings, reference_batch
 
-    from mwprop_batch.kernels.layout import P_LHB
+    from mwprop_batch.families.ne.kernels.layout import P_LHB
 
     T = ne2025.tables
     P = T.P.copy()

@@ -26,17 +26,17 @@ import s3fs
 from helpers import serial_dask_run
 from moto.server import ThreadedMotoServer
 
-from mwprop_batch.cli import main
-from mwprop_batch.convert import convert_file
-from mwprop_batch.io import remote
-from mwprop_batch.io.catalogue_files import (
+from mwprop_batch.catalogue.formats.catalogue_files import (
     CatalogueError,
     SkippedFilesWarning,
     open_catalogue,
     read_file_metadata,
 )
-from mwprop_batch.io.csvfile import CsvDialect
-from mwprop_batch.io.remote import MANIFEST, IncompleteOutputError
+from mwprop_batch.catalogue.formats.csv_files import CsvDialect
+from mwprop_batch.catalogue.storage import remote
+from mwprop_batch.catalogue.storage.remote import MANIFEST, IncompleteOutputError
+from mwprop_batch.cli import main
+from mwprop_batch.convert import convert_file
 
 convert_module = importlib.import_module("mwprop_batch.convert")
 FAKE_CREDENTIALS = {
@@ -412,7 +412,7 @@ def test_a_killed_conversion_leaves_only_a_recognisable_temporary(s3, tmp_path):
 def test_urls_are_told_from_local_paths(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from mwprop_batch.io.locations import local_path, remote_url
+    from mwprop_batch.catalogue.storage.locations import local_path, remote_url
 
     assert remote_url("s3://bucket/cat.parquet") == "s3://bucket/cat.parquet"
     assert remote_url(Path("s3://bucket/cat.parquet")) == "s3://bucket/cat.parquet"  # CLI
@@ -435,8 +435,8 @@ def test_local_paths_never_load_the_object_storage_libraries(tmp_path):
         "from mwprop_batch.convert import convert_file\n"
         f"convert_file({str(tmp_path / 'cat.parquet')!r}, {str(tmp_path / 'out.parquet')!r})\n"
         f"convert_file('file://{tmp_path / 'cat.parquet'}', 'file://{tmp_path / 'out2.parquet'}')\n"
-        "print(sorted(m for m in ('fsspec', 's3fs', 'botocore', 'mwprop_batch.io.remote')"
-        " if m in sys.modules))\n"
+        "print(sorted(m for m in ('fsspec', 's3fs', 'botocore',"
+        " 'mwprop_batch.catalogue.storage.remote') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)

@@ -13,7 +13,7 @@ import pytest
 from conftest import DATA, REPO
 from helpers import relative, true_arm_distances
 
-from mwprop_batch.tables import arm_centrelines
+from mwprop_batch.families.ne.tables import arm_centrelines
 
 sys.path.insert(0, str(REPO / "tools"))
 from adversarial_accuracy import reference  # noqa: E402
@@ -99,7 +99,7 @@ def test_where_arms_differ_ours_is_the_exact_distance(density_case):
     T = model.tables
     worst = np.nonzero(relative(ours["ne_arms"], o["ne_arms"]) > ROW_MAX)[0]
     assert 0 < len(worst) < 0.03 * len(o["x"])
-    from mwprop_batch.kernels.arms import arm_distance
+    from mwprop_batch.families.ne.kernels.arms import arm_distance
 
     for arm in range(theta.shape[0]):
         truth = true_arm_distances(theta[arm], radius[arm], o["x"][worst], o["y"][worst])

@@ -21,12 +21,13 @@ import pyarrow.parquet as pq
 import pytest
 from helpers import serial_dask_run
 
-from mwprop_batch import tablecache
+from mwprop_batch.catalogue.formats.catalogue_files import CatalogueError, read_file_metadata
+from mwprop_batch.catalogue.storage import safe_writes
 from mwprop_batch.cli import main
-from mwprop_batch.io import safe_writes
-from mwprop_batch.io.catalogue_files import CatalogueError, read_file_metadata
-from mwprop_batch.params import load_parameters
-from mwprop_batch.tables import KernelTables, build_tables
+from mwprop_batch.core import tablecache
+from mwprop_batch.families.ne import tables as ne_tables
+from mwprop_batch.families.ne.params import load_parameters
+from mwprop_batch.families.ne.tables import KernelTables, build_tables
 
 needs_plot = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
                                 reason="matplotlib not installed")
@@ -298,7 +299,7 @@ def test_an_interrupt_between_the_renames_keeps_the_old_dataset(source, tmp_path
 
 @needs_dask
 def test_an_old_dataset_set_aside_by_a_killed_run_is_put_back(source, tmp_path, monkeypatch):
-    from mwprop_batch.io.local_datasets import recover_set_aside
+    from mwprop_batch.catalogue.storage.local_datasets import recover_set_aside
 
     dask_module = importlib.import_module("mwprop_batch.dask")
     target = tmp_path / "out"
@@ -327,9 +328,9 @@ def same_tables(a, b) -> None:
 def test_an_empty_cache_file_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv(tablecache.ENV_DIR, str(tmp_path))
     parameters = load_parameters("ne2001")
-    path = tmp_path / f"ne2001-{tablecache.table_key(parameters)}.npz"
+    path = tmp_path / f"ne2001-{ne_tables.table_key(parameters)}.npz"
     path.write_bytes(b"")  # what a crash after rename without fsync leaves
-    same_tables(tablecache.load_or_build(parameters), build_tables(parameters))
+    same_tables(ne_tables.load_tables(parameters), build_tables(parameters))
     assert path.stat().st_size > 1_000_000  # replaced by a whole file
     with np.load(path) as stored:
         assert sorted(stored.files) == sorted(KernelTables._fields)
@@ -342,7 +343,7 @@ def test_stale_cache_temporaries_are_removed_and_fresh_ones_kept(tmp_path, monke
     fresh.write_bytes(b"another process is writing this")
     hours_ago = time.time() - 2 * tablecache.STALE_TEMP_SECONDS
     os.utime(stale, (hours_ago, hours_ago))
-    tablecache.load_or_build(load_parameters("ne2001"))
+    ne_tables.load_tables(load_parameters("ne2001"))
     assert not stale.exists() and fresh.exists()
 
 
@@ -355,7 +356,7 @@ def test_cache_writes_are_fsynced_through_the_one_publish_path(tmp_path, monkeyp
         real(path)
 
     monkeypatch.setattr(safe_writes, "fsync_path", spy)
-    tablecache.load_or_build(load_parameters("ne2001"))
+    ne_tables.load_tables(load_parameters("ne2001"))
     (path,) = tmp_path.glob("ne2001-*.npz")
     assert synced[-1] == tmp_path and synced[0].name.endswith(".mwprop-batch.tmp")
     assert synced[0].name.startswith(f".{path.name}.")
@@ -371,4 +372,4 @@ def test_no_home_directory_means_no_cache_not_an_error(monkeypatch):
     monkeypatch.setattr(pwd, "getpwuid", no_entry)  # a uid without a passwd entry
     assert tablecache.cache_dir() is None
     parameters = load_parameters("ne2001")
-    same_tables(tablecache.load_or_build(parameters), build_tables(parameters))
+    same_tables(ne_tables.load_tables(parameters), build_tables(parameters))

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mwprop_batch.params import load_parameters
-from mwprop_batch.tables import arm_centrelines
+from mwprop_batch.families.ne.params import load_parameters
+from mwprop_batch.families.ne.tables import arm_centrelines
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,7 @@ def test_plot_los_rejects_bad_input(tmp_path, ne2025):
 
 
 def test_arm_curves_follow_the_centreline_samples(ne2001):
-    from mwprop_batch.tables import arm_centrelines
+    from mwprop_batch.families.ne.tables import arm_centrelines
 
     theta, radius = arm_centrelines(ne2001.parameters)
     curves = arm_curves(ne2001, samples=50)  # same end points as the 50 samples
@@ -271,7 +271,7 @@ def test_plot_los_ymw16_alone_beside_ne2025_and_on_the_cli(tmp_path, capsys, fig
 def test_ymw16_arm_curves_are_where_its_density_puts_the_arms(ymw16, ne2025):
     """Every drawn point lies on an arm centre as YMW16's own kernel measures it (its radial
     offset from the arm's nearest winding is zero), for all five arms."""
-    from mwprop_batch.kernels import ymw16 as Y
+    from mwprop_batch.families.ymw16.kernels import density as Y
     from mwprop_batch.pictures.galaxy import YMW16_TC93
 
     names = ymw16.parameters["spiral_arms"]["names"]

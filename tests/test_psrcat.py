@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mwprop_batch.io.psrcat import read_psrcat
+from mwprop_batch.catalogue.formats.psrcat import read_psrcat
 
 PSRCAT = Path(__file__).resolve().parents[1] / "data" / "psrcat-1.59.db"
 

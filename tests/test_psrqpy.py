@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import REAL_DATA
 
-from mwprop_batch.io.psrcat import read_psrcat
+from mwprop_batch.catalogue.formats.psrcat import read_psrcat
 from mwprop_batch.positions import find_columns
 
 psrqpy = pytest.importorskip("psrqpy")

@@ -1,5 +1,5 @@
 """mwprop_batch.compat.pygedm: pygedm's API (names, defaults, units, errors, warnings, scalar
-and array forms) and YMW16's IGM mode (mwprop_batch.ymw16_igm). The agreement with pygedm
+and array forms) and YMW16's IGM mode (mwprop_batch.families.ymw16.igm). The agreement with pygedm
 3.3.0 itself is in tests/test_pygedm_oracle.py."""
 
 
@@ -9,8 +9,8 @@ import pytest
 from astropy.coordinates import Angle
 
 from mwprop_batch.compat import pygedm
-from mwprop_batch.errors import MwpropBatchError
-from mwprop_batch.ymw16_igm import frb_dist_to_dm, frb_dm_to_dist
+from mwprop_batch.core.errors import MwpropBatchError
+from mwprop_batch.families.ymw16.igm import frb_dist_to_dm, frb_dm_to_dist
 
 L = np.array([30.0, 204.0, 280.5, 123.4, 0.0])
 B = np.array([1.0, -6.5, -32.9, 4.0, 60.0])
@@ -182,7 +182,7 @@ def test_ne2001p_is_pygedm_4s_name_for_ne2001_and_ne2001_warns_once():
 
 
 def test_halo_dm_as_pygedm():
-    from mwprop_batch.halos import HaloModel
+    from mwprop_batch.families.halos import HaloModel
 
     both = pygedm.calculate_halo_dm(L, B)
     assert both.unit == u.pc / u.cm**3 and both.shape == L.shape

@@ -22,8 +22,8 @@ from helpers import relative
 
 from mwprop_batch import Model
 from mwprop_batch.compat import pygedm
-from mwprop_batch.halos import HaloModel
-from mwprop_batch.ymw16_igm import frb_dm_to_dist, redshift_to_dm
+from mwprop_batch.families.halos import HaloModel
+from mwprop_batch.families.ymw16.igm import frb_dm_to_dist, redshift_to_dm
 
 HORIZON_PC = {"gal": 25000.0, "mc": 100000.0}
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from mwprop_batch.kernels.layout import ARM_W
-from mwprop_batch.kernels.march import PANEL_MAX, _panel_order
+from mwprop_batch.families.ne.kernels.layout import ARM_W
+from mwprop_batch.families.ne.kernels.march import PANEL_MAX, _panel_order
 from mwprop_batch.kernels.quadrature import GL_ORDER, SHORTER_ORDER_FRACTION
 
 

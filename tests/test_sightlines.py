@@ -8,7 +8,7 @@ from helpers import brute_force, distance_is_unique
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mwprop_batch.sightlines import InvalidRowError
+from mwprop_batch.core.rows import InvalidRowError
 
 longitude = st.floats(min_value=0.0, max_value=360.0)
 latitude = st.floats(min_value=-90.0, max_value=90.0)

@@ -8,10 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mwprop_batch import Model, parallel, precompile, tablecache
-from mwprop_batch.kernels import cuts, los
-from mwprop_batch.params import load_parameters
-from mwprop_batch.tables import build_tables
+from mwprop_batch import Model, precompile
+from mwprop_batch.core import parallel, tablecache
+from mwprop_batch.families.ne import tables as ne_tables
+from mwprop_batch.families.ne.kernels import cuts, los
+from mwprop_batch.families.ne.params import load_parameters
+from mwprop_batch.families.ne.tables import build_tables
 
 
 @given(st.integers(1, 100_000), st.integers(1, 64))
@@ -85,10 +87,10 @@ def test_table_cache_round_trip_is_exact(tmp_path, monkeypatch):
     monkeypatch.setenv(tablecache.ENV_DIR, str(tmp_path))
     parameters = load_parameters("ne2001")
     built = build_tables(parameters)
-    first = tablecache.load_or_build(parameters)
+    first = ne_tables.load_tables(parameters)
     files = list(tmp_path.glob("ne2001-*.npz"))
     assert len(files) == 1
-    second = tablecache.load_or_build(parameters)  # from the file
+    second = ne_tables.load_tables(parameters)  # from the file
     _same_tables(first, built)
     _same_tables(second, built)
     assert all(a.flags.writeable and a.flags.c_contiguous for a in second)
@@ -97,8 +99,8 @@ def test_table_cache_round_trip_is_exact(tmp_path, monkeypatch):
 def test_table_cache_key_follows_the_parameters():
     parameters = load_parameters("ne2025")
     moved = dataclasses.replace(parameters, r_sun=parameters.r_sun + 0.1)
-    assert tablecache.table_key(parameters) == tablecache.table_key(load_parameters("ne2025"))
-    assert tablecache.table_key(moved) != tablecache.table_key(parameters)
+    assert ne_tables.table_key(parameters) == ne_tables.table_key(load_parameters("ne2025"))
+    assert ne_tables.table_key(moved) != ne_tables.table_key(parameters)
 
 
 def test_table_cache_unwritable_or_off_still_gives_tables(tmp_path, monkeypatch):
@@ -106,19 +108,19 @@ def test_table_cache_unwritable_or_off_still_gives_tables(tmp_path, monkeypatch)
     blocker.write_text("not a directory")
     parameters = load_parameters("ne2001")
     monkeypatch.setenv(tablecache.ENV_DIR, str(blocker / "cache"))
-    _same_tables(tablecache.load_or_build(parameters), build_tables(parameters))
+    _same_tables(ne_tables.load_tables(parameters), build_tables(parameters))
     monkeypatch.setenv(tablecache.ENV_DIR, "off")
     assert tablecache.cache_dir() is None
-    _same_tables(tablecache.load_or_build(parameters), build_tables(parameters))
+    _same_tables(ne_tables.load_tables(parameters), build_tables(parameters))
 
 
 def test_table_cache_rebuilds_a_damaged_file(tmp_path, monkeypatch):
     monkeypatch.setenv(tablecache.ENV_DIR, str(tmp_path))
     parameters = load_parameters("ne2001")
-    tablecache.load_or_build(parameters)
+    ne_tables.load_tables(parameters)
     (path,) = tmp_path.glob("*.npz")
     path.write_bytes(b"truncated")
-    _same_tables(tablecache.load_or_build(parameters), build_tables(parameters))
+    _same_tables(ne_tables.load_tables(parameters), build_tables(parameters))
 
 
 def test_compile_kernels_runs_every_kernel(tmp_path, monkeypatch):

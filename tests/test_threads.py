@@ -1,7 +1,7 @@
 """Threads: compiled kernels on the shared pool under each numba threading layer, and how many
 threads a call uses (``threads=``, numba's per-thread count, a Dask worker's threads).
 
-The row kernels run in chunks on our own threads (mwprop_batch.parallel); the density grid is
+The row kernels run in chunks on our own threads (mwprop_batch.core.parallel); the density grid is
 a parallel gufunc on numba's threading layer, where under the workqueue layer two launches at
 once would abort the whole process. The thread count a call asks for is observed where the
 runner hands its chunks out (``parallel.map_on_threads``), never by timing; that the chunks
@@ -22,7 +22,7 @@ import pytest
 from thread_spies import Spies
 
 from mwprop_batch.convert import convert, convert_file
-from mwprop_batch.errors import InvalidTypeError, InvalidValueError
+from mwprop_batch.core.errors import InvalidTypeError, InvalidValueError
 
 TBB_LIB_DIR = Path(sys.prefix) / "lib"
 TESTS = Path(__file__).resolve().parent

@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 
 from mwprop_batch import Model
-from mwprop_batch.interpreted import interpreted
-from mwprop_batch.kernels import ymw16 as Y
-from mwprop_batch.parallel import run_parallel_kernel, split_rows
-from mwprop_batch.runner import INTERPRETED_CALL_ROWS, KernelRunner
+from mwprop_batch.core.interpreted import interpreted
+from mwprop_batch.core.parallel import run_parallel_kernel, split_rows
+from mwprop_batch.core.runner import INTERPRETED_CALL_ROWS, KernelRunner
+from mwprop_batch.families.ymw16.kernels import density as Y
 
 MODELS = ("ne2001", "ne2025", "ymw16")
 METHODS = ("dm_to_dist", "dist_to_dm", "dm_max", "dm_profile", "density")
@@ -214,7 +214,7 @@ def test_the_tier_of_a_call_depends_only_on_that_call(monkeypatch):
     after the kernels were compiled, and from another thread."""
     import threading
 
-    from mwprop_batch import runner
+    from mwprop_batch.core import runner
 
     seen = []
 

@@ -1,14 +1,25 @@
 """Every iteration cap of the YMW16 engine flags its row: a cap lowered in the interpreted tier
-(the kernels' own Python source, mwprop_batch.interpreted) must turn the row into NaN results
+(the kernels' own Python source, mwprop_batch.core.interpreted) must turn the row into NaN results
 with status 'not converged: <where>', never a last iterate marked ok."""
 
 import numpy as np
 import pytest
 
-from mwprop_batch import ymw16_sightlines as sightlines
-from mwprop_batch.interpreted import interpreted
-from mwprop_batch.kernels import ymw16_cuts, ymw16_kinks, ymw16_los, ymw16_switch
-from mwprop_batch.sightlines import NotConvergedError
+from mwprop_batch.core.interpreted import interpreted
+from mwprop_batch.core.rows import NotConvergedError
+from mwprop_batch.families.ymw16 import engine as sightlines
+from mwprop_batch.families.ymw16.kernels import (
+    cuts as ymw16_cuts,
+)
+from mwprop_batch.families.ymw16.kernels import (
+    kinks as ymw16_kinks,
+)
+from mwprop_batch.families.ymw16.kernels import (
+    los as ymw16_los,
+)
+from mwprop_batch.families.ymw16.kernels import (
+    switch as ymw16_switch,
+)
 
 
 def _run(kernel, *args):

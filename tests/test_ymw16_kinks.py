@@ -1,12 +1,12 @@
 """YMW16's search for thin-disk/arm crossings between a panel's nodes
-(mwprop_batch.kernels.ymw16_kinks): the polynomial through the nodes that decides where to
+(mwprop_batch.families.ymw16.kernels.kinks): the polynomial through the nodes that decides where to
 look every 20 pc, and how often thin - arms is evaluated."""
 
 import numpy as np
 
-from mwprop_batch import ymw16_sightlines as sightlines
-from mwprop_batch.interpreted import interpreted
-from mwprop_batch.kernels import ymw16_kinks
+from mwprop_batch.core.interpreted import interpreted
+from mwprop_batch.families.ymw16 import engine as sightlines
+from mwprop_batch.families.ymw16.kernels import kinks as ymw16_kinks
 from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER
 
 

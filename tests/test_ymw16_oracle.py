@@ -10,8 +10,13 @@ import pytest
 from conftest import DATA, REAL_DATA
 from helpers import relative
 
-from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic, parse_dec, parse_ra
-from mwprop_batch.io.psrcat import read_psrcat
+from mwprop_batch.catalogue.formats.psrcat import read_psrcat
+from mwprop_batch.coords import (
+    ecliptic_to_galactic,
+    equatorial_to_galactic,
+    parse_dec,
+    parse_ra,
+)
 
 GAL_HORIZON_KPC, MC_HORIZON_KPC = 25.0, 100.0
 ROW_MAX = 1e-2  # the largest |ours / C - 1| of any sightline row not listed below by its cause

@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from mwprop_batch import Model
-from mwprop_batch.sightlines import InvalidRowError
+from mwprop_batch.core.rows import InvalidRowError
 
 longitude = st.floats(min_value=0.0, max_value=360.0)
 latitude = st.floats(min_value=-90.0, max_value=90.0)

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from mwprop_batch.kernels import ymw16 as K
-from mwprop_batch.kernels import ymw16_cuts as C
-from mwprop_batch.kernels import ymw16_switch as S
+from mwprop_batch.families.ymw16.kernels import cuts as C
+from mwprop_batch.families.ymw16.kernels import density as K
+from mwprop_batch.families.ymw16.kernels import switch as S
+from mwprop_batch.families.ymw16.kernels.cuts import radius_range
 from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER
-from mwprop_batch.kernels.ymw16_cuts import radius_range
 from mwprop_batch.model import Model
 
 LOCAL = K.HAS_LB | K.HAS_GUM | K.HAS_LI | K.HAS_THIN | K.HAS_ARMS

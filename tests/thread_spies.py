@@ -2,7 +2,7 @@
 
 import threading
 
-from mwprop_batch import parallel, runner
+from mwprop_batch.core import parallel, runner
 
 
 class Spies:

@@ -48,9 +48,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mwprop_batch import Model  # noqa: E402
-from mwprop_batch.kernels import layout as L  # noqa: E402
-from mwprop_batch.kernels.arms import arm_distance, arms_density  # noqa: E402
-from mwprop_batch.kernels.density import (  # noqa: E402
+from mwprop_batch.core.parallel import run_parallel_kernel  # noqa: E402
+from mwprop_batch.families.ne.kernels import layout as L  # noqa: E402
+from mwprop_batch.families.ne.kernels.arms import arm_distance, arms_density  # noqa: E402
+from mwprop_batch.families.ne.kernels.density import (
     THIN_DISK_REACH,
     clumps,
     galactic_centre,
@@ -59,8 +60,7 @@ from mwprop_batch.kernels.density import (  # noqa: E402
     ne_dsm,
     voids,
 )
-from mwprop_batch.parallel import run_parallel_kernel  # noqa: E402
-from mwprop_batch.tables import arm_centrelines  # noqa: E402
+from mwprop_batch.families.ne.tables import arm_centrelines  # noqa: E402
 
 GL_N, GL_W = np.polynomial.legendre.leggauss(10)
 START_PIECE = 0.05  # kpc: the longest first piece

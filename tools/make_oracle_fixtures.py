@@ -163,7 +163,7 @@ def atnf_positions() -> dict[str, list]:
     from astropy.coordinates import BarycentricMeanEcliptic, SkyCoord
 
     sys.path.insert(0, str(REPO))
-    from mwprop_batch.io.psrcat import read_psrcat
+    from mwprop_batch.catalogue.formats.psrcat import read_psrcat
 
     cat = read_psrcat(PSRCAT)
     cat = cat[cat["DM"].notna()].reset_index(drop=True)

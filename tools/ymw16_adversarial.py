@@ -2,9 +2,10 @@
 integral of its point density (run as ``python tools/adversarial_accuracy.py --model ymw16``).
 
 The reference uses none of the line-of-sight code (no cuts, zones, panels, switch or kink
-search): only YMW16's n_e at a point (:func:`mwprop_batch.kernels.ymw16.galaxy`, every
+search): only YMW16's n_e at a point
+(:func:`mwprop_batch.families.ymw16.kernels.density.galaxy`, every
 component evaluated, inside R_g = 35 kpc; beyond it, in Magellanic Cloud mode,
-:func:`~mwprop_batch.kernels.ymw16.magellanic`), integrated by an adaptive rule:
+:func:`~mwprop_batch.families.ymw16.kernels.density.magellanic`), integrated by an adaptive rule:
 
 * the path starts as pieces of at most 1 pc within 2 kpc of the Sun (the local features'
   shells are 15 pc and more wide, the places where one briefly beats the disks a few pc)
@@ -40,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adversarial_accuracy import _graze_sphere, _to_sky, with_poles_and_sky  # noqa: E402
 
 from mwprop_batch import Model  # noqa: E402
-from mwprop_batch.kernels import ymw16 as K  # noqa: E402
-from mwprop_batch.parallel import run_parallel_kernel  # noqa: E402
+from mwprop_batch.core.parallel import run_parallel_kernel  # noqa: E402
+from mwprop_batch.families.ymw16.kernels import density as K  # noqa: E402
 
 GL_N, GL_W = np.polynomial.legendre.leggauss(10)
 NEAR = 2000.0  # pc: within this of the Sun the first pieces are START_NEAR long

@@ -19,9 +19,10 @@ from collections.abc import Iterator
 
 from numba.core.event import install_listener
 
-from .. import __version__
-from ..errors import MwpropBatchError
-from ..io.catalogue_files import SkippedFilesWarning, one_line
+from mwprop_batch import __version__
+from mwprop_batch.catalogue.formats.catalogue_files import SkippedFilesWarning, one_line
+from mwprop_batch.core.errors import MwpropBatchError
+
 from . import (
     compile_command,
     convert_command,

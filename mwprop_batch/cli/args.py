@@ -6,11 +6,11 @@ import argparse
 import math
 import sys
 
-from ..errors import InvalidValueError
-from ..halos import HALO_NAMES
-from ..model import is_model_name
-from ..params import MODEL_NAMES
-from ..scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
+from mwprop_batch.core.errors import InvalidValueError
+from mwprop_batch.core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
+from mwprop_batch.families.halos import HALO_NAMES
+from mwprop_batch.families.ne.params import MODEL_NAMES
+from mwprop_batch.model import is_model_name
 
 MHZ_LIKELY_GHZ = 100.0  # a --freq-ghz above this (radio scattering) was most likely MHz
 

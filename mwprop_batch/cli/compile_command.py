@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..params import MODEL_NAMES
-from ..precompile import cache_location, compile_kernels
-from ..tablecache import cache_dir
+from mwprop_batch.core.tablecache import cache_dir
+from mwprop_batch.families.ne.params import MODEL_NAMES
+from mwprop_batch.precompile import cache_location, compile_kernels
 
 
 def register(commands) -> None:

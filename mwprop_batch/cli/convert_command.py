@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..convert import convert_file
-from ..errors import InvalidValueError
-from ..extras import missing_extra
-from ..io.catalogue_files import check_dialect
-from ..io.csvfile import CsvDialect
-from ..positions import ColumnOverrides, MissingColumnError
+from mwprop_batch.catalogue.formats.catalogue_files import check_dialect
+from mwprop_batch.catalogue.formats.csv_files import CsvDialect
+from mwprop_batch.convert import convert_file
+from mwprop_batch.core.errors import InvalidValueError
+from mwprop_batch.core.extras import missing_extra
+from mwprop_batch.positions import ColumnOverrides, MissingColumnError
+
 from .args import (
     add_scattering_arguments,
     model_list,
@@ -177,7 +178,7 @@ def csv_dialect(args: argparse.Namespace) -> CsvDialect | None:
 def run_convert_on_dask(args: argparse.Namespace, settings: dict, command: str) -> int:
     """``convert --scheduler``: the same conversion, partition by partition, on Dask."""
     try:  # the optional extra: imported only when asked for
-        from ..dask import convert_dataset
+        from mwprop_batch.dask import convert_dataset
     except ImportError as exc:
         raise missing_extra("--scheduler", "dask[distributed]>=2024.1", "dask") from exc
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..demo import CATALOGUE_NAME, CONVERTED_NAME, run_demo
-from ..demo import DEFAULT_DIR as DEMO_DIR
+from mwprop_batch.demo import CATALOGUE_NAME, CONVERTED_NAME, run_demo
+from mwprop_batch.demo import DEFAULT_DIR as DEMO_DIR
+
 from .args import add_overwrite_argument, positive_int, show_progress
 
 DEMO_EPILOG = """\

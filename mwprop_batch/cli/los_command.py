@@ -6,11 +6,12 @@ import argparse
 import json
 import math
 
-from ..convert import COLUMN_DOCS
-from ..errors import InvalidValueError
-from ..model import Model
-from ..params import MODEL_NAMES
-from ..status import OK
+from mwprop_batch.convert import COLUMN_DOCS
+from mwprop_batch.core.errors import InvalidValueError
+from mwprop_batch.core.status import OK
+from mwprop_batch.families.ne.params import MODEL_NAMES
+from mwprop_batch.model import Model
+
 from .args import add_scattering_arguments, add_sightline_arguments, scattering_options
 
 LOS_EPILOG = """\

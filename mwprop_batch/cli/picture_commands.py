@@ -6,11 +6,11 @@ import argparse
 import time
 from pathlib import Path
 
-from ..errors import InvalidValueError
-from ..io.safe_writes import AtomicFile, check_outputs
-from ..model import as_model
-from ..params import MODEL_NAMES
-from ..pictures.sky_map import (
+from mwprop_batch.catalogue.storage.safe_writes import AtomicFile, check_outputs
+from mwprop_batch.core.errors import InvalidValueError
+from mwprop_batch.families.ne.params import MODEL_NAMES
+from mwprop_batch.model import as_model
+from mwprop_batch.pictures.sky_map import (
     DEFAULT_FREQ_GHZ,
     DEFAULT_NSIDE,
     QUANTITIES,
@@ -19,6 +19,7 @@ from ..pictures.sky_map import (
     sky_maps,
     write_fits,
 )
+
 from .args import (
     add_overwrite_argument,
     add_sightline_arguments,
@@ -132,7 +133,7 @@ def quantity_list(text: str) -> tuple[str, ...]:
 
 def run_plot_los(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``plot-los`` (``command``, the command line, is not used)."""
-    from ..pictures.los_profile import plot_los  # here: the Galaxy drawing imports SciPy
+    from mwprop_batch.pictures.los_profile import plot_los  # here: the Galaxy drawing imports SciPy
 
     check_outputs([args.out], args.overwrite)  # before the work, not after it
     path = plot_los(args.model, args.l, args.b, args.value, args.ndir, args.out,
@@ -175,7 +176,7 @@ def run_skymap(args: argparse.Namespace, command: str = "") -> int:
 
 def run_faceon(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``faceon`` (``command``, the command line, is not used)."""
-    from ..pictures.face_on import plot_face_on  # here: the Galaxy drawing imports SciPy
+    from mwprop_batch.pictures.face_on import plot_face_on  # here: the Galaxy drawing imports SciPy
 
     check_outputs([args.out], args.overwrite)  # before the work, not after it
     path = plot_face_on(args.model, args.out, args.z, args.extent, args.resolution,

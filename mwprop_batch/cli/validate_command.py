@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..validation.data import DEFAULT_DATA_DIR, DEFAULT_PSRCAT
-from ..validation.report import FIGURE_NAME, REPORT_NAME, run_validation
+from mwprop_batch.validation.data import DEFAULT_DATA_DIR, DEFAULT_PSRCAT
+from mwprop_batch.validation.report import FIGURE_NAME, REPORT_NAME, run_validation
+
 from .args import add_overwrite_argument, model_list
 
 VALIDATE_EPILOG = """\

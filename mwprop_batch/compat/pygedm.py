@@ -3,9 +3,9 @@
 The public functions of pygedm (3.3 and 4.x) with its names, arguments, defaults and return
 types: astropy Quantities in pc, pc cm^-3, s and cm^-3; plain numbers read in pygedm's units
 (degrees, pc cm^-3, pc, GHz; Mpc for a distance in YMW16's IGM mode); astropy Angles and
-Quantities converted by their unit (through :func:`mwprop_batch.units.plain`). Scalars in give
+Quantities converted by their unit (through :func:`mwprop_batch.core.units.plain`). Scalars in give
 scalars out; arrays in give arrays out, every row through the compiled batch kernels at once
-(:class:`~mwprop_batch.runner.KernelRunner` with ``interpret_small_calls=False``: a scalar
+(:class:`~mwprop_batch.core.runner.KernelRunner` with ``interpret_small_calls=False``: a scalar
 call of a warm process costs tens of microseconds, not the interpreted tier's milliseconds).
 
 What differs from pygedm, and why (docs/pygedm.md has the measured agreement):
@@ -41,18 +41,24 @@ import warnings
 
 import numpy as np
 
-from .. import units
-from ..errors import MwpropBatchError, MwpropBatchWarning
-from ..kernels import density as ne_density
-from ..kernels import los as ne_los
-from ..kernels import ymw16 as K
-from ..kernels import ymw16_los as ymw16_los
-from ..model import Model
-from ..parallel import split_rows
-from ..runner import KernelRunner
-from ..scattering import pulse_broadening_ms, scattering_measures
-from ..ymw16_igm import dm_to_redshift, frb_tau_1ghz, galactic_parts, redshift_to_dm
-from ..ymw16_modes import GALACTIC, MAGELLANIC, tables_for_mode
+from mwprop_batch.core import units
+from mwprop_batch.core.errors import MwpropBatchError, MwpropBatchWarning
+from mwprop_batch.core.parallel import split_rows
+from mwprop_batch.core.runner import KernelRunner
+from mwprop_batch.core.scattering import pulse_broadening_ms, scattering_measures
+from mwprop_batch.families.ne.kernels import density as ne_density
+from mwprop_batch.families.ne.kernels import los as ne_los
+from mwprop_batch.families.ymw16.igm import (
+    dm_to_redshift,
+    frb_tau_1ghz,
+    galactic_parts,
+    redshift_to_dm,
+)
+from mwprop_batch.families.ymw16.kernels import density as K
+from mwprop_batch.families.ymw16.kernels import los as ymw16_los
+from mwprop_batch.families.ymw16.modes import GALACTIC, MAGELLANIC, tables_for_mode
+from mwprop_batch.model import Model
+
 from . import yt2020
 
 __all__ = [
@@ -352,7 +358,7 @@ def generate_healpix_dm_map(dist=1, nside=64, method="ymw16"):
     """All-sky HEALPix map (RING order, float32 array) of the DM out to ``dist`` (pc, or a
     Quantity), or of the halo's DM for method 'yt2020' or 'yt2020_analytic', as
     ``pygedm.generate_healpix_dm_map``, every pixel in one batch."""
-    from ..pictures.sky_map import healpix_centres
+    from mwprop_batch.pictures.sky_map import healpix_centres
 
     l_deg, b_deg = healpix_centres(int(nside))
     if method in HALO_METHODS:

@@ -1,7 +1,7 @@
 """pygedm's ``yt2020`` submodule: Yamasaki & Totani (2020)'s Galactic halo DM.
 
 ``calculate_halo_dm(l, b, component='both')`` as pygedm's, over
-:class:`mwprop_batch.halos.HaloModel` (docs/halos.md): the DM (Quantity, pc cm^-3) from the
+:class:`mwprop_batch.families.halos.HaloModel` (docs/halos.md): the DM (Quantity, pc cm^-3) from the
 Sun to the halo's edge (r_vir = 260 kpc), scalars for scalar inputs and arrays for arrays.
 pygedm integrates from 0.01 kpc, so its values are smaller by the 10 pc it leaves out
 (1e-4 to 2e-3 of the halo's DM); ours start at the Sun.
@@ -17,9 +17,9 @@ import functools
 
 import numpy as np
 
-from .. import units
-from ..errors import MwpropBatchError
-from ..parallel import kernel_threads
+from mwprop_batch.core import units
+from mwprop_batch.core.errors import MwpropBatchError
+from mwprop_batch.core.parallel import kernel_threads
 
 __all__ = ["ComponentError", "calculate_halo_dm", "calculate_halo_dm_analytic"]
 
@@ -32,7 +32,7 @@ class ComponentError(MwpropBatchError, RuntimeError):
 
 @functools.cache
 def _halo(name: str):
-    from ..halos import HaloModel
+    from mwprop_batch.families.halos import HaloModel
 
     return HaloModel(name)
 

@@ -5,8 +5,8 @@ numba stamps a cached function with a hash of the one file that defines it. A ba
 of ``layout.py`` baked in: after a change to one of those files alone (a ``git pull`` in an
 editable install, ``pip install -U``, which leaves numba's files in ``__pycache__``), numba
 would load the kernel's old machine code. Here every kernel of the package is stamped with one
-hash of all the kernel modules' sources (the ``*.py`` of :data:`KERNEL_DIRS`, this folder and
-the halo models' ``halos/``, whose compiled modules import nothing else of the package) and
+hash of all the kernel modules' sources (the ``*.py`` of :data:`KERNEL_DIRS`: this folder and
+every family's ``kernels/``, which import nothing but kernels) and
 of the numba and llvmlite versions: any change to any of them recompiles every kernel, and
 nothing else does.
 
@@ -15,8 +15,8 @@ nothing else does.
 directory as the numba locator it extends (``$NUMBA_CACHE_DIR``, ``__pycache__`` beside the
 sources, or the user-wide cache) and keeps numba's file names. numba reads
 ``NUMBA_CACHE_LOCATOR_CLASSES`` before its own list: whoever sets it must name these classes
-first to keep the guarantee. The package imports this folder first, before any kernel module
-of ``halos/`` is defined.
+first to keep the guarantee. The package imports this folder first, before any family's kernel
+module is defined.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ from numba.core.caching import (
     UserWideCacheLocator,
 )
 
-KERNEL_DIR = Path(__file__).resolve().parent
-KERNEL_DIRS = (KERNEL_DIR, KERNEL_DIR.parent / "halos")  # every folder of numba kernels
+KERNEL_DIR = Path(__file__).resolve().parent  # the kernels every family shares
+PACKAGE_DIR = KERNEL_DIR.parent
+# every folder of numba kernels: this one and each family's ``kernels`` folder
+KERNEL_DIRS = (KERNEL_DIR, *sorted(PACKAGE_DIR.glob("families/*/kernels")))
 
 
 @cache
@@ -48,7 +50,7 @@ def sources_stamp() -> str:
     digest = hashlib.sha256(f"numba {numba.__version__} llvmlite {llvmlite.__version__}".encode())
     for directory in KERNEL_DIRS:
         for path in sorted(directory.glob("*.py")):
-            name = f"{directory.name}/{path.name}"
+            name = path.relative_to(PACKAGE_DIR).as_posix()
             digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

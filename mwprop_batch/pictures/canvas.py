@@ -2,7 +2,8 @@
 
 Figures are drawn without pyplot: nothing here changes the process's matplotlib backend or
 adds to pyplot's list of open figures. A PNG is published whole or not at all, and replaces an
-existing file only with ``overwrite`` (:class:`~mwprop_batch.io.safe_writes.AtomicFile`).
+existing file only with ``overwrite``
+(:class:`~mwprop_batch.catalogue.storage.safe_writes.AtomicFile`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..extras import missing_extra
-from ..io.safe_writes import AtomicFile
+from mwprop_batch.catalogue.storage.safe_writes import AtomicFile
+from mwprop_batch.core.extras import missing_extra
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -35,8 +36,10 @@ def new_figure(width_in: float, height_in: float) -> Figure:
 def save_png(fig: Figure, out_png: str | os.PathLike[str], overwrite: bool = False) -> Path:
     """Write ``fig`` as a PNG of exactly its size in pixels; return the path.
 
-    Raises :class:`~mwprop_batch.io.safe_writes.OutputExistsError` if ``out_png`` exists and
-    not ``overwrite``, :class:`~mwprop_batch.io.catalogue_files.CatalogueError` if it cannot
+    Raises :class:`~mwprop_batch.catalogue.storage.safe_writes.OutputExistsError` if ``out_png``
+    exists and
+    not ``overwrite``, :class:`~mwprop_batch.catalogue.formats.catalogue_files.CatalogueError` if
+    it cannot
     be written (naming it).
     """
     with AtomicFile(out_png, overwrite=overwrite) as temp:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model import Model, as_model
+from mwprop_batch.model import Model, as_model
+
 from .canvas import new_figure, save_png
 from .galaxy import draw_galaxy
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from ..constants import PC_PER_KPC
-from ..kernels import ymw16 as Y
-from ..model import Model
-from ..tables import arm_centrelines
-from ..ymw16_tables import FAMILY as YMW16
-from ..ymw16_tables import Ymw16Parameters
+from mwprop_batch.core.constants import PC_PER_KPC
+from mwprop_batch.families.ne.tables import arm_centrelines
+from mwprop_batch.families.ymw16.kernels import density as Y
+from mwprop_batch.families.ymw16.tables import FAMILY as YMW16
+from mwprop_batch.families.ymw16.tables import Ymw16Parameters
+from mwprop_batch.model import Model
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidValueError
-from ..model import Model, as_model
-from ..status import OK
-from ..tables import sky_to_galactocentric
+from mwprop_batch.core.errors import InvalidValueError
+from mwprop_batch.core.status import OK
+from mwprop_batch.families.ne.tables import sky_to_galactocentric
+from mwprop_batch.model import Model, as_model
+
 from .canvas import new_figure, save_png
 from .galaxy import MODEL_LINESTYLES, draw_galaxy, sun_position
 

@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..constants import PC_PER_KPC
-from ..errors import InvalidValueError
-from ..extras import missing_extra
-from ..model import Model, as_model
-from ..ymw16_tables import Ymw16Parameters
+from mwprop_batch.core.constants import PC_PER_KPC
+from mwprop_batch.core.errors import InvalidValueError
+from mwprop_batch.core.extras import missing_extra
+from mwprop_batch.families.ymw16.tables import Ymw16Parameters
+from mwprop_batch.model import Model, as_model
+
 from .canvas import new_figure, save_png
 
 DEFAULT_NSIDE = 64  # 49,152 pixels of 0.92 deg
@@ -124,7 +125,7 @@ def edge_distance_kpc(model: Model) -> float:
     edge; YMW16's Galactic-mode horizon, 25 kpc; a halo's farthest edge; for a sum, that of
     its parts that scatter (of all its parts when none does)."""
     if hasattr(model, "parts"):
-        from ..model_sum import scatters
+        from mwprop_batch.model_sum import scatters
 
         parts = [p for p in model.parts if scatters(p)] or model.parts
         return max(edge_distance_kpc(part) for part in parts)
@@ -211,7 +212,8 @@ def write_fits(
 ) -> Path:
     """Write :func:`sky_map` frames of one nside as a HEALPix FITS table, one column each
     (an existing ``path`` is replaced only with ``overwrite``)."""
-    from .. import __version__
+    from mwprop_batch import __version__
+
     from .healpix_fits import write_healpix_fits
 
     columns = {}

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..model import Model, as_model
+from mwprop_batch.model import Model, as_model
+
 from .data import load_atnf, load_globular_clusters, load_parallax, load_scattering
 from .statistics import distance_stats, tau_stats
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io.psrcat import read_psrcat
-from ..positions import find_columns, read_inputs
+from mwprop_batch.catalogue.formats.psrcat import read_psrcat
+from mwprop_batch.positions import find_columns, read_inputs
 
 PACKAGE_DATA = Path(str(resources.files("mwprop_batch") / "data"))
 DEFAULT_DATA_DIR = PACKAGE_DATA / "ne2025-calibration"  # copies of data/ne2025-calibration

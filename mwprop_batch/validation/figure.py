@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..pictures.canvas import new_figure, save_png
+from mwprop_batch.pictures.canvas import new_figure, save_png
+
 from .comparison import Comparison
 from .data import SAMPLES
 from .statistics import TAU_FACTOR, percent_text, signed_text

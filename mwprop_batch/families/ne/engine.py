@@ -1,0 +1,81 @@
+"""The NE2001/NE2025 line-of-sight engine: flat arrays in, result tables out.
+
+Used by :class:`mwprop_batch.Model` through the family (:mod:`mwprop_batch.families.ne`); see
+its methods for the public documentation. Row checks and result frames:
+:mod:`mwprop_batch.core.rows`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mwprop_batch.core.rows import (
+    apply_error_policy,
+    check_rows,
+    distance_frame,
+    dm_frame,
+    dm_rows,
+    flag_rows,
+    with_scattering,
+)
+
+from .kernels import los
+from .tables import KernelTables
+
+
+def dm_to_dist(
+    tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dm: np.ndarray,
+    dm_err: np.ndarray | None, scattering: bool, freq_ghz, velocity_kms, errors: str,
+    run,
+) -> pd.DataFrame:
+    """Flat-array implementation of :meth:`Model.dm_to_dist`."""
+    l_deg, valid, status, given, err = dm_rows(l_deg, b_deg, dm, dm_err, errors)
+    raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
+    col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
+    status = status.copy()
+    flag_rows(status, col["flags"], errors)
+    frame = distance_frame(col, b_deg, None if dm_err is None else given)
+    frame["status"] = status
+    if scattering:
+        moments = np.column_stack([col["M0"], col["M1"], col["M2"], col["MISO"]])
+        frame = with_scattering(frame, moments, freq_ghz, velocity_kms)
+    return frame
+
+
+def dist_to_dm(
+    tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dist: np.ndarray,
+    scattering: bool, freq_ghz, velocity_kms, errors: str, run,
+) -> pd.DataFrame:
+    """Flat-array implementation of :meth:`Model.dist_to_dm`."""
+    l_deg = np.mod(l_deg, 360.0)
+    valid, status = check_rows(l_deg, b_deg, dist, "distance")
+    apply_error_policy(valid, status, errors)
+    out, flags = run(los.dm_profile_batch, l_deg, b_deg, dist[:, None], valid, *tables)
+    raw = out[:, 0, :]
+    status = status.copy()
+    bad = flag_rows(status, flags, errors)
+    frame = dm_frame(np.where(valid & ~bad, dist, np.nan), raw[:, 0], b_deg)
+    frame["status"] = status
+    if scattering:
+        frame = with_scattering(frame, raw[:, 1:5], freq_ghz, velocity_kms)
+    return frame
+
+
+def dm_profile(
+    tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dist: np.ndarray, run
+) -> np.ndarray:
+    """DM (pc cm^-3) at each distance of each row of the 2-D array ``dist`` (kpc); NaN rows
+    where the sightline is invalid or an iteration did not converge."""
+    l_deg = np.mod(l_deg, 360.0)
+    valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
+    return run(los.dm_profile_batch, l_deg, b_deg, dist, valid, *tables)[0][:, :, 0]
+
+
+def dm_max(tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np.ndarray:
+    """DM (pc cm^-3) integrated to the model's edge along each sightline (NaN where invalid
+    or where an iteration did not converge)."""
+    l_deg = np.mod(l_deg, 360.0)
+    valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
+    return run(los.dm_max_batch, l_deg, b_deg, valid, *tables)[:, 0]
+

@@ -1,0 +1,1 @@
+"""TODO docstring: mwprop_batch.families.ymw16."""
