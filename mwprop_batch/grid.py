@@ -106,7 +106,8 @@ def density_along(
         from .core.parallel import run_gufunc
 
         # the gufunc compiles as its module is imported
-        grid = first_call("kernels.grid", lambda: import_module(".kernels.grid", __package__))
+        grid = first_call("density_grid", lambda: import_module(
+            ".families.ne.kernels.density_grid", __package__))
 
         columns = np.arange(len(COLUMNS), dtype=np.int64) if components else np.zeros(1, np.int64)
         with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
