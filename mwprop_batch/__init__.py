@@ -1,4 +1,5 @@
-"""mwprop_batch: the NE2001 and NE2025 Galactic free-electron models for whole catalogues.
+"""mwprop_batch: Galactic free-electron and halo models (NE2001, NE2025, YMW16, ...) for whole
+catalogues.
 
 >>> from mwprop_batch import Model
 >>> ne2025 = Model("ne2025")
@@ -6,19 +7,16 @@
 [0.005]
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("mwprop_batch")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
-
-from . import kernels  # noqa: E402, F401  (first: keys numba's cache, kernels.cache_key)
+from . import kernels  # noqa: F401  (first: keys numba's cache, kernels.cache_key)
 
 # isort: split
-from . import accessor  # noqa: E402, F401  (registers the DataFrame.mwprop accessor)
+from . import (
+    accessor,  # noqa: E402, F401  (registers the DataFrame.mwprop accessor)
+    model_sum,  # noqa: E402, F401  (what Model("a+b") builds: Model.__init_subclass__)
+)
 from .convert import convert  # noqa: E402
 from .core.errors import MwpropBatchError  # noqa: E402
+from .core.version import __version__  # noqa: E402
 from .model import Model  # noqa: E402
 
 __all__ = ["Model", "MwpropBatchError", "convert", "__version__"]

@@ -21,7 +21,6 @@ import pandas as pd
 from .core.errors import MwpropBatchError
 from .core.rows import CORE_COLUMNS
 from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS, SCATTERING_COLUMNS
-from .grid import DENSITY_COLUMNS, density_docs
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -29,7 +28,8 @@ if TYPE_CHECKING:
     from .model import Model
 
 COLUMN_DOCS: dict[str, tuple[str, str]] = {
-    **CORE_COLUMNS, **SCATTERING_COLUMNS, **DENSITY_COLUMNS,
+    **CORE_COLUMNS, **SCATTERING_COLUMNS,
+    "ne": ("cm^-3", "total electron density"),
     "DM_MAX": ("pc cm^-3", "DM to the model's 50 kpc edge (DM_MW)"),
 }
 
@@ -110,7 +110,7 @@ def density(model: Model, x, y, z) -> xr.Dataset:
         return frame.astype({c: np.float64 for c in integers})
 
     named = {"x": x, "y": y, "z": z}
-    return _apply_rows(method, named, {}, _attrs(model, {}), density_docs(model.name))
+    return _apply_rows(method, named, {}, _attrs(model, {}), _density_docs(model))
 
 
 def dm_to_dist(model: Model, l_deg, b_deg, dm, dm_err=None, **options) -> xr.Dataset:
@@ -203,7 +203,17 @@ def density_along(model: Model, l_deg, b_deg, dist_kpc, components: bool = False
 
     out = _apply_core(block_all, model, l_deg, b_deg, dist_kpc, len(columns),
                       [probe[c].dtype for c in columns])
-    return _dataset(out, columns, _attrs(model, {}), density_docs(model.name))
+    return _dataset(out, columns, _attrs(model, {}), _density_docs(model))
+
+
+def _density_docs(model: Model) -> dict[str, tuple[str, str]]:
+    """(unit, description) of each density column of ``model`` (its family's; a sum's total
+    and parts)."""
+    parts = getattr(model, "parts", None)
+    if parts is None:
+        return dict(model.family.density_columns(model.parameters))
+    return {"ne": COLUMN_DOCS["ne"]} | {
+        f"ne_{part.name}": ("cm^-3", f"{part.name} alone") for part in parts}
 
 
 def _attrs(model: Model, options: dict[str, Any]) -> dict[str, Any]:

@@ -1,115 +1,38 @@
-"""The public :class:`Model`: one NE2001, NE2025 or YMW16 model, built once and reused."""
+"""The public :class:`Model`: one model of any family, built once and reused.
+
+It checks every input (units, masks, broadcasting, sky coordinates, pandas indexes) and asks
+the model's family (:mod:`mwprop_batch.registry`, :class:`mwprop_batch.family.Family`) for the
+numbers; nothing here knows a family by name.
+"""
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from . import grid, registry
 from . import labelled as xarray_forms
 from .core import units
-from .core.constants import SM_FACTOR
-from .core.errors import InvalidTypeError, InvalidValueError, MwpropBatchError
-from .core.input_gate import FlatInputs, as_float_array, as_float_arrays
+from .core.arguments import (
+    common_index,
+    expand_sky,
+    observing,
+    raise_if_masked,
+    with_index,
+    with_masked,
+)
+from .core.errors import InvalidTypeError, InvalidValueError
+from .core.input_gate import as_float_array, as_float_arrays
 from .core.parallel import takes_threads
-from .core.rows import InvalidRowError
 from .core.runner import KernelRunner
 from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
-from .core.status import OK
-from .families.halos import HALO_NAMES
-from .families.ne import engine as sightlines
-from .families.ne.kernels import density as density_kernels
-from .families.ne.params import MODEL_NAMES, YMW16, ModelParameters, load_parameters
-from .families.ne.tables import KernelTables, load_tables
-
-if TYPE_CHECKING:
-    from .families.ymw16.tables import Ymw16Parameters, Ymw16Tables
-
-
-class IndexAlignmentError(MwpropBatchError, ValueError):
-    """pandas inputs whose indexes differ (they are never combined by position)."""
-
-
-def common_index(names: tuple[str, ...], *values) -> pd.Index | None:
-    """The index shared by the pandas Series among ``values`` (None when there are none).
-
-    Raises IndexAlignmentError when two Series have different indexes: inputs are never
-    paired by position behind the user's back (align them first, e.g. with ``Series.align``).
-    """
-    index = None
-    first = ""
-    for name, value in zip(names, values, strict=True):
-        if isinstance(value, pd.Series):
-            if index is None:
-                index, first = value.index, name
-            elif not value.index.equals(index):
-                raise IndexAlignmentError(
-                    f"{name} and {first} are pandas Series with different indexes; align them "
-                    "first (e.g. a, b = a.align(b)) or pass arrays"
-                )
-    return index
-
-
-def _with_index(frame: pd.DataFrame, index: pd.Index | None) -> pd.DataFrame:
-    """The result frame indexed like the Series inputs, when their length matches."""
-    if index is not None and len(index) == len(frame):
-        frame.index = index
-    return frame
-
-
-def _sky(l_deg, b_deg, rest: list, method: str, names: tuple[str, ...]) -> tuple:
-    """(l, b, *rest) with a sky coordinate in ``l_deg`` expanded to (l, b).
-
-    With a coordinate, one positional value after it is taken as the first of ``rest``
-    (``dm_to_dist(coord, 300.0)``); anything that would shift further is refused
-    (``dm_to_dist(coord, 2.0, 300.0)`` would read 2.0 as the DM): give the rest by keyword.
-    """
-    if not units.is_coordinate(l_deg):
-        return (l_deg, b_deg, *rest)
-    l_gal, b_gal, _ = units.galactic(l_deg)
-    if b_deg is None:
-        return (l_gal, b_gal, *rest)
-    if not rest:
-        raise InvalidTypeError(f"{method}(): a sky coordinate stands in for (l_deg, b_deg); "
-                               "pass no b_deg with it")
-    if rest[0] is not None:
-        given = ", ".join(f"{n}=..." for n in names)
-        raise InvalidTypeError(
-            f"{method}(): a sky coordinate stands in for (l_deg, b_deg), so its next positional "
-            f"argument is {names[0]} and the one after would shift; with a coordinate give "
-            f"them by keyword: {method}(coord, {given})"
-        )
-    return (l_gal, b_gal, b_deg, *rest[1:])
-
-
-def is_model_name(name: str) -> bool:
-    """Whether ``name`` (lower case) names a model or a sum of different models."""
-    parts = name.split("+")
-    return (all(p in MODEL_NAMES + HALO_NAMES for p in parts)
-            and len(set(parts)) == len(parts))
-
-
-def _family(key: str) -> tuple:
-    """(parameters, engine, table builder) of the model named ``key``: the one place that
-    maps a name to its family's modules (NE2001/NE2025, YMW16, the halo models)."""
-    if key == YMW16:  # imported here: an NE2001/NE2025 process never loads YMW16's kernels
-        from .families.ymw16 import engine as ymw16_sightlines
-        from .families.ymw16.tables import build_ymw16_tables, load_ymw16
-
-        return load_ymw16(), ymw16_sightlines, build_ymw16_tables
-    if key in HALO_NAMES:
-        from .families.halos import HaloModel
-        from .families.halos import engine as halo_engine
-
-        return HaloModel(key), halo_engine, halo_engine.build_tables
-    return load_parameters(key), sightlines, load_tables
+from .family import Family
 
 
 class Model:
-    """An NE2001, NE2025 or YMW16 Galactic free-electron density model, a Galactic halo
-    model, or a sum of models.
+    """A Galactic free-electron density model, a Galactic halo model, or a sum of models.
 
     Build it once (``Model("ne2025")``) and reuse it: it loads the published parameters and
     precomputes the spiral-arm and clump/void tables (built once, under a lock), so one
@@ -122,15 +45,14 @@ class Model:
 
     Parameters
     ----------
-    name : {"ne2001", "ne2025", "ymw16", "yt2020", "yt2020_sphere", "yt2020_disk", "pz19",
-            "halo50"} or a sum such as "ne2025+yt2020"
-        Which model (case-insensitive). The halo models (:mod:`mwprop_batch.families.halos`,
-        docs/halos.md) give DM but no scattering, and no DM -> distance alone; a sum of
-        models (:class:`mwprop_batch.model_sum.ModelSum`) adds their densities. YMW16 is a
-        family of its own
-        (:mod:`mwprop_batch.families.ymw16.engine`): its ``density`` columns are its components
-        in its own frame (Sun at (0, 8.3, 0.006) kpc), its scattering column is ``TAU``
-        only, and its horizon is 25 kpc (100 kpc toward the Magellanic Clouds).
+    name : str
+        A name of :func:`mwprop_batch.registry.model_names` (case-insensitive), e.g.
+        "ne2025", or a sum such as "ne2025+yt2020" (:class:`mwprop_batch.model_sum.ModelSum`
+        adds the parts' densities). Each family (:attr:`family`) has its own density columns,
+        frame and scattering columns: NE2001/NE2025 (``families/ne``: the full NE2001 set),
+        YMW16 (``families/ymw16``: its components in its frame, Sun at (0, 8.3, 0.006) kpc,
+        ``TAU`` only, horizon 25 kpc, 100 kpc toward the Magellanic Clouds), the halos
+        (``families/halos``, docs/halos.md: DM but no scattering, no DM -> distance alone).
 
     Every method's numeric inputs pass one gate (:mod:`mwprop_batch.core.input_gate`): astropy
     Quantities are converted by their unit (a wrong unit raises), booleans, dates and
@@ -139,23 +61,26 @@ class Model:
     'l masked', ...; a masked ``dm_err`` is no error given), NaN in the other methods.
     """
 
-    def __new__(cls, name: str = "ne2025"):
-        if cls is Model and "+" in str(name):
-            from .model_sum import ModelSum
+    _sum_class: type[Model] | None = None  # the class of a sum of models (see __init_subclass__)
 
-            return super().__new__(ModelSum)
+    def __init_subclass__(cls, sums_models: bool = False, **kwargs) -> None:
+        """A subclass declared with ``sums_models=True`` (:class:`~mwprop_batch.model_sum.ModelSum`)
+        is what ``Model("a+b")`` builds; this module never imports it."""
+        super().__init_subclass__(**kwargs)
+        if sums_models:
+            Model._sum_class = cls
+
+    def __new__(cls, name: str = registry.DEFAULT_MODEL):
+        if cls is Model and "+" in str(name):
+            return super().__new__(Model._sum_class)
         return super().__new__(cls)
 
-    def __init__(self, name: str = "ne2025") -> None:
+    def __init__(self, name: str = registry.DEFAULT_MODEL) -> None:
         key = str(name).lower()
-        if key not in MODEL_NAMES + HALO_NAMES:
-            raise InvalidValueError(
-                f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES + HALO_NAMES)}"
-                " or a sum such as 'ne2025+yt2020'")
         self._name = key
-        # the family's line-of-sight engine: flat arrays in, result tables out
-        self._parameters, self._engine, self._build = _family(key)
-        self._tables: KernelTables | Ymw16Tables | None = None
+        self._family = registry.family_of(key)
+        self._parameters = self._family.parameters(key)
+        self._tables = None
         self._tables_lock = threading.Lock()
         self._run = KernelRunner()
 
@@ -165,19 +90,24 @@ class Model:
         return self._name
 
     @property
-    def parameters(self) -> ModelParameters | Ymw16Parameters:
-        """The published parameters this model was built from."""
+    def family(self) -> Family:
+        """The family this model belongs to (:mod:`mwprop_batch.registry`)."""
+        return self._family
+
+    @property
+    def parameters(self):
+        """The published parameters this model was built from (its family's record)."""
         return self._parameters
 
     @property
-    def tables(self) -> KernelTables | Ymw16Tables:
+    def tables(self):
         """Kernel tables (built on first use, about 0.5 s, or loaded from the table cache;
         safe from many threads at once)."""
         tables = self._tables
         if tables is None:
             with self._tables_lock:
                 if self._tables is None:
-                    self._tables = self._build(self._parameters)
+                    self._tables = self._family.tables(self._parameters)
                 tables = self._tables
         return tables
 
@@ -222,11 +152,7 @@ class Model:
         index = common_index(("x", "y", "z"), x, y, z)
         xf, yf, zf = as_float_arrays(("x", "y", "z"), x, y, z,
                                      kinds=("length", "length", "length")).arrays
-        if self._engine is not sightlines:
-            return _with_index(
-                self._engine.density(self.tables, xf, yf, zf, self._run), index)
-        raw = self._run(density_kernels.density_batch, xf, yf, zf, *self.tables)
-        return _with_index(density_frame(raw), index)
+        return with_index(self._family.density(self.tables, xf, yf, zf, self._run), index)
 
     @takes_threads
     def density_along(
@@ -254,11 +180,7 @@ class Model:
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.density_along(self, l_deg, b_deg, dist_kpc, components)
-        if hasattr(self._engine, "density_along"):  # a halo
-            return _engine_density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
-        from . import grid as gridded
-
-        return gridded.density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
+        return grid.density_along(self, l_deg, b_deg, dist_kpc, components, labelled)
 
     @takes_threads
     def dm_to_dist(
@@ -306,7 +228,7 @@ class Model:
                 self, l_deg, b_deg, dm, dm_err, scattering=scattering, freq_ghz=freq_ghz,
                 velocity_kms=velocity_kms, errors=errors,
             )
-        l_deg, b_deg, dm, dm_err = _sky(l_deg, b_deg, [dm, dm_err], "dm_to_dist",
+        l_deg, b_deg, dm, dm_err = expand_sky(l_deg, b_deg, [dm, dm_err], "dm_to_dist",
                                         ("dm", "dm_err"))
         if dm is None:
             raise InvalidTypeError("dm_to_dist() needs dm")
@@ -316,15 +238,15 @@ class Model:
         labels = ("l", "b", "DM", None)[: len(names)]  # a masked error: none given
         index = common_index(names, *values)
         inputs = as_float_arrays(names, *values, kinds=kinds, labels=labels)
-        _raise_if_masked(inputs, errors)
+        raise_if_masked(inputs, errors)
         flat = inputs.arrays
         err = flat[3] if dm_err is not None else None
-        freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
-        frame = self._engine.dm_to_dist(
+        freq_ghz, velocity_kms = observing(freq_ghz, velocity_kms)
+        frame = self._family.dm_to_dist(
             self.tables, flat[0], flat[1], flat[2], err, scattering, freq_ghz, velocity_kms,
             errors, self._run,
         )
-        return _with_index(_with_masked(frame, inputs), index)
+        return with_index(with_masked(frame, inputs), index)
 
     @takes_threads
     def dist_to_dm(
@@ -350,7 +272,7 @@ class Model:
             if dist_kpc is None:
                 raise InvalidTypeError(
                     "dist_to_dm() needs dist_kpc (the coordinate has no distance)")
-        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc], "dist_to_dm", ("dist_kpc",))
+        l_deg, b_deg, dist_kpc = expand_sky(l_deg, b_deg, [dist_kpc], "dist_to_dm", ("dist_kpc",))
         if dist_kpc is None:
             raise InvalidTypeError("dist_to_dm() needs dist_kpc")
         names = ("l_deg", "b_deg", "dist_kpc")
@@ -358,14 +280,14 @@ class Model:
         inputs = as_float_arrays(names, l_deg, b_deg, dist_kpc,
                                  kinds=("angle", "angle", "length"),
                                  labels=("l", "b", "distance"))
-        _raise_if_masked(inputs, errors)
+        raise_if_masked(inputs, errors)
         l_f, b_f, d_f = inputs.arrays
-        freq_ghz, velocity_kms = _observing(freq_ghz, velocity_kms)
-        frame = self._engine.dist_to_dm(
+        freq_ghz, velocity_kms = observing(freq_ghz, velocity_kms)
+        frame = self._family.dist_to_dm(
             self.tables, l_f, b_f, d_f, scattering, freq_ghz, velocity_kms, errors,
             self._run,
         )
-        return _with_index(_with_masked(frame, inputs), index)
+        return with_index(with_masked(frame, inputs), index)
 
     @takes_threads
     def dm_max(self, l_deg, b_deg=None) -> np.ndarray | pd.Series:
@@ -377,11 +299,11 @@ class Model:
         """
         if xarray_forms.is_labelled(l_deg, b_deg):
             return xarray_forms.dm_max(self, l_deg, b_deg)
-        l_deg, b_deg = _sky(l_deg, b_deg, [], "dm_max", ())
+        l_deg, b_deg = expand_sky(l_deg, b_deg, [], "dm_max", ())
         index = common_index(("l_deg", "b_deg"), l_deg, b_deg)
         inputs = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg, kinds=("angle", "angle"))
         shape, (l_f, b_f) = inputs.shape, inputs.arrays
-        out = self._engine.dm_max(self.tables, l_f, b_f, self._run).reshape(shape)
+        out = self._family.dm_max(self.tables, l_f, b_f, self._run).reshape(shape)
         if index is not None and out.shape == (len(index),):
             return pd.Series(out, index=index, name="DM_MAX")
         return out
@@ -398,7 +320,7 @@ class Model:
         """
         if xarray_forms.is_labelled(l_deg, b_deg, dist_kpc):
             return xarray_forms.dm_profile(self, l_deg, b_deg, dist_kpc)
-        l_deg, b_deg, dist_kpc = _sky(l_deg, b_deg, [dist_kpc], "dm_profile", ("dist_kpc",))
+        l_deg, b_deg, dist_kpc = expand_sky(l_deg, b_deg, [dist_kpc], "dm_profile", ("dist_kpc",))
         if dist_kpc is None:
             raise InvalidTypeError("dm_profile() needs dist_kpc")
         l_f, b_f = as_float_arrays(("l_deg", "b_deg"), l_deg, b_deg,
@@ -411,85 +333,9 @@ class Model:
                 f"dist_kpc must be 1-D or have one row per sightline ({l_f.size}), "
                 f"got shape {dist.shape}"
             )
-        return self._engine.dm_profile(
+        return self._family.dm_profile(
             self.tables, l_f, b_f, np.ascontiguousarray(dist), self._run
         )
-
-
-def _engine_density_along(model: Model, l_deg, b_deg, dist_kpc, components: bool,
-                          labelled: bool):
-    """:meth:`Model.density_along` by a family engine's own ``density_along`` (the halos)."""
-    if labelled:
-        raise InvalidValueError(f"density_along(labelled=True) is not offered for {model.name}; "
-                                "pass xarray DataArrays for a labelled result")
-    l_arr = np.mod(as_float_array("l_deg", l_deg, "angle")[0], 360.0)
-    b_arr = as_float_array("b_deg", b_deg, "angle")[0]
-    dist = as_float_array("dist_kpc", dist_kpc, "length")[0]
-    if dist.ndim == 0:
-        raise InvalidValueError("dist_kpc must have at least one dimension (the distances)")
-    return model._engine.density_along(model.tables, l_arr, b_arr, dist, components)
-
-
-def _raise_if_masked(inputs: FlatInputs, errors: str) -> None:
-    """With ``errors='raise'``, a masked input element is a bad row: raise for the first."""
-    if errors == "raise" and inputs.any_masked:
-        first = int(np.flatnonzero(inputs.masked != OK)[0])
-        raise InvalidRowError(f"row {first}: {inputs.masked[first]}")
-
-
-def _with_masked(frame: pd.DataFrame, inputs: FlatInputs) -> pd.DataFrame:
-    """A masked input element's row is bad (its values are NaN): its status says which."""
-    if inputs.any_masked:
-        masked = inputs.masked != OK
-        frame["status"] = np.where(masked, inputs.masked, frame["status"].to_numpy(object))
-    return frame
-
-
-def _observing(freq_ghz, velocity_kms) -> tuple:
-    """Observing frequency (GHz) and transverse speed (km/s), converted by their units."""
-    freq = as_float_array("freq_ghz", freq_ghz, "frequency")[0]
-    speed = as_float_array("velocity_kms", velocity_kms, "velocity")[0]
-    return (float(freq) if freq.ndim == 0 else freq), (float(speed) if speed.ndim == 0 else speed)
-
-
-def density_frame(raw: np.ndarray) -> pd.DataFrame:
-    """DataFrame of the per-point kernel output (see :func:`Model.density`)."""
-    col = {name: raw[:, i] for i, name in enumerate(density_kernels.COLUMNS)}
-    ne, dsm = col["ne"], col["dsm"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        effective_f = np.where(ne > 0, dsm / (ne * ne), 0.0)
-    effective_f[~np.isfinite(ne)] = np.nan
-    valid = np.isfinite(ne)
-    lism = np.where(valid, col["lism"], 0).astype(np.int64)
-
-    def flag(bit: int) -> np.ndarray:
-        return (lism & bit) != 0
-
-    def integer(values: np.ndarray) -> pd.arrays.IntegerArray:
-        return pd.arrays.IntegerArray(np.where(valid, values, 0).astype(np.int64), ~valid)
-
-    return pd.DataFrame(
-        {
-            "ne": ne,
-            "F": effective_f,
-            "Cn2": SM_FACTOR * dsm,
-            "ne_thick": col["ne_thick"],
-            "ne_thin": col["ne_thin"],
-            "ne_arms": col["ne_arms"],
-            "ne_gc": col["ne_gc"],
-            "ne_lism": col["ne_lism"],
-            "ne_clumps": col["ne_clumps"],
-            "ne_voids": col["ne_voids"],
-            "arm": integer(col["arm"]),
-            "in_lism": lism != 0,
-            "in_ldr": flag(density_kernels.LISM_LDR),
-            "in_lsb": flag(density_kernels.LISM_LSB),
-            "in_lhb": flag(density_kernels.LISM_LHB),
-            "in_loop_i": flag(density_kernels.LISM_LOOP_I),
-            "clump": integer(col["clump"]),
-            "void": integer(col["void"]),
-        }
-    )
 
 
 def as_model(model: Model | str) -> Model:

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .core.arguments import common_index, expand_sky, raise_if_masked, with_index, with_masked
 from .core.errors import InvalidValueError
 from .core.input_gate import as_float_arrays
 from .core.parallel import takes_threads
 from .core.rows import InvalidRowError, dm_rows
 from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .core.status import OK
-from .model import Model, _raise_if_masked, _sky, _with_index, _with_masked, common_index
+from .model import Model
 
 ISM_EDGE_KPC = 50.0  # the reach of an ISM part, as Model.dm_max and dm_to_dist's limit
 RTOL = 1e-10  # relative tolerance of the distance found (or of its DM)
@@ -29,7 +30,7 @@ MAX_STEPS = 100
 
 def scatters(model: Model) -> bool:
     """Whether a model gives scattering (the ISM models; not the halos)."""
-    return getattr(model._engine, "SCATTERS", True)
+    return bool(model.family.scattering_columns)
 
 
 def combine_status(parts: list[tuple[str, np.ndarray]]) -> np.ndarray:
@@ -52,7 +53,7 @@ class SumParameters:
     provenance: dict[str, str]
 
 
-class ModelSum(Model):
+class ModelSum(Model, sums_models=True):
     """The sum of two or more models, e.g. ``Model("ne2025+yt2020")`` (see the module)."""
 
     def __init__(self, name: str) -> None:
@@ -62,6 +63,11 @@ class ModelSum(Model):
                                     f"joined by '+', e.g. 'ne2025+yt2020'; got {name!r}")
         self._parts = tuple(Model(k) for k in keys)
         self._name = "+".join(keys)
+
+    @property
+    def family(self):
+        """A sum has no one family: each of its :attr:`parts` has its own."""
+        raise AttributeError(f"{self._name} is a sum of models: see .parts for their families")
 
     @property
     def parts(self) -> tuple[Model, ...]:
@@ -198,7 +204,7 @@ class ModelSum(Model):
         ``DM`` the sum's DM there. The scattering columns are the scattering parts' at
         ``DIST``; ``components`` adds each part's DM there (``DM_<PART>``).
         """
-        l_deg, b_deg, dm, dm_err = _sky(l_deg, b_deg, [dm, dm_err], "dm_to_dist",
+        l_deg, b_deg, dm, dm_err = expand_sky(l_deg, b_deg, [dm, dm_err], "dm_to_dist",
                                         ("dm", "dm_err"))
         if dm is None:
             raise InvalidValueError("dm_to_dist() needs dm")
@@ -207,7 +213,7 @@ class ModelSum(Model):
         index = common_index(names, *values)
         inputs = as_float_arrays(names, *values, kinds=("angle", "angle", "dm", "dm")[:len(names)],
                                  labels=("l", "b", "DM", None)[:len(names)])
-        _raise_if_masked(inputs, errors)
+        raise_if_masked(inputs, errors)
         flat = inputs.arrays
         err_in = flat[3] if dm_err is not None else None
         l_f, valid, status, given, err = dm_rows(flat[0], flat[1], flat[2], err_in, errors)
@@ -246,4 +252,4 @@ class ModelSum(Model):
             out["DIST_HI"] = np.where(given, found[2], np.nan)
             out["limit_hi"] = given & (flat[2] + err >= top_dm)
         out["status"] = np.where(bad, status, out["status"].to_numpy(object))
-        return _with_index(_with_masked(out, inputs), index)
+        return with_index(with_masked(out, inputs), index)

@@ -17,7 +17,8 @@ profiles, DM_max), each compiled whole when its entry kernel first runs. A famil
 share most of their code (the march, the density), which one process compiles once for all of
 them: on 2 cores, the first NE group takes 26 s and the next ones 2-3 s each in one process,
 but 50-60 s each in processes of their own. So with ``processes`` above 1 each family (NE2001
-and NE2025; YMW16) compiles in a process of its own, into a private cache directory, and the
+and NE2025; YMW16; the halos: :func:`mwprop_batch.registry.families`) compiles in a process
+of its own, into a private cache directory, and the
 families' files are then copied into the cache under its lock (:mod:`.compile_lock`): the
 families share a few callees, and two processes must never write one function's index at
 once. Each private cache starts as a copy of the cache, so that what is there is loaded, not
@@ -45,12 +46,11 @@ from numba.core.caching import UserProvidedCacheLocator
 from .catalogue.storage.safe_writes import AtomicFile
 from .core.compile_lock import cache_directory, directory_lock, kernel_cache_directories
 from .core.runner import KernelRunner
-from .families.ne.params import MODEL_NAMES, NE2001_FAMILY, YMW16
 from .kernels.cache_key import KERNEL_DIRS
 from .model import Model
+from .registry import families, model_names
 
 GROUPS = ("density", "dm_to_dist", "dist_to_dm", "dm_max")  # what each compiles: Model's method
-FAMILIES = (NE2001_FAMILY, (YMW16,))
 
 
 def run_group(group: str, models: tuple[str, ...]) -> None:
@@ -62,7 +62,8 @@ def run_group(group: str, models: tuple[str, ...]) -> None:
             model.density(0.0, 8.5, 0.0)
             model.density_along(30.0, 2.0, [0.5, 1.0])
         elif group == "dm_to_dist":
-            model.dm_to_dist(30.0, 2.0, 100.0)
+            if model.family.places_sources:  # a halo alone does not (nothing to compile)
+                model.dm_to_dist(30.0, 2.0, 100.0)
         elif group == "dist_to_dm":  # and dm_profile: one kernel
             model.dist_to_dm(30.0, 2.0, 1.0)
             model.dm_profile(30.0, 2.0, [0.5, 1.0])
@@ -78,21 +79,23 @@ def run_family(models: tuple[str, ...]) -> None:
 
 def families_of(models: tuple[str, ...]) -> list[tuple[str, ...]]:
     """``models`` by family (those of each family that are among them), in order."""
-    families = [tuple(m for m in family if m in models) for family in FAMILIES]
-    return [family for family in families if family]
+    grouped = [tuple(m for m in family.models if m in models) for family in families()]
+    return [family for family in grouped if family]
 
 
-def compile_kernels(models: tuple[str, ...] = MODEL_NAMES, processes: int = 1) -> float:
+def compile_kernels(models: tuple[str, ...] | None = None, processes: int = 1) -> float:
     """Compile every kernel group of ``models`` and store their tables; return the seconds.
 
     The kernels' argument types are the same for every model of a family, so the family's
     first model compiles its kernels (NE2001's for NE2001 and NE2025, YMW16's own); the
     others only build (and cache) their tables. ``processes`` above 1 compiles the families
     in that many processes at once (see the module's text). ``mwprop-batch compile`` names each
-    kernel group as numba compiles it, with its time.
+    kernel group as numba compiles it, with its time. ``models``: all of the registry's by
+    default.
     """
     start = time.perf_counter()
-    work = families_of(tuple(models))
+    models = model_names() if models is None else tuple(models)
+    work = families_of(models)
     target = cache_directory()
     if processes <= 1 or len(work) == 1 or target is None:
         for family in work:

@@ -14,7 +14,7 @@ CHILD = """
 import json, sys
 import numpy as np
 from numba.core.runtime import rtsys
-from mwprop_batch.kernels import density, los
+from mwprop_batch.families.ne.kernels import density, los
 from mwprop_batch.model import Model
 
 tables = Model(sys.argv[1]).tables
@@ -62,7 +62,8 @@ def test_no_allocation_per_row(name):
 REFERENCE_CHILD = """
 import json
 import numpy as np
-from mwprop_batch.kernels import arms, crossings, cuts, density, lhb, los, march, sorting
+from mwprop_batch.families.ne.kernels import arms, crossings, cuts, density, lhb, los, march
+from mwprop_batch.kernels import sorting
 from mwprop_batch.model import Model
 
 PER_CALL = {"march_work", "cuts_work", "_row_work", "dm_to_dist_batch", "dm_profile_batch",

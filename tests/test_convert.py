@@ -305,7 +305,7 @@ BAD_ROWS_SCRIPT = r"""
 import json, sys, warnings
 warnings.simplefilter("error")  # a warning fails the run
 import numpy as np, pandas as pd
-from mwprop_batch import parallel, runner
+from mwprop_batch.core import parallel, runner
 from mwprop_batch.convert import convert
 
 tiers = []  # the tier of every kernel call with rows (result_fields probes with none)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from mwprop_batch import Model
+from mwprop_batch.families.ne.columns import DENSITY_COLUMNS
 from mwprop_batch.families.ne.kernels.arms import arm_distance, reach_cells, start_grid_cell
 from mwprop_batch.families.ne.kernels.density_grid import (
     MIN_DISTANCES_TO_CULL,
@@ -28,7 +29,7 @@ from mwprop_batch.families.ne.kernels.layout import (
     VO_Z,
 )
 from mwprop_batch.families.ne.tables import sky_to_galactocentric
-from mwprop_batch.grid import DENSITY_COLUMNS, GridShapeError
+from mwprop_batch.grid import GridShapeError
 
 
 def sightlines_through_everything(model: Model, n_random: int = 300) -> tuple[np.ndarray, ...]:
@@ -238,10 +239,10 @@ def test_the_gufunc_is_loaded_from_numba_cache_in_a_fresh_process(ne2025):
     import sys
 
     ne2025.density_along(1.0, 1.0, [0.5])  # compiled, or loaded, and cached by now
-    code = "from mwprop_batch.kernels import grid"
+    code = "from mwprop_batch.families.ne.kernels import density_grid"
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NUMBA_DEBUG_CACHE": "1"},
                          capture_output=True, text=True, check=True).stdout
-    ours = [line for line in out.splitlines() if "guf-grid.density_grid" in line]
+    ours = [line for line in out.splitlines() if "guf-density_grid.density_grid" in line]
     assert any("data loaded from" in line for line in ours), out
     assert not any("data saved to" in line for line in ours), out
 

@@ -82,7 +82,7 @@ def test_a_damaged_cache_file_is_compiled_anew(tmp_path, damaged):
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     (copy / "kernels" / "probe_callee.py").write_text(CALLEE.format(value=3.0))
     (copy / "kernels" / "probe_caller.py").write_text(CALLER)
-    run = ("from mwprop_batch import compile_lock; "
+    run = ("from mwprop_batch.core import compile_lock; "
            "from mwprop_batch.kernels.probe_caller import call; "
            "print(compile_lock.call(call), sum(call.stats.cache_hits.values()))")
     assert _python(run, tmp_path) == "3.0 0"

@@ -271,14 +271,14 @@ def test_plot_los_ymw16_alone_beside_ne2025_and_on_the_cli(tmp_path, capsys, fig
 def test_ymw16_arm_curves_are_where_its_density_puts_the_arms(ymw16, ne2025):
     """Every drawn point lies on an arm centre as YMW16's own kernel measures it (its radial
     offset from the arm's nearest winding is zero), for all five arms."""
+    from mwprop_batch.families.ymw16.arm_curves import TC93_NUMBER
     from mwprop_batch.families.ymw16.kernels import density as Y
-    from mwprop_batch.pictures.galaxy import YMW16_TC93
 
     names = ymw16.parameters["spiral_arms"]["names"]
     curves = arm_curves(ymw16, samples=500)
     assert sorted(tc93 for tc93, _ in curves) == [1, 2, 3, 4, 5]
     for a, (tc93, (x, y)) in enumerate(curves):
-        assert tc93 == YMW16_TC93[names[a]]
+        assert tc93 == TC93_NUMBER[names[a]]
         r_pc = 1000.0 * np.hypot(x, y)
         theta = np.mod(np.arctan2(y, x), 2.0 * np.pi)
         start = ymw16.tables.arms[a, Y.ARM_THMIN]  # where the arm begins (a hair off: rounding)

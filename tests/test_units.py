@@ -10,7 +10,7 @@ import pytest
 u = pytest.importorskip("astropy.units")
 coordinates = pytest.importorskip("astropy.coordinates")
 
-from mwprop_batch.model import IndexAlignmentError  # noqa: E402
+from mwprop_batch.core.arguments import IndexAlignmentError  # noqa: E402
 
 
 def test_distance_quantity_is_converted_by_its_unit(ne2025):

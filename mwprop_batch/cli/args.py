@@ -8,9 +8,7 @@ import sys
 
 from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
-from mwprop_batch.families.halos import HALO_NAMES
-from mwprop_batch.families.ne.params import MODEL_NAMES
-from mwprop_batch.model import is_model_name
+from mwprop_batch.registry import is_model_name, model_names
 
 MHZ_LIKELY_GHZ = 100.0  # a --freq-ghz above this (radio scattering) was most likely MHz
 
@@ -23,7 +21,7 @@ def model_list(text: str) -> tuple[str, ...]:
     if not names or unknown:
         wrong = ", ".join(unknown) or repr(text)
         raise argparse.ArgumentTypeError(
-            f"unknown model {wrong}; choose from {', '.join(MODEL_NAMES + HALO_NAMES)}, "
+            f"unknown model {wrong}; choose from {', '.join(model_names())}, "
             "or a sum such as ne2025+yt2020"
         )
     return names

@@ -6,8 +6,8 @@ import argparse
 import os
 
 from mwprop_batch.core.tablecache import cache_dir
-from mwprop_batch.families.ne.params import MODEL_NAMES
 from mwprop_batch.precompile import cache_location, compile_kernels
+from mwprop_batch.registry import model_names
 
 
 def register(commands) -> None:
@@ -28,6 +28,6 @@ def register(commands) -> None:
 def run_compile(args: argparse.Namespace, command: str = "") -> int:
     """Handler of ``compile`` (``command``, the command line, is not used)."""
     seconds = compile_kernels(processes=args.processes)
-    print(f"kernels and tables of {', '.join(MODEL_NAMES)} ready in {seconds:.1f} s; "
+    print(f"kernels and tables of {', '.join(model_names())} ready in {seconds:.1f} s; "
           f"numba cache: {cache_location()}; table cache: {cache_dir() or 'off'}")
     return 0

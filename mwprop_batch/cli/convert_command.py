@@ -11,6 +11,7 @@ from mwprop_batch.convert import convert_file
 from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.core.extras import missing_extra
 from mwprop_batch.positions import ColumnOverrides, MissingColumnError
+from mwprop_batch.registry import DEFAULT_MODEL
 
 from .args import (
     add_scattering_arguments,
@@ -73,9 +74,9 @@ def register(commands) -> None:
                    "the commonest of , ; tab | in the header line)")
     p.add_argument("--encoding", metavar="CODEC",
                    help="CSV text encoding (default: utf-8; e.g. cp1252 for Windows-1252)")
-    p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
+    p.add_argument("--model", type=model_list, default=(DEFAULT_MODEL,), metavar="MODELS",
                    help="ne2001, ne2025, ymw16, a halo (yt2020, pz19, halo50 ...), a sum "
-                   "(ne2025+yt2020), or several comma-separated (default: ne2025)")
+                   f"(ne2025+yt2020), or several comma-separated (default: {DEFAULT_MODEL})")
     p.add_argument("--to", choices=("dist", "dm", "dm_mw"), default="dist",
                    help="dist: distance from DM (default); dm: DM from distance; dm_mw: the "
                    "Milky Way's DM to each model's edge (and DM - it where there is a DM)")

@@ -9,8 +9,8 @@ import math
 from mwprop_batch.convert import COLUMN_DOCS
 from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.core.status import OK
-from mwprop_batch.families.ne.params import MODEL_NAMES
 from mwprop_batch.model import Model
+from mwprop_batch.registry import DEFAULT_MODEL, model_names
 
 from .args import add_scattering_arguments, add_sightline_arguments, scattering_options
 
@@ -35,8 +35,8 @@ def register(commands) -> None:
         epilog=LOS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_sightline_arguments(p)
-    p.add_argument("--model", choices=MODEL_NAMES, default="ne2025",
-                   help="model (default: ne2025)")
+    p.add_argument("--model", choices=model_names(), default=DEFAULT_MODEL,
+                   help=f"model (default: {DEFAULT_MODEL})")
     p.add_argument("--scattering", action="store_true", help="also the scattering quantities")
     add_scattering_arguments(p, "with --scattering")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")

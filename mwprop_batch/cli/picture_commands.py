@@ -8,7 +8,6 @@ from pathlib import Path
 
 from mwprop_batch.catalogue.storage.safe_writes import AtomicFile, check_outputs
 from mwprop_batch.core.errors import InvalidValueError
-from mwprop_batch.families.ne.params import MODEL_NAMES
 from mwprop_batch.model import as_model
 from mwprop_batch.pictures.sky_map import (
     DEFAULT_FREQ_GHZ,
@@ -19,6 +18,7 @@ from mwprop_batch.pictures.sky_map import (
     sky_maps,
     write_fits,
 )
+from mwprop_batch.registry import DEFAULT_MODEL, model_names
 
 from .args import (
     add_overwrite_argument,
@@ -71,8 +71,9 @@ def register(commands) -> None:
     )
     add_sightline_arguments(p)
     p.add_argument("out", type=Path, metavar="OUT.png", help="PNG to write")
-    p.add_argument("--model", type=model_list, default=("ne2025",), metavar="MODELS",
-                   help="ne2025, ne2001, ymw16, or two separated by a comma (default: ne2025)")
+    p.add_argument("--model", type=model_list, default=(DEFAULT_MODEL,), metavar="MODELS",
+                   help="ne2025, ne2001, ymw16, or two separated by a comma "
+                   f"(default: {DEFAULT_MODEL})")
     add_overwrite_argument(p, "OUT.png")
     p.set_defaults(run=run_plot_los)
 
@@ -84,8 +85,8 @@ def register(commands) -> None:
     )
     s.add_argument("out", type=Path, metavar="OUT.png", nargs="?",
                    help="PNG to write (of the first quantity)")
-    s.add_argument("--model", type=model_name, default="ne2025",
-                   help="a model or a sum such as ne2025+yt2020 (default: ne2025)")
+    s.add_argument("--model", type=model_name, default=DEFAULT_MODEL,
+                   help=f"a model or a sum such as ne2025+yt2020 (default: {DEFAULT_MODEL})")
     s.add_argument("--quantity", type=quantity_list, default=("dm_max",), metavar="Q[,Q...]",
                    help=f"one or more of {', '.join(QUANTITIES)}, separated by commas "
                    "(default: dm_max)")
@@ -110,7 +111,8 @@ def register(commands) -> None:
         epilog=FACEON_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     f.add_argument("out", type=Path, metavar="OUT.png", help="PNG to write")
-    f.add_argument("--model", choices=MODEL_NAMES, default="ne2025", help="default: ne2025")
+    f.add_argument("--model", choices=model_names(), default=DEFAULT_MODEL,
+                   help=f"default: {DEFAULT_MODEL}")
     f.add_argument("--z", type=float, default=0.0, help="height above the plane, kpc (default: 0)")
     f.add_argument("--extent", type=float, default=20.0, metavar="KPC",
                    help="half-width of the square, kpc (default: 20)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mwprop_batch.registry import COMPARED_MODELS
 from mwprop_batch.validation.data import DEFAULT_DATA_DIR, DEFAULT_PSRCAT
 from mwprop_batch.validation.report import FIGURE_NAME, REPORT_NAME, run_validation
 
@@ -44,8 +45,8 @@ def register(commands) -> None:
                    help="ATNF psrcat.db (or .db.gz) for its DIST_A/PX distances (default: "
                    "psrcat 1.59, shipped in the package)")
     p.add_argument("--no-atnf", action="store_true", help="leave the ATNF distances out")
-    p.add_argument("--model", type=model_list, default=("ne2001", "ne2025"), metavar="MODELS",
-                   help="default: ne2001,ne2025")
+    p.add_argument("--model", type=model_list, default=COMPARED_MODELS, metavar="MODELS",
+                   help=f"default: {','.join(COMPARED_MODELS)}")
     add_overwrite_argument(p, f"{REPORT_NAME} and {FIGURE_NAME}")
     p.set_defaults(run=run_validate)
 

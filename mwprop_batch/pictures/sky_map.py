@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mwprop_batch.core.constants import PC_PER_KPC
 from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.core.extras import missing_extra
-from mwprop_batch.families.ymw16.tables import Ymw16Parameters
 from mwprop_batch.model import Model, as_model
+from mwprop_batch.model_sum import scatters
 
 from .canvas import new_figure, save_png
 
@@ -28,7 +27,7 @@ DEFAULT_FREQ_GHZ = 1.0
 SKY_FIGSIZE_IN = (12.0, 7.0)  # 1200 x 700 pixels
 MAX_RASTER_COLUMNS = 2048
 SKY_PERCENTILES = (0.1, 99.9)  # colour-scale limits, so a few extreme pixels don't set it
-NE2001_FAMILY_ONLY = {"sm"}  # quantities from columns YMW16 does not have
+SCATTERING_QUANTITIES = {"tau": "TAU", "sm": "SM"}  # quantity: the scattering column it maps
 
 # quantity: (description, unit) in the maps' colour-bar labels
 QUANTITIES: dict[str, tuple[str, str]] = {
@@ -66,10 +65,14 @@ def sky_values(
     if quantity not in QUANTITIES:
         raise InvalidValueError(
             f"unknown quantity {quantity!r}; choose one of {', '.join(QUANTITIES)}")
-    if quantity in NE2001_FAMILY_ONLY and isinstance(model.parameters, Ymw16Parameters):
+    needs = SCATTERING_QUANTITIES.get(quantity)
+    if needs is not None and needs not in scattering_columns(model):
+        offered = [q for q in QUANTITIES
+                   if SCATTERING_QUANTITIES.get(q, needs) in scattering_columns(model)]
         raise InvalidValueError(
-            f"{model.name} has no {quantity.upper()} (its one scattering column is TAU); "
-            f"choose one of {', '.join(q for q in QUANTITIES if q not in NE2001_FAMILY_ONLY)}")
+            f"{model.name} has no {needs} (its scattering columns: "
+            f"{', '.join(scattering_columns(model)) or 'none'}); choose one of "
+            f"{', '.join(offered)}")
     if quantity == "dm_max":
         if dist_kpc is not None:
             raise InvalidValueError("dm_max is the DM to the model's edge: it takes no distance")
@@ -125,14 +128,16 @@ def edge_distance_kpc(model: Model) -> float:
     edge; YMW16's Galactic-mode horizon, 25 kpc; a halo's farthest edge; for a sum, that of
     its parts that scatter (of all its parts when none does)."""
     if hasattr(model, "parts"):
-        from mwprop_batch.model_sum import scatters
-
         parts = [p for p in model.parts if scatters(p)] or model.parts
         return max(edge_distance_kpc(part) for part in parts)
-    p = model.parameters
-    if isinstance(p, Ymw16Parameters):
-        return p["frame"]["gal_horizon"] / PC_PER_KPC
-    return p.max_distance
+    return model.family.horizon_kpc(model.parameters)
+
+
+def scattering_columns(model: Model) -> tuple[str, ...]:
+    """The scattering columns ``model`` gives (a sum: those of its parts)."""
+    if hasattr(model, "parts"):
+        return tuple(dict.fromkeys(c for p in model.parts for c in scattering_columns(p)))
+    return tuple(model.family.scattering_columns)
 
 
 def _effective_dist(model: Model, quantity: str, dist_kpc: float | None) -> float | None:
@@ -212,7 +217,7 @@ def write_fits(
 ) -> Path:
     """Write :func:`sky_map` frames of one nside as a HEALPix FITS table, one column each
     (an existing ``path`` is replaced only with ``overwrite``)."""
-    from mwprop_batch import __version__
+    from mwprop_batch.core.version import __version__
 
     from .healpix_fits import write_healpix_fits
 

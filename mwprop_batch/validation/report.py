@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mwprop_batch.catalogue.storage.safe_writes import AtomicFile, check_outputs
 from mwprop_batch.model import Model
+from mwprop_batch.registry import COMPARED_MODELS
 
 from .comparison import Comparison, validate
 from .data import PACKAGE_DATA, SAMPLES
@@ -82,7 +83,7 @@ def report_markdown(results: Sequence[Comparison], sources: Sequence[str]) -> st
 def run_validation(
     out_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str],
     psrcat: str | os.PathLike[str] | None = None,
-    models: Sequence[Model | str] = ("ne2001", "ne2025"),
+    models: Sequence[Model | str] = COMPARED_MODELS,
     overwrite: bool = False,
 ) -> tuple[Path, Path, list[Comparison]]:
     """Write ``validation.md`` and ``validation.png`` into ``out_dir`` (created if needed).

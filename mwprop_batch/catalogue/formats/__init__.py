@@ -1,1 +1,1 @@
-"""TODO docstring: mwprop_batch.catalogue.formats."""
+"""Catalogue file formats: Parquet (files, directories, datasets), CSV, the ATNF psrcat.db."""

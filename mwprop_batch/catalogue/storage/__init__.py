@@ -1,1 +1,1 @@
-"""TODO docstring: mwprop_batch.catalogue.storage."""
+"""Where catalogues live (local paths, object-store URLs) and how outputs are published whole."""

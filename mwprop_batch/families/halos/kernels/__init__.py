@@ -1,1 +1,1 @@
-"""TODO docstring: mwprop_batch.families.halos.kernels."""
+"""Halo numba kernels: component densities at a point and their Gauss-Legendre sightline DMs."""

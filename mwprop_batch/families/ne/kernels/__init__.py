@@ -1,1 +1,1 @@
-"""TODO docstring: mwprop_batch.families.ne.kernels."""
+"""NE2001-family numba kernels: density at a point, arm geometry, cuts, the sightline march."""

@@ -1,1 +1,1 @@
-"""TODO docstring: mwprop_batch.families.ymw16.kernels."""
+"""YMW16 numba kernels (pc inside): density at a point, cuts, panels, switches, the march."""
