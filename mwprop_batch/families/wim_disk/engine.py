@@ -46,8 +46,8 @@ def _distances(tables: DiskTables, b_deg: np.ndarray, target: np.ndarray,
     limit = target >= top_dm
     inside = (target > 0.0) & ~limit
     dist = np.full(target.shape, np.nan)
-    dist[inside] = disk.distance(target[inside], b_deg[inside], tables.n0_cm3,
-                                 tables.scale_height_kpc)
+    found = disk.distance(target[inside], b_deg[inside], tables.n0_cm3, tables.scale_height_kpc)
+    dist[inside] = np.minimum(found, tables.horizon_kpc)  # a DM a rounding below the top's
     dist[target <= 0.0] = 0.0
     dist[limit] = tables.horizon_kpc
     return dist, limit.astype(np.float64)
@@ -84,7 +84,8 @@ def dist_to_dm(
     """DIST, DM, DMz, limit (never) and status, as :meth:`mwprop_batch.Model.dist_to_dm`."""
     if scattering:
         no_scattering(tables)
-    l_deg = np.mod(l_deg, 360.0)
+    with np.errstate(invalid="ignore"):  # an infinite l is a bad row, said in its status
+        l_deg = np.mod(l_deg, 360.0)
     valid, status = check_rows(l_deg, b_deg, dist, "distance")
     apply_error_policy(valid, status, errors)
     dm = np.full(dist.shape, np.nan)
