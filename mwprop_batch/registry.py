@@ -28,6 +28,7 @@ BUILT_IN: dict[str, tuple[str, ...]] = {
     "mwprop_batch.families.ymw16.definition": ("ymw16",),
     "mwprop_batch.families.halos.definition": (
         "yt2020", "yt2020_sphere", "yt2020_disk", "pz19", "halo50"),
+    "mwprop_batch.families.wim_disk.definition": ("g08",),
 }
 
 
