@@ -54,7 +54,10 @@ class Family(Protocol):
 
     def parameters(self, model: str) -> Any:
         """The published parameters of ``model``: an immutable record with ``name`` and
-        ``provenance`` (a dict of where each group of numbers comes from)."""
+        ``provenance`` (a dict of where each group of numbers comes from; its ``reference``,
+        or ``paper``, names the publication: a sky map's FITS header carries it). A model
+        whose DM to its edge has a stated uncertainty gives it as ``sigma_dm`` (pc cm^-3;
+        ``convert --to dm_mw`` writes it as ``<MODEL>_DM_MW_SIGMA``)."""
 
     def tables(self, parameters: Any) -> Any:
         """The kernels' inputs built from ``parameters`` (or loaded from the table cache):

@@ -23,7 +23,6 @@ from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .core.status import OK
 from .model import Model
 
-ISM_EDGE_KPC = 50.0  # the reach of an ISM part, as Model.dm_max and dm_to_dist's limit
 RTOL = 1e-10  # relative tolerance of the distance found (or of its DM)
 MAX_STEPS = 100
 
@@ -151,12 +150,10 @@ class ModelSum(Model, sums_models=True):
         return out
 
     def _reach_kpc(self, l_deg: np.ndarray, b_deg: np.ndarray) -> np.ndarray:
-        """Where the sum stops growing: the farthest part's edge along each sightline (kpc)."""
-        reach = np.full(l_deg.shape, ISM_EDGE_KPC)
-        for part in self._parts:
-            if not scatters(part):
-                reach = np.maximum(reach, part.tables.edge_kpc(l_deg, b_deg))
-        return reach
+        """Where the sum stops growing: the farthest part's edge along each sightline (kpc,
+        :meth:`mwprop_batch.family.Family.edge_kpc`)."""
+        return np.maximum.reduce([part.family.edge_kpc(part.tables, l_deg, b_deg)
+                                  for part in self._parts])
 
     def _dm_at(self, l_deg, b_deg, dist) -> np.ndarray:
         return sum(p.dist_to_dm(l_deg, b_deg, dist)["DM"].to_numpy() for p in self._parts)
@@ -200,7 +197,8 @@ class ModelSum(Model, sums_models=True):
         """DM -> D on the sum of the parts' densities, as :meth:`Model.dm_to_dist`.
 
         ``limit`` is True where the DM exceeds what the sum reaches at its farthest edge along
-        the sightline (the halo's edge, or 50 kpc without a halo): ``DIST`` is that edge and
+        the sightline (its farthest part's :meth:`~mwprop_batch.family.Family.edge_kpc`: a halo's
+        edge, or the ISM models' horizon): ``DIST`` is that edge and
         ``DM`` the sum's DM there. The scattering columns are the scattering parts' at
         ``DIST``; ``components`` adds each part's DM there (``DM_<PART>``).
         """

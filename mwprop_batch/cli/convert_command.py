@@ -11,7 +11,7 @@ from mwprop_batch.convert import convert_file
 from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.core.extras import missing_extra
 from mwprop_batch.positions import ColumnOverrides, MissingColumnError
-from mwprop_batch.registry import DEFAULT_MODEL
+from mwprop_batch.registry import DEFAULT_MODEL, model_names
 
 from .args import (
     add_scattering_arguments,
@@ -75,8 +75,8 @@ def register(commands) -> None:
     p.add_argument("--encoding", metavar="CODEC",
                    help="CSV text encoding (default: utf-8; e.g. cp1252 for Windows-1252)")
     p.add_argument("--model", type=model_list, default=(DEFAULT_MODEL,), metavar="MODELS",
-                   help="ne2001, ne2025, ymw16, a halo (yt2020, pz19, halo50 ...), a sum "
-                   f"(ne2025+yt2020), or several comma-separated (default: {DEFAULT_MODEL})")
+                   help=f"one of {', '.join(model_names())}; a sum (ne2025+yt2020); or several "
+                   f"comma-separated (default: {DEFAULT_MODEL})")
     p.add_argument("--to", choices=("dist", "dm", "dm_mw"), default="dist",
                    help="dist: distance from DM (default); dm: DM from distance; dm_mw: the "
                    "Milky Way's DM to each model's edge (and DM - it where there is a DM)")

@@ -24,10 +24,10 @@ CORE_COLUMNS: dict[str, tuple[str, str]] = {
     "DIST": ("kpc", "distance (a lower limit where limit is True)"),
     "DM": ("pc cm^-3", "dispersion measure (the largest the model reaches where limit is True)"),
     "DMz": ("pc cm^-3", "DM |sin b|, the DM projected on the z axis"),
-    "limit": ("", "True when the DM exceeds what the model reaches by its 50 kpc edge"),
+    "limit": ("", "True when the DM exceeds what the model reaches by its edge (horizon)"),
     "DIST_LO": ("kpc", "distance for DM - dm_err"),
     "DIST_HI": ("kpc", "distance for DM + dm_err (a lower limit where limit_hi is True)"),
-    "limit_hi": ("", "True when DM + dm_err exceeds what the model reaches by its 50 kpc edge"),
+    "limit_hi": ("", "True when DM + dm_err exceeds what the model reaches by its edge"),
     "status": ("", "'ok', or why the row has no result"),
 }
 

@@ -24,9 +24,7 @@ class DiskTables:
     horizon_kpc: float
 
     def edge_kpc(self, l_deg: np.ndarray, b_deg: np.ndarray) -> np.ndarray:
-        """The horizon (kpc) along every sightline: the density never ends, the search does.
-        (:class:`~mwprop_batch.model_sum.ModelSum` asks the tables of a part that does not
-        scatter for this, not its family.)"""
+        """The horizon (kpc) along every sightline: the density never ends, the search does."""
         return np.full(np.broadcast_shapes(np.shape(l_deg), np.shape(b_deg)), self.horizon_kpc)
 
 
