@@ -173,3 +173,14 @@ def test_dm_mw_rows_without_a_number_say_why():
     assert np.isfinite(out["NE2025+YT2020_DM_MW"][:3]).all()
     no_dm = convert(frame[["GL", "GB"]], "yt2020", "dm_mw")
     assert no_dm["status"].tolist() == ["ok", "ok", "ok", "|b| > 90 deg"]
+
+
+def test_a_sum_searches_as_far_as_its_farthest_part_reaches():
+    """Toward the LMC YMW16 integrates to 100 kpc (its Magellanic Cloud mode): a DM that the
+    sum with NE2001 reaches at 55 kpc is found there, not called a limit at NE2001's 50 kpc."""
+    total = Model("ne2001+ymw16")
+    dm_55 = total.dist_to_dm(280.5, -32.9, 55.0)["DM"].iloc[0]
+    assert dm_55 > total.dist_to_dm(280.5, -32.9, 50.0)["DM"].iloc[0]
+    row = total.dm_to_dist(280.5, -32.9, dm_55).iloc[0]
+    assert row["status"] == "ok" and not row["limit"]
+    assert row["DIST"] == pytest.approx(55.0, rel=1e-6)
