@@ -13,12 +13,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from .column_choice import ColumnOverrides, MissingColumnError
 from .convert import convert
 from .core.errors import InvalidValueError
 from .core.rows import ERROR_POLICIES
 from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .model import Model
-from .positions import ColumnOverrides, MissingColumnError
 
 Models = str | Model | Iterable[str | Model]
 

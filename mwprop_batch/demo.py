@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .catalogue.storage.safe_writes import AtomicTableWriter, check_outputs
-from .convert import Summary, convert_file, load_model
+from .catalogue.storage.atomic_tables import AtomicTableWriter
+from .conversion_settings import load_model
 from .core.errors import InvalidValueError
+from .core.publish import check_outputs
+from .file_conversion import Summary, convert_file
 
 SCALE_LENGTH_KPC = 4.0
 SCALE_HEIGHT_KPC = 0.3
@@ -83,8 +85,7 @@ def run_demo(
 
     Makes ``out_dir`` if needed and writes two files there, :data:`CATALOGUE_NAME` and
     :data:`CONVERTED_NAME`; existing ones are replaced only with ``overwrite`` (otherwise
-    :class:`~mwprop_batch.catalogue.storage.safe_writes.OutputExistsError`, before any work).
-    Returns the
+    :class:`~mwprop_batch.core.publish.OutputExistsError`, before any work). Returns the
     conversion's summary.
     """
     if rows < 1:

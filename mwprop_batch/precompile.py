@@ -42,8 +42,8 @@ from pathlib import Path
 import numba
 from numba.core.caching import UserProvidedCacheLocator
 
-from .catalogue.storage.safe_writes import AtomicFile
 from .core.compile_lock import cache_directory, directory_lock, kernel_cache_directories
+from .core.publish import AtomicFile
 from .core.runner import KernelRunner
 from .families.ne.params import MODEL_NAMES, NE2001_FAMILY, YMW16
 from .kernels.cache_key import KERNEL_DIRS

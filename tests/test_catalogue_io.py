@@ -13,22 +13,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mwprop_batch.catalogue.formats.catalogue_files import (
-    CatalogueError,
-    detect_format,
+from mwprop_batch.catalogue.formats.catalogue_files import detect_format
+from mwprop_batch.catalogue.formats.opened_catalogue import rebatch
+from mwprop_batch.catalogue.formats.output_metadata import (
     field_with_doc,
-    open_catalogue,
-    read_file_metadata,
-    rebatch,
     schema_with_file_metadata,
 )
-from mwprop_batch.catalogue.storage.safe_writes import (
-    AtomicTableWriter,
-    Interrupted,
-    check_not_inside,
-    check_output,
-)
+from mwprop_batch.catalogue.storage.atomic_tables import AtomicTableWriter
+from mwprop_batch.catalogue.storage.catalogue_readers import open_catalogue, read_file_metadata
 from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic
+from mwprop_batch.core.errors import CatalogueError
+from mwprop_batch.core.publish import Interrupted, check_not_inside, check_output
 from mwprop_batch.positions import (
     NO_POSITION,
     ColumnOverrides,

@@ -13,8 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import mwprop_batch.accessor  # noqa: F401  (registers df.mwprop)
-from mwprop_batch.catalogue.formats.catalogue_files import CatalogueError, read_file_metadata
+from mwprop_batch.catalogue.storage.catalogue_readers import read_file_metadata
 from mwprop_batch.convert import ConversionError, convert, convert_file
+from mwprop_batch.core.errors import CatalogueError
 from mwprop_batch.core.rows import InvalidRowError
 from mwprop_batch.core.scattering import SCATTERING_COLUMNS
 from mwprop_batch.positions import NO_POSITION, ColumnOverrides, MissingColumnError
@@ -305,7 +306,7 @@ BAD_ROWS_SCRIPT = r"""
 import json, sys, warnings
 warnings.simplefilter("error")  # a warning fails the run
 import numpy as np, pandas as pd
-from mwprop_batch import parallel, runner
+from mwprop_batch.core import parallel, runner
 from mwprop_batch.convert import convert
 
 tiers = []  # the tier of every kernel call with rows (result_fields probes with none)

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from numba.core.event import install_listener
 
 from mwprop_batch import __version__
-from mwprop_batch.catalogue.formats.catalogue_files import SkippedFilesWarning, one_line
-from mwprop_batch.core.errors import MwpropBatchError
+from mwprop_batch.catalogue.formats.parquet_datasets import SkippedFilesWarning
+from mwprop_batch.core.errors import MwpropBatchError, one_line
 
 from . import (
     compile_command,

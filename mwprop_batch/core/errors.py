@@ -30,3 +30,13 @@ class InputTypeError(ConversionError):
 class MwpropBatchWarning(UserWarning):
     """Base class of the warnings mwprop_batch gives (``warnings.filterwarnings("ignore",
     category=MwpropBatchWarning)`` silences them all)."""
+
+
+class CatalogueError(MwpropBatchError, ValueError):
+    """A catalogue file cannot be read, or an output file cannot be written (a ``ValueError``;
+    the message names the user's path, never a temporary file of ours)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (its type's name if it has none)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
