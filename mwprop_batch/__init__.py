@@ -6,14 +6,8 @@
 [0.005]
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("mwprop_batch")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
-
 from . import kernels  # noqa: E402, F401  (first: keys numba's cache, kernels.cache_key)
+from .core.version import VERSION as __version__
 
 # isort: split
 from . import accessor  # noqa: E402, F401  (registers the DataFrame.mwprop accessor)

@@ -44,6 +44,7 @@ from .convert import convert as convert_frame
 from .core.parallel import kernel_threads
 from .core.publish import new_temp_directory
 from .core.status import OK
+from .core.version import VERSION
 from .file_conversion import Plan, plan_conversion, table_writer, with_results
 from .result_columns import STATUS, compute, converted_before, earlier_status
 
@@ -197,12 +198,11 @@ def convert_dataset(
         if target_url is None:
             publish_directory(staging, target, overwrite)
         else:
-            from . import __version__
             from .catalogue.storage.remote_writes import publish_dataset
 
             parts = [(Path(name).name, rows) for name, rows in zip(part_names, rows_per_part,
                                                                    strict=True)]
-            publish_dataset(staging_location, target_location, parts, overwrite, __version__)
+            publish_dataset(staging_location, target_location, parts, overwrite, VERSION)
     finally:
         if target_url is None:
             shutil.rmtree(staging, ignore_errors=True)

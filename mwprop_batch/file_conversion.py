@@ -36,6 +36,7 @@ from .core.publish import check_not_inside, check_output
 from .core.runner import INTERPRETED_CALL_ROWS
 from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .core.status import OK
+from .core.version import VERSION
 from .model import Model
 from .positions import ModelInputs
 from .result_columns import (
@@ -320,12 +321,10 @@ def file_metadata(
     {row: text}}``), so that nothing of the input is lost; ``earlier`` keeps the metadata of
     the conversion that made the input, when it is an output of ours converted again.
     """
-    from . import __version__
-
     earlier = (catalogue.schema.metadata or {}).get(FILE_METADATA_KEY)
     return {
         "package": "mwprop_batch",
-        "version": __version__,
+        "version": VERSION,
         "models": [m.name for m in settings.models],
         "parameters": {m.name: m.parameters.provenance for m in settings.models},
         "to": settings.to,

@@ -3,7 +3,10 @@ the one base of every warning it gives.
 
 Each concrete error also derives from the built-in exception a caller would expect
 (``ValueError``, ``TypeError``, ``ImportError``), so ``except ValueError`` keeps working;
-``except mwprop_batch.MwpropBatchError`` catches everything that is ours.
+``except mwprop_batch.MwpropBatchError`` catches everything that is ours. :class:`CatalogueError`
+(a file cannot be read or an output written) is here, below both the publish path
+(:mod:`.publish`) and the catalogue readers, which share it; :func:`one_line` is how a message
+is shown.
 """
 
 
