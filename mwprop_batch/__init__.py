@@ -16,7 +16,7 @@ from . import (
 )
 from .convert import convert  # noqa: E402
 from .core.errors import MwpropBatchError  # noqa: E402
-from .core.version import __version__  # noqa: E402
+from .core.version import VERSION as __version__  # noqa: E402
 from .model import Model  # noqa: E402
 
 __all__ = ["Model", "MwpropBatchError", "convert", "__version__"]

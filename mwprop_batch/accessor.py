@@ -13,12 +13,13 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from .column_choice import ColumnOverrides, MissingColumnError
 from .convert import convert
 from .core.errors import InvalidValueError
 from .core.rows import ERROR_POLICIES
 from .core.scattering import REFERENCE_FREQ_GHZ, REFERENCE_VELOCITY_KMS
 from .model import Model
-from .positions import ColumnOverrides, MissingColumnError
+from .registry import DEFAULT_MODEL
 
 Models = str | Model | Iterable[str | Model]
 
@@ -38,7 +39,7 @@ class MwpropAccessor:
         self._df = df
 
     def dm_to_dist(
-        self, model: Models = "ne2025", *, scattering: bool = False,
+        self, model: Models = DEFAULT_MODEL, *, scattering: bool = False,
         freq_ghz: float = REFERENCE_FREQ_GHZ, velocity_kms: float = REFERENCE_VELOCITY_KMS,
         errors: str = "nan", l_col: str | None = None, b_col: str | None = None,
         ra_col: str | None = None, dec_col: str | None = None, dm_col: str | None = None,
@@ -58,7 +59,7 @@ class MwpropAccessor:
         return self._convert(model, "dist", columns, scattering, freq_ghz, velocity_kms, errors)
 
     def dist_to_dm(
-        self, model: Models = "ne2025", *, scattering: bool = False,
+        self, model: Models = DEFAULT_MODEL, *, scattering: bool = False,
         freq_ghz: float = REFERENCE_FREQ_GHZ, velocity_kms: float = REFERENCE_VELOCITY_KMS,
         errors: str = "nan", l_col: str | None = None, b_col: str | None = None,
         ra_col: str | None = None, dec_col: str | None = None, dist_col: str | None = None,
@@ -70,7 +71,7 @@ class MwpropAccessor:
         return self._convert(model, "dm", columns, scattering, freq_ghz, velocity_kms, errors)
 
     def dm_mw(
-        self, model: Models = "ne2025", *, errors: str = "nan", l_col: str | None = None,
+        self, model: Models = DEFAULT_MODEL, *, errors: str = "nan", l_col: str | None = None,
         b_col: str | None = None, ra_col: str | None = None, dec_col: str | None = None,
         dm_col: str | None = None,
     ) -> pd.DataFrame:

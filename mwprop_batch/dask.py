@@ -8,8 +8,8 @@ the single-process schema, metadata and values), so results are bit-identical wh
 partitioning and the number of workers. A task carries only the model names; each worker
 process builds each model once and reuses it for all its partitions. Input and output may be
 URLs on object storage (``s3://...``; extra ``cloud``), published as
-:mod:`mwprop_batch.catalogue.storage.remote` describes, so a cluster needs no shared POSIX file
-system.
+:mod:`mwprop_batch.catalogue.storage.remote_writes` describes, so a cluster needs no shared
+POSIX file system.
 """
 
 from __future__ import annotations
@@ -38,23 +38,16 @@ from .catalogue.storage.local_datasets import (
     recover_set_aside,
 )
 from .catalogue.storage.locations import local_path, remote_url
-from .catalogue.storage.safe_writes import remove_dead_temp_files, temp_path
-from .convert import (
-    STATUS,
-    Plan,
-    Settings,
-    compute,
-    converted_before,
-    earlier_status,
-    load_model,
-    plan_conversion,
-    table_writer,
-    with_results,
-)
+from .column_choice import ColumnOverrides, Columns
+from .conversion_settings import Settings, load_model
 from .convert import convert as convert_frame
 from .core.parallel import kernel_threads
+from .core.publish import new_temp_directory
 from .core.status import OK
-from .positions import ColumnOverrides, Columns
+from .core.version import VERSION
+from .file_conversion import Plan, plan_conversion, table_writer, with_results
+from .registry import DEFAULT_MODEL
+from .result_columns import STATUS, compute, converted_before, earlier_status
 
 
 def worker_threads() -> int | None:
@@ -78,7 +71,7 @@ def _convert_partition(partition: pd.DataFrame, names: tuple[str, ...], options:
 
 
 def convert(
-    ddf: dd.DataFrame, models: str | tuple[str, ...] = ("ne2025",), **options
+    ddf: dd.DataFrame, models: str | tuple[str, ...] = (DEFAULT_MODEL,), **options
 ) -> dd.DataFrame:
     """A lazy ``dask.dataframe`` with each model's results added to every partition.
 
@@ -145,7 +138,7 @@ def _convert_piece(
 
 
 def convert_dataset(
-    source: str | Path, target: str | Path, models: str | tuple[str, ...] = ("ne2025",),
+    source: str | Path, target: str | Path, models: str | tuple[str, ...] = (DEFAULT_MODEL,),
     scheduler: str = "local", workers: int = 2, progress: bool = False,
     overwrite: bool = False, columns: ColumnOverrides | None = None, command: str | None = None,
     storage_options: Mapping[str, Any] | None = None, **options,
@@ -168,7 +161,7 @@ def convert_dataset(
     ``source`` and ``target`` may be URLs (``s3://bucket/prefix``; ``storage_options`` as in
     :func:`~mwprop_batch.convert.convert_file`): the workers read and write the store
     themselves, and a URL ``target`` is complete only once its manifest is written (see
-    :mod:`mwprop_batch.catalogue.storage.remote`).
+    :mod:`mwprop_batch.catalogue.storage.remote_writes`).
     """
     target_url, target_options = remote_url(target), None
     check_dataset_name(target)
@@ -177,7 +170,8 @@ def convert_dataset(
         recover_set_aside(target)  # what a run killed while replacing it left
         check_dataset_output(target, overwrite)
     else:
-        from .catalogue.storage.remote import check_remote_output, resolve, resolved_options
+        from .catalogue.storage.object_store import resolve, resolved_options
+        from .catalogue.storage.remote_writes import check_remote_output
 
         target_options = resolved_options(target_url, storage_options)  # sent to the workers
         target_location = resolve(target_url, target_options)
@@ -190,12 +184,10 @@ def convert_dataset(
     filesystem = plan.catalogue.filesystem
     work = pieces(list(plan.catalogue.files), filesystem)
     if target_url is None:
-        remove_dead_temp_files(target)
-        staging = temp_path(target)
-        staging.mkdir()
+        staging = new_temp_directory(target)
         part_names = [str(staging / f"part.{k:06d}.parquet") for k in range(len(work))]
     else:
-        from .catalogue.storage.remote import remove_dead_temps, temp_location
+        from .catalogue.storage.remote_writes import remove_dead_temps, temp_location
 
         remove_dead_temps(target_location)
         staging_location = temp_location(target_location)
@@ -207,11 +199,11 @@ def convert_dataset(
         if target_url is None:
             publish_directory(staging, target, overwrite)
         else:
-            from .catalogue.storage.remote import publish_dataset
+            from .catalogue.storage.remote_writes import publish_dataset
 
             parts = [(Path(name).name, rows) for name, rows in zip(part_names, rows_per_part,
                                                                    strict=True)]
-            publish_dataset(staging_location, target_location, parts, overwrite)
+            publish_dataset(staging_location, target_location, parts, overwrite, VERSION)
     finally:
         if target_url is None:
             shutil.rmtree(staging, ignore_errors=True)

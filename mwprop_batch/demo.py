@@ -16,16 +16,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .catalogue.storage.safe_writes import AtomicTableWriter, check_outputs
-from .convert import Summary, convert_file, load_model
+from .catalogue.storage.atomic_tables import AtomicTableWriter
+from .conversion_settings import load_model
 from .core.errors import InvalidValueError
+from .core.publish import check_outputs
+from .file_conversion import Summary, convert_file
+from .registry import COMPARED_MODELS, DEFAULT_MODEL
 
 SCALE_LENGTH_KPC = 4.0
 SCALE_HEIGHT_KPC = 0.3
 MAX_RADIUS_KPC = 20.0
 SUN_KPC = np.array([0.0, 8.5, 0.0])
 DM_SCATTER_DEX = 0.1  # sigma of log10(DM / model DM): about 26%
-DM_MODEL = "ne2025"
+DM_MODEL = DEFAULT_MODEL
 DEFAULT_DIR = "mwprop_batch_demo"
 CATALOGUE_NAME = "synthetic_catalogue.parquet"
 CONVERTED_NAME = "synthetic_catalogue_distances.parquet"
@@ -83,8 +86,7 @@ def run_demo(
 
     Makes ``out_dir`` if needed and writes two files there, :data:`CATALOGUE_NAME` and
     :data:`CONVERTED_NAME`; existing ones are replaced only with ``overwrite`` (otherwise
-    :class:`~mwprop_batch.catalogue.storage.safe_writes.OutputExistsError`, before any work).
-    Returns the
+    :class:`~mwprop_batch.core.publish.OutputExistsError`, before any work). Returns the
     conversion's summary.
     """
     if rows < 1:
@@ -98,6 +100,6 @@ def run_demo(
         for batch in table.to_batches():
             writer.write(batch)
     return convert_file(
-        source, converted, ("ne2001", "ne2025"), scattering=True,
+        source, converted, COMPARED_MODELS, scattering=True,
         overwrite=overwrite, progress=progress, command=command,
     )

@@ -43,8 +43,8 @@ from pathlib import Path
 import numba
 from numba.core.caching import UserProvidedCacheLocator
 
-from .catalogue.storage.safe_writes import AtomicFile
 from .core.compile_lock import cache_directory, directory_lock, kernel_cache_directories
+from .core.publish import AtomicFile
 from .core.runner import KernelRunner
 from .kernels.cache_key import KERNEL_DIRS
 from .model import Model

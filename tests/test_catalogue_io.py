@@ -1,5 +1,6 @@
 """Catalogue readers, the atomic Parquet writer, and column detection / position reading."""
 
+import ast
 import os
 import signal
 import socket
@@ -13,22 +14,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mwprop_batch.catalogue.formats.catalogue_files import (
-    CatalogueError,
-    detect_format,
+from mwprop_batch.catalogue.formats.catalogue_files import detect_format
+from mwprop_batch.catalogue.formats.opened_catalogue import rebatch
+from mwprop_batch.catalogue.formats.output_metadata import (
     field_with_doc,
-    open_catalogue,
-    read_file_metadata,
-    rebatch,
     schema_with_file_metadata,
 )
-from mwprop_batch.catalogue.storage.safe_writes import (
-    AtomicTableWriter,
-    Interrupted,
-    check_not_inside,
-    check_output,
-)
+from mwprop_batch.catalogue.storage.atomic_tables import AtomicTableWriter
+from mwprop_batch.catalogue.storage.catalogue_readers import open_catalogue, read_file_metadata
 from mwprop_batch.coords import ecliptic_to_galactic, equatorial_to_galactic
+from mwprop_batch.core.errors import CatalogueError
+from mwprop_batch.core.publish import Interrupted, check_not_inside, check_output
 from mwprop_batch.positions import (
     NO_POSITION,
     ColumnOverrides,
@@ -475,3 +471,50 @@ def test_psrcat_bad_value_is_null_and_noted(tmp_path):
     assert catalogue.unparseable == {"DM": {1: "12.5x1"}}
     (batch,) = catalogue.batches()
     assert batch.column("DM").to_pylist() == [71.0227, None]
+
+
+# --- 30: catalogue I/O is layered: formats below storage, nothing above the catalogue -----------
+
+PACKAGE = Path(__file__).resolve().parents[1] / "mwprop_batch"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function (absolute names)."""
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def catalogue_imports_of(forbidden: tuple[str, ...], folder: str) -> list[str]:
+    return [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+        for name in sorted(imported_modules(path))
+        if name == "mwprop_batch" or name.startswith(forbidden)
+    ]
+
+
+def test_catalogue_formats_never_import_storage_nor_the_catalogue_anything_above():
+    assert catalogue_imports_of(("mwprop_batch.catalogue.storage",), "catalogue/formats") == []
+    above = tuple(f"mwprop_batch.{m}" for m in (
+        "families", "kernels", "model", "convert", "file_conversion", "result_columns",
+        "conversion_settings", "dask", "cli", "pictures"))
+    assert catalogue_imports_of(above, "catalogue") == []
+    assert catalogue_imports_of(("mwprop_batch.catalogue",), "core") == []
+
+
+def test_the_import_scan_sees_relative_and_lazy_imports():
+    module = PACKAGE / "catalogue" / "formats" / "catalogue_files.py"
+    names = imported_modules(module)
+    assert "mwprop_batch.catalogue.formats.csv_files" in names  # from .csv_files import ...
+    assert "mwprop_batch.core.errors" in names
+    lazy = PACKAGE / "catalogue" / "storage" / "catalogue_readers.py"
+    assert "mwprop_batch.catalogue.storage.remote" in imported_modules(lazy)  # in a function

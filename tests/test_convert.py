@@ -13,8 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import mwprop_batch.accessor  # noqa: F401  (registers df.mwprop)
-from mwprop_batch.catalogue.formats.catalogue_files import CatalogueError, read_file_metadata
+from mwprop_batch.catalogue.storage.catalogue_readers import read_file_metadata
 from mwprop_batch.convert import ConversionError, convert, convert_file
+from mwprop_batch.core.errors import CatalogueError
 from mwprop_batch.core.rows import InvalidRowError
 from mwprop_batch.core.scattering import SCATTERING_COLUMNS
 from mwprop_batch.positions import NO_POSITION, ColumnOverrides, MissingColumnError

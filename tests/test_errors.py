@@ -1,7 +1,7 @@
 """Every error class mwprop_batch defines derives from the one exported base, and every
 warning class from the one warning base.
 
-(Signals turned into exceptions, like io.safe_writes.Interrupted, are KeyboardInterrupts, not
+(Signals turned into exceptions, like core.publish.Interrupted, are KeyboardInterrupts, not
 errors, and stay outside it.)
 """
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from mwprop_batch import Model
+from mwprop_batch.core.frames import sky_to_galactocentric
 from mwprop_batch.families.ne.columns import DENSITY_COLUMNS
 from mwprop_batch.families.ne.kernels.arms import arm_distance, reach_cells, start_grid_cell
 from mwprop_batch.families.ne.kernels.density_grid import (
@@ -28,7 +29,6 @@ from mwprop_batch.families.ne.kernels.layout import (
     VO_Y,
     VO_Z,
 )
-from mwprop_batch.families.ne.tables import sky_to_galactocentric
 from mwprop_batch.grid import GridShapeError
 
 

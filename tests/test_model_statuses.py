@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from mwprop_batch.catalogue.formats.catalogue_files import read_file_metadata
+from mwprop_batch.catalogue.storage.catalogue_readers import read_file_metadata
 from mwprop_batch.cli import main
 from mwprop_batch.convert import convert, convert_file
 from mwprop_batch.core.errors import ConversionError

@@ -26,19 +26,17 @@ import s3fs
 from helpers import serial_dask_run
 from moto.server import ThreadedMotoServer
 
-from mwprop_batch.catalogue.formats.catalogue_files import (
-    CatalogueError,
-    SkippedFilesWarning,
-    open_catalogue,
-    read_file_metadata,
-)
 from mwprop_batch.catalogue.formats.csv_files import CsvDialect
+from mwprop_batch.catalogue.formats.parquet_datasets import SkippedFilesWarning
 from mwprop_batch.catalogue.storage import remote
+from mwprop_batch.catalogue.storage.catalogue_readers import open_catalogue, read_file_metadata
 from mwprop_batch.catalogue.storage.remote import MANIFEST, IncompleteOutputError
 from mwprop_batch.cli import main
 from mwprop_batch.convert import convert_file
+from mwprop_batch.core.errors import CatalogueError
 
 convert_module = importlib.import_module("mwprop_batch.convert")
+file_conversion = importlib.import_module("mwprop_batch.file_conversion")
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -273,7 +271,7 @@ def test_a_failure_mid_upload_leaves_nothing(s3, monkeypatch):
     rng = np.random.default_rng(6)
     frame["blob"] = [rng.bytes(10_000).hex() for _ in range(1000)]  # 20 kB a row, incompressible
     write_parquet(frame, f"{s3.bucket}/cat.parquet", s3)
-    real_compute, uploads = convert_module.compute, []
+    real_compute, uploads = file_conversion.compute, []
 
     def failing(batch, *args, **kwargs):
         if len(uploads) == 2:  # 400 rows (8 MB) written: a multipart upload under way
@@ -282,7 +280,7 @@ def test_a_failure_mid_upload_leaves_nothing(s3, monkeypatch):
         uploads.append(None)
         return real_compute(batch, *args, **kwargs)
 
-    monkeypatch.setattr(convert_module, "compute", failing)
+    monkeypatch.setattr(file_conversion, "compute", failing)
     with pytest.raises(KeyboardInterrupt):
         convert_file(f"s3://{s3.bucket}/cat.parquet", f"s3://{s3.bucket}/out.parquet",
                      batch_rows=200, storage_options={"default_block_size": 5 * 2**20})
@@ -436,7 +434,9 @@ def test_local_paths_never_load_the_object_storage_libraries(tmp_path):
         f"convert_file({str(tmp_path / 'cat.parquet')!r}, {str(tmp_path / 'out.parquet')!r})\n"
         f"convert_file('file://{tmp_path / 'cat.parquet'}', 'file://{tmp_path / 'out2.parquet'}')\n"
         "print(sorted(m for m in ('fsspec', 's3fs', 'botocore',"
-        " 'mwprop_batch.catalogue.storage.remote') if m in sys.modules))\n"
+        " 'mwprop_batch.catalogue.storage.remote',"
+        " 'mwprop_batch.catalogue.storage.remote_writes',"
+        " 'mwprop_batch.catalogue.storage.object_store') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)

@@ -2,6 +2,7 @@
 an old dataset kept until its successor is complete, a table cache that is never fatal, and
 errors that name the user's path (never our temporary file)."""
 
+import ast
 import errno
 import importlib
 import importlib.util
@@ -21,10 +22,10 @@ import pyarrow.parquet as pq
 import pytest
 from helpers import serial_dask_run
 
-from mwprop_batch.catalogue.formats.catalogue_files import CatalogueError, read_file_metadata
-from mwprop_batch.catalogue.storage import safe_writes
+from mwprop_batch.catalogue.storage.catalogue_readers import read_file_metadata
 from mwprop_batch.cli import main
-from mwprop_batch.core import tablecache
+from mwprop_batch.core import publish, tablecache
+from mwprop_batch.core.errors import CatalogueError
 from mwprop_batch.families.ne import tables as ne_tables
 from mwprop_batch.families.ne.params import load_parameters
 from mwprop_batch.families.ne.tables import KernelTables, build_tables
@@ -98,11 +99,12 @@ def test_a_dataset_is_never_named_as_csv(capsys, source, tmp_path):
 
 
 def test_no_writer_bypasses_the_one_publish_path():
-    """Renames and temporary files belong to io/safe_writes.py (and the dataset swap in
-    io/local_datasets.py): any other writer must go through AtomicFile."""
+    """Renames, fsyncs and temporary files belong to core/publish.py: any other writer must go
+    through it (AtomicFile, swap_in_directory)."""
     package = Path(__file__).resolve().parents[1] / "mwprop_batch"
-    allowed = {"io/safe_writes.py", "io/local_datasets.py"}
-    pattern = re.compile(r"os\.replace\(|os\.rename\(|\.rename\(|mkstemp\(|\.partial")
+    allowed = {"core/publish.py"}
+    pattern = re.compile(r"os\.replace\(|os\.rename\(|\.rename\(|mkstemp\(|\.partial|"
+                         r"os\.fsync\(|shutil\.move\(|os\.link\(|\.replace\(temp")
     offenders = [
         f"{path.relative_to(package)}:{number}"
         for path in sorted(package.rglob("*.py")) if str(path.relative_to(package)) not in allowed
@@ -110,6 +112,71 @@ def test_no_writer_bypasses_the_one_publish_path():
         if pattern.search(line.split("#")[0])
     ]
     assert offenders == []
+
+
+# calls that write a local file; each must be inside a ``with AtomicFile(...)`` block
+WRITE_CALLS = {"write_text", "write_bytes", "savefig", "writeto", "to_parquet", "to_csv",
+               "write_table", "write_dataset", "savez", "savez_compressed", "ParquetWriter",
+               "CSVWriter", "touch"}
+WRITE_FUNCTIONS = {("shutil", "copyfile"), ("shutil", "copy"), ("shutil", "copy2"),
+                   ("shutil", "copyfileobj"), ("np", "save"), ("numpy", "save")}
+# modules that write without AtomicFile, each for its reason
+NOT_LOCAL_OUTPUTS = {
+    "catalogue/formats/output_formats.py",  # opens a writer on a sink given to it: the
+    # temporary file of AtomicFile.open (atomic_tables) or an object-store stream
+    "catalogue/formats/catalogue_files.py",  # copies an input pipe to a temporary input file
+    "catalogue/storage/remote_writes.py",  # the object store: no rename, its own commit order
+    "core/publish.py",  # the publish path itself
+}
+
+
+def _writes_outside_atomic_file(tree: ast.AST) -> list[int]:
+    """Lines of file-writing calls that are not inside a ``with AtomicFile(...)`` block."""
+    def is_atomic(item: ast.withitem) -> bool:
+        call = item.context_expr
+        return isinstance(call, ast.Call) and getattr(call.func, "id", getattr(
+            call.func, "attr", None)) == "AtomicFile"
+
+    def writes(call: ast.Call) -> bool:
+        name = getattr(call.func, "attr", getattr(call.func, "id", None))
+        if name == "open" and isinstance(call.func, ast.Name):
+            modes = [a for a in call.args[1:2] + [k.value for k in call.keywords
+                                                   if k.arg == "mode"]]
+            return any(isinstance(m, ast.Constant) and set(str(m.value)) & set("wax+")
+                       for m in modes)
+        module = getattr(getattr(call.func, "value", None), "id", None)
+        return name in WRITE_CALLS or (module, name) in WRITE_FUNCTIONS
+
+    found: list[int] = []
+
+    def visit(node: ast.AST, inside: bool) -> None:
+        if isinstance(node, ast.With | ast.AsyncWith):
+            inside = inside or any(is_atomic(item) for item in node.items)
+        if isinstance(node, ast.Call) and writes(node) and not inside:
+            found.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child, inside)
+
+    visit(tree, False)
+    return found
+
+
+def test_every_local_file_is_written_inside_the_one_publish_path():
+    package = Path(__file__).resolve().parents[1] / "mwprop_batch"
+    offenders = [
+        f"{path.relative_to(package)}:{line}"
+        for path in sorted(package.rglob("*.py"))
+        if str(path.relative_to(package)) not in NOT_LOCAL_OUTPUTS
+        for line in _writes_outside_atomic_file(ast.parse(path.read_text()))
+    ]
+    assert offenders == []
+
+
+def test_the_write_scan_sees_a_write_that_bypasses_atomic_file():
+    bypass = ast.parse("def f(p, t):\n    p.write_text(t)\n    open(p, 'wb')\n"
+                       "    shutil.copyfile(t, p)\n    open(p).read()\n    t = t.copy()\n"
+                       "    with AtomicFile(p) as temp:\n        temp.write_text(t)\n")
+    assert _writes_outside_atomic_file(bypass) == [2, 3, 4]
 
 
 # --- 29: messages name the user's path -----------------------------------------------------------
@@ -153,8 +220,8 @@ def test_atomic_file_errors_never_show_the_temporary_name(tmp_path, monkeypatch)
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(safe_writes.os, "open", refuse)
-    with pytest.raises(CatalogueError) as caught, safe_writes.AtomicFile(tmp_path / "a.png"):
+    monkeypatch.setattr(publish.os, "open", refuse)
+    with pytest.raises(CatalogueError) as caught, publish.AtomicFile(tmp_path / "a.png"):
         pass
     assert str(caught.value) == (f"cannot write {tmp_path / 'a.png'}: cannot create a file in "
                                  f"{tmp_path}: [Errno 13] Permission denied")
@@ -214,13 +281,13 @@ def test_demo_never_clobbers(capsys, tmp_path):
 @needs_plot
 def test_every_command_publishes_through_the_one_atomic_path(capsys, tmp_path, monkeypatch):
     """Each file a command writes is committed by AtomicFile (temp, fsync, check, rename)."""
-    committed, real_commit = [], safe_writes.AtomicFile.commit
+    committed, real_commit = [], publish.AtomicFile.commit
 
     def spy(self):
         committed.append(self.path)
         real_commit(self)
 
-    monkeypatch.setattr(safe_writes.AtomicFile, "commit", spy)
+    monkeypatch.setattr(publish.AtomicFile, "commit", spy)
     commands = [
         (["skymap", "--nside", "1", tmp_path / "s.png", "--parquet", tmp_path / "s.parquet",
           "--fits", tmp_path / "s.fits"], ["s.png", "s.parquet", "s.fits"]),
@@ -349,13 +416,13 @@ def test_stale_cache_temporaries_are_removed_and_fresh_ones_kept(tmp_path, monke
 
 def test_cache_writes_are_fsynced_through_the_one_publish_path(tmp_path, monkeypatch):
     monkeypatch.setenv(tablecache.ENV_DIR, str(tmp_path))
-    synced, real = [], safe_writes.fsync_path
+    synced, real = [], publish.fsync_path
 
     def spy(path):
         synced.append(Path(path))
         real(path)
 
-    monkeypatch.setattr(safe_writes, "fsync_path", spy)
+    monkeypatch.setattr(publish, "fsync_path", spy)
     ne_tables.load_tables(load_parameters("ne2001"))
     (path,) = tmp_path.glob("ne2001-*.npz")
     assert synced[-1] == tmp_path and synced[0].name.endswith(".mwprop-batch.tmp")

@@ -13,16 +13,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mwprop_batch.catalogue.formats.catalogue_files import (
-    CatalogueError,
-    SkippedFilesWarning,
-    open_catalogue,
-    read_file_metadata,
-)
 from mwprop_batch.catalogue.formats.csv_files import CsvDialect
+from mwprop_batch.catalogue.formats.parquet_datasets import SkippedFilesWarning
 from mwprop_batch.catalogue.formats.psrcat import ROW_PROBLEM, read_psrcat
+from mwprop_batch.catalogue.storage.catalogue_readers import open_catalogue, read_file_metadata
 from mwprop_batch.cli import main
 from mwprop_batch.convert import convert, convert_file
+from mwprop_batch.core.errors import CatalogueError
 from mwprop_batch.positions import ColumnOverrides, find_columns, read_inputs
 
 REAL_PSRCAT = Path(__file__).parent.parent / "data" / "psrcat-1.59.db"

@@ -1,2 +1,2 @@
-"""Catalogue I/O: file formats (``formats``) and where files live and how they are published
-(``storage``). No physics here, and no model: :mod:`mwprop_batch.convert` joins the two."""
+"""Catalogue I/O: file formats (:mod:`.formats`) and where catalogues live and how outputs are
+published (:mod:`.storage`, which may import the formats; never the other way round)."""

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 
 from numba.core.event import install_listener
 
-from mwprop_batch.catalogue.formats.catalogue_files import SkippedFilesWarning, one_line
-from mwprop_batch.core.errors import MwpropBatchError
-from mwprop_batch.core.version import __version__
+from mwprop_batch.catalogue.formats.parquet_datasets import SkippedFilesWarning
+from mwprop_batch.core.errors import MwpropBatchError, one_line
+from mwprop_batch.core.version import VERSION as __version__
 
 from . import (
     compile_command,

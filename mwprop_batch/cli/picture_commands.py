@@ -6,8 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
-from mwprop_batch.catalogue.storage.safe_writes import AtomicFile, check_outputs
 from mwprop_batch.core.errors import InvalidValueError
+from mwprop_batch.core.publish import AtomicFile, check_outputs
 from mwprop_batch.model import as_model
 from mwprop_batch.pictures.sky_map import (
     DEFAULT_FREQ_GHZ,

@@ -16,11 +16,11 @@ The cache is never fatal: with no home directory (no ``$HOME``, a uid without a 
 entry) there is no cache; where the directory cannot be written, tables are built each time;
 an entry that cannot be read for any reason (empty, truncated, damaged) is built again and
 replaced. A file is written through the package's one atomic-publish path
-(:class:`~mwprop_batch.catalogue.storage.safe_writes.AtomicFile`: a temporary file, fsynced,
-renamed, the
+(:class:`~mwprop_batch.core.publish.AtomicFile`: a temporary file, fsynced, renamed, the
 directory fsynced), so concurrent writers each publish a whole file. Temporary files
 (``*.tmp``) older than :data:`STALE_TEMP_SECONDS` (an interrupted save's; a save takes well
-under a second) are removed, and so are at once those of dead processes on this host.
+under a second) are removed (:func:`~mwprop_batch.core.publish.remove_stale_temp_files`), and
+so are at once those of dead processes on this host.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import time
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 
 from .errors import MwpropBatchError
+from .publish import AtomicFile, remove_stale_temp_files
 
 Tables = TypeVar("Tables", bound=NamedTuple)
 ENV_DIR = "MWPROP_BATCH_CACHE_DIR"
@@ -81,7 +81,7 @@ def load_or_build(name: str, parameters: object, build: Callable[[], Tables],
     folder = cache_dir()
     if folder is None:
         return build()
-    remove_stale_temps(folder)
+    remove_stale_temp_files(folder, STALE_TEMP_SECONDS)
     path = folder / f"{name}-{table_key(parameters, sources)}.npz"
     tables = _load(path, table_type)
     if tables is None:
@@ -101,31 +101,9 @@ def _load(path: Path, table_type: type[Tables]) -> Tables | None:
 
 def _store(path: Path, tables: NamedTuple) -> None:
     """Publish the table file atomically; give up where the directory is not writable."""
-    from mwprop_batch.catalogue.storage.safe_writes import AtomicFile
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with AtomicFile(path, overwrite=True, signals=False) as temp, open(temp, "wb") as out:
             np.savez(out, **tables._asdict())
     except (OSError, MwpropBatchError):
         pass  # a read-only or full place: the tables are built in each process
-
-
-def remove_stale_temps(folder: Path, max_age_s: float = STALE_TEMP_SECONDS) -> list[Path]:
-    """Remove the temporary files (``*.tmp``) in ``folder`` last modified more than
-    ``max_age_s`` seconds ago; return them. A writer still filling one renews its time, so
-    concurrent writers keep theirs; a file that vanishes meanwhile is skipped."""
-    removed = []
-    now = time.time()
-    try:
-        candidates = list(folder.glob("*.tmp"))  # hidden names too
-    except OSError:
-        return removed
-    for temp in candidates:
-        try:
-            if temp.is_file() and now - temp.lstat().st_mtime > max_age_s:
-                temp.unlink()
-                removed.append(temp)
-        except OSError:
-            pass  # gone already, or not ours to remove
-    return removed

@@ -1,8 +1,9 @@
-"""The installed package's version, in one place (the package and every writer of metadata)."""
+"""The package's version, in one place that imports nothing of the package (the package's
+``__version__``, the metadata of the files it writes)."""
 
 from importlib.metadata import PackageNotFoundError, version
 
 try:
-    __version__ = version("mwprop_batch")
+    VERSION = version("mwprop_batch")
 except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+    VERSION = "0+unknown"

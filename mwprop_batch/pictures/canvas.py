@@ -2,8 +2,7 @@
 
 Figures are drawn without pyplot: nothing here changes the process's matplotlib backend or
 adds to pyplot's list of open figures. A PNG is published whole or not at all, and replaces an
-existing file only with ``overwrite``
-(:class:`~mwprop_batch.catalogue.storage.safe_writes.AtomicFile`).
+existing file only with ``overwrite`` (:class:`~mwprop_batch.core.publish.AtomicFile`).
 """
 
 from __future__ import annotations
@@ -12,8 +11,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mwprop_batch.catalogue.storage.safe_writes import AtomicFile
 from mwprop_batch.core.extras import missing_extra
+from mwprop_batch.core.publish import AtomicFile
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -36,10 +35,8 @@ def new_figure(width_in: float, height_in: float) -> Figure:
 def save_png(fig: Figure, out_png: str | os.PathLike[str], overwrite: bool = False) -> Path:
     """Write ``fig`` as a PNG of exactly its size in pixels; return the path.
 
-    Raises :class:`~mwprop_batch.catalogue.storage.safe_writes.OutputExistsError` if ``out_png``
-    exists and
-    not ``overwrite``, :class:`~mwprop_batch.catalogue.formats.catalogue_files.CatalogueError` if
-    it cannot
+    Raises :class:`~mwprop_batch.core.publish.OutputExistsError` if ``out_png`` exists and
+    not ``overwrite``, :class:`~mwprop_batch.core.errors.CatalogueError` if it cannot
     be written (naming it).
     """
     with AtomicFile(out_png, overwrite=overwrite) as temp:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mwprop_batch.catalogue.storage.safe_writes import AtomicFile
 from mwprop_batch.core.errors import MwpropBatchError
 from mwprop_batch.core.extras import missing_extra
+from mwprop_batch.core.publish import AtomicFile
 
 ORDERINGS = ("RING", "NESTED")
 
@@ -71,13 +71,10 @@ def write_healpix_fits(
         Extra header cards (keys of at most 8 characters).
     overwrite : bool
         Replace an existing file (otherwise
-        :class:`~mwprop_batch.catalogue.storage.safe_writes.OutputExistsError`, a
-        ``FileExistsError``).
+        :class:`~mwprop_batch.core.publish.OutputExistsError`, a ``FileExistsError``).
 
-    The file appears complete or not at all
-    (:class:`~mwprop_batch.catalogue.storage.safe_writes.AtomicFile`: written beside ``path``,
-    fsynced and
-    renamed); an error names ``path``.
+    The file appears complete or not at all (:class:`~mwprop_batch.core.publish.AtomicFile`:
+    written beside ``path``, fsynced and renamed); an error names ``path``.
     """
     fits = _fits()
     ordering = ordering.upper()

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from mwprop_batch.core.errors import InvalidValueError
+from mwprop_batch.core.frames import sky_to_galactocentric
 from mwprop_batch.core.status import OK
-from mwprop_batch.families.ne.tables import sky_to_galactocentric
 from mwprop_batch.model import Model, as_model
 
 from .canvas import new_figure, save_png

@@ -217,7 +217,7 @@ def write_fits(
 ) -> Path:
     """Write :func:`sky_map` frames of one nside as a HEALPix FITS table, one column each
     (an existing ``path`` is replaced only with ``overwrite``)."""
-    from mwprop_batch.core.version import __version__
+    from mwprop_batch.core.version import VERSION
 
     from .healpix_fits import write_healpix_fits
 
@@ -230,7 +230,7 @@ def write_fits(
     reference = model.parameters.provenance  # NE2001 family: 'reference'; YMW16: 'paper'
     provenance = {
         "CREATOR": ("mwprop_batch", "software that made this map"),
-        "VERSION": (__version__, "mwprop_batch version"),
+        "VERSION": (VERSION, "mwprop_batch version"),
         "MODEL": (model.name.upper(), "Galactic free-electron density model"),
         "MODELREF": (reference.get("reference", reference.get("paper", "")), ""),
         "PIXVALUE": ("pixel centre", "each value is at the centre of its pixel"),

@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from mwprop_batch.catalogue.storage.safe_writes import AtomicFile, check_outputs
+from mwprop_batch.core.publish import AtomicFile, check_outputs
 from mwprop_batch.model import Model
 from mwprop_batch.registry import COMPARED_MODELS
 
@@ -89,8 +89,7 @@ def run_validation(
     """Write ``validation.md`` and ``validation.png`` into ``out_dir`` (created if needed).
 
     Existing files of those names are replaced only with ``overwrite`` (otherwise
-    :class:`~mwprop_batch.catalogue.storage.safe_writes.OutputExistsError`, before any work); each
-    file is
+    :class:`~mwprop_batch.core.publish.OutputExistsError`, before any work); each file is
     published whole or not at all. Returns the two paths and the comparisons.
     """
     out = Path(out_dir)

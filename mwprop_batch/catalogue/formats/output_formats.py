@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .catalogue_files import CatalogueError
+from mwprop_batch.core.errors import CatalogueError
 
 # file name suffix (lower case) -> format
 OUTPUT_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}

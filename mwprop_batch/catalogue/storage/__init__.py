@@ -1,1 +1,2 @@
-"""Where catalogues live (local paths, object-store URLs) and how outputs are published whole."""
+"""Where a catalogue lives and how an output is published: local paths or URLs, object stores,
+all-or-nothing table writers and datasets (through :mod:`mwprop_batch.core.publish`)."""

@@ -1,28 +1,30 @@
 """Publishing a directory of Parquet parts (a Dask run's local output) without losing the old.
 
-The parts are written in a temporary directory beside the output. :func:`publish_directory`
-then repeats the ownership check (:func:`check_dataset_output`), sets an existing output
-aside under a recognisable name (``.<name>.<host>.<pid>.<random>.mwprop-batch.old``), renames
-the new directory into place, and only then removes the old parts: at every moment either the
-old output or the new one is whole at the output's path (if the second rename fails or is
-interrupted, the old one is put back). A file that is not ours found in the output before
-publishing stops the publication (the new parts are thrown away, the output left as it was);
-one that lands in the instant between that check and the rename is kept, with the old output
-set aside, and a warning names it. A process killed between the two renames leaves the old
-output set aside: the next run to the same output puts it back (:func:`recover_set_aside`).
+The parts are written in a temporary directory beside the output
+(:func:`~mwprop_batch.core.publish.new_temp_directory`). :func:`publish_directory` then
+repeats the ownership check (:func:`check_dataset_output`) and swaps the new directory in
+through the one publish path (:func:`~mwprop_batch.core.publish.swap_in_directory`: an existing
+output set aside under a recognisable name, ``.<name>.<host>.<pid>.<random>.mwprop-batch.old``,
+the new one renamed into place, the old one put back if that fails), and only then removes the
+old parts: at every moment either the old output or the new one is whole at the output's path.
+A file that is not ours found in the output before publishing stops the publication (the new
+parts are thrown away, the output left as it was); one that lands in the instant between that
+check and the rename is kept, with the old output set aside, and a warning names it. A process
+killed between the two renames leaves the old output set aside: the next run to the same output
+puts it back (:func:`recover_set_aside`).
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import warnings
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ..formats.catalogue_files import FILE_METADATA_KEY, CatalogueError
-from .safe_writes import ASIDE_TAG, check_output, fsync_path, is_dead_temp, temp_name
+from mwprop_batch.core.errors import CatalogueError
+from mwprop_batch.core.publish import check_output, dead_set_asides, put_back, swap_in_directory
+
+from ..formats.output_metadata import FILE_METADATA_KEY
 
 
 def is_our_part(entry: Path) -> bool:
@@ -61,19 +63,9 @@ def publish_directory(staging: Path, target: Path, overwrite: bool) -> None:
     interrupt leaves ``target`` as it was.
     """
     check_dataset_output(target, overwrite)
-    if not os.path.lexists(target):
-        os.rename(staging, target)
-        fsync_path(target.parent)
-        return
-    aside = target.parent / temp_name(target.name, ASIDE_TAG)
-    os.rename(target, aside)
-    try:
-        os.rename(staging, target)
-    except BaseException:
-        os.rename(aside, target)
-        raise
-    fsync_path(target.parent)
-    remove_old_output(aside)
+    aside = swap_in_directory(staging, target)
+    if aside is not None:
+        remove_old_output(aside)
 
 
 def remove_old_output(aside: Path) -> None:
@@ -97,14 +89,9 @@ def recover_set_aside(target: Path) -> list[Path]:
     output set aside is put back where ``target`` is missing, removed (see
     :func:`remove_old_output`) where ``target`` is there. Returns the set-aside directories
     found."""
-    host = socket.gethostname().replace(".", "_")
-    found = [p for p in target.parent.glob(f".{target.name}.{host}.*.*.{ASIDE_TAG}")
-             if is_dead_temp(target.name, p.name, ASIDE_TAG) and not p.is_symlink()
-             and p.is_dir()]
+    found = dead_set_asides(target)
     for aside in found:
-        if not os.path.lexists(target):
-            os.rename(aside, target)
-        else:
+        if not put_back(aside, target):
             remove_old_output(aside)
     return found
 

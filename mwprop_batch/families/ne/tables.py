@@ -23,6 +23,7 @@ import numpy as np
 
 from mwprop_batch.core import tablecache
 from mwprop_batch.core.compile_lock import call
+from mwprop_batch.core.frames import sky_to_galactocentric
 from mwprop_batch.core.parallel import run_on_threads
 
 from .kernels import layout as L
@@ -48,18 +49,6 @@ class KernelTables(NamedTuple):
     clump_cells: np.ndarray  # int64: ncell + 1 offsets into itself, then clump ids
     void_par: np.ndarray  # (nvoid, VO_NPAR)
     void_cells: np.ndarray  # int64, as clump_cells
-
-
-def sky_to_galactocentric(
-    l_deg: np.ndarray, b_deg: np.ndarray, dist: np.ndarray, r_sun: float
-) -> np.ndarray:
-    """(n, 3) Galactocentric x, y, z (kpc) of objects at (l, b, distance from the Sun)."""
-    l_rad = np.deg2rad(l_deg)
-    b_rad = np.deg2rad(b_deg)
-    in_plane = dist * np.cos(b_rad)
-    return np.column_stack(
-        [in_plane * np.sin(l_rad), r_sun - in_plane * np.cos(l_rad), dist * np.sin(b_rad)]
-    )
 
 
 def arm_centrelines(p: ModelParameters) -> tuple[np.ndarray, np.ndarray]:
@@ -222,6 +211,7 @@ FAMILY_DIR = Path(__file__).parent
 TABLE_SOURCES = (
     FAMILY_DIR / "tables.py", FAMILY_DIR / "params.py", FAMILY_DIR / "kernels" / "arms.py",
     FAMILY_DIR / "kernels" / "layout.py", FAMILY_DIR.parent.parent / "core" / "parallel.py",
+    FAMILY_DIR.parent.parent / "core" / "frames.py",
 )
 
 

@@ -1,16 +1,24 @@
-"""Safe writes: an output is published whole or not at all, and never where it should not be.
+"""The one publish protocol: every output appears whole or not at all, never where it should not.
 
-:func:`check_output` refuses what must not be overwritten (symlinks, FIFOs, devices,
-directories, an existing file without ``overwrite``: :class:`OutputExistsError`).
-:class:`AtomicFile` is the one publish path of every local file this package writes (tables,
-pictures, FITS maps, reports, the table cache): the file is written under a hidden temporary
-name beside the output, flushed to disk (fsync), the output checked again, and renamed into
-place; on any error or on SIGTERM/SIGHUP (:class:`Interrupted`) the temporary file is removed
-and the output left as it was; the next writer to the same output removes what a killed run
-left (:func:`remove_dead_temp_files`). Errors name the user's output, never the temporary
-file. :class:`AtomicTableWriter` streams Parquet or CSV row groups through it;
-:class:`AllOrNothingWriter` is what it and the object-store writer
-(:mod:`mwprop_batch.catalogue.storage.remote`) share.
+Every local file this package writes (tables, pictures, FITS maps, reports, the table cache,
+merged kernel-cache files) is published by :class:`AtomicFile`: written under a hidden
+temporary name beside the output (:func:`temp_name`:
+``.<name>.<host>.<pid>.<random>.mwprop-batch.tmp``), flushed to disk (fsync), the output
+checked again (:func:`check_output`) and renamed into place, the directory flushed. A
+directory of parts (a Dask run's dataset) is published by :func:`swap_in_directory`, which
+keeps the old one whole until the new one is in place. On any error, or on SIGTERM/SIGHUP
+(:class:`Interrupted`), the temporary file is removed and the output left as it was; what a
+killed run left is removed by the next writer to the same output
+(:func:`remove_dead_temp_files`, :func:`dead_set_asides`).
+
+The object-store writers (:mod:`mwprop_batch.catalogue.storage.remote_writes`) cannot rename
+atomically; they use the same temporary names and dead-temporary rule (:func:`temp_name`,
+:func:`is_dead_temp`) and publish in an order that is all-or-nothing there.
+
+:func:`check_output` refuses what must not be overwritten (symbolic links, FIFOs, devices,
+directories; an existing file without ``overwrite``: :class:`OutputExistsError`). Errors are
+:class:`~mwprop_batch.core.errors.CatalogueError` naming the user's output, never the
+temporary file. Nothing here knows a file format.
 """
 
 from __future__ import annotations
@@ -21,23 +29,18 @@ import signal
 import socket
 import stat
 import threading
-from abc import ABC, abstractmethod
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from secrets import token_hex
 from types import FrameType
-from typing import Any, Self
+from typing import Any
 
-import pyarrow as pa
-
-from mwprop_batch.core.errors import MwpropBatchError
-
-from ..formats.catalogue_files import STDIN, CatalogueError, one_line
-from ..formats.output_formats import open_table_writer
+from .errors import CatalogueError, MwpropBatchError, one_line
 
 # signals that abort a write cleanly: the temporary file is removed, OUTPUT left as it was
 ABORT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-_TEMP_TAG = "mwprop-batch.tmp"  # temp files: .<output name>.<host>.<pid>.<random>.<tag>
+TEMP_TAG = "mwprop-batch.tmp"  # temp files: .<output name>.<host>.<pid>.<random>.<tag>
 ASIDE_TAG = "mwprop-batch.old"  # a replaced output kept aside until its successor is in place
 
 
@@ -46,7 +49,7 @@ class OutputExistsError(CatalogueError, FileExistsError):
 
 
 class Interrupted(KeyboardInterrupt):
-    """SIGTERM or SIGHUP received while an :class:`AtomicTableWriter` was open."""
+    """SIGTERM or SIGHUP received while an output was being written."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -112,8 +115,6 @@ def check_not_inside(target: Path, source: Path) -> None:
     """Raise :class:`CatalogueError` if ``target`` would lie inside the directory ``source``
     (a later run would read its own output back in) or is the file ``source``."""
     source = Path(source)
-    if str(source) == STDIN:
-        return
     where, what = Path(os.path.abspath(target)), Path(os.path.realpath(source))
     real_parent = Path(os.path.realpath(where.parent)) / where.name
     if source.is_dir() and (real_parent == what or what in real_parent.parents):
@@ -124,80 +125,23 @@ def check_not_inside(target: Path, source: Path) -> None:
         raise CatalogueError(f"output {target} is the input file")
 
 
-class AllOrNothingWriter(ABC):
-    """What every all-or-nothing table writer shares: batches go to a temporary place
-    (opened by ``__enter__``); a clean exit publishes them (``_commit``), an exception or a
-    failed publication throws them away (``_abort``) and leaves the output as it was."""
-
-    target: str  # the output, as the user named it (for messages)
-    rows_written: int
-    _writer: Any  # the format's Arrow writer (output_formats.open_table_writer), None if closed
-    _previous_handlers: dict[int, Any]  # signal handlers replaced while open
-
-    def __enter__(self) -> Self:
-        self._previous_handlers = catch_abort_signals()
-        self._all_or_nothing(self._open)
-        return self
-
-    def write(self, batch: pa.RecordBatch) -> None:
-        """Append ``batch`` (one Parquet row group); an error names the output."""
-        assert self._writer is not None, f"use {type(self).__name__} in a with block"
-        try:
-            self._writer.write_batch(batch)
-        except (OSError, pa.ArrowException) as error:  # a full disk, a lost connection
-            raise write_error(self.target, error) from error
-        self.rows_written += batch.num_rows
-
-    def __exit__(self, exc_type, exc, traceback) -> None:
-        if exc_type is not None:
-            self._abort()
-            return
-        self._all_or_nothing(self._commit)
-
-    def _all_or_nothing(self, step) -> None:
-        """Run ``step``; if it fails, throw the output away and say why in one line."""
-        try:
-            step()
-        except BaseException as error:
-            self._abort()
-            if isinstance(error, OSError | pa.ArrowException) and \
-                    not isinstance(error, MwpropBatchError):
-                raise write_error(self.target, error) from error
-            raise
-
-    @abstractmethod
-    def _open(self) -> None:
-        """Create the temporary place and ``self._writer`` (called by ``__enter__``)."""
-
-    @abstractmethod
-    def _commit(self) -> None:
-        """Publish the output (called on a clean exit)."""
-
-    @abstractmethod
-    def _abort(self) -> None:
-        """Throw the temporary output away (never raises)."""
-
-    def _restore_signals(self) -> None:
-        restore_signals(self._previous_handlers)
-        self._previous_handlers = {}
-
-
 class AtomicFile:
     """One local output file, published whole or not at all: the publish path of every writer.
 
     ``with AtomicFile(path) as temp:`` gives the path of a new, empty, hidden temporary file
-    beside ``path`` (``.<name>.<host>.<pid>.<random>.mwprop-batch.tmp``), to be written by
-    name. On a clean exit from the block it is flushed to disk (fsync), ``path`` is checked
-    again (:func:`check_output`: nothing else appeared there meanwhile) and the file renamed to
-    ``path``, then the directory flushed. On any exception, KeyboardInterrupt included, the
-    temporary file is removed and ``path`` left as it was. With ``signals`` (in the main
-    thread), SIGTERM and SIGHUP raise :class:`Interrupted` meanwhile, unless the process
-    ignores them (``nohup``). A run killed outright leaves its temporary file: the next writer
-    to the same ``path`` removes those of processes on this host that no longer exist.
+    beside ``path`` (:func:`temp_name`), to be written by name. On a clean exit from the block
+    it is flushed to disk (fsync), ``path`` is checked again (:func:`check_output`: nothing
+    else appeared there meanwhile) and the file renamed to ``path``, then the directory
+    flushed. On any exception, KeyboardInterrupt included, the temporary file is removed and
+    ``path`` left as it was. With ``signals`` (in the main thread), SIGTERM and SIGHUP raise
+    :class:`Interrupted` meanwhile, unless the process ignores them (``nohup``). A run killed
+    outright leaves its temporary file: the next writer to the same ``path`` removes those of
+    processes on this host that no longer exist.
 
     Errors are :class:`CatalogueError` naming ``path`` as given, never the temporary file
     (``cannot write out.png: No space left on device``). ``open``, ``commit`` and ``abort``
-    are the steps of the ``with`` block, for writers that stream (:class:`AtomicTableWriter`).
+    are the steps of the ``with`` block, for writers that stream
+    (:class:`~mwprop_batch.catalogue.storage.atomic_tables.AtomicTableWriter`).
 
     Examples
     --------
@@ -223,7 +167,7 @@ class AtomicFile:
             self.commit()
             return
         self.abort()
-        if isinstance(exc, OSError | pa.ArrowException) and not isinstance(exc, MwpropBatchError):
+        if isinstance(exc, OSError) and not isinstance(exc, MwpropBatchError):
             raise write_error(self.target, exc) from exc
 
     def open(self) -> Path:
@@ -272,63 +216,57 @@ class AtomicFile:
         self._previous_handlers = {}
 
 
-class AtomicTableWriter(AllOrNothingWriter):
-    """Write a Parquet or CSV file all or nothing, batch by batch, through :class:`AtomicFile`.
+def new_temp_directory(target: Path) -> Path:
+    """A new, empty temporary directory beside ``target`` (:func:`temp_path`), where the
+    parts of a dataset are written before :func:`swap_in_directory`; the dead temporaries of
+    earlier writers to ``target`` are removed first."""
+    remove_dead_temp_files(target)
+    staging = temp_path(target)
+    staging.mkdir()
+    return staging
 
-    Each batch is a row group (Parquet) or a block of lines (CSV) of the temporary file; a
-    clean exit from the ``with`` block publishes it at ``path``; any exception, SIGTERM or
-    SIGHUP (:class:`Interrupted`) included, removes it and leaves ``path`` as it was.
 
-    Parameters
-    ----------
-    path : str or path-like
-        The output file (see :func:`check_output`).
-    schema : pyarrow.Schema
-        Schema of every batch written, with its metadata (kept in Parquet only).
-    overwrite : bool
-        Replace an existing regular file (otherwise :class:`OutputExistsError`).
-    format : {"parquet", "csv"}
-        What to write (:mod:`mwprop_batch.catalogue.formats.output_formats`).
+def swap_in_directory(staging: Path, target: Path) -> Path | None:
+    """Rename the complete directory ``staging`` to ``target``; return where an existing
+    ``target`` was set aside (``.<name>.<host>.<pid>.<random>.mwprop-batch.old``, for the
+    caller to empty and remove), None if there was none.
 
-    Examples
-    --------
-    >>> with AtomicTableWriter(out, schema) as writer:  # doctest: +SKIP
-    ...     for batch in batches:
-    ...         writer.write(batch)
+    At every moment either the old output or the new one is whole at ``target``: if the
+    second rename fails or is interrupted, the old one is put back. A process killed between
+    the two renames leaves the old output set aside (see :func:`dead_set_asides`).
     """
+    if not os.path.lexists(target):
+        os.rename(staging, target)
+        fsync_path(target.parent)
+        return None
+    aside = target.parent / temp_name(target.name, ASIDE_TAG)
+    os.rename(target, aside)
+    try:
+        os.rename(staging, target)
+    except BaseException:
+        os.rename(aside, target)
+        raise
+    fsync_path(target.parent)
+    return aside
 
-    def __init__(
-        self, path: str | os.PathLike[str], schema: pa.Schema, *, overwrite: bool = False,
-        format: str = "parquet",
-    ) -> None:
-        self._file = AtomicFile(path, overwrite=overwrite, signals=False)  # ours catch them
-        self.path = self._file.path
-        self.target = self._file.target
-        self.schema = schema
-        self.format = format
-        self.rows_written = 0
-        self._writer: Any = None
-        self._previous_handlers: dict[int, Any] = {}
 
-    def _open(self) -> None:
-        self._writer = open_table_writer(self._file.open(), self.schema, self.format)
+def dead_set_asides(target: Path) -> list[Path]:
+    """The directories :func:`swap_in_directory` set aside for ``target`` in processes on
+    this host that no longer exist (killed between its two renames)."""
+    host = socket.gethostname().replace(".", "_")
+    return [p for p in target.parent.glob(f".{target.name}.{host}.*.*.{ASIDE_TAG}")
+            if is_dead_temp(target.name, p.name, ASIDE_TAG) and not p.is_symlink()
+            and p.is_dir()]
 
-    def _commit(self) -> None:
-        assert self._writer is not None
-        self._writer.close()
-        self._writer = None
-        self._file.commit()
-        self._restore_signals()
 
-    def _abort(self) -> None:
-        if self._writer is not None:
-            try:
-                self._writer.close()
-            except (pa.ArrowException, OSError):
-                pass  # the file is being thrown away
-            self._writer = None
-        self._file.abort()
-        self._restore_signals()
+def put_back(aside: Path, target: Path) -> bool:
+    """Rename the set-aside ``aside`` back to ``target`` if nothing is there; return whether
+    it was."""
+    if os.path.lexists(target):
+        return False
+    os.rename(aside, target)
+    fsync_path(target.parent)
+    return True
 
 
 def write_error(target: str, error: BaseException) -> CatalogueError:
@@ -367,15 +305,15 @@ def temp_path(path: Path) -> Path:
     return path.parent / temp_name(path.name)
 
 
-def temp_name(name: str, tag: str = _TEMP_TAG) -> str:
+def temp_name(name: str, tag: str = TEMP_TAG) -> str:
     """A new temporary name for an output named ``name``, naming this host and process:
-    ``.<name>.<host>.<pid>.<random>.<tag>`` (``tag``: mwprop-batch.tmp, or
+    ``.<name>.<host>.<pid>.<random>.<tag>`` (``tag``: :data:`TEMP_TAG`, or
     :data:`ASIDE_TAG` for an old output set aside)."""
     host = socket.gethostname().replace(".", "_")
     return f".{name}.{host}.{os.getpid()}.{token_hex(4)}.{tag}"
 
 
-def is_dead_temp(name: str, candidate: str, tag: str = _TEMP_TAG) -> bool:
+def is_dead_temp(name: str, candidate: str, tag: str = TEMP_TAG) -> bool:
     """Whether ``candidate`` is a :func:`temp_name` (with ``tag``) for ``name`` made on this
     host by a process that no longer exists."""
     start = f".{name}.{socket.gethostname().replace('.', '_')}."
@@ -391,7 +329,7 @@ def remove_dead_temp_files(path: Path) -> list[Path]:
     them."""
     host = socket.gethostname().replace(".", "_")
     removed = []
-    for temp in path.parent.glob(f".{path.name}.{host}.*.*.{_TEMP_TAG}"):
+    for temp in path.parent.glob(f".{path.name}.{host}.*.*.{TEMP_TAG}"):
         if not is_dead_temp(path.name, temp.name) or temp.is_symlink():
             continue
         if temp.is_dir():
@@ -399,6 +337,29 @@ def remove_dead_temp_files(path: Path) -> list[Path]:
         else:
             temp.unlink(missing_ok=True)
         removed.append(temp)
+    return removed
+
+
+def remove_stale_temp_files(folder: Path, max_age_s: float) -> list[Path]:
+    """Remove the temporary files (``*.tmp``: ours, whatever host made them, and an earlier
+    version's) in ``folder`` last modified more than ``max_age_s`` seconds ago; return them.
+    For a folder only this package writes (a cache, perhaps shared by several hosts, whose
+    processes :func:`remove_dead_temp_files` cannot see). A writer still filling one renews
+    its time, so concurrent writers keep theirs; a file that vanishes meanwhile is
+    skipped."""
+    removed = []
+    now = time.time()
+    try:
+        candidates = list(folder.glob("*.tmp"))  # hidden names too
+    except OSError:
+        return removed
+    for temp in candidates:
+        try:
+            if temp.is_file() and now - temp.lstat().st_mtime > max_age_s:
+                temp.unlink()
+                removed.append(temp)
+        except OSError:
+            pass  # gone already, or not ours to remove
     return removed
 
 
