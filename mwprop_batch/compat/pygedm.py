@@ -201,11 +201,10 @@ def dm_to_dist(gl, gb, dm, dm_host=0, mode="gal", method="ymw16", nu=1.0):
         dist, tau_1ghz = _igm_dm_to_dist(l_f, b_f, dm_f, host)
         return _quantity(dist, shape, "Mpc"), _quantity(tau_1ghz * nu_f**-4.0, shape, "s")
     dm_f = dm_f - host
-    valid = _valid(l_f, b_f, dm_f)
     zero = dm_f == 0.0  # pygedm: DM 0 is distance 0
     if method == "ymw16":  # a DM beyond reach: the mode's horizon, as the C code
         dist, tau_1ghz, limit = modes.dm_to_dist_pc(_model("ymw16").tables, mode, l_f, b_f,
-                                                    dm_f, valid, _RUN)
+                                                    dm_f, _valid(l_f, b_f, dm_f), _RUN)
         tau = tau_1ghz * nu_f**-4.0
     else:  # the family's rows (NaN where not valid); a limit row: where the DM stops growing
         model = _model(method)
@@ -260,11 +259,10 @@ def dist_to_dm(gl, gb, dist, mode="gal", method="ymw16", nu=1.0):
         z, dm_igm = redshift_to_dm(dist_f)
         tau = frb_tau_1ghz(dm_gal, dm_mc, dm_igm, 0.0, z, tables.P)
         return _quantity(dm_igm, shape, "pc / cm3"), _quantity(tau * nu_f**-4.0, shape, "s")
-    valid = _valid(l_f, b_f, dist_f)
     zero = dist_f == 0.0
     if method == "ymw16":  # the C code's sightline ends at the mode's horizon
         dm, tau_1ghz = modes.dist_to_dm_pc(_model("ymw16").tables, mode, l_f, b_f, dist_f,
-                                           valid, _RUN)
+                                           _valid(l_f, b_f, dist_f), _RUN)
         tau = tau_1ghz * nu_f**-4.0
     else:
         model = _model(method)
