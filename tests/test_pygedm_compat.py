@@ -247,3 +247,14 @@ def test_igm_core_api_takes_ymw16s_tables_or_a_model_holding_them():
         assert back.equals(frb_dist_to_dm(L, B, ref["DIST_MPC"], dm_host=40.0))
     with pytest.raises(MwpropBatchError, match="YMW16's tables"):
         frb_dm_to_dist(L, B, 3000.0, model=Model("ne2025"))
+
+
+@pytest.mark.parametrize("method, mode", [("ymw16", "gal"), ("ymw16", "igm"), ("ne2025", "gal")])
+def test_a_frequency_not_finite_and_positive_is_refused_for_every_method(method, mode):
+    """NE2001's scattering refuses nu <= 0 or NaN; every method and mode does the same (no
+    infinite tau_sc for one method and an error for another)."""
+    for nu in (0.0, -1.0, [1.0, np.nan]):
+        with pytest.raises(ValueError, match="nu must be finite and > 0"):
+            pygedm.dm_to_dist([30.0, 31.0], [1.0, 1.0], 800.0, mode=mode, method=method, nu=nu)
+        with pytest.raises(MwpropBatchError, match="nu must be finite and > 0"):
+            pygedm.dist_to_dm([30.0, 31.0], [1.0, 1.0], 800.0, mode=mode, method=method, nu=nu)

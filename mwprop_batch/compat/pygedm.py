@@ -33,6 +33,8 @@ What differs from pygedm, and why (docs/pygedm.md has the measured agreement):
   branch uses it).
 * A bad row (|b| > 90, a negative DM, NaN) gives NaN in its place; pygedm passes it to its
   C or Fortran code unchecked.
+* ``nu`` not finite and > 0 is refused (a ValueError) for every method; pygedm returns an
+  infinite or NaN tau_sc.
 * ``generate_healpix_dm_map`` computes all pixels in one batch (needs the ``healpix`` extra:
   astropy-healpix) and returns pygedm's float32 map.
 """
@@ -45,7 +47,7 @@ import warnings
 import numpy as np
 
 from mwprop_batch.core import units
-from mwprop_batch.core.errors import MwpropBatchError, MwpropBatchWarning
+from mwprop_batch.core.errors import InvalidValueError, MwpropBatchError, MwpropBatchWarning
 from mwprop_batch.core.runner import KernelRunner
 from mwprop_batch.core.scattering import REFERENCE_VELOCITY_KMS
 from mwprop_batch.families.ymw16 import modes
@@ -161,6 +163,15 @@ def _unit(name: str):
     return u.Unit(name)
 
 
+def _frequency(nu) -> np.ndarray:
+    """The observing frequency in GHz, refused (InvalidValueError, a ValueError) unless every
+    value is finite and > 0: the same for every method (NE2001's scattering refuses it)."""
+    nu_ghz = _array("nu", nu, "frequency")
+    if not (np.isfinite(nu_ghz).all() and (nu_ghz > 0.0).all()):
+        raise InvalidValueError(f"nu must be finite and > 0 (GHz), got {nu!r}")
+    return nu_ghz
+
+
 def _sky(gl, gb) -> tuple[np.ndarray, np.ndarray]:
     return _array("gl", gl, "angle"), _array("gb", gb, "angle")
 
@@ -196,7 +207,7 @@ def dm_to_dist(gl, gb, dm, dm_host=0, mode="gal", method="ymw16", nu=1.0):
     l_deg, b_deg = _sky(gl, gb)
     shape, (l_f, b_f, dm_f, host, nu_f) = _flat(
         l_deg, b_deg, _array("dm", dm, "dm"), _array("dm_host", dm_host, "dm"),
-        _array("nu", nu, "frequency"))
+        _frequency(nu))
     if mode == "igm":
         dist, tau_1ghz = _igm_dm_to_dist(l_f, b_f, dm_f, host)
         return _quantity(dist, shape, "Mpc"), _quantity(tau_1ghz * nu_f**-4.0, shape, "s")
@@ -248,7 +259,7 @@ def dist_to_dm(gl, gb, dist, mode="gal", method="ymw16", nu=1.0):
     l_deg, b_deg = _sky(gl, gb)
     scale = 1.0 / PC_PER_KPC if mode == "igm" else PC_PER_KPC  # the gate's kpc to Mpc or pc
     shape, (l_f, b_f, dist_f, nu_f) = _flat(
-        l_deg, b_deg, _array("dist", dist, "length", scale), _array("nu", nu, "frequency"))
+        l_deg, b_deg, _array("dist", dist, "length", scale), _frequency(nu))
     too_far = dist_f >= TOO_FAR_PC
     if too_far.any():
         warnings.warn(TOO_FAR_MESSAGE, UserWarning, stacklevel=2)
