@@ -216,3 +216,45 @@ def test_igm_core_api_converts_units_and_flags_bad_rows():
     assert bad["status"][0] != "ok" and bad["status"][1] == "DM not finite"
     with pytest.raises(u.UnitConversionError):
         frb_dist_to_dm(204.0, -6.5, 1500.0 * u.s)
+
+
+def test_the_drop_in_goes_through_the_house():
+    """The drop-in imports no family's kernels nor a family's internals: it asks Model (its
+    tables, parameters and family) and YMW16's public modules modes and igm; the IGM mode
+    imports nothing above its family (issue 30's layers: never mwprop_batch.model)."""
+    import grimp
+
+    graph = grimp.build_graph("mwprop_batch")
+    public = {"mwprop_batch.families.ymw16.modes", "mwprop_batch.families.ymw16.igm"}
+    for module in ("mwprop_batch.compat.pygedm", "mwprop_batch.compat.yt2020"):
+        imported = graph.find_modules_directly_imported_by(module)
+        assert not {m for m in imported if ".kernels" in m}, module
+        assert {m for m in imported if m.startswith("mwprop_batch.families")} <= public, module
+    igm = graph.find_modules_directly_imported_by("mwprop_batch.families.ymw16.igm")
+    assert {m for m in igm if not m.startswith(("mwprop_batch.families.ymw16.",
+                                                "mwprop_batch.core."))} == set(), igm
+
+
+def test_igm_core_api_takes_ymw16s_tables_or_a_model_holding_them():
+    from mwprop_batch import Model
+    from mwprop_batch.families.ymw16.tables import build_ymw16_tables, load_ymw16
+
+    ref = frb_dm_to_dist(L, B, 3000.0, dm_host=40.0)
+    for given in (Model("ymw16"), build_ymw16_tables(load_ymw16())):
+        again = frb_dm_to_dist(L, B, 3000.0, dm_host=40.0, model=given)
+        assert again.equals(ref)
+        back = frb_dist_to_dm(L, B, ref["DIST_MPC"], dm_host=40.0, model=given)
+        assert back.equals(frb_dist_to_dm(L, B, ref["DIST_MPC"], dm_host=40.0))
+    with pytest.raises(MwpropBatchError, match="YMW16's tables"):
+        frb_dm_to_dist(L, B, 3000.0, model=Model("ne2025"))
+
+
+@pytest.mark.parametrize("method, mode", [("ymw16", "gal"), ("ymw16", "igm"), ("ne2025", "gal")])
+def test_a_frequency_not_finite_and_positive_is_refused_for_every_method(method, mode):
+    """NE2001's scattering refuses nu <= 0 or NaN; every method and mode does the same (no
+    infinite tau_sc for one method and an error for another)."""
+    for nu in (0.0, -1.0, [1.0, np.nan]):
+        with pytest.raises(ValueError, match="nu must be finite and > 0"):
+            pygedm.dm_to_dist([30.0, 31.0], [1.0, 1.0], 800.0, mode=mode, method=method, nu=nu)
+        with pytest.raises(MwpropBatchError, match="nu must be finite and > 0"):
+            pygedm.dist_to_dm([30.0, 31.0], [1.0, 1.0], 800.0, mode=mode, method=method, nu=nu)

@@ -5,8 +5,11 @@ types: astropy Quantities in pc, pc cm^-3, s and cm^-3; plain numbers read in py
 (degrees, pc cm^-3, pc, GHz; Mpc for a distance in YMW16's IGM mode); astropy Angles and
 Quantities converted by their unit (through :func:`mwprop_batch.core.units.plain`). Scalars in give
 scalars out; arrays in give arrays out, every row through the compiled batch kernels at once
-(:class:`~mwprop_batch.core.runner.KernelRunner` with ``interpret_small_calls=False``: a scalar
-call of a warm process costs tens of microseconds, not the interpreted tier's milliseconds).
+(:class:`~mwprop_batch.core.runner.KernelRunner` with ``interpret_small_calls=False``, never the
+interpreted tier's milliseconds). It asks only the house: each method's :class:`~mwprop_batch.Model`
+(its ``tables``, ``parameters`` and ``family``: the Family protocol's methods) and YMW16's public
+modules :mod:`~mwprop_batch.families.ymw16.modes` (sightlines in the C code's modes and units)
+and :mod:`~mwprop_batch.families.ymw16.igm` (the IGM mode); no kernel directly.
 
 What differs from pygedm, and why (docs/pygedm.md has the measured agreement):
 
@@ -30,6 +33,8 @@ What differs from pygedm, and why (docs/pygedm.md has the measured agreement):
   branch uses it).
 * A bad row (|b| > 90, a negative DM, NaN) gives NaN in its place; pygedm passes it to its
   C or Fortran code unchecked.
+* ``nu`` not finite and > 0 is refused (a ValueError) for every method; pygedm returns an
+  infinite or NaN tau_sc.
 * ``generate_healpix_dm_map`` computes all pixels in one batch (needs the ``healpix`` extra:
   astropy-healpix) and returns pygedm's float32 map.
 """
@@ -42,21 +47,16 @@ import warnings
 import numpy as np
 
 from mwprop_batch.core import units
-from mwprop_batch.core.errors import MwpropBatchError, MwpropBatchWarning
-from mwprop_batch.core.parallel import split_rows
+from mwprop_batch.core.errors import InvalidValueError, MwpropBatchError, MwpropBatchWarning
 from mwprop_batch.core.runner import KernelRunner
-from mwprop_batch.core.scattering import pulse_broadening_ms, scattering_measures
-from mwprop_batch.families.ne.kernels import density as ne_density
-from mwprop_batch.families.ne.kernels import los as ne_los
+from mwprop_batch.core.scattering import REFERENCE_VELOCITY_KMS
+from mwprop_batch.families.ymw16 import modes
 from mwprop_batch.families.ymw16.igm import (
     dm_to_redshift,
     frb_tau_1ghz,
     galactic_parts,
     redshift_to_dm,
 )
-from mwprop_batch.families.ymw16.kernels import density as K
-from mwprop_batch.families.ymw16.kernels import los as ymw16_los
-from mwprop_batch.families.ymw16.modes import GALACTIC, MAGELLANIC, tables_for_mode
 from mwprop_batch.model import Model
 
 from . import yt2020
@@ -70,24 +70,14 @@ HALO_METHODS = ("yt2020", "yt2020_analytic")
 
 METHODS = ("ymw16", "ne2001", "ne2001p", "ne2025")
 ALIASES = {"ne2001p": "ne2001"}  # pygedm 4's name for mwprop's NE2001p, which ours is
-YMW16_MODES = {"gal": GALACTIC, "mc": MAGELLANIC, "igm": "igm"}
+YMW16_MODES = {"gal": modes.GALACTIC, "mc": modes.MAGELLANIC, "igm": "igm"}
 PC_PER_KPC = 1000.0
 TOO_FAR_PC = 100000.0  # pygedm's dist_to_dm sets a distance from here on to 50 kpc ...
 TOO_FAR_SET_PC = 50000.0  # ... to this, with its warning
 TOO_FAR_MESSAGE = "Distance too large, setting to 50 kpc."
 S_PER_MS = 1e-3
 
-_RUNNER = KernelRunner(interpret_small_calls=False)
-
-
-def _run(kernel, *args):
-    """A batch kernel over the rows: compiled always (never the interpreted tier); one row
-    straight into the kernel, skipping the thread pool's chunking (tens of microseconds), its
-    rows contiguous and writable as the runner makes them (one compiled type per kernel)."""
-    if args[0].shape[0] == 1:
-        rows, tables = split_rows(kernel, args)
-        return kernel(*rows, *tables)
-    return _RUNNER(kernel, *args)
+_RUN = KernelRunner(interpret_small_calls=False)  # compiled always, a scalar call too
 
 
 class PygedmCompatError(MwpropBatchError, RuntimeError):
@@ -110,11 +100,6 @@ class BeyondModelWarning(MwpropBatchWarning):
 @functools.cache
 def _model(name: str) -> Model:
     return Model(name)
-
-
-@functools.cache
-def _ymw16_tables(mode: str):
-    return tables_for_mode(_model("ymw16").tables, mode)
 
 
 @functools.cache
@@ -178,6 +163,15 @@ def _unit(name: str):
     return u.Unit(name)
 
 
+def _frequency(nu) -> np.ndarray:
+    """The observing frequency in GHz, refused (InvalidValueError, a ValueError) unless every
+    value is finite and > 0: the same for every method (NE2001's scattering refuses it)."""
+    nu_ghz = _array("nu", nu, "frequency")
+    if not (np.isfinite(nu_ghz).all() and (nu_ghz > 0.0).all()):
+        raise InvalidValueError(f"nu must be finite and > 0 (GHz), got {nu!r}")
+    return nu_ghz
+
+
 def _sky(gl, gb) -> tuple[np.ndarray, np.ndarray]:
     return _array("gl", gl, "angle"), _array("gb", gb, "angle")
 
@@ -213,45 +207,32 @@ def dm_to_dist(gl, gb, dm, dm_host=0, mode="gal", method="ymw16", nu=1.0):
     l_deg, b_deg = _sky(gl, gb)
     shape, (l_f, b_f, dm_f, host, nu_f) = _flat(
         l_deg, b_deg, _array("dm", dm, "dm"), _array("dm_host", dm_host, "dm"),
-        _array("nu", nu, "frequency"))
+        _frequency(nu))
     if mode == "igm":
         dist, tau_1ghz = _igm_dm_to_dist(l_f, b_f, dm_f, host)
         return _quantity(dist, shape, "Mpc"), _quantity(tau_1ghz * nu_f**-4.0, shape, "s")
     dm_f = dm_f - host
-    valid = _valid(l_f, b_f, dm_f)
     zero = dm_f == 0.0  # pygedm: DM 0 is distance 0
-    if method == "ymw16":
-        tables = _ymw16_tables(mode)
-        raw = _run(ymw16_los.dm_to_dist_batch, l_f, b_f, dm_f, np.zeros_like(dm_f), valid,
-                   *tables)
-        col = dict(zip(ymw16_los.DM_TO_DIST_COLUMNS, raw.T, strict=True))
-        limit = col["limit"] == 1.0
-        end = tables.P[K.MC_HORIZON if mode == MAGELLANIC else K.GAL_HORIZON]
-        dist = np.where(limit, end, col["DIST"])
-        tau = col["TAU1"] * nu_f**-4.0
-    else:
-        raw = _run(ne_los.dm_to_dist_batch, l_f, b_f, dm_f, np.zeros_like(dm_f), valid,
-                   *_model(method).tables)
-        col = dict(zip(ne_los.DM_TO_DIST_COLUMNS, raw.T, strict=True))
-        limit = col["limit"] == 1.0
-        tau = _ne_tau_s(col["DIST"], col["M0"], col["M1"], col["M2"], col["MISO"], nu_f)
-        dist = col["DIST"] * PC_PER_KPC  # a limit row: where the DM stops growing
+    if method == "ymw16":  # a DM beyond reach: the mode's horizon, as the C code
+        dist, tau_1ghz, limit = modes.dm_to_dist_pc(_model("ymw16").tables, mode, l_f, b_f,
+                                                    dm_f, _valid(l_f, b_f, dm_f), _RUN)
+        tau = tau_1ghz * nu_f**-4.0
+    else:  # the family's rows (NaN where not valid); a limit row: where the DM stops growing
+        model = _model(method)
+        frame = model.family.dm_to_dist(model.tables, l_f, b_f, dm_f, None, True, nu_f,
+                                        REFERENCE_VELOCITY_KMS, "nan", _RUN)
+        limit = frame["limit"].to_numpy()
+        dist = frame["DIST"].to_numpy() * PC_PER_KPC
+        tau = S_PER_MS * frame["TAU"].to_numpy()
     _warn_beyond(limit)
     dist, tau = np.where(zero, 0.0, dist), np.where(zero, 0.0, tau)
     return _quantity(dist, shape, "pc"), _quantity(tau, shape, "s")
 
 
-def _ne_tau_s(dist_kpc, m0, m1, m2, miso, nu_ghz) -> np.ndarray:
-    """NE2001's pulse broadening (s) from the path moments, as pygedm's TAUISS."""
-    sm_tau = scattering_measures(dist_kpc, m0, m1, m2, miso)["SMtau"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return S_PER_MS * pulse_broadening_ms(dist_kpc, sm_tau, nu_ghz)
-
-
 def _igm_dm_to_dist(l_f, b_f, dm_f, host) -> tuple[np.ndarray, np.ndarray]:
     """(distance in Mpc, tau_FRB in s at 1 GHz) of YMW16's IGM mode."""
     tables = _model("ymw16").tables
-    dm_gal, dm_mc = galactic_parts(tables, l_f, b_f, _run)
+    dm_gal, dm_mc = galactic_parts(tables, l_f, b_f, _RUN)
     z, dist, dm_igm = dm_to_redshift(dm_f, dm_gal, dm_mc, host)
     if (dm_f < dm_gal + dm_mc + host).any():
         warnings.warn("DM < (DM_Gal+DM_MC+DM_Host), Dist=0.0 (YMW16's IGM mode)",
@@ -278,30 +259,27 @@ def dist_to_dm(gl, gb, dist, mode="gal", method="ymw16", nu=1.0):
     l_deg, b_deg = _sky(gl, gb)
     scale = 1.0 / PC_PER_KPC if mode == "igm" else PC_PER_KPC  # the gate's kpc to Mpc or pc
     shape, (l_f, b_f, dist_f, nu_f) = _flat(
-        l_deg, b_deg, _array("dist", dist, "length", scale), _array("nu", nu, "frequency"))
+        l_deg, b_deg, _array("dist", dist, "length", scale), _frequency(nu))
     too_far = dist_f >= TOO_FAR_PC
     if too_far.any():
         warnings.warn(TOO_FAR_MESSAGE, UserWarning, stacklevel=2)
         dist_f = np.where(too_far, TOO_FAR_SET_PC, dist_f)
     if mode == "igm":
         tables = _model("ymw16").tables
-        dm_gal, dm_mc = galactic_parts(tables, l_f, b_f, _run)
+        dm_gal, dm_mc = galactic_parts(tables, l_f, b_f, _RUN)
         z, dm_igm = redshift_to_dm(dist_f)
         tau = frb_tau_1ghz(dm_gal, dm_mc, dm_igm, 0.0, z, tables.P)
         return _quantity(dm_igm, shape, "pc / cm3"), _quantity(tau * nu_f**-4.0, shape, "s")
-    valid = _valid(l_f, b_f, dist_f)
     zero = dist_f == 0.0
     if method == "ymw16":  # the C code's sightline ends at the mode's horizon
-        tables = _ymw16_tables(mode)
-        end = tables.P[K.MC_HORIZON if mode == MAGELLANIC else K.GAL_HORIZON]
-        out = _run(ymw16_los.dm_profile_batch, l_f, b_f, np.minimum(dist_f, end)[:, None],
-                   valid, *tables)[0][:, 0, :]
-        dm, tau = out[:, 0], out[:, 1] * nu_f**-4.0
+        dm, tau_1ghz = modes.dist_to_dm_pc(_model("ymw16").tables, mode, l_f, b_f, dist_f,
+                                           _valid(l_f, b_f, dist_f), _RUN)
+        tau = tau_1ghz * nu_f**-4.0
     else:
-        kpc = dist_f / PC_PER_KPC
-        out = _run(ne_los.dm_profile_batch, l_f, b_f, kpc[:, None], valid,
-                   *_model(method).tables)[0][:, 0, :]
-        dm, tau = out[:, 0], _ne_tau_s(kpc, *out[:, 1:5].T, nu_f)
+        model = _model(method)
+        frame = model.family.dist_to_dm(model.tables, l_f, b_f, dist_f / PC_PER_KPC, True,
+                                        nu_f, REFERENCE_VELOCITY_KMS, "nan", _RUN)
+        dm, tau = frame["DM"].to_numpy(), S_PER_MS * frame["TAU"].to_numpy()
     dm, tau = np.where(zero, 0.0, dm), np.where(zero, 0.0, tau)
     return _quantity(dm, shape, "pc / cm3"), _quantity(tau, shape, "s")
 
@@ -312,11 +290,12 @@ def calculate_electron_density_xyz(x, y, z, method="ymw16"):
     method, _ = _method(method, "gal")
     shape, (xf, yf, zf) = _flat(*(_array(n, v, "length", PC_PER_KPC)
                                   for n, v in (("x", x), ("y", y), ("z", z))))
-    if method == "ymw16":
-        ne = _run(K.density_batch, xf, yf, zf, *_model("ymw16").tables)[:, 0]
+    model = _model(method)
+    if method == "ymw16":  # the C code's pc
+        ne = modes.density_pc(model.tables, xf, yf, zf, _RUN)
     else:
-        ne = _run(ne_density.density_batch, xf / PC_PER_KPC, yf / PC_PER_KPC,
-                  zf / PC_PER_KPC, *_model(method).tables)[:, 0]
+        ne = model.family.density(model.tables, xf / PC_PER_KPC, yf / PC_PER_KPC,
+                                  zf / PC_PER_KPC, _RUN)["ne"].to_numpy()
     return _quantity(ne, shape, "cm^-3")
 
 
@@ -339,13 +318,10 @@ def convert_lbr_to_xyz(gl, gb, dist, method="ymw16"):
         lbr = SkyCoord(l_deg, b_deg, distance=dist_pc, frame="galactic", unit=("deg", "deg", "pc"))
         xyz = lbr.transform_to(Galactocentric())
         return xyz.x, xyz.y, xyz.z
-    if key == "ymw16":
-        P = _model("ymw16").tables.P
-        r_sun, z_sun = P[K.R_SUN], P[K.Z_SUN]
-    elif key in ("ne2001", "ne2025"):
-        r_sun, z_sun = _model(key).parameters.r_sun * PC_PER_KPC, 0.0
-    else:
+    if key not in ("ymw16", "ne2001", "ne2025"):
         raise PygedmCompatError("method must be astropy, ne2001, ne2025, or ymw16")
+    model = _model(key)
+    _, r_sun, z_sun = (PC_PER_KPC * c for c in model.family.sun_kpc(model.parameters))
     lr, br = np.deg2rad(l_deg), np.deg2rad(b_deg)
     x = dist_pc * np.sin(lr) * np.cos(br)
     y = r_sun - dist_pc * np.cos(lr) * np.cos(br)

@@ -1,8 +1,8 @@
 """pygedm's ``yt2020`` submodule: Yamasaki & Totani (2020)'s Galactic halo DM.
 
-``calculate_halo_dm(l, b, component='both')`` as pygedm's, over
-:class:`mwprop_batch.families.halos.HaloModel` (docs/halos.md): the DM (Quantity, pc cm^-3) from the
-Sun to the halo's edge (r_vir = 260 kpc), scalars for scalar inputs and arrays for arrays.
+``calculate_halo_dm(l, b, component='both')`` as pygedm's, over ``Model("yt2020")`` (its
+parts: ``yt2020_sphere``, ``yt2020_disk``; docs/halos.md): the DM (Quantity, pc cm^-3) from
+the Sun to the halo's edge (r_vir = 260 kpc), scalars for scalar inputs and arrays for arrays.
 pygedm integrates from 0.01 kpc, so its values are smaller by the 10 pc it leaves out
 (1e-4 to 2e-3 of the halo's DM); ours start at the Sun.
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from mwprop_batch.core import units
 from mwprop_batch.core.errors import MwpropBatchError
-from mwprop_batch.core.parallel import kernel_threads
+from mwprop_batch.model import Model
 
 __all__ = ["ComponentError", "calculate_halo_dm", "calculate_halo_dm_analytic"]
 
@@ -31,10 +31,8 @@ class ComponentError(MwpropBatchError, RuntimeError):
 
 
 @functools.cache
-def _halo(name: str):
-    from mwprop_batch.families.halos import HaloModel
-
-    return HaloModel(name)
+def _halo(name: str) -> Model:
+    return Model(name)
 
 
 def _degrees(name: str, value) -> np.ndarray:
@@ -58,8 +56,7 @@ def calculate_halo_dm(l, b, component: str = "both"):  # noqa: E741  (pygedm's n
     l_deg, b_deg = _degrees("l", l), _degrees("b", b)
     # one sightline on one thread: numba's parallel launch costs milliseconds on a busy machine
     threads = 1 if l_deg.size == 1 and b_deg.size == 1 else None
-    with kernel_threads(threads):
-        dm = _halo(COMPONENTS[component]).dm_max(l_deg, b_deg)
+    dm = _halo(COMPONENTS[component]).dm_max(l_deg, b_deg, threads=threads)
     return u.Quantity(float(dm) if dm.ndim == 0 else dm, u.pc / u.cm**3)
 
 

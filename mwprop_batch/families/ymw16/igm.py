@@ -20,30 +20,30 @@ DM_Gal + DM_MC + DM_host has no IGM part: the C code then gives distance 0 and z
 commented "Warning: DM < (DM_Gal+DM_MC+DM_Host), Dist=0.0"); here such a row says so in its
 ``status``.
 
-Public: :func:`frb_dm_to_dist` and :func:`frb_dist_to_dm` (tables in, pandas out), and the
-array functions :func:`galactic_parts`, :func:`dm_to_redshift`, :func:`redshift_to_dm` that
-they and :mod:`mwprop_batch.compat.pygedm` share.
+Public: :func:`frb_dm_to_dist` and :func:`frb_dist_to_dm` (rows in, pandas out; YMW16's
+tables given, or built here once), and the array functions :func:`galactic_parts`,
+:func:`dm_to_redshift`, :func:`redshift_to_dm`, :func:`frb_tau_1ghz` that they and
+:mod:`mwprop_batch.compat.pygedm` share. This module runs its kernels through a
+:class:`~mwprop_batch.core.runner.KernelRunner` and imports nothing above the family.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from mwprop_batch.core import units
+from mwprop_batch.core.errors import InvalidTypeError
 from mwprop_batch.core.input_gate import as_float_arrays
+from mwprop_batch.core.runner import KernelRunner
 from mwprop_batch.core.status import OK
 
 from .kernels import density as K
 from .kernels import los
 from .modes import MAGELLANIC, tables_for_mode
-from .tables import Ymw16Tables
-
-if TYPE_CHECKING:
-    from mwprop_batch.model import Model
+from .tables import Ymw16Tables, build_ymw16_tables, load_ymw16
 
 C_M_S = 3e8  # speed of light, as the C code rounds it (m/s)
 H0_PER_S = 2.1808e-18  # Hubble constant (s^-1): 67.3 km/s/Mpc
@@ -107,21 +107,39 @@ def redshift_to_dm(dist_mpc) -> tuple[np.ndarray, np.ndarray]:
     return z, z * C_M_S * N_IGM_M3 / H0_PER_S / MPC_M
 
 
+_RUN = KernelRunner()  # as a Model's: a call of a few rows interpreted, larger compiled
+
+
 @functools.cache
-def _ymw16() -> Model:
-    from mwprop_batch.model import Model
+def _package_tables() -> Ymw16Tables:
+    """The packaged YMW16 parameters' tables, built on first use (as ``Model("ymw16")``'s)."""
+    return build_ymw16_tables(load_ymw16())
 
-    return Model("ymw16")
+
+def ymw16_tables(model=None) -> Ymw16Tables:
+    """YMW16's kernel tables from ``model``: the tables themselves, anything that holds them
+    as ``.tables`` (a ``Model("ymw16")``), or None for the packaged model's (built once).
+
+    Raises InvalidTypeError for anything else (another family's model or tables).
+    """
+    if model is None:
+        return _package_tables()
+    tables = model if isinstance(model, Ymw16Tables) else getattr(model, "tables", None)
+    if not isinstance(tables, Ymw16Tables):
+        raise InvalidTypeError(f"YMW16's IGM mode needs YMW16's tables or a model holding "
+                               f"them (a Model('ymw16')), got {model!r}")
+    return tables
 
 
-def _frame(l_f, b_f, dm_host, model, run) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    dm_gal, dm_mc = galactic_parts(model.tables, l_f, b_f, run)
+def _frame(l_f, b_f, dm_host, tables, run) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    dm_gal, dm_mc = galactic_parts(tables, l_f, b_f, run)
     status = np.full(l_f.shape, OK, dtype=object)
     status[~np.isfinite(dm_gal + dm_mc)] = "l or b invalid, or the Galaxy's DM not converged"
     return {"DM_GAL": dm_gal, "DM_MC": dm_mc, "DM_HOST": dm_host}, status
 
 
-def frb_dm_to_dist(l_deg, b_deg, dm, dm_host=0.0, *, model: Model | None = None) -> pd.DataFrame:
+def frb_dm_to_dist(l_deg, b_deg, dm, dm_host=0.0, *, model=None,
+                   run: KernelRunner | None = None) -> pd.DataFrame:
     """An FRB's redshift and distance from its DM through YMW16's IGM mode (``ymw16 IGM``).
 
     Parameters
@@ -132,8 +150,12 @@ def frb_dm_to_dist(l_deg, b_deg, dm, dm_host=0.0, *, model: Model | None = None)
         Observed DM (pc cm^-3).
     dm_host : array_like
         The host galaxy's DM as observed (pc cm^-3), 0 by default.
-    model : Model, optional
-        A ``Model("ymw16")`` to reuse (one is built on first use otherwise).
+    model : Model or Ymw16Tables, optional
+        YMW16's tables, or a model holding them as ``.tables`` (a ``Model("ymw16")``); the
+        packaged model's otherwise (built once, on first use).
+    run : KernelRunner, optional
+        How the kernels run (:mod:`mwprop_batch.core.runner`); by default as a Model's
+        (a call of a few rows interpreted, larger ones compiled).
 
     Returns
     -------
@@ -143,36 +165,36 @@ def frb_dm_to_dist(l_deg, b_deg, dm, dm_host=0.0, *, model: Model | None = None)
         (s at 1 GHz) and ``status`` ('ok', or why not: a DM below the Galaxy's, Clouds' and
         host's has z = DIST_MPC = 0 as in the C code, and says so).
     """
-    model = model if model is not None else _ymw16()
+    tables = ymw16_tables(model)
     flat = as_float_arrays(("l_deg", "b_deg", "dm", "dm_host"), l_deg, b_deg, dm, dm_host,
                            kinds=("angle", "angle", "dm", "dm")).arrays
-    cols, status = _frame(flat[0], flat[1], flat[3], model, model._run)
+    cols, status = _frame(flat[0], flat[1], flat[3], tables, run or _RUN)
     z, dist, dm_igm = dm_to_redshift(flat[2], cols["DM_GAL"], cols["DM_MC"], flat[3])
     status[(status == OK) & (flat[2] < cols["DM_GAL"] + cols["DM_MC"] + flat[3])] = TOO_SMALL
     status[(status == OK) & ~np.isfinite(flat[2])] = "DM not finite"
-    tau = frb_tau_1ghz(cols["DM_GAL"], cols["DM_MC"], dm_igm, flat[3], z, model.tables.P)
+    tau = frb_tau_1ghz(cols["DM_GAL"], cols["DM_MC"], dm_igm, flat[3], z, tables.P)
     return pd.DataFrame({"z": z, "DIST_MPC": dist, "DM_IGM": dm_igm, **cols, "TAU": tau,
                          "status": status})
 
 
-def frb_dist_to_dm(l_deg, b_deg, dist_mpc, dm_host=0.0, *,
-                   model: Model | None = None) -> pd.DataFrame:
+def frb_dist_to_dm(l_deg, b_deg, dist_mpc, dm_host=0.0, *, model=None,
+                   run: KernelRunner | None = None) -> pd.DataFrame:
     """An FRB's DM at a distance (Mpc, the C code's distance) through YMW16's IGM mode.
 
     Same conventions as :func:`frb_dm_to_dist`; the columns are ``z``, ``DM`` (the total:
     DM_IGM + DM_GAL + DM_MC + DM_HOST), ``DM_IGM``, ``DM_GAL``, ``DM_MC``, ``DM_HOST``,
     ``TAU`` (s at 1 GHz) and ``status``. ``dist_mpc`` with an astropy unit is converted by it.
     """
-    model = model if model is not None else _ymw16()
+    tables = ymw16_tables(model)
     if units.has_unit(dist_mpc):  # the unit gate's lengths are in kpc
         dist_mpc = np.asarray(units.plain("dist_mpc", dist_mpc, "length")) / KPC_PER_MPC
     l_f, b_f, dist, host = as_float_arrays(
         ("l_deg", "b_deg", "dist_mpc", "dm_host"), l_deg, b_deg, dist_mpc, dm_host,
         kinds=("angle", "angle", None, "dm")).arrays
-    cols, status = _frame(l_f, b_f, host, model, model._run)
+    cols, status = _frame(l_f, b_f, host, tables, run or _RUN)
     z, dm_igm = redshift_to_dm(dist)
     status[(status == OK) & ~(np.isfinite(dist) & (dist >= 0.0))] = "distance not finite or < 0"
-    tau = frb_tau_1ghz(cols["DM_GAL"], cols["DM_MC"], dm_igm, host, z, model.tables.P)
+    tau = frb_tau_1ghz(cols["DM_GAL"], cols["DM_MC"], dm_igm, host, z, tables.P)
     total = dm_igm + cols["DM_GAL"] + cols["DM_MC"] + host
     return pd.DataFrame({"z": z, "DM": total, "DM_IGM": dm_igm, **cols, "TAU": tau,
                          "status": status})

@@ -11,15 +11,25 @@ picks the mode per sightline as the ATNF catalogue does: MC inside the box
 The kernels read that box from the parameter vector (``P[MC_L_MIN]`` ...), so a mode is a copy
 of the tables with the box emptied (Galactic everywhere) or opened to the whole sky (MC
 everywhere): the same kernels, no second code path.
+
+:func:`dm_to_dist_pc`, :func:`dist_to_dm_pc` and :func:`density_pc` run sightlines and points
+as the C code answers them (pc; tau in s at 1 GHz; a DM beyond reach placed at the mode's
+horizon), plain arrays in and out, for callers that keep the C code's conventions
+(:mod:`mwprop_batch.compat.pygedm`); :class:`~mwprop_batch.Model` gives the same numbers in kpc
+and ms, with statuses.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from mwprop_batch.core.errors import InvalidValueError
+from mwprop_batch.core.runner import KernelRunner
 
 from .kernels import density as K
+from .kernels import los
 from .tables import Ymw16Tables
 
 AUTO, GALACTIC, MAGELLANIC = "auto", "gal", "mc"
@@ -42,3 +52,41 @@ def tables_for_mode(tables: Ymw16Tables, mode: str) -> Ymw16Tables:
         P[K.MC_L_MIN], P[K.MC_L_MAX] = -math.inf, math.inf
         P[K.MC_B_MIN], P[K.MC_B_MAX] = -math.inf, math.inf
     return Ymw16Tables(P, tables.arms)
+
+
+def horizon_pc(tables: Ymw16Tables, mode: str) -> float:
+    """Where a sightline ends in ``mode`` (pc): 100 kpc in MC mode, 25 kpc in Galactic mode."""
+    return float(tables.P[K.MC_HORIZON if mode == MAGELLANIC else K.GAL_HORIZON])
+
+
+def dm_to_dist_pc(
+    tables: Ymw16Tables, mode: str, l_deg: np.ndarray, b_deg: np.ndarray, dm: np.ndarray,
+    valid: np.ndarray, run: KernelRunner,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row in ``mode`` (gal or mc): (distance in pc, tau at 1 GHz in s, limit), where
+    ``limit`` marks a DM beyond what the sightline reaches, whose distance is then the mode's
+    horizon (as the C code). Flat float64 rows (deg, pc cm^-3); rows not ``valid`` give NaN."""
+    tables = tables_for_mode(tables, mode)
+    raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, np.zeros_like(dm), valid, *tables)
+    col = dict(zip(los.DM_TO_DIST_COLUMNS, raw.T, strict=True))
+    limit = col["limit"] == 1.0
+    return np.where(limit, horizon_pc(tables, mode), col["DIST"]), col["TAU1"], limit
+
+
+def dist_to_dm_pc(
+    tables: Ymw16Tables, mode: str, l_deg: np.ndarray, b_deg: np.ndarray,
+    dist_pc: np.ndarray, valid: np.ndarray, run: KernelRunner,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row in ``mode`` (gal or mc): (DM in pc cm^-3, tau at 1 GHz in s) out to
+    ``dist_pc``, the sightline ending at the mode's horizon (as the C code); NaN where a row
+    is not ``valid``."""
+    tables = tables_for_mode(tables, mode)
+    ends = np.minimum(dist_pc, horizon_pc(tables, mode))[:, None]
+    out = run(los.dm_profile_batch, l_deg, b_deg, ends, valid, *tables)[0][:, 0, :]
+    return out[:, 0], out[:, 1]
+
+
+def density_pc(tables: Ymw16Tables, x: np.ndarray, y: np.ndarray, z: np.ndarray,
+               run: KernelRunner) -> np.ndarray:
+    """n_e (cm^-3) at Galactocentric points in pc (YMW16's frame; flat float64 arrays)."""
+    return run(K.density_batch, x, y, z, *tables)[:, 0]
