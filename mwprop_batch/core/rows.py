@@ -41,6 +41,13 @@ class NotConvergedError(InvalidRowError):
     (with ``errors='nan'`` the row gets NaN and ``status`` 'not converged: <where>')."""
 
 
+def wrap_longitude(l_deg: np.ndarray) -> np.ndarray:
+    """Longitudes (deg) in [0, 360); a non-finite one stays NaN, quietly (:func:`check_rows`
+    marks its row)."""
+    with np.errstate(invalid="ignore"):
+        return np.mod(l_deg, 360.0)
+
+
 def check_rows(
     l_deg: np.ndarray, b_deg: np.ndarray, value: np.ndarray, value_name: str,
     err: np.ndarray | None = None,
@@ -94,7 +101,7 @@ def dm_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Checked DM -> D input rows: (l in [0, 360), valid, status, whether an error is given,
     the error or 0); raises for a bad row when ``errors='raise'``."""
-    l_deg = np.mod(l_deg, 360.0)
+    l_deg = wrap_longitude(l_deg)
     valid, status = check_rows(l_deg, b_deg, dm, "DM", dm_err)
     apply_error_policy(valid, status, errors)
     given = np.zeros(dm.shape, bool) if dm_err is None else valid & np.isfinite(dm_err)

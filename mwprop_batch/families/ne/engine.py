@@ -18,6 +18,7 @@ from mwprop_batch.core.rows import (
     dm_rows,
     flag_rows,
     with_scattering,
+    wrap_longitude,
 )
 
 from .kernels import los
@@ -48,7 +49,7 @@ def dist_to_dm(
     scattering: bool, freq_ghz, velocity_kms, errors: str, run,
 ) -> pd.DataFrame:
     """Flat-array implementation of :meth:`Model.dist_to_dm`."""
-    l_deg = np.mod(l_deg, 360.0)
+    l_deg = wrap_longitude(l_deg)
     valid, status = check_rows(l_deg, b_deg, dist, "distance")
     apply_error_policy(valid, status, errors)
     out, flags = run(los.dm_profile_batch, l_deg, b_deg, dist[:, None], valid, *tables)
@@ -67,7 +68,7 @@ def dm_profile(
 ) -> np.ndarray:
     """DM (pc cm^-3) at each distance of each row of the 2-D array ``dist`` (kpc); NaN rows
     where the sightline is invalid or an iteration did not converge."""
-    l_deg = np.mod(l_deg, 360.0)
+    l_deg = wrap_longitude(l_deg)
     valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
     return run(los.dm_profile_batch, l_deg, b_deg, dist, valid, *tables)[0][:, :, 0]
 
@@ -75,7 +76,7 @@ def dm_profile(
 def dm_max(tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np.ndarray:
     """DM (pc cm^-3) integrated to the model's edge along each sightline (NaN where invalid
     or where an iteration did not converge)."""
-    l_deg = np.mod(l_deg, 360.0)
+    l_deg = wrap_longitude(l_deg)
     valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
     return run(los.dm_max_batch, l_deg, b_deg, valid, *tables)[:, 0]
 

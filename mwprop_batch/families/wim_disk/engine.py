@@ -19,6 +19,7 @@ from mwprop_batch.core.rows import (
     distance_frame,
     dm_frame,
     dm_rows,
+    wrap_longitude,
 )
 
 from . import exponential_disk as disk
@@ -84,8 +85,7 @@ def dist_to_dm(
     """DIST, DM, DMz, limit (never) and status, as :meth:`mwprop_batch.Model.dist_to_dm`."""
     if scattering:
         no_scattering(tables)
-    with np.errstate(invalid="ignore"):  # an infinite l is a bad row, said in its status
-        l_deg = np.mod(l_deg, 360.0)
+    l_deg = wrap_longitude(l_deg)
     valid, status = check_rows(l_deg, b_deg, dist, "distance")
     apply_error_policy(valid, status, errors)
     dm = np.full(dist.shape, np.nan)

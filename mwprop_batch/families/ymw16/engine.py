@@ -23,6 +23,7 @@ from mwprop_batch.core.rows import (
     dm_rows,
     flag_rows,
     scattering_status,
+    wrap_longitude,
 )
 
 from .kernels import density as K
@@ -63,7 +64,7 @@ def dist_to_dm(
     scattering: bool, freq_ghz, velocity_kms, errors: str, run,
 ) -> pd.DataFrame:
     """Flat-array implementation of :meth:`Model.dist_to_dm` for YMW16."""
-    l_deg = np.mod(l_deg, 360.0)
+    l_deg = wrap_longitude(l_deg)
     valid, status = check_rows(l_deg, b_deg, dist, "distance")
     apply_error_policy(valid, status, errors)
     pc = (dist * PC_PER_KPC)[:, None]
@@ -88,7 +89,7 @@ def dm_profile(
 ) -> np.ndarray:
     """DM (pc cm^-3) at each distance (kpc) of each row of the 2-D array ``dist``; NaN rows
     where the sightline is invalid or a search did not converge."""
-    l_deg = np.mod(l_deg, 360.0)
+    l_deg = wrap_longitude(l_deg)
     pc = np.ascontiguousarray(dist * PC_PER_KPC)
     return run(los.dm_profile_batch, l_deg, b_deg, pc, _valid_sightlines(l_deg, b_deg),
                *tables)[0][:, :, 0]
@@ -97,7 +98,7 @@ def dm_profile(
 def dm_max(tables: Ymw16Tables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np.ndarray:
     """DM (pc cm^-3) to YMW16's horizon along each sightline (NaN where invalid or where a
     search did not converge)."""
-    l_deg = np.mod(l_deg, 360.0)
+    l_deg = wrap_longitude(l_deg)
     return run(los.dm_max_batch, l_deg, b_deg, _valid_sightlines(l_deg, b_deg), *tables)[:, 0]
 
 
