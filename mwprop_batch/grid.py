@@ -141,6 +141,7 @@ def _ymw16_grid(
     """YMW16's :meth:`Model.density` at the grid's points (l, b deg; distances kpc), as arrays
     of ``shape``; NaN where the sightline or the distance is invalid."""
     from .core.parallel import run_parallel_kernel
+    from .families.ymw16.kernels import combination
     from .families.ymw16.kernels import density as K
 
     # the trigonometry once per sightline, the products per point
@@ -154,8 +155,8 @@ def _ymw16_grid(
         x = np.broadcast_to(in_plane * np.sin(l_rad), shape).ravel()
         y = np.broadcast_to(r_sun - in_plane * np.cos(l_rad), shape).ravel()
         z = np.broadcast_to(z_sun + np.where(valid, dist * np.sin(b_rad), np.nan), shape).ravel()
-    raw = run_parallel_kernel(K.density_batch, x * PC_PER_KPC, y * PC_PER_KPC, z * PC_PER_KPC,
-                              *model.tables)
+    raw = run_parallel_kernel(combination.density_batch, x * PC_PER_KPC, y * PC_PER_KPC,
+                              z * PC_PER_KPC, *model.tables)
     # the columns by the rules of ymw16_sightlines.density, in NumPy (no DataFrame)
     col = {name: raw[:, i].reshape(shape) for i, name in enumerate(K.COLUMNS)}
     if not components:

@@ -238,10 +238,10 @@ def test_the_gufunc_is_loaded_from_numba_cache_in_a_fresh_process(ne2025):
     import sys
 
     ne2025.density_along(1.0, 1.0, [0.5])  # compiled, or loaded, and cached by now
-    code = "from mwprop_batch.kernels import grid"
+    code = "from mwprop_batch.families.ne.kernels import density_grid"
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NUMBA_DEBUG_CACHE": "1"},
                          capture_output=True, text=True, check=True).stdout
-    ours = [line for line in out.splitlines() if "guf-grid.density_grid" in line]
+    ours = [line for line in out.splitlines() if "guf-density_grid.density_grid" in line]
     assert any("data loaded from" in line for line in ours), out
     assert not any("data saved to" in line for line in ours), out
 

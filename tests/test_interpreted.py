@@ -129,7 +129,7 @@ FIRST_CALL = """
 import json, time
 start = time.perf_counter()
 from mwprop_batch import Model
-from mwprop_batch.kernels import los
+from mwprop_batch.families.ne.kernels import los
 out = Model("ne2025").dm_to_dist([30.0, 45.0], [1.0, -2.0], [100.0, 300.0])
 print(json.dumps({"dist": out["DIST"].tolist(), "seconds": time.perf_counter() - start,
                   "compiled": len(los.dm_to_dist_batch.signatures)}))

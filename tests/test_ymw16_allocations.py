@@ -10,7 +10,7 @@ CHILD = """
 import json
 import numpy as np
 from numba.core.runtime import rtsys
-from mwprop_batch.kernels import ymw16_los as los
+from mwprop_batch.families.ymw16.kernels import los
 from mwprop_batch.model import Model
 
 P, arms = Model("ymw16").tables

@@ -54,6 +54,7 @@ from mwprop_batch.families.ymw16.igm import (
     galactic_parts,
     redshift_to_dm,
 )
+from mwprop_batch.families.ymw16.kernels import combination
 from mwprop_batch.families.ymw16.kernels import density as K
 from mwprop_batch.families.ymw16.kernels import los as ymw16_los
 from mwprop_batch.families.ymw16.modes import GALACTIC, MAGELLANIC, tables_for_mode
@@ -313,7 +314,7 @@ def calculate_electron_density_xyz(x, y, z, method="ymw16"):
     shape, (xf, yf, zf) = _flat(*(_array(n, v, "length", PC_PER_KPC)
                                   for n, v in (("x", x), ("y", y), ("z", z))))
     if method == "ymw16":
-        ne = _run(K.density_batch, xf, yf, zf, *_model("ymw16").tables)[:, 0]
+        ne = _run(combination.density_batch, xf, yf, zf, *_model("ymw16").tables)[:, 0]
     else:
         ne = _run(ne_density.density_batch, xf / PC_PER_KPC, yf / PC_PER_KPC,
                   zf / PC_PER_KPC, *_model(method).tables)[:, 0]
