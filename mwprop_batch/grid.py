@@ -55,6 +55,88 @@ def density_along(
     return values
 
 
+<<<<<<< HEAD
+=======
+_REACH_CELLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _reach_cells(model: Model) -> np.ndarray:
+    """The arms' reach per start-grid cell of an NE2001-family model, computed once."""
+    cells = _REACH_CELLS.get(model)
+    if cells is None:
+        from .families.ne.kernels.arms import reach_cells
+
+        t = model.tables
+        cells = _REACH_CELLS.setdefault(model, call(reach_cells, t.P, t.arm_par, t.arm_grid))
+    return cells
+
+
+def _ymw16_grid(
+    model: Model, l_arr: np.ndarray, b_arr: np.ndarray, dist: np.ndarray,
+    shape: tuple[int, ...], components: bool,
+) -> np.ndarray | dict[str, np.ndarray]:
+    """YMW16's :meth:`Model.density` at the grid's points (l, b deg; distances kpc), as arrays
+    of ``shape``; NaN where the sightline or the distance is invalid."""
+    from .core.parallel import run_parallel_kernel
+    from .families.ymw16.kernels import combination
+    from .families.ymw16.kernels import density as K
+
+    # the trigonometry once per sightline, the products per point
+    l_one, b_one = l_arr[..., None], b_arr[..., None]
+    r_sun, z_sun = model.tables.P[K.R_SUN] / PC_PER_KPC, model.tables.P[K.Z_SUN] / PC_PER_KPC
+    with np.errstate(invalid="ignore"):  # invalid points become NaN: not an error
+        valid = (np.isfinite(l_one) & np.isfinite(b_one) & (np.abs(b_one) <= 90.0)
+                 & np.isfinite(dist) & (dist >= 0.0))
+        l_rad, b_rad = np.deg2rad(l_one), np.deg2rad(b_one)
+        in_plane = np.where(valid, dist * np.cos(b_rad), np.nan)
+        x = np.broadcast_to(in_plane * np.sin(l_rad), shape).ravel()
+        y = np.broadcast_to(r_sun - in_plane * np.cos(l_rad), shape).ravel()
+        z = np.broadcast_to(z_sun + np.where(valid, dist * np.sin(b_rad), np.nan), shape).ravel()
+    raw = run_parallel_kernel(combination.density_batch, x * PC_PER_KPC, y * PC_PER_KPC,
+                              z * PC_PER_KPC, *model.tables)
+    # the columns by the rules of ymw16_sightlines.density, in NumPy (no DataFrame)
+    col = {name: raw[:, i].reshape(shape) for i, name in enumerate(K.COLUMNS)}
+    if not components:
+        return np.ascontiguousarray(col["ne"])
+    valid = np.isfinite(col["ne"])
+    region = np.where(valid, col["region"], K.OUTSIDE).astype(np.int64)
+    flags = {"in_local_bubble": region == K.LOCAL_BUBBLE, "in_gum": region == K.GUM,
+             "in_loop_i": region == K.LOOP_I, "in_mc": region == K.MAGELLANIC,
+             "in_fermi_bubbles": col["fermi"] == 1.0}
+    return {name: valid & flags[name] if name in flags else col[name]
+            for name in YMW16_DENSITY_COLUMNS}
+
+
+def component_arrays(raw: np.ndarray, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Model.density's columns from the kernel's raw columns, as arrays of ``shape``.
+
+    The rules of :func:`mwprop_batch.model.density_frame`, in NumPy: ``arm``, ``clump`` and
+    ``void`` are float64 here (NaN where n_e is not finite, as the frame's missing values),
+    the flags bool (False there).
+    """
+    def column(name: str) -> np.ndarray:
+        return raw[:, COLUMNS.index(name)].reshape(shape)
+
+    ne, dsm = column("ne"), column("dsm")
+    valid = np.isfinite(ne)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effective_f = np.where(ne > 0, dsm / (ne * ne), 0.0)
+    effective_f[~valid] = np.nan
+    lism = np.where(valid, column("lism"), 0).astype(np.int64)
+    out = {"ne": ne, "F": effective_f, "Cn2": SM_FACTOR * dsm}
+    for name in DENSITY_COLUMNS:
+        if name in ("arm", "clump", "void"):
+            out[name] = np.where(valid, column(name), np.nan)
+        elif name.startswith("ne_"):
+            out[name] = column(name)
+    out["in_lism"] = lism != 0
+    for name, bit in (("in_ldr", LISM_LDR), ("in_lsb", LISM_LSB), ("in_lhb", LISM_LHB),
+                      ("in_loop_i", LISM_LOOP_I)):
+        out[name] = (lism & bit) != 0
+    return {name: out[name] for name in DENSITY_COLUMNS}
+
+
+>>>>>>> c092fbe
 def _dataset(model: Model, l_arr, b_arr, dist, values):
     try:
         import xarray as xr

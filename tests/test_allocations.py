@@ -62,7 +62,12 @@ def test_no_allocation_per_row(name):
 REFERENCE_CHILD = """
 import json
 import numpy as np
+<<<<<<< HEAD
 from mwprop_batch.families.ne.kernels import arms, crossings, cuts, density, lhb, los, march
+=======
+from mwprop_batch.families.ne.kernels import (arms, crossings, cuts, density, lhb, los, march,
+                                         panel_quadrature)
+>>>>>>> c092fbe
 from mwprop_batch.kernels import sorting
 from mwprop_batch.model import Model
 
@@ -73,7 +78,7 @@ gl, gb = np.array([30.0, 200.0, 0.5]), np.array([0.5, -0.3, 0.1])
 los.dm_to_dist_batch(gl, gb, np.array([300.0, 2000.0, 900.0]), np.array([0.0, 10.0, 0.0]),
                      np.ones(3, bool), *tables)
 counting, checked = [], []
-for module in (arms, crossings, cuts, density, lhb, los, march, sorting):
+for module in (arms, crossings, cuts, density, lhb, los, march, panel_quadrature, sorting):
     for name, kernel in vars(module).items():
         if name in PER_CALL or not hasattr(kernel, "signatures"):
             continue

@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from mwprop_batch.families.ne.kernels import crossings, los, march
+from mwprop_batch.families.ne.kernels import crossings, los, march, panel_quadrature
 from mwprop_batch.families.ne.kernels.crossings import ROOT_TOL
 from mwprop_batch.families.ne.kernels.layout import P_A1, P_RSUN
 from mwprop_batch.families.ne.kernels.lhb import poly_roots
@@ -28,16 +28,16 @@ def test_a_target_where_the_density_falls_to_zero_is_placed_in_a_few_steps(ne202
     u = unit(180.0, b_deg)
     edge = (T.P[P_A1] - T.P[P_RSUN]) / np.cos(np.radians(b_deg))
     a = edge - 0.45
-    total = los._panel(a, edge, u, *T, march.TAIL)[0]
+    total = los._panel(a, edge, u, *T, panel_quadrature.TAIL)[0]
     need = total * (1.0 - share)
-    hit, q, ok = los._solve_in_panel(a, edge, total, need, u, *T, 10, march.TAIL)
+    hit, q, ok = los._solve_in_panel(a, edge, total, need, u, *T, 10, panel_quadrature.TAIL)
     assert ok and a < hit < edge
     assert q[0] == pytest.approx(need, rel=1e-13, abs=0.0)
     # the root is where it is: the DM a tenth of its distance to the edge before and after
     # it brackets the target
     step = 0.1 * (edge - hit)
-    assert los._panel(a, hit - step, u, *T, march.TAIL)[0] < need
-    assert los._panel(a, hit + step, u, *T, march.TAIL)[0] > need
+    assert los._panel(a, hit - step, u, *T, panel_quadrature.TAIL)[0] < need
+    assert los._panel(a, hit + step, u, *T, panel_quadrature.TAIL)[0] > need
 
 
 def test_an_arm_crossing_is_located_in_a_few_steps_and_on_its_far_side(ne2025):
@@ -141,16 +141,16 @@ def synthetic_solver(power: float, root: float):
         return np.copysign(abs(s - root) ** power, s - root)
 
     def panel(a, s, *rest):
-        return march.KPC_TO_PC * (integral(s) - integral(a)), 0.0, 0.0, 0.0, 0.0
+        return panel_quadrature.KPC_TO_PC * (integral(s) - integral(a)), 0.0, 0.0, 0.0, 0.0
 
     def integrand(s, *rest):
         return (power * abs(s - root) ** (power - 1.0) if s != root else np.inf), 0.0
 
-    names = {**_module_globals(march.__name__), "_panel": panel, "_integrand": integrand}
-    source = march._solve_in_panel.py_func
+    names = {**_module_globals(panel_quadrature.__name__), "_panel": panel, "_integrand": integrand}
+    source = panel_quadrature._solve_in_panel.py_func
     solve = FunctionType(source.__code__, names, source.__name__, source.__defaults__)
-    total = march.KPC_TO_PC * (integral(0.75) - integral(0.0))
-    need = -march.KPC_TO_PC * integral(0.0)
+    total = panel_quadrature.KPC_TO_PC * (integral(0.75) - integral(0.0))
+    need = -panel_quadrature.KPC_TO_PC * integral(0.0)
     return lambda: solve(0.0, 0.75, total, need, *[None] * 9)
 
 

@@ -7,7 +7,7 @@ import pytest
 from scipy.special import erf
 
 from mwprop_batch.families.ne.kernels.layout import ARM_W
-from mwprop_batch.families.ne.kernels.march import PANEL_MAX, _panel_order
+from mwprop_batch.families.ne.kernels.panel_quadrature import PANEL_MAX, _panel_order
 from mwprop_batch.kernels.quadrature import GL_ORDER, SHORTER_ORDER_FRACTION
 
 

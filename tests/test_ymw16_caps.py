@@ -15,7 +15,13 @@ from mwprop_batch.families.ymw16.kernels import (
     kinks as ymw16_kinks,
 )
 from mwprop_batch.families.ymw16.kernels import (
-    los as ymw16_los,
+    panel_integrals as ymw16_panel_integrals,
+)
+from mwprop_batch.families.ymw16.kernels import (
+    row_scratch as ymw16_row_scratch,
+)
+from mwprop_batch.families.ymw16.kernels import (
+    sightline_march as ymw16_sightline_march,
 )
 from mwprop_batch.families.ymw16.kernels import (
     switch as ymw16_switch,
@@ -58,13 +64,13 @@ def test_uncapped_rows_are_ok(ymw16):
 
 
 def test_solve_cap_flags_a_target(ymw16, monkeypatch):
-    _cap(monkeypatch, ymw16_los.march, "SOLVE_STEPS", 0)
+    _cap(monkeypatch, ymw16_panel_integrals._solve, "SOLVE_STEPS", 0)
     _flagged(_dm_to_dist(ymw16, 30.0, 1.0, 300.0), "ymw16_los._solve", "DIST")
 
 
 def test_solve_cap_flags_a_limit_rows_distance(ymw16, monkeypatch):
     """A DM beyond the sightline's total: its DIST (a lower limit) is placed by _solve too."""
-    _cap(monkeypatch, ymw16_los.march, "SOLVE_STEPS", 0)
+    _cap(monkeypatch, ymw16_panel_integrals._solve, "SOLVE_STEPS", 0)
     _flagged(_dm_to_dist(ymw16, 120.0, 40.0, 1e4), "ymw16_los._solve", "DIST")
 
 
@@ -81,12 +87,12 @@ def test_switch_cap_flags(ymw16, monkeypatch):
 
 
 def test_panel_cap_flags(ymw16, monkeypatch):
-    _cap(monkeypatch, ymw16_los.march, "MAX_PANELS", 3)
+    _cap(monkeypatch, ymw16_sightline_march.march, "MAX_PANELS", 3)
     _flagged(_dist_to_dm(ymw16, 30.0, 1.0, 10.0), "ymw16_los.march", "DM")
 
 
 def test_a_capped_row_raises_when_asked(ymw16, monkeypatch):
-    _cap(monkeypatch, ymw16_los.march, "MAX_PANELS", 3)
+    _cap(monkeypatch, ymw16_sightline_march.march, "MAX_PANELS", 3)
     with pytest.raises(NotConvergedError, match="row 0: not converged: ymw16_los.march"):
         sightlines.dist_to_dm(ymw16.tables, np.array([30.0]), np.array([1.0]),
                               np.array([10.0]), False, 1.0, 100.0, "raise", _run)
@@ -94,7 +100,7 @@ def test_a_capped_row_raises_when_asked(ymw16, monkeypatch):
 
 def test_a_full_cut_buffer_flags(ymw16, monkeypatch):
     """A buffer too small for the sightline's cuts is never written past its end."""
-    monkeypatch.setattr(interpreted(ymw16_los.march).__globals__["C"], "MAX_CUTS", 4)
+    monkeypatch.setattr(interpreted(ymw16_row_scratch.march_work).__globals__["C"], "MAX_CUTS", 4)
     _flagged(_dist_to_dm(ymw16, 30.0, 1.0, 10.0), "ymw16_cuts.cuts_of", "DM")
 
 

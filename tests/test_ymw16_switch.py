@@ -7,9 +7,11 @@ import math
 import numpy as np
 import pytest
 
+from mwprop_batch.families.ymw16.kernels import combination
 from mwprop_batch.families.ymw16.kernels import cuts as C
 from mwprop_batch.families.ymw16.kernels import density as K
 from mwprop_batch.families.ymw16.kernels import switch as S
+from mwprop_batch.families.ymw16.kernels import take_over as T
 from mwprop_batch.families.ymw16.kernels.cuts import radius_range
 from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER
 from mwprop_batch.model import Model
@@ -35,7 +37,7 @@ def stretches(seed: int, n: int):
 
 def components(s, u, l_deg, P, arms):
     x, y, z = s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
-    return K.galaxy(x, y, z, l_deg, LOCAL, P, arms)
+    return combination.galaxy(x, y, z, l_deg, LOCAL, P, arms)
 
 
 def lobe1_hidden(s, u, P) -> bool:
@@ -51,8 +53,8 @@ def test_feature_ceilings_bound_the_features(tables):
         u = C.sightline(l_deg, b_deg, P)[0]
         if len({lobe1_hidden(s, u, P) for s in points}) > 1:
             continue
-        lobes = S.search_bounds(700.0, u, l_deg, P, arms)[2]
-        lb_ceiling, other_ceiling = S.feature_ceilings(s0, s1, u, lobes, LOCAL, P)
+        lobes = T.search_bounds(700.0, u, l_deg, P, arms)[2]
+        lb_ceiling, other_ceiling = T.feature_ceilings(s0, s1, u, lobes, LOCAL, P)
         for s in points:
             found = components(s, u, l_deg, P, arms)
             assert found[6] <= lb_ceiling * (1 + 1e-12) + 1e-300, (l_deg, b_deg, s0, s1, s)
@@ -73,7 +75,7 @@ def test_disk_rate_bounds_how_fast_the_disks_change(tables):
         u = C.sightline(l_deg, b_deg, P)[0]
         r_lo, r_hi = radius_range(s0, s1, u, P)
         z_max = max(abs(P[K.Z_SUN] + s0 * u[2]), abs(P[K.Z_SUN] + s1 * u[2]))
-        rate, step = S.disk_rate(r_lo, r_hi, z_max, u, LOCAL, P, arms)
+        rate, step = T.disk_rate(r_lo, r_hi, z_max, u, LOCAL, P, arms)
         assert step == 0.0  # J_FB = 1: no Fermi-bubble edge
         disks = np.array([S.disks_at(s, u, l_deg, LOCAL, P, arms)[:2] for s in points])
         inside = {components(s, u, l_deg, P, arms)[10] <= P[K.R_LB] for s in points}
@@ -96,14 +98,14 @@ def test_a_search_out_of_evaluations_is_reported(tables):
     _, first = S.panel_regions(a, b, u, l_deg, 52, P, arms, values, disks, np.empty(GL_ORDER),
                                K.DISKS)
     assert first == GL_ORDER  # every node is in the disks' region
-    bounds = S.search_bounds(400.0, u, l_deg, P, arms)
-    stack = np.empty((S.STACK_DEPTH, 6))
-    lo, hi, exhausted = S.first_take_over(a, b, u, l_deg, 52, P, arms, disks, stack, bounds)
+    bounds = T.search_bounds(400.0, u, l_deg, P, arms)
+    stack = np.empty((T.STACK_DEPTH, 6))
+    lo, hi, exhausted = T.first_take_over(a, b, u, l_deg, 52, P, arms, disks, stack, bounds)
     assert not exhausted and a < lo < hi < b
     assert S.disks_at(lo, u, l_deg, 52, P, arms)[2] <= 0.0 < S.disks_at(hi, u, l_deg, 52, P,
                                                                           arms)[2]
     assert 280.0 < hi < 292.0 and not (a + (b - a) * (1 + GL_NODES) / 2 == hi).any()
-    _, _, exhausted = S.first_take_over(a, b, u, l_deg, 52, P, arms, disks, stack, bounds,
+    _, _, exhausted = T.first_take_over(a, b, u, l_deg, 52, P, arms, disks, stack, bounds,
                                         budget=3)
     assert exhausted
 
@@ -120,9 +122,9 @@ def test_a_take_over_before_the_first_node_a_feature_governs_is_found(tables):
     _, first = S.panel_regions(a, b, u, l_deg, local, P, arms, values, disks,
                                np.empty(GL_ORDER), K.DISKS)
     assert first == 4  # (s = 582.4 pc)
-    bounds = S.search_bounds(700.0, u, l_deg, P, arms)
-    stack = np.empty((S.STACK_DEPTH, 6))
-    lo, hi, exhausted = S.first_take_over(a, b, u, l_deg, local, P, arms, disks, stack, bounds,
+    bounds = T.search_bounds(700.0, u, l_deg, P, arms)
+    stack = np.empty((T.STACK_DEPTH, 6))
+    lo, hi, exhausted = T.first_take_over(a, b, u, l_deg, local, P, arms, disks, stack, bounds,
                                           first)
     assert not exhausted and 286.0 < lo < hi < 372.0
     assert S.disks_at(lo, u, l_deg, local, P, arms)[2] <= 0.0 < S.disks_at(hi, u, l_deg, local,

@@ -42,6 +42,7 @@ from adversarial_accuracy import _graze_sphere, _to_sky, with_poles_and_sky  # n
 
 from mwprop_batch import Model  # noqa: E402
 from mwprop_batch.core.parallel import run_parallel_kernel  # noqa: E402
+from mwprop_batch.families.ymw16.kernels import combination  # noqa: E402
 from mwprop_batch.families.ymw16.kernels import density as K  # noqa: E402
 
 GL_N, GL_W = np.polynomial.legendre.leggauss(10)
@@ -73,7 +74,7 @@ def point_state(s, ux, uy, uz, l_deg, mc, frame, P, arms):
                <= (cut * P[K.SMC_A]) ** 2)
         sig = (np.int64(1) << 41) | (1 if lmc else 0) | (2 if d30 else 0) | (4 if smc else 0)
         return K.magellanic(s, frame, x, y, z, P), sig
-    ne, thick, thin, spiral, gc, gum, lb, li, region, fermi, axis = K.galaxy(
+    ne, thick, thin, spiral, gc, gum, lb, li, region, fermi, axis = combination.galaxy(
         x, y, z, l_deg, K.ALL_LOCAL, P, arms)
     r = math.sqrt(x * x + y * y)
     theta = math.atan2(y, x)

@@ -1,7 +1,7 @@
 """Bits of a sightline's convergence flags: which iterative step stopped before converging."""
 
 NC_CROSSING = 1  # crossings._arm_crossing: an arm-reach crossing was not located
-NC_SOLVE = 2  # march._solve_in_panel: a DM target was not placed
+NC_SOLVE = 2  # panel_quadrature._solve_in_panel: a DM target was not placed
 NC_NEAREST = 4  # arms.refine_nearest: a nearest centreline point was not found (NaN n_e)
 NC_DIP = 8  # crossings._arm_dip: an arm-reach graze inside a panel was not resolved
 NC_BRANCH = 16  # crossings._branch_jump: a jump of an arm's nearest branch not located

@@ -26,8 +26,8 @@ from mwprop_batch.core.rows import (
     wrap_longitude,
 )
 
+from .kernels import combination, los
 from .kernels import density as K
-from .kernels import los
 from .tables import Ymw16Tables
 
 MS_PER_S = 1000.0
@@ -104,7 +104,7 @@ def dm_max(tables: Ymw16Tables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np
 
 def density(tables: Ymw16Tables, x, y, z, run) -> pd.DataFrame:
     """YMW16 n_e and its parts at Galactocentric points given in kpc (see Model.density)."""
-    raw = run(K.density_batch, x * PC_PER_KPC, y * PC_PER_KPC, z * PC_PER_KPC, *tables)
+    raw = run(combination.density_batch, x * PC_PER_KPC, y * PC_PER_KPC, z * PC_PER_KPC, *tables)
     col = {name: raw[:, i] for i, name in enumerate(K.COLUMNS)}
     valid = np.isfinite(col["ne"])
     region = np.where(valid, col["region"], K.OUTSIDE).astype(np.int64)

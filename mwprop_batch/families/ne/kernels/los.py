@@ -17,15 +17,8 @@ from mwprop_batch.kernels.convergence import NC_SOLVE
 
 from .cuts import _unit_vector
 from .layout import P_MAXDIST
-from .march import (
-    N_OUT,
-    SOLVE_MAX_ITER,
-    TRAIL_COLUMNS,
-    _panel,
-    _solve_in_panel,
-    march,
-    march_work,
-)
+from .march import N_OUT, TRAIL_COLUMNS, march, march_work
+from .panel_quadrature import SOLVE_MAX_ITER, _panel, _solve_in_panel
 
 # a limit row's DIST: where the DM is within this fraction of its total; a DM that close to
 # the total (whose distance the model does not determine) is a limit row's

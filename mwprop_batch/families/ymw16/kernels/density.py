@@ -1,14 +1,14 @@
-"""YMW16 electron density at a point (numba kernels; lengths in pc, densities in cm^-3).
+"""YMW16's electron-density components at a point, and the slots of its parameter arrays.
 
-Written from Yao, Manchester & Wang (2017, ApJ 835, 29), Sections 3-4, with the component
-cut-offs and combination rules of the authors' code (each component is zero beyond 6 of its
-scale lengths; the Local Bubble, Gum Nebula and Loop I replace the disks where they are denser,
-in that order of priority). The Galactocentric frame is YMW16's: x toward l = 90 deg, y from the
-Galactic centre toward the Sun at (0, R0, z_Sun), z toward the north Galactic pole.
+Numba kernels; lengths in pc, densities in cm^-3. Written from Yao, Manchester & Wang (2017,
+ApJ 835, 29), Sections 3-4, with the component cut-offs of the authors' code (each component
+is zero beyond 6 of its scale lengths); :mod:`.combination` combines them by its rules. The
+Galactocentric frame is YMW16's: x toward l = 90 deg, y from the Galactic centre toward the
+Sun at (0, R0, z_Sun), z toward the north Galactic pole.
 
 The parameters travel as one float64 array ``P`` whose slots are named below, and one
-(5, N_ARM_COLUMNS) array of spiral-arm parameters; :mod:`mwprop_batch.families.ymw16.tables` fills
-both.
+(5, N_ARM_COLUMNS) array of spiral-arm parameters; :mod:`mwprop_batch.families.ymw16.tables`
+fills both.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ LOCAL = 4
 # What governs n_e at a point (the ``region`` code of the density output).
 DISKS, LOCAL_BUBBLE, GUM, LOOP_I, MAGELLANIC, OUTSIDE = range(6)
 
-# Output columns of :func:`density_batch`.
+# Output columns of :func:`.combination.density_batch`.
 COLUMNS = ("ne", "ne_thick", "ne_thin", "ne_arms", "ne_gc", "ne_gum", "ne_lb", "ne_loop_i",
            "ne_mc", "region", "fermi")
 TWO_PI = 2.0 * math.pi
@@ -302,56 +302,6 @@ def thick_disk(zw: float, r: float, P) -> tuple[float, float]:
 
 
 @nb.njit(cache=True, _nrt=False)
-def galaxy(x: float, y: float, z: float, gl_deg: float, local: int, P, arms):
-    """Galactic n_e and its parts at (x, y, z) pc, seen at longitude gl_deg from the Sun.
-
-    Returns (ne, thick, thin, arms, gc, gum, lb, loop_i, region, fermi, the distance from the
-    Local Bubble's axis); components are as
-    each would be alone (the thick disk before the Fermi-bubble and Local-Bubble factors).
-    ``local`` says which of the local components, the thin disk and the arms (HAS_* bits)
-    need evaluating; the others are taken as zero.
-    """
-    r = math.sqrt(x * x + y * y)
-    theta = 0.0  # the azimuth, needed only by the warp (beyond R_warp) and the arms
-    if local & HAS_ARMS or r >= P[R_WARP]:
-        theta = math.atan2(y, x)
-        if theta < 0.0:
-            theta += TWO_PI
-    zw = warped_z(z, r, theta, P)
-    cut = P[CUT]
-    thick, gd = thick_disk(zw, r, P)
-    thin = 0.0
-    if local & HAS_THIN:
-        hh = P[K2] * scale_height(r, P)
-        if r - P[B2] <= cut * P[A2] and abs(zw) <= cut * hh:
-            thin = P[N2] * gd * sech2((r - P[B2]) / P[A2]) * sech2(zw / hh)
-    spiral = spiral_arms(zw, r, theta, gd, P, arms) if local & HAS_ARMS else 0.0
-    gc = galactic_centre(x, y, z, P) if local & HAS_GC else 0.0
-    gum = gum_nebula(x, y, z, P) if local & HAS_GUM else 0.0
-    axis_dist = lb_axis_distance(x, y, z, P)
-    lb = local_bubble(x, y, z, gl_deg, axis_dist, P) if local & HAS_LB else 0.0
-    li = loop_i(x, y, z, P) if local & HAS_LI else 0.0
-    fermi = P[J_FB] != 1.0 and in_fermi_bubbles(x, y, z, P)
-    n1 = thick * P[J_FB] if fermi else thick
-    disk = n1 + max(thin, spiral)
-    if axis_dist > P[R_LB]:
-        lb_wins = lb > disk and lb > gum
-    else:
-        lb_wins = lb > disk
-        if not lb_wins:
-            disk = n1 * P[J_LB] + max(thin, spiral)
-    if lb_wins:
-        ne, region = lb, LOCAL_BUBBLE
-    elif gum > disk:
-        ne, region = gum, GUM
-    elif li > disk:
-        ne, region = li, LOOP_I
-    else:
-        ne, region = disk + gc, DISKS
-    return ne, thick, thin, spiral, gc, gum, lb, li, region, fermi, axis_dist
-
-
-@nb.njit(cache=True, _nrt=False)
 def lmc_frame(sin_b: float, cos_b: float, l_rad: float, P) -> tuple[float, float, float]:
     """Direction cosines, in the LMC disk frame, of the sightline (l, b) from the Sun.
 
@@ -401,42 +351,3 @@ def magellanic(d: float, frame, x: float, y: float, z: float, P) -> float:
 def in_mc_region(l_deg: float, b_deg: float, P) -> bool:
     """Whether YMW16 treats the direction (l, b) in its Magellanic Cloud mode."""
     return P[MC_L_MIN] < l_deg < P[MC_L_MAX] and P[MC_B_MIN] < b_deg < P[MC_B_MAX]
-
-
-@nb.njit(cache=True, _nrt=False)
-def point_density(x: float, y: float, z: float, P, arms, row) -> None:
-    """All COLUMNS at one Galactocentric point (pc) into ``row``.
-
-    Inside R_g = density_radius the Galaxy; beyond, the Magellanic Clouds where the point's
-    direction from the Sun is in the MC box (and R_g < mc_horizon); elsewhere zero.
-    """
-    xs, ys, zs = x, y - P[R_SUN], z - P[Z_SUN]
-    d = math.sqrt(xs * xs + ys * ys + zs * zs)
-    l_deg = math.degrees(math.atan2(xs, -ys)) % 360.0 if xs != 0.0 or ys != 0.0 else 0.0
-    b_deg = math.degrees(math.asin(zs / d)) if d > 0.0 else 0.0
-    rg = math.sqrt(x * x + y * y + z * z)
-    row[:] = 0.0
-    row[9] = OUTSIDE
-    if rg <= P[DENSITY_RADIUS]:
-        ne, thick, thin, spiral, gc, gum, lb, li, region, _, _ = galaxy(
-            x, y, z, l_deg, ALL_LOCAL, P, arms)
-        row[0], row[1], row[2], row[3], row[4] = ne, thick, thin, spiral, gc
-        row[5], row[6], row[7], row[9] = gum, lb, li, region
-        row[10] = 1.0 if in_fermi_bubbles(x, y, z, P) else 0.0
-    elif rg < P[MC_HORIZON] and in_mc_region(l_deg, b_deg, P):
-        lr, br = math.radians(l_deg), math.radians(b_deg)
-        ne = magellanic(d, lmc_frame(math.sin(br), math.cos(br), lr, P), x, y, z, P)
-        row[0] = ne
-        row[8] = ne
-        row[9] = MAGELLANIC
-
-
-@nb.njit(cache=True, nogil=True)
-def density_batch(x, y, z, P, arms) -> np.ndarray:
-    """(n, len(COLUMNS)) for points x, y, z (pc); rows with a non-finite input are NaN."""
-    n = x.shape[0]
-    out = np.full((n, len(COLUMNS)), np.nan)
-    for i in range(n):
-        if math.isfinite(x[i]) and math.isfinite(y[i]) and math.isfinite(z[i]):
-            point_density(x[i], y[i], z[i], P, arms, out[i])
-    return out
