@@ -62,12 +62,8 @@ def test_no_allocation_per_row(name):
 REFERENCE_CHILD = """
 import json
 import numpy as np
-<<<<<<< HEAD
-from mwprop_batch.families.ne.kernels import arms, crossings, cuts, density, lhb, los, march
-=======
 from mwprop_batch.families.ne.kernels import (arms, crossings, cuts, density, lhb, los, march,
                                          panel_quadrature)
->>>>>>> c092fbe
 from mwprop_batch.kernels import sorting
 from mwprop_batch.model import Model
 

@@ -57,13 +57,6 @@ from mwprop_batch.families.ymw16.igm import (
     galactic_parts,
     redshift_to_dm,
 )
-<<<<<<< HEAD
-=======
-from mwprop_batch.families.ymw16.kernels import combination
-from mwprop_batch.families.ymw16.kernels import density as K
-from mwprop_batch.families.ymw16.kernels import los as ymw16_los
-from mwprop_batch.families.ymw16.modes import GALACTIC, MAGELLANIC, tables_for_mode
->>>>>>> c092fbe
 from mwprop_batch.model import Model
 
 from . import yt2020
@@ -297,14 +290,9 @@ def calculate_electron_density_xyz(x, y, z, method="ymw16"):
     method, _ = _method(method, "gal")
     shape, (xf, yf, zf) = _flat(*(_array(n, v, "length", PC_PER_KPC)
                                   for n, v in (("x", x), ("y", y), ("z", z))))
-<<<<<<< HEAD
     model = _model(method)
     if method == "ymw16":  # the C code's pc
         ne = modes.density_pc(model.tables, xf, yf, zf, _RUN)
-=======
-    if method == "ymw16":
-        ne = _run(combination.density_batch, xf, yf, zf, *_model("ymw16").tables)[:, 0]
->>>>>>> c092fbe
     else:
         ne = model.family.density(model.tables, xf / PC_PER_KPC, yf / PC_PER_KPC,
                                   zf / PC_PER_KPC, _RUN)["ne"].to_numpy()

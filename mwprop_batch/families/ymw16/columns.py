@@ -12,6 +12,7 @@ import numpy as np
 from mwprop_batch.core.constants import PC_PER_KPC
 from mwprop_batch.core.parallel import run_parallel_kernel
 
+from .kernels import combination
 from .kernels import density as K
 from .tables import Ymw16Tables
 
@@ -52,8 +53,8 @@ def density_on_grid(
         x = np.broadcast_to(in_plane * np.sin(l_rad), shape).ravel()
         y = np.broadcast_to(r_sun - in_plane * np.cos(l_rad), shape).ravel()
         z = np.broadcast_to(z_sun + np.where(valid, dist * np.sin(b_rad), np.nan), shape).ravel()
-    raw = run_parallel_kernel(K.density_batch, x * PC_PER_KPC, y * PC_PER_KPC, z * PC_PER_KPC,
-                              *tables)
+    raw = run_parallel_kernel(combination.density_batch, x * PC_PER_KPC, y * PC_PER_KPC,
+                              z * PC_PER_KPC, *tables)
     # the columns by the rules of engine.density, in NumPy (no DataFrame)
     col = {name: raw[:, i].reshape(shape) for i, name in enumerate(K.COLUMNS)}
     if not components:

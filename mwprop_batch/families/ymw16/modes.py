@@ -28,8 +28,8 @@ import numpy as np
 from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.core.runner import KernelRunner
 
+from .kernels import combination, los
 from .kernels import density as K
-from .kernels import los
 from .tables import Ymw16Tables
 
 AUTO, GALACTIC, MAGELLANIC = "auto", "gal", "mc"
@@ -89,4 +89,4 @@ def dist_to_dm_pc(
 def density_pc(tables: Ymw16Tables, x: np.ndarray, y: np.ndarray, z: np.ndarray,
                run: KernelRunner) -> np.ndarray:
     """n_e (cm^-3) at Galactocentric points in pc (YMW16's frame; flat float64 arrays)."""
-    return run(K.density_batch, x, y, z, *tables)[:, 0]
+    return run(combination.density_batch, x, y, z, *tables)[:, 0]
