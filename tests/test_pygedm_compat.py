@@ -220,12 +220,14 @@ def test_igm_core_api_converts_units_and_flags_bad_rows():
 
 def test_the_drop_in_goes_through_the_house():
     """The drop-in imports no family's kernels nor a family's internals: it asks Model (its
-    tables, parameters and family) and YMW16's public modules modes and igm; the IGM mode
-    imports nothing above its family (issue 30's layers: never mwprop_batch.model)."""
+    tables, parameters and family), YMW16's public modules modes and igm and the NE engine's
+    plain-array calls; the IGM mode imports nothing above its family (issue 30's layers:
+    never mwprop_batch.model)."""
     import grimp
 
     graph = grimp.build_graph("mwprop_batch")
-    public = {"mwprop_batch.families.ymw16.modes", "mwprop_batch.families.ymw16.igm"}
+    public = {"mwprop_batch.families.ymw16.modes", "mwprop_batch.families.ymw16.igm",
+              "mwprop_batch.families.ne.engine"}
     for module in ("mwprop_batch.compat.pygedm", "mwprop_batch.compat.yt2020"):
         imported = graph.find_modules_directly_imported_by(module)
         assert not {m for m in imported if ".kernels" in m}, module

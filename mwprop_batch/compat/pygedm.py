@@ -48,8 +48,10 @@ import numpy as np
 
 from mwprop_batch.core import units
 from mwprop_batch.core.errors import InvalidValueError, MwpropBatchError, MwpropBatchWarning
+from mwprop_batch.core.rows import wrap_longitude
 from mwprop_batch.core.runner import KernelRunner
-from mwprop_batch.core.scattering import REFERENCE_VELOCITY_KMS
+from mwprop_batch.core.scattering import pulse_broadening_ms, scattering_measures
+from mwprop_batch.families.ne import engine as ne_engine
 from mwprop_batch.families.ymw16 import modes
 from mwprop_batch.families.ymw16.igm import (
     dm_to_redshift,
@@ -217,16 +219,26 @@ def dm_to_dist(gl, gb, dm, dm_host=0, mode="gal", method="ymw16", nu=1.0):
         dist, tau_1ghz, limit = modes.dm_to_dist_pc(_model("ymw16").tables, mode, l_f, b_f,
                                                     dm_f, _valid(l_f, b_f, dm_f), _RUN)
         tau = tau_1ghz * nu_f**-4.0
-    else:  # the family's rows (NaN where not valid); a limit row: where the DM stops growing
-        model = _model(method)
-        frame = model.family.dm_to_dist(model.tables, l_f, b_f, dm_f, None, True, nu_f,
-                                        REFERENCE_VELOCITY_KMS, "nan", _RUN)
-        limit = frame["limit"].to_numpy()
-        dist = frame["DIST"].to_numpy() * PC_PER_KPC
-        tau = S_PER_MS * frame["TAU"].to_numpy()
+    else:  # the engine's columns (no frames: microseconds a call); a limit row: where the
+        # DM stops growing; NaN where a row is invalid or its iteration did not converge
+        l_f = wrap_longitude(l_f)
+        col = ne_engine.dm_to_dist_columns(_model(method).tables, l_f, b_f, dm_f,
+                                           np.zeros_like(dm_f), _valid(l_f, b_f, dm_f), _RUN)
+        limit = col["limit"] == 1.0
+        failed = col["flags"] != 0.0
+        dist = np.where(failed, np.nan, col["DIST"] * PC_PER_KPC)
+        tau = np.where(failed, np.nan, _ne_tau_s(col["DIST"], col["M0"], col["M1"], col["M2"],
+                                                 col["MISO"], nu_f))
     _warn_beyond(limit)
     dist, tau = np.where(zero, 0.0, dist), np.where(zero, 0.0, tau)
     return _quantity(dist, shape, "pc"), _quantity(tau, shape, "s")
+
+
+def _ne_tau_s(dist_kpc, m0, m1, m2, miso, nu_ghz) -> np.ndarray:
+    """NE2001's pulse broadening (s) from the path moments, as pygedm's TAUISS."""
+    sm_tau = scattering_measures(dist_kpc, m0, m1, m2, miso)["SMtau"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return S_PER_MS * pulse_broadening_ms(dist_kpc, sm_tau, nu_ghz)
 
 
 def _igm_dm_to_dist(l_f, b_f, dm_f, host) -> tuple[np.ndarray, np.ndarray]:
@@ -276,10 +288,12 @@ def dist_to_dm(gl, gb, dist, mode="gal", method="ymw16", nu=1.0):
                                            _valid(l_f, b_f, dist_f), _RUN)
         tau = tau_1ghz * nu_f**-4.0
     else:
-        model = _model(method)
-        frame = model.family.dist_to_dm(model.tables, l_f, b_f, dist_f / PC_PER_KPC, True,
-                                        nu_f, REFERENCE_VELOCITY_KMS, "nan", _RUN)
-        dm, tau = frame["DM"].to_numpy(), S_PER_MS * frame["TAU"].to_numpy()
+        kpc = dist_f / PC_PER_KPC
+        l_f = wrap_longitude(l_f)
+        out, flags = ne_engine.dist_to_dm_columns(_model(method).tables, l_f, b_f, kpc,
+                                                  _valid(l_f, b_f, dist_f), _RUN)
+        dm = np.where(flags != 0.0, np.nan, out[:, 0])
+        tau = np.where(flags != 0.0, np.nan, _ne_tau_s(kpc, *out[:, 1:5].T, nu_f))
     dm, tau = np.where(zero, 0.0, dm), np.where(zero, 0.0, tau)
     return _quantity(dm, shape, "pc / cm3"), _quantity(tau, shape, "s")
 
@@ -294,8 +308,8 @@ def calculate_electron_density_xyz(x, y, z, method="ymw16"):
     if method == "ymw16":  # the C code's pc
         ne = modes.density_pc(model.tables, xf, yf, zf, _RUN)
     else:
-        ne = model.family.density(model.tables, xf / PC_PER_KPC, yf / PC_PER_KPC,
-                                  zf / PC_PER_KPC, _RUN)["ne"].to_numpy()
+        ne = ne_engine.electron_density(model.tables, xf / PC_PER_KPC, yf / PC_PER_KPC,
+                                        zf / PC_PER_KPC, _RUN)
     return _quantity(ne, shape, "cm^-3")
 
 

@@ -21,8 +21,32 @@ from mwprop_batch.core.rows import (
     wrap_longitude,
 )
 
+from .kernels import density as density_kernels
 from .kernels import los
 from .tables import KernelTables
+
+
+def dm_to_dist_columns(
+    tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dm: np.ndarray,
+    dm_err: np.ndarray, valid: np.ndarray, run,
+) -> dict[str, np.ndarray]:
+    """The DM -> D kernel's columns by name (``los.DM_TO_DIST_COLUMNS``: ``DIST`` in kpc,
+    ``DM``, ``limit``, the path moments ``M0``, ``M1``, ``M2``, ``MISO``, ``flags``, ...) of
+    rows already checked (``l_deg`` in [0, 360), ``valid`` as :func:`check_rows` gives it):
+    what the frames are made of, and plain arrays for a caller that needs microseconds a call
+    (the pygedm drop-in)."""
+    raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, dm_err, valid, *tables)
+    return {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
+
+
+def dist_to_dm_columns(
+    tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dist: np.ndarray,
+    valid: np.ndarray, run,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 5) DM and the path moments M0, M1, M2, MISO at ``dist`` (kpc) of checked rows, and
+    the kernel's convergence flags per row (as :func:`dm_to_dist_columns`)."""
+    out, flags = run(los.dm_profile_batch, l_deg, b_deg, dist[:, None], valid, *tables)
+    return out[:, 0, :], flags
 
 
 def dm_to_dist(
@@ -32,8 +56,7 @@ def dm_to_dist(
 ) -> pd.DataFrame:
     """Flat-array implementation of :meth:`Model.dm_to_dist`."""
     l_deg, valid, status, given, err = dm_rows(l_deg, b_deg, dm, dm_err, errors)
-    raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
-    col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
+    col = dm_to_dist_columns(tables, l_deg, b_deg, dm, err, valid, run)
     status = status.copy()
     flag_rows(status, col["flags"], errors)
     frame = distance_frame(col, b_deg, None if dm_err is None else given)
@@ -52,8 +75,7 @@ def dist_to_dm(
     l_deg = wrap_longitude(l_deg)
     valid, status = check_rows(l_deg, b_deg, dist, "distance")
     apply_error_policy(valid, status, errors)
-    out, flags = run(los.dm_profile_batch, l_deg, b_deg, dist[:, None], valid, *tables)
-    raw = out[:, 0, :]
+    raw, flags = dist_to_dm_columns(tables, l_deg, b_deg, dist, valid, run)
     status = status.copy()
     bad = flag_rows(status, flags, errors)
     frame = dm_frame(np.where(valid & ~bad, dist, np.nan), raw[:, 0], b_deg)
@@ -80,3 +102,10 @@ def dm_max(tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> n
     valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
     return run(los.dm_max_batch, l_deg, b_deg, valid, *tables)[:, 0]
 
+
+def electron_density(tables: KernelTables, x: np.ndarray, y: np.ndarray, z: np.ndarray,
+                     run) -> np.ndarray:
+    """n_e (cm^-3) alone at Galactocentric points (kpc): the first column of the point
+    kernel, without the frame of :meth:`Model.density` (NaN where a coordinate is not
+    finite)."""
+    return run(density_kernels.density_batch, x, y, z, *tables)[:, 0]
