@@ -133,3 +133,63 @@ def test_no_family_name_outside_the_families_except_the_registry():
                     and node.value.lower() in names and id(node) not in docstrings):
                 found.append(f"{relative}:{node.lineno}: {node.value!r}")
     assert not found, found
+
+
+class _EntryPoint:
+    """A stand-in for an installed package's entry point (importlib.metadata.EntryPoint)."""
+
+    def __init__(self, family) -> None:
+        self.value = "otherpackage.definition:FAMILY"
+        self._family = family
+
+    def load(self):
+        return self._family
+
+
+def _another_package_family(models: tuple[str, ...]):
+    """A family another package might ship: the plane-parallel disk under other names."""
+    from dataclasses import replace
+
+    from mwprop_batch.families.wim_disk.definition import WimDiskFamily
+
+    class OtherFamily(WimDiskFamily):
+        name = "other"
+
+        def parameters(self, model: str):
+            return replace(super().parameters("g08"), name=model)
+
+    family = OtherFamily()
+    family.models = models
+    return family
+
+
+def test_another_package_adds_a_family_through_its_entry_point(monkeypatch):
+    """A family declared under the entry-point group works as a built-in one: Model, sums and
+    the name list; nothing in this package changes."""
+    from mwprop_batch import Model
+
+    family = _another_package_family(("disk_b",))
+    monkeypatch.setattr(registry, "entry_points", lambda group: [_EntryPoint(family)]
+                        if group == registry.ENTRY_POINT_GROUP else [])
+    registry._added.cache_clear()
+    try:
+        assert registry.model_names()[-1] == "disk_b"
+        assert registry.is_model_name("ne2025+disk_b")
+        ours, theirs = Model("g08"), Model("disk_b")
+        assert theirs.family is family
+        assert theirs.dist_to_dm(30.0, 10.0, 2.0)["DM"].equals(
+            ours.dist_to_dm(30.0, 10.0, 2.0)["DM"])
+        assert Model("ne2025+disk_b").dm_max(30.0, 10.0) > Model("ne2025").dm_max(30.0, 10.0)
+    finally:
+        registry._added.cache_clear()
+
+
+def test_an_added_family_may_not_take_a_built_in_name(monkeypatch):
+    monkeypatch.setattr(registry, "entry_points",
+                        lambda group: [_EntryPoint(_another_package_family(("ne2025",)))])
+    registry._added.cache_clear()
+    try:
+        with pytest.raises(registry.RegistryError, match="'ne2025'.*is taken"):
+            registry.model_names()
+    finally:
+        registry._added.cache_clear()
