@@ -260,3 +260,38 @@ def test_a_frequency_not_finite_and_positive_is_refused_for_every_method(method,
             pygedm.dm_to_dist([30.0, 31.0], [1.0, 1.0], 800.0, mode=mode, method=method, nu=nu)
         with pytest.raises(MwpropBatchError, match="nu must be finite and > 0"):
             pygedm.dist_to_dm([30.0, 31.0], [1.0, 1.0], 800.0, mode=mode, method=method, nu=nu)
+
+
+# pygedm 4.0.1's public functions (FRBs/pygedm at 87273d7, pygedm/pygedm.py and yt2020.py):
+# name -> parameters and defaults, as a script calls them
+PYGEDM_4_SIGNATURES = {
+    "dm_to_dist": [("gl", None), ("gb", None), ("dm", None), ("dm_host", 0), ("mode", "gal"),
+                   ("method", "ymw16"), ("nu", 1.0)],
+    "dist_to_dm": [("gl", None), ("gb", None), ("dist", None), ("mode", "gal"),
+                   ("method", "ymw16"), ("nu", 1.0)],
+    "calculate_electron_density_xyz": [("x", None), ("y", None), ("z", None),
+                                       ("method", "ymw16")],
+    "calculate_electron_density_lbr": [("gl", None), ("gb", None), ("dist", None),
+                                       ("method", "ymw16")],
+    "convert_lbr_to_xyz": [("gl", None), ("gb", None), ("dist", None), ("method", "ymw16")],
+    "generate_healpix_dm_map": [("dist", 1), ("nside", 64), ("method", "ymw16")],
+    "calculate_halo_dm": [("gl", None), ("gb", None), ("method", "yt2020"),
+                          ("component", "both")],
+    "yt2020.calculate_halo_dm": [("l", None), ("b", None), ("component", "both")],
+    "yt2020.calculate_halo_dm_analytic": [("l", None), ("b", None)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PYGEDM_4_SIGNATURES))
+def test_every_pygedm_4_function_has_its_signature(name):
+    """A script written against pygedm 4.0.1 calls the same names with the same parameters
+    and defaults (methods ne2001, ne2001p, ne2025, ymw16; yt2020 for the halo)."""
+    import inspect
+
+    module = pygedm
+    for part in name.split(".")[:-1]:
+        module = getattr(module, part)
+    function = getattr(module, name.split(".")[-1])
+    ours = [(k, None if v.default is inspect.Parameter.empty else v.default)
+            for k, v in inspect.signature(function).parameters.items()]
+    assert ours == PYGEDM_4_SIGNATURES[name]
