@@ -111,7 +111,8 @@ def density_along(
 
         columns = np.arange(len(COLUMNS), dtype=np.int64) if components else np.zeros(1, np.int64)
         with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
-            raw = run_gufunc(grid.density_grid, l_arr, b_arr, dist, columns, *model.tables,
+            tables = [np.ascontiguousarray(t) for t in model.tables]  # (the gufunc's layout)
+            raw = run_gufunc(grid.density_grid, l_arr, b_arr, dist, columns, *tables,
                              _reach_cells(model))
         values = component_arrays(raw.reshape(-1, len(COLUMNS)), shape) if components \
             else raw[..., 0]
