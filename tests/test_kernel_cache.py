@@ -224,3 +224,37 @@ def test_merged_caches_keep_each_function_whole(tmp_path):
     assert (target / "los.first-1.py311.nbi").read_text() == "first los"
     assert (target / "los.second-1.py311.nbi").read_text() == "second los"
     assert not list(target.glob("*.tmp.*"))
+
+
+ONE_SIGNATURE = """
+import importlib, json, sys
+from mwprop_batch.kernels.cache_key import KERNEL_DIRS, PACKAGE_DIR
+from mwprop_batch.precompile import FAMILIES, run_family
+
+for family in FAMILIES:
+    run_family(family[:1])  # every group of every entry kernel, compiled (the cache is empty)
+several = {}
+for folder in KERNEL_DIRS:
+    for path in sorted(folder.glob("*.py")):
+        parts = path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts
+        module = importlib.import_module(".".join(p for p in parts if p != "__init__"))
+        for name, kernel in vars(module).items():
+            if getattr(getattr(kernel, "py_func", None), "__module__", None) != module.__name__:
+                continue
+            if len(getattr(kernel, "signatures", ())) > 1:
+                several[f"{module.__name__}.{name}"] = [str(s) for s in kernel.signatures]
+print(json.dumps(several))
+"""
+
+
+@pytest.mark.slow
+def test_every_kernel_compiles_for_one_signature(tmp_path):
+    """numba compiles a callee again for each argument type a call site gives it: a literal
+    (``state(..., 0, ...)``: Literal[int](0)), an omitted default, any-layout tables. Each
+    copy is compiled, optimised and linked again (issue 32). After every kernel group of
+    every family (an empty cache: compiled, not loaded), each kernel has one signature."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"),
+           "MWPROP_BATCH_CACHE_DIR": str(tmp_path / "tables")}
+    done = subprocess.run([sys.executable, "-c", ONE_SIGNATURE], capture_output=True,
+                          text=True, env=env, check=True, timeout=1800)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {}

@@ -100,8 +100,9 @@ class NeFamily:
                                                                 __package__))
         n_columns = len(density_kernels.COLUMNS)
         columns = np.arange(n_columns, dtype=np.int64) if components else np.zeros(1, np.int64)
+        contiguous = [np.ascontiguousarray(t) for t in tables]  # the gufunc's one layout
         with np.errstate(invalid="ignore"):  # NaN written for invalid points is not an error
-            raw = run_gufunc(grid.density_grid, l_deg, b_deg, dist, columns, *tables,
+            raw = run_gufunc(grid.density_grid, l_deg, b_deg, dist, columns, *contiguous,
                              _reach_cells(tables))
         if components:
             return component_arrays(raw.reshape(-1, n_columns), shape)

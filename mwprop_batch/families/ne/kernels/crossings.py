@@ -257,7 +257,7 @@ def _next_arm_event(
             flags |= NC_DIP
         elif not math.isnan(inner):
             hit, ok = _arm_crossing(s, inner, a, u, P, arm_par, arm_coef, arm_grid,
-                                    CROSSING_MAX_ITER, gap_s[a])
+                                    CROSSING_MAX_ITER, gap_s[a], np.nan)
             if not ok:
                 flags |= NC_CROSSING
             first, which = _earliest(hit, a, first, which)

@@ -363,8 +363,10 @@ def density_batch(
         if not (math.isfinite(xi) and math.isfinite(yi) and math.isfinite(zi)):
             out[i, :] = np.nan
             continue
+        # int64 values, not the literal defaults: one signature of components and _parts
         values = components(xi, yi, zi, P, arm_par, arm_coef, arm_grid, clump_par,
-                            clump_cells, void_par, void_cells)
+                            clump_cells, void_par, void_cells, np.int64(LOCAL_ALL),
+                            np.int64(ALL_ARMS))
         for j in range(len(COLUMNS)):
             out[i, j] = values[j]
     return out

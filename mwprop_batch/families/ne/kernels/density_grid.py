@@ -75,9 +75,12 @@ from .layout import (
     VO_Z,
 )
 
+# C-contiguous, as the batch kernels have them: the density kernels the gufunc calls are then
+# the batch kernels' own (one signature each; with any-layout tables numba compiled them all
+# again). The caller hands the tables in C order (np.ascontiguousarray).
 _TABLE_TYPES = (
-    "float64[:], float64[:, :], float64[:, :, :], float64[:, :, :, :], float64[:, :], "
-    "int64[:], float64[:, :], int64[:]"
+    "float64[::1], float64[:, ::1], float64[:, :, ::1], float64[:, :, :, ::1], "
+    "float64[:, ::1], int64[::1], float64[:, ::1], int64[::1]"
 )
 _TABLE_DIMS = "(p),(a,q),(a,s,c),(g,h,a,t),(u,v),(w),(x,y),(z)"
 # the gufunc's signature: l, b, distances, columns to write, the eight KernelTables arrays,

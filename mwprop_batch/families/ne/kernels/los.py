@@ -38,7 +38,7 @@ def _row_work(arm_par, clump_par, void_par) -> tuple:
             np.empty((0, TRAIL_COLUMNS)), np.empty(5))
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _limit_distance(
     l_deg: float, b_deg: float, target: float, trail: np.ndarray, n_done: int, row: np.ndarray,
     work: tuple, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,

@@ -126,7 +126,7 @@ def point_density(x: float, y: float, z: float, P, arms, row) -> None:
     row[9] = OUTSIDE
     if rg <= P[DENSITY_RADIUS]:
         ne, thick, thin, spiral, gc, gum, lb, li, region, _, _ = galaxy(
-            x, y, z, l_deg, ALL_LOCAL, P, arms)
+            x, y, z, l_deg, np.int64(ALL_LOCAL), P, arms)  # int64: one signature
         row[0], row[1], row[2], row[3], row[4] = ne, thick, thin, spiral, gc
         row[5], row[6], row[7], row[9] = gum, lb, li, region
         row[10] = 1.0 if in_fermi_bubbles(x, y, z, P) else 0.0

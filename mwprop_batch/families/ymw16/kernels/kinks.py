@@ -78,7 +78,7 @@ def slow_steps(slow: int, width: float, lo: float, hi: float) -> int:
     return slow + 1 if hi - lo > 0.5 * width else 0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)  # (not inlined: first_kink calls it in three places, rarely)
 def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
     """Thin disk minus arms n_e (cm^-3) at distance s (pc) along the sightline."""
     x, y, z = C.along(s, u, P)

@@ -44,7 +44,7 @@ LIMIT_TOL = 0.1  # pc: a limit row's DIST (a lower limit) is located to this
 LIMIT_FRACTION = 1e-13  # a limit row's DIST: where the DM is within this fraction of its total
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _limit_distance(l_deg: float, b_deg: float, target: float, end: float, trail,
                     n_done: int, P, arms, work) -> tuple[float, int]:
     """Where the DM reaches ``target`` (just below the total): from the kept panels if they
@@ -103,7 +103,7 @@ DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "DIST_LO", "DIST_HI", "TAU1", "MC",
                       "flags")
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, arms,
                     work) -> None:
     with_err = err > 0.0

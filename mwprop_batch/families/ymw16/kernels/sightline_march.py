@@ -95,7 +95,8 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
     s = 0.0
     icut = 0
     n_done = 0
-    state_s = state(SWITCH_TOL, u, l_deg, 0, P, arms)
+    # (int64 values, not literals: numba would compile a callee for each literal too)
+    state_s = state(SWITCH_TOL, u, l_deg, np.int64(0), P, arms, np.int64(-1))
     local_s = 0
     flags = 0 if complete else NC_CUTS
     n_panels_done = 0  # every panel, empty ones too (n_done: those kept in the trail)
@@ -105,7 +106,7 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             reach = zones[k, 1]
     bounds = search_bounds(min(reach, end), u, l_deg, P, arms)
     values, gaps, none = work[W_VALUES], work[W_GAPS], work[W_NONE]
-    thin_above = -1  # whether the thin disk is above the arms at s (-1: not known)
+    thin_above = np.int64(-1)  # whether the thin disk is above the arms at s (-1: not known)
     while flags == 0 and s < end and (it < nt or iq < nq or (nt == 0 and nq == 0)):
         if n_panels_done == MAX_PANELS:
             flags |= NC_PANELS
@@ -117,7 +118,7 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
         local, parts, limit, feature_limit, empty, zero = segment(s, seg_end, u, zones, mc, P)
         both = parts & DISK_PARTS == DISK_PARTS  # the thin disk and the arms may cross
         if not both:
-            thin_above = -1
+            thin_above = np.int64(-1)
         if empty:
             b, pdm = seg_end, 0.0
         elif zero:  # no component reaches it: the panels would all be zero
@@ -125,7 +126,8 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
             state_s = -1
         else:
             if local != local_s or state_s < 0:  # (-1: not known past a cut)
-                state_s = state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms)
+                state_s = state(s + SWITCH_TOL, u, l_deg, local | DISK_PARTS, P, arms,
+                                np.int64(-1))
                 local_s = local
             if state_s >> REGION_SHIFT != K.DISKS:  # a feature governs: follow its scale
                 limit = feature_limit
@@ -139,7 +141,7 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
                 b, located = state_switch(s, probe, state_s, u, l_deg, parts, P, arms)
                 if not located:
                     flags |= NC_SWITCH
-                state_b = state(b, u, l_deg, parts, P, arms)
+                state_b = state(b, u, l_deg, parts, P, arms, np.int64(-1))
             elif probe != b:  # at a cut: the state past it is looked up when needed
                 state_b = -1
             if parts & SWITCHING:  # a local feature may take over and hand back inside
@@ -159,9 +161,9 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
                     b, located = state_switch(after, inner, state_s, u, l_deg, parts, P, arms)
                     if not located:
                         flags |= NC_SWITCH
-                    state_b = state(b, u, l_deg, parts, P, arms)
+                    state_b = state(b, u, l_deg, parts, P, arms, np.int64(-1))
                     pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values, none)
-                    both, thin_above = False, -1
+                    both, thin_above = False, np.int64(-1)
             else:
                 pdm = _panel(s, b, u, l_deg, parts, mc, frame, P, arms, values, gaps)
             if both:  # n_e kinks where the thin disk and the arms cross: cut there

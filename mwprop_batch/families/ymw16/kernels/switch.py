@@ -126,7 +126,7 @@ def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, 
                 hi = mid
         if hi - lo > DISK_TOL:
             return hi, False
-        if not local & SWITCHING or state(lo, u, l_deg, local, P, arms) == state_a:
+        if not local & SWITCHING or state(lo, u, l_deg, local, P, arms, np.int64(-1)) == state_a:
             return hi, True
         lo, hi = a, lo  # the governing component changed first
     if local & SWITCHING and hi - lo > SWITCH_TOL:
