@@ -22,6 +22,7 @@ from mwprop_batch.families.ne.kernels.arms import (
     refine_nearest,
     spline_r,
 )
+from mwprop_batch.families.ne.kernels.flags import NOT_CONVERGED as NE_STEPS
 from mwprop_batch.families.ne.kernels.layout import P_ARMCUT, P_RSUN
 from mwprop_batch.families.ne.tables import arm_centrelines
 
@@ -191,7 +192,8 @@ def test_an_unconverged_row_gets_nan_and_says_where(ne2025):
 
 
 def test_flags_map_to_status_text():
-    text = rows.not_converged(np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 6.0, np.nan]))
+    text = rows.not_converged(np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 6.0, np.nan]),
+                              NE_STEPS)
     assert text.tolist() == [
         "", "not converged: _arm_crossing", "not converged: _solve_in_panel",
         "not converged: refine_nearest", "not converged: _arm_dip",

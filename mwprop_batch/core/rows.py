@@ -8,10 +8,10 @@ so that every family marks bad rows and names its columns the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
-
-from mwprop_batch.kernels.convergence import NOT_CONVERGED
 
 from .errors import InvalidValueError, MwpropBatchError
 from .scattering import scattering_frame
@@ -68,18 +68,21 @@ def check_rows(
     return status == OK, status
 
 
-def not_converged(flags: np.ndarray) -> np.ndarray:
-    """Per-row status text for the kernels' convergence flags ('' where they are 0)."""
+def not_converged(flags: np.ndarray, steps: Sequence[tuple[int, str]]) -> np.ndarray:
+    """Per-row status text for a family's convergence flags ('' where they are 0): ``steps``
+    is its (bit, step name) table, first listed first said."""
     flags = np.nan_to_num(flags, nan=0.0).astype(np.int64)
     text = np.full(flags.shape, "", dtype=object)
-    for bit, where in reversed(NOT_CONVERGED):
+    for bit, where in reversed(steps):
         text[(flags & bit) != 0] = f"{CONVERGENCE_REASON}: {where}"
     return text
 
 
-def flag_rows(status: np.ndarray, flags: np.ndarray, errors: str) -> np.ndarray:
-    """Rows whose kernel did not converge: their status says where; raise if asked to."""
-    text = not_converged(flags)
+def flag_rows(status: np.ndarray, flags: np.ndarray, errors: str,
+              steps: Sequence[tuple[int, str]]) -> np.ndarray:
+    """Rows whose kernel did not converge (``flags``, bits of ``steps``): their status says
+    where; raise if asked to."""
+    text = not_converged(flags, steps)
     bad = text != ""
     status[bad] = text[bad]
     if errors == "raise" and bad.any():

@@ -23,6 +23,7 @@ from mwprop_batch.core.rows import (
 
 from .kernels import density as density_kernels
 from .kernels import los
+from .kernels.flags import NOT_CONVERGED
 from .tables import KernelTables
 
 
@@ -58,7 +59,7 @@ def dm_to_dist(
     l_deg, valid, status, given, err = dm_rows(l_deg, b_deg, dm, dm_err, errors)
     col = dm_to_dist_columns(tables, l_deg, b_deg, dm, err, valid, run)
     status = status.copy()
-    flag_rows(status, col["flags"], errors)
+    flag_rows(status, col["flags"], errors, NOT_CONVERGED)
     frame = distance_frame(col, b_deg, None if dm_err is None else given)
     frame["status"] = status
     if scattering:
@@ -77,7 +78,7 @@ def dist_to_dm(
     apply_error_policy(valid, status, errors)
     raw, flags = dist_to_dm_columns(tables, l_deg, b_deg, dist, valid, run)
     status = status.copy()
-    bad = flag_rows(status, flags, errors)
+    bad = flag_rows(status, flags, errors, NOT_CONVERGED)
     frame = dm_frame(np.where(valid & ~bad, dist, np.nan), raw[:, 0], b_deg)
     frame["status"] = status
     if scattering:

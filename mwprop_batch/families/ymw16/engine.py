@@ -28,6 +28,7 @@ from mwprop_batch.core.rows import (
 
 from .kernels import combination, los
 from .kernels import density as K
+from .kernels.flags import NOT_CONVERGED
 from .tables import Ymw16Tables
 
 MS_PER_S = 1000.0
@@ -50,7 +51,7 @@ def dm_to_dist(
     raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
     col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
     status = status.copy()
-    flag_rows(status, col["flags"], errors)
+    flag_rows(status, col["flags"], errors, NOT_CONVERGED)
     frame = distance_frame(col, b_deg, None if dm_err is None else given, PC_PER_KPC)
     if scattering:
         frame["TAU"] = _tau_ms(col["TAU1"], freq_ghz)
@@ -71,7 +72,7 @@ def dist_to_dm(
     out, flags = run(los.dm_profile_batch, l_deg, b_deg, pc, valid, *tables)
     raw = out[:, 0, :]
     status = status.copy()
-    bad = flag_rows(status, flags, errors)
+    bad = flag_rows(status, flags, errors, NOT_CONVERGED)
     frame = dm_frame(np.where(valid & ~bad, dist, np.nan), raw[:, 0], b_deg)
     if scattering:
         frame["TAU"] = _tau_ms(raw[:, 1], freq_ghz)

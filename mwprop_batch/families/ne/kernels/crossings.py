@@ -18,9 +18,8 @@ import math
 import numba as nb
 import numpy as np
 
-from mwprop_batch.kernels.convergence import NC_BRANCH, NC_CROSSING, NC_DIP
-
 from .arms import arm_distance, arm_nearest, nearest_rate, spline_r
+from .flags import NC_BRANCH, NC_CROSSING, NC_DIP
 from .layout import ARM_DT, ARM_T0, ARM_W, P_ARMCUT, P_RSUN
 
 ROOT_TOL = 1e-12  # kpc

@@ -19,10 +19,9 @@ import math
 import numba as nb
 import numpy as np
 
-from mwprop_batch.kernels.convergence import NC_ROOT
-
 from . import cuts as C
 from . import density as K
+from .flags import NC_ROOT
 from .panel_integrals import _solve
 from .row_scratch import (
     T_DM,

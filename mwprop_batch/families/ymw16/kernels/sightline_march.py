@@ -17,7 +17,11 @@ import math
 import numba as nb
 import numpy as np
 
-from mwprop_batch.kernels.convergence import (
+from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER
+
+from . import cuts as C
+from . import density as K
+from .flags import (
     NC_CUTS,
     NC_KINK,
     NC_PANELS,
@@ -25,10 +29,6 @@ from mwprop_batch.kernels.convergence import (
     NC_SWITCH,
     NC_TAKE_OVER,
 )
-from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER
-
-from . import cuts as C
-from . import density as K
 from .kinks import first_kink
 from .panel_integrals import _panel, _solve
 from .panels import DISK_PARTS, SWITCHING, segment
