@@ -16,13 +16,13 @@ The kernels fall into groups (:data:`GROUPS`: a family's density, DM -> D, D -> 
 profiles, DM_max), each compiled whole when its entry kernel first runs. A family's groups
 share most of their code (the march, the density), which one process compiles once for all of
 them: on 2 cores, the first NE group takes 26 s and the next ones 2-3 s each in one process,
-but 50-60 s each in processes of their own. So with ``processes`` above 1 each family (NE2001
-and NE2025; YMW16; the halos: :func:`mwprop_batch.registry.families`) compiles in a process
-of its own, into a private cache directory, and the
-families' files are then copied into the cache under its lock (:mod:`.compile_lock`): the
-families share a few callees, and two processes must never write one function's index at
-once. Each private cache starts as a copy of the cache, so that what is there is loaded, not
-compiled again.
+but 50-60 s each in processes of their own. So with ``processes`` above 1 the families
+(:func:`mwprop_batch.registry.families`: NE2001 and NE2025; YMW16; the halos; ...) are dealt
+into that many processes (:func:`deal`), each compiling its families whole into a private
+cache directory, and the processes' files are then copied into the cache under its lock
+(:mod:`.compile_lock`): the families share a few callees, and two processes must never write
+one function's index at once. Each private cache starts as a copy of the cache, so that what
+is there is loaded, not compiled again.
 
 The cache is keyed by all kernel sources and the numba and llvmlite versions
 (:mod:`.kernels.cache_key`) and by the CPU (``NUMBA_CPU_NAME=generic`` at compile and at use
@@ -88,8 +88,8 @@ def compile_kernels(models: tuple[str, ...] | None = None, processes: int = 1) -
 
     The kernels' argument types are the same for every model of a family, so the family's
     first model compiles its kernels (NE2001's for NE2001 and NE2025, YMW16's own); the
-    others only build (and cache) their tables. ``processes`` above 1 compiles the families
-    in that many processes at once (see the module's text). ``mwprop-batch compile`` names each
+    others only build (and cache) their tables. ``processes`` above 1 deals the families
+    into that many processes at once (see the module's text). ``mwprop-batch compile`` names each
     kernel group as numba compiles it, with its time. ``models``: all of the registry's by
     default.
     """
@@ -103,12 +103,20 @@ def compile_kernels(models: tuple[str, ...] | None = None, processes: int = 1) -
     else:
         for name in models:  # tables (and their kernel) once, into the caches the groups load
             Model(name).tables  # noqa: B018  (builds or loads them)
-        _compile_in_processes(work, processes, Path(target))
+        _compile_in_processes(deal(work, processes), processes, Path(target))
     return time.perf_counter() - start
 
 
+def deal(work: list[tuple[str, ...]], processes: int) -> list[tuple[str, ...]]:
+    """The families of ``work`` dealt round-robin into at most ``processes`` batches of models
+    (in the registry's order the two largest families, NE and YMW16, land in different
+    processes and the smaller ones join them: no process waits for a free core)."""
+    batches = min(processes, len(work))
+    return [tuple(m for family in work[k::batches] for m in family) for k in range(batches)]
+
+
 def _compile_in_processes(work: list[tuple[str, ...]], processes: int, target: Path) -> None:
-    """Each family (its models) of ``work`` in a process of its own with a private numba
+    """Each batch of models of ``work`` in a process of its own with a private numba
     cache, seeded with ``target``'s files (what is there is loaded, not compiled again), at
     most ``processes`` at once; then every private cache's files into ``target``."""
     with tempfile.TemporaryDirectory(prefix="mwprop_batch_compile_") as root:

@@ -130,3 +130,16 @@ def test_compile_kernels_runs_every_kernel(tmp_path, monkeypatch):
         assert len(kernel.signatures) == 1
     assert len(list(tmp_path.glob("ne2001-*.npz"))) == 1
     assert Model("ne2001").dm_max(30.0, 0.0) > 0.0
+
+
+def test_compile_deals_the_families_into_its_processes():
+    """Two processes get NE (with the halos) and YMW16 (with the disk): the two largest
+    families never wait for one another; one process gets every model."""
+    from mwprop_batch import registry
+
+    work = precompile.families_of(registry.model_names())
+    two = precompile.deal(work, 2)
+    assert len(two) == 2 and set(two[0]) >= {"ne2001", "ne2025", "yt2020"}
+    assert set(two[1]) >= {"ymw16", "g08"} and not set(two[0]) & set(two[1])
+    assert precompile.deal(work, 1) == [tuple(registry.model_names())]
+    assert precompile.deal(work, 16) == work
