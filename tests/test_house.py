@@ -193,3 +193,18 @@ def test_an_added_family_may_not_take_a_built_in_name(monkeypatch):
             registry.model_names()
     finally:
         registry._added.cache_clear()
+
+
+def test_every_data_file_is_shipped():
+    """Every file of a ``data/`` folder in the package (parameters, provenance, validation
+    samples) is named by pyproject.toml's package-data (globs, as setuptools reads them), so
+    a wheel carries it."""
+    import tomllib
+
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        declared = tomllib.load(handle)["tool"]["setuptools"]["package-data"]
+    shipped = {path for package, patterns in declared.items() for pattern in patterns
+               for path in (ROOT / Path(*package.split("."))).glob(pattern)}
+    data = {path for path in PACKAGE.rglob("data/**/*")
+            if path.is_file() and "__pycache__" not in path.parts}
+    assert not data - shipped, sorted(str(p.relative_to(ROOT)) for p in data - shipped)
