@@ -47,7 +47,8 @@ def build_disk(p, nl, nb_, nodes, weights) -> np.ndarray:
     for k in nb.prange((nl + 1) * (nb_ + 1)):
         i, j = k // (nb_ + 1), k % (nb_ + 1)
         v, w = i / nl, j / nb_
-        out[i, j] = component_dm(KIND_YT_DISK, p, math.pi * v * v, 0.5 * math.pi * w,
+        # np.int64: a literal kind would compile every callee a second time
+        out[i, j] = component_dm(np.int64(KIND_YT_DISK), p, math.pi * v * v, 0.5 * math.pi * w,
                                  0.0, 1e300, nodes, weights)
     return out
 

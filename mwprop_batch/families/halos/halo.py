@@ -17,8 +17,10 @@ from .params import HaloParameters, load_halo
 
 
 def _flat(*values) -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """The broadcast shape and each value as a flat, contiguous, writeable float64 array (the
+    kernels' one signature: a read-only array would compile them again)."""
     arrays = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in values])
-    return arrays[0].shape, [np.ascontiguousarray(a.ravel()) for a in arrays]
+    return arrays[0].shape, [np.require(a.ravel(), np.float64, ("C", "W")) for a in arrays]
 
 
 class HaloModel:
