@@ -99,6 +99,17 @@ def apply_error_policy(valid: np.ndarray, status: np.ndarray, errors: str) -> No
         raise InvalidRowError(f"row {first}: {status[first]}")
 
 
+def distance_rows(
+    l_deg: np.ndarray, b_deg: np.ndarray, dist: np.ndarray, errors: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Checked D -> DM input rows: (l in [0, 360), valid, status); raises for a bad row when
+    ``errors='raise'``."""
+    l_deg = wrap_longitude(l_deg)
+    valid, status = check_rows(l_deg, b_deg, dist, "distance")
+    apply_error_policy(valid, status, errors)
+    return l_deg, valid, status
+
+
 def dm_rows(
     l_deg: np.ndarray, b_deg: np.ndarray, dm: np.ndarray, dm_err: np.ndarray | None, errors: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from mwprop_batch.core.errors import InvalidValueError
-from mwprop_batch.core.rows import apply_error_policy, check_rows, dm_frame, wrap_longitude
+from mwprop_batch.core.rows import distance_rows, dm_frame
 
 from .halo import HaloModel
 
@@ -55,9 +55,7 @@ def dist_to_dm(
     :func:`mwprop_batch.families.ne.engine.dist_to_dm`."""
     if scattering:
         no_scattering(halo)
-    l_deg = wrap_longitude(l_deg)
-    valid, status = check_rows(l_deg, b_deg, dist, "distance")
-    apply_error_policy(valid, status, errors)
+    l_deg, valid, status = distance_rows(l_deg, b_deg, dist, errors)
     dm = np.full(l_deg.shape, np.nan)
     dm[valid] = halo.dist_to_dm(l_deg[valid], b_deg[valid], dist[valid])
     frame = dm_frame(np.where(valid, dist, np.nan), dm, b_deg)

@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 
 from mwprop_batch.core.rows import (
-    apply_error_policy,
-    check_rows,
     distance_frame,
+    distance_rows,
     dm_frame,
     dm_rows,
     flag_rows,
@@ -73,9 +72,7 @@ def dist_to_dm(
     scattering: bool, freq_ghz, velocity_kms, errors: str, run,
 ) -> pd.DataFrame:
     """Flat-array implementation of :meth:`Model.dist_to_dm`."""
-    l_deg = wrap_longitude(l_deg)
-    valid, status = check_rows(l_deg, b_deg, dist, "distance")
-    apply_error_policy(valid, status, errors)
+    l_deg, valid, status = distance_rows(l_deg, b_deg, dist, errors)
     raw, flags = dist_to_dm_columns(tables, l_deg, b_deg, dist, valid, run)
     status = status.copy()
     bad = flag_rows(status, flags, errors, NOT_CONVERGED)

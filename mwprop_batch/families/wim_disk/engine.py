@@ -14,12 +14,10 @@ import pandas as pd
 
 from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.core.rows import (
-    apply_error_policy,
-    check_rows,
     distance_frame,
+    distance_rows,
     dm_frame,
     dm_rows,
-    wrap_longitude,
 )
 
 from . import exponential_disk as disk
@@ -85,9 +83,7 @@ def dist_to_dm(
     """DIST, DM, DMz, limit (never) and status, as :meth:`mwprop_batch.Model.dist_to_dm`."""
     if scattering:
         no_scattering(tables)
-    l_deg = wrap_longitude(l_deg)
-    valid, status = check_rows(l_deg, b_deg, dist, "distance")
-    apply_error_policy(valid, status, errors)
+    l_deg, valid, status = distance_rows(l_deg, b_deg, dist, errors)
     dm = np.full(dist.shape, np.nan)
     dm[valid] = dm_at(tables, b_deg[valid], dist[valid])
     frame = dm_frame(np.where(valid, dist, np.nan), dm, b_deg)

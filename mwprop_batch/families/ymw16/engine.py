@@ -16,9 +16,8 @@ import pandas as pd
 
 from mwprop_batch.core.constants import PC_PER_KPC
 from mwprop_batch.core.rows import (
-    apply_error_policy,
-    check_rows,
     distance_frame,
+    distance_rows,
     dm_frame,
     dm_rows,
     flag_rows,
@@ -65,9 +64,7 @@ def dist_to_dm(
     scattering: bool, freq_ghz, velocity_kms, errors: str, run,
 ) -> pd.DataFrame:
     """Flat-array implementation of :meth:`Model.dist_to_dm` for YMW16."""
-    l_deg = wrap_longitude(l_deg)
-    valid, status = check_rows(l_deg, b_deg, dist, "distance")
-    apply_error_policy(valid, status, errors)
+    l_deg, valid, status = distance_rows(l_deg, b_deg, dist, errors)
     pc = (dist * PC_PER_KPC)[:, None]
     out, flags = run(los.dm_profile_batch, l_deg, b_deg, pc, valid, *tables)
     raw = out[:, 0, :]
