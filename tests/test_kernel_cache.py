@@ -74,6 +74,39 @@ def test_a_kernel_whose_callee_alone_changed_is_recompiled(tmp_path):
     assert _python(RUN_CALLER, tmp_path) == "2.0 1"
 
 
+GUFUNC = '''
+import numba as nb
+
+
+@nb.guvectorize(["void(float64[:], float64[:])"], "(n)->(n)", cache=True, nopython=True)
+def twice(x, out):
+    for i in range(x.shape[0]):
+        out[i] = 2.0 * x[i]
+'''
+RUN_GUFUNC = ("import numba as nb, numpy as np\n"
+              "for k in range({others}):  # other functions first: numba names ours anew\n"
+              "    nb.njit(lambda: 1.0)()\n"
+              "from mwprop_batch.kernels.probe_gufunc import twice\n"
+              "print(twice(np.arange(3.0)).tolist())")
+
+
+def test_a_gufunc_recompiled_after_another_kernel_changed_still_runs(tmp_path):
+    """A gufunc's kernel is stamped by every kernel source, but numba stamped its cached
+    wrapper (the loop over the rows) by its own file only: after a change to another kernel
+    (a git pull, pip install -U) the kernel was compiled anew under a new symbol name while
+    the stale wrapper was loaded, and every process that called it died
+    (``LLVM ERROR: Symbol not found: __gufunc__...``). The wrapper has the kernels' stamp."""
+    copy = tmp_path / "mwprop_batch"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "kernels" / "probe_gufunc.py").write_text(GUFUNC)
+    other = copy / "kernels" / "probe_callee.py"
+    other.write_text(CALLEE.format(value=1.0))
+    assert _python(RUN_GUFUNC.format(others=0), tmp_path) == "[0.0, 2.0, 4.0]"
+    other.write_text(CALLEE.format(value=2.0))  # another kernel's file only
+    assert _python(RUN_GUFUNC.format(others=3), tmp_path) == "[0.0, 2.0, 4.0]"
+    assert _python(RUN_GUFUNC.format(others=5), tmp_path) == "[0.0, 2.0, 4.0]"  # loaded
+
+
 @pytest.mark.parametrize("damaged", ["*.nbi", "*.nbc"])
 def test_a_damaged_cache_file_is_compiled_anew(tmp_path, damaged):
     """numba raised UnpicklingError on every later call after a cache file was cut short

@@ -11,7 +11,12 @@ of the numba and llvmlite versions: any change to any of them recompiles every k
 nothing else does.
 
 :func:`install` puts :data:`LOCATORS` in front of numba's own for the functions defined in
-:data:`KERNEL_DIRS` (everything else keeps numba's own locators). Each finds the same cache
+:data:`KERNEL_DIRS` (everything else keeps numba's own locators): for compiled functions and
+for the code numba caches beside them, a gufunc's wrapper (the loop over the rows), which
+calls its kernel by the kernel's symbol name. That name changes whenever the kernel is
+compiled anew (numba numbers the functions a process compiles); a wrapper stamped by its own
+file alone outlived its kernel, and a process calling it died (``LLVM ERROR: Symbol not
+found: __gufunc__...``). Each finds the same cache
 directory as the numba locator it extends (``$NUMBA_CACHE_DIR``, ``__pycache__`` beside the
 sources, or the user-wide cache) and keeps numba's file names. numba reads
 ``NUMBA_CACHE_LOCATOR_CLASSES`` before its own list: whoever sets it must name these classes
@@ -28,6 +33,7 @@ from pathlib import Path
 import llvmlite
 import numba
 from numba.core.caching import (
+    CodeLibraryCacheImpl,
     CompileResultCacheImpl,
     InTreeCacheLocator,
     UserProvidedCacheLocator,
@@ -90,7 +96,9 @@ LOCATORS = (KernelUserProvidedLocator, KernelInTreeLocator, KernelUserWideLocato
 
 
 def install() -> None:
-    """Put :data:`LOCATORS` first in numba's list for compiled functions (once; idempotent)."""
-    current = list(CompileResultCacheImpl._locator_classes)
-    if current[: len(LOCATORS)] != list(LOCATORS):
-        CompileResultCacheImpl._locator_classes = [*LOCATORS, *current]
+    """Put :data:`LOCATORS` first in numba's lists for compiled functions and for the code
+    libraries cached beside them (gufunc wrappers) (once; idempotent)."""
+    for cache_kind in (CompileResultCacheImpl, CodeLibraryCacheImpl):
+        current = list(cache_kind._locator_classes)
+        if current[: len(LOCATORS)] != list(LOCATORS):
+            cache_kind._locator_classes = [*LOCATORS, *current]
