@@ -22,7 +22,7 @@ into that many processes (:func:`deal`), each compiling its families whole into 
 cache directory, and the processes' files are then copied into the cache under its lock
 (:mod:`.compile_lock`): the families share a few callees, and two processes must never write
 one function's index at once. Each private cache starts as a copy of the cache, so that what
-is there is loaded, not compiled again.
+is there is loaded, not compiled again; only what a process compiled anew is copied back.
 
 The cache is keyed by all kernel sources and the numba and llvmlite versions
 (:mod:`.kernels.cache_key`) and by the CPU (``NUMBA_CPU_NAME=generic`` at compile and at use
@@ -126,6 +126,7 @@ def _compile_in_processes(work: list[tuple[str, ...]], processes: int, target: P
                 for shared, own in zip(kernel_folders(target), kernels_subdirectories(directory),
                                        strict=True):
                     copy_functions(shared, own)
+            seeded = index_files(private)
 
         def compile_family(k: int) -> None:
             env = {**os.environ, "NUMBA_CACHE_DIR": str(private[k])}
@@ -142,7 +143,7 @@ def _compile_in_processes(work: list[tuple[str, ...]], processes: int, target: P
             for directory in private:
                 for own, shared in zip(kernels_subdirectories(directory), kernel_folders(target),
                                        strict=True):
-                    copy_functions(own, shared)
+                    copy_functions(own, shared, unchanged=seeded)
 
 
 def kernel_folders(target: Path) -> list[Path]:
@@ -159,12 +160,23 @@ def kernels_subdirectories(cache: Path) -> list[Path]:
         str(folder / "__init__.py")) for folder in KERNEL_DIRS]
 
 
-def copy_functions(source: Path, target: Path) -> None:
+def index_files(caches: list[Path]) -> dict[Path, bytes]:
+    """The bytes of every numba index file (``*.nbi``) under the directories ``caches``."""
+    return {path: path.read_bytes() for cache in caches for path in cache.rglob("*.nbi")}
+
+
+def copy_functions(source: Path, target: Path, unchanged: dict[Path, bytes] | None = None
+                   ) -> None:
     """Copy the numba files in the directory ``source`` into ``target``, one function at a
     time: its data files first, then its index, each by an atomic rename, so that an index
-    never names a data file of another process. A function in both keeps ``source``'s files."""
+    never names a data file of another process. A function in both keeps ``source``'s files,
+    except one whose index is as ``unchanged`` holds it (what ``source`` was seeded with and
+    did not compile again: another process's new files of that function stay)."""
     target.mkdir(parents=True, exist_ok=True)
+    unchanged = unchanged or {}
     for index in source.glob("*.nbi"):
+        if index in unchanged and index.read_bytes() == unchanged[index]:
+            continue
         base = index.name[: -len(".nbi")]
         for data in source.glob(f"{base}.*.nbc"):
             _copy_atomic(data, target / data.name)

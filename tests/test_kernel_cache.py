@@ -259,6 +259,26 @@ def test_merged_caches_keep_each_function_whole(tmp_path):
     assert not list(target.glob("*.tmp.*"))
 
 
+def test_a_function_one_process_left_as_seeded_keeps_another_process_s_new_files(tmp_path):
+    """Each process of ``compile`` starts from a copy of the cache; one that did not compile a
+    function (another family's) copied its seeded, stale files back over the files another
+    process had just compiled, and the next run compiled that function again."""
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "march.march-1.py311.nbi").write_text("stale index")
+    (target / "march.march-1.py311.1.nbc").write_text("stale data")
+    private = [precompile.kernels_subdirectories(tmp_path / str(k))[0] for k in range(2)]
+    for source in private:
+        precompile.copy_functions(target, source)
+    seeded = precompile.index_files([tmp_path / "0", tmp_path / "1"])
+    (private[0] / "march.march-1.py311.nbi").write_text("new index")  # process 0 compiled it
+    (private[0] / "march.march-1.py311.1.nbc").write_text("new data")
+    for source in private:  # process 1 left it as seeded
+        precompile.copy_functions(source, target, unchanged=seeded)
+    assert (target / "march.march-1.py311.nbi").read_text() == "new index"
+    assert (target / "march.march-1.py311.1.nbc").read_text() == "new data"
+
+
 ONE_SIGNATURE = """
 import importlib, json, sys
 from mwprop_batch.kernels.cache_key import KERNEL_DIRS, PACKAGE_DIR
