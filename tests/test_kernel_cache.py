@@ -147,6 +147,25 @@ def test_kernels_import_nothing_of_the_package_outside_their_folders():
                 assert not any(a.name.startswith("mwprop_batch") for a in node.names), path.name
 
 
+def _cached_by_numba(path: Path) -> list[str]:
+    """Names of the functions of ``path`` that a decorator compiles with ``cache=True``."""
+    tree = ast.parse(path.read_text())
+    return [node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+            for decorator in node.decorator_list if isinstance(decorator, ast.Call)
+            and any(k.arg == "cache" and getattr(k.value, "value", False)
+                    for k in decorator.keywords)]
+
+
+def test_every_cached_kernel_lives_in_a_kernel_folder():
+    """Only the kernel folders' functions are stamped by every kernel source: the halos'
+    edge-table builders, cached beside ``halos/`` and stamped by their own file alone, would
+    have loaded stale machine code after a change to the profiles they integrate."""
+    outside = {str(path.relative_to(PACKAGE)): names for path in sorted(PACKAGE.rglob("*.py"))
+               if path.parent not in cache_key.KERNEL_DIRS and (names := _cached_by_numba(path))}
+    assert _cached_by_numba(KERNELS / "sorting.py")  # the search finds them
+    assert outside == {}
+
+
 def test_halo_kernels_are_keyed_by_every_kernel_source():
     from mwprop_batch.families.halos.kernels import profiles
 

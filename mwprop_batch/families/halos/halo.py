@@ -10,8 +10,7 @@ import threading
 
 import numpy as np
 
-from . import edge_tables
-from .kernels import lines_of_sight, profiles
+from .kernels import edge_tables, lines_of_sight, profiles
 from .names import HALO_FILES
 from .params import HaloParameters, load_halo
 

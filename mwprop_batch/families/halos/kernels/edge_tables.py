@@ -20,8 +20,8 @@ import math
 import numba as nb
 import numpy as np
 
-from .kernels.lines_of_sight import component_dm
-from .kernels.profiles import EDGE, KIND_UNIFORM, KIND_YT_DISK, UNI_N
+from .lines_of_sight import component_dm
+from .profiles import EDGE, KIND_UNIFORM, KIND_YT_DISK, UNI_N
 
 RADIAL_NODES = 2048  # intervals of the 1-D tables in u
 DISK_L_NODES = 512  # intervals of the disk table in v
