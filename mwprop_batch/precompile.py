@@ -100,9 +100,7 @@ def compile_kernels(models: tuple[str, ...] | None = None, processes: int = 1) -
     if processes <= 1 or len(work) == 1 or target is None:
         for family in work:
             run_family(family)
-    else:
-        for name in models:  # tables (and their kernel) once, into the caches the groups load
-            Model(name).tables  # noqa: B018  (builds or loads them)
+    else:  # each process builds (and caches) its own families' tables
         _compile_in_processes(deal(work, processes), processes, Path(target))
     return time.perf_counter() - start
 
