@@ -44,7 +44,10 @@ import json, time
 import numpy as np
 from numba.core import event
 from mwprop_batch import Model
-from mwprop_batch.catalogue.formats.psrcat import read_psrcat
+try:
+    from mwprop_batch.catalogue.formats.psrcat import read_psrcat
+except ImportError:  # a tree from before the house (issue 30)
+    from mwprop_batch.io.psrcat import read_psrcat
 from mwprop_batch.positions import find_columns, read_inputs
 
 compiles = []
