@@ -30,7 +30,7 @@ Z_GC, Z_GUM, Z_LB, Z_LI, Z_LMC, Z_D30, Z_SMC, N_ZONES = range(8)
 ZONE_BITS = (K.HAS_GC, K.HAS_GUM, K.HAS_LB, K.HAS_LI, 0, 0, 0)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def along(s: float, u, P) -> tuple[float, float, float]:
     """Galactocentric (x, y, z) pc of the point s pc from the Sun along unit vector u."""
     return s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
@@ -47,7 +47,7 @@ def sightline(l_deg: float, b_deg: float, P):
     return u, mc, K.lmc_frame(sb, cb, lr, P)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def sphere(cx: float, cy: float, cz: float, radius: float, u, P) -> tuple[float, float]:
     """Chord (s1, s2) of the sightline through a sphere (Galactocentric centre, pc)."""
     wx, wy, wz = -cx, P[K.R_SUN] - cy, P[K.Z_SUN] - cz
@@ -55,7 +55,7 @@ def sphere(cx: float, cy: float, cz: float, radius: float, u, P) -> tuple[float,
     return quadratic_roots(1.0, 2.0 * bq, wx * wx + wy * wy + wz * wz - radius * radius)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _overlap(a1: float, a2: float, b1: float, b2: float) -> tuple[float, float]:
     """Intersection of two intervals, NaN when empty or either is."""
     lo, hi = max(a1, b1), min(a2, b2)
@@ -64,7 +64,7 @@ def _overlap(a1: float, a2: float, b1: float, b2: float) -> tuple[float, float]:
     return lo, hi
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _slab(z0: float, uz: float, half: float) -> tuple[float, float]:
     """Where |z0 + s uz| <= half."""
     if uz == 0.0:
@@ -86,7 +86,7 @@ def radius_range(s0: float, s1: float, u, P) -> tuple[float, float]:
     return r_lo, r_hi
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def lb_axis_line(u, P) -> tuple[float, float]:
     """The Local Bubble's axis offset along the sightline, a0 + a1 s (pc): with the x offset
     s u_x, its length is the distance from the Bubble's (tilted) axis."""
@@ -202,14 +202,14 @@ def _lobe1_reach(u, end: float, P) -> float:
     return min(end, reach + LOBE1_REACH_MARGIN) if reach > 0.0 else 0.0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def lobe1_hidden_at(s: float, u, P) -> bool:
     """Whether lobe 1 is hidden (:func:`ymw16.lb_lobe1_hidden`) s pc along the sightline."""
     x, y, z = along(s, u, P)
     return K.lb_lobe1_hidden(x, y, z, P)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _append(s: float, cuts, n: int) -> int:
     """Put cut s at ``cuts[n]`` if there is room there; the count grows either way (a count
     beyond ``cuts``' length says that cuts were lost)."""
@@ -218,7 +218,7 @@ def _append(s: float, cuts, n: int) -> int:
     return n + 1
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _chord(r1: float, r2: float, end: float, cuts, n: int) -> int:
     """Append the ends of the chord [r1, r2] that fall strictly inside (0, end)."""
     if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
@@ -264,7 +264,7 @@ def cuts_of(u, end: float, zones, arms, P, cuts) -> tuple[np.ndarray, bool]:
     """Sorted places in (0, end) where the density jumps or kinks, and the zone ends: a
     prefix of ``cuts`` (MAX_CUTS,); and whether they are complete (False when they did not
     fit in ``cuts`` or a lobe-1 flip was not located: then the prefix misses some)."""
-    n = 0
+    n = np.int64(0)  # (not a literal: numba would compile _chord and _append for it too)
     y0 = P[K.R_SUN]
     A = u[0] * u[0] + u[1] * u[1]
     cut = P[K.CUT]

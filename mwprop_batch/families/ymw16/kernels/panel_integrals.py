@@ -23,7 +23,7 @@ LEGENDRE_AT_NODES = np.array(
 SOLVE_STEPS = 60  # safeguarded Newton steps to place a DM target (bisection alone needs ~34)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P,
         arms) -> tuple[float, float]:
     """n_e at distance s (pc) along the sightline, and thin disk minus arms n_e there."""

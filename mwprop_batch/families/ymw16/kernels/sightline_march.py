@@ -191,7 +191,8 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
         if trail.shape[0] > 0 and pdm > 0.0:
             row = trail[n_done % trail.shape[0]]
             row[T_START], row[T_END], row[T_DM], row[T_PARTS], row[T_PDM] = s, b, dm, parts, pdm
-            row[T_VALUES:] = values
+            for node in range(GL_ORDER):  # (a slice assignment compiles its error message)
+                row[T_VALUES + node] = values[node]
             n_done += 1
         dm += pdm
         s = b

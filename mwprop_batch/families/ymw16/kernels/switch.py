@@ -40,7 +40,7 @@ SECANT_STEPS = 16  # secant steps to locate a take-over, before bisection
 BISECTION_STEPS = 100
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _disk_bits(x: float, y: float, z: float, P) -> int:
     """Bits 0-2 of :func:`state` at (x, y, z) pc: thick disk, thin disk and the arms' height
     range within their cut-offs."""
@@ -59,7 +59,7 @@ def _disk_bits(x: float, y: float, z: float, P) -> int:
     return bits
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _disk_bits_at(s: float, u, P) -> int:
     """:func:`_disk_bits` s pc along the sightline."""
     x, y, z = along(s, u, P)
@@ -138,7 +138,7 @@ def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, 
             g_lo = sign * _state_margin(lo, u, l_deg, local, P, arms)[1]
             # the secant through the last two points (xb the latest), kept inside [lo, hi]
             xa, ga, xb, gb = lo, g_lo, hi, sign * g_hi
-            slow = 0  # steps in a row that did not halve [lo, hi]
+            slow = np.int64(0)  # steps in a row that did not halve [lo, hi] (not a literal)
             for _ in range(SECANT_STEPS):
                 width = hi - lo
                 if width <= SWITCH_TOL:
@@ -162,7 +162,7 @@ def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, 
     return hi, not hi - lo > SWITCH_TOL
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _disks(found, P) -> tuple[float, float, float]:
     """From :func:`ymw16.galaxy`'s output: the disks' n_e that the Local Bubble must beat,
     the (possibly dimmed) one the Gum Nebula and Loop I must beat, and the largest excess of
