@@ -11,7 +11,7 @@ import math
 import numba as nb
 import numpy as np
 
-from mwprop_batch.kernels.roots import quadratic_roots
+from mwprop_batch.kernels.roots import quadratic_roots as inlined_roots
 from mwprop_batch.kernels.sorting import sort_prefix
 
 from . import density as K
@@ -28,6 +28,14 @@ BISECTION_STEPS = 100
 # zones: rows of (start, end); which row is which feature
 Z_GC, Z_GUM, Z_LB, Z_LI, Z_LMC, Z_D30, Z_SMC, N_ZONES = range(8)
 ZONE_BITS = (K.HAS_GC, K.HAS_GUM, K.HAS_LB, K.HAS_LI, 0, 0, 0)
+
+
+@nb.njit(cache=True)
+def quadratic_roots(A: float, B: float, C: float) -> tuple[float, float]:
+    """:func:`mwprop_batch.kernels.roots.quadratic_roots`, compiled once for YMW16 (that one is
+    inlined into each caller's numba IR, and typed and lowered again at each of its eight
+    call sites here)."""
+    return inlined_roots(A, B, C)
 
 
 @nb.njit(cache=True)
