@@ -28,6 +28,7 @@ from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
 from . import cuts as C
 from . import density as K
+from .internal import ONLY_FROM_KERNELS
 
 KINK_TOL = 1e-3  # pc: a kink located to this leaves an error ~ slope jump x KINK_TOL^2
 KINK_STEPS = 40  # secant or bisection steps to locate a kink (bisection alone needs ~17)
@@ -56,7 +57,7 @@ _TAIL = np.array([[0.5 * (2 * j + 1) * GL_WEIGHTS[k]
                    for k in range(GL_ORDER)] for j in (GL_ORDER - 2, GL_ORDER - 1)])
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def secant_point(lo: float, hi: float, xa: float, ga: float, xb: float, gb: float,
                  slow: int, tol: float) -> tuple[float, int]:
     """The next point at which to look for a sign change of g bracketed by [lo, hi]: the
@@ -72,13 +73,13 @@ def secant_point(lo: float, hi: float, xa: float, ga: float, xb: float, gb: floa
     return min(max(mid, lo + 0.5 * tol), hi - 0.5 * tol), slow
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def slow_steps(slow: int, width: float, lo: float, hi: float) -> int:
     """Steps in a row that failed to halve the bracket (``width`` before the step)."""
     return slow + 1 if hi - lo > 0.5 * width else 0
 
 
-@nb.njit(cache=True)  # (not inlined: first_kink calls it in three places, rarely)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
     """Thin disk minus arms n_e (cm^-3) at distance s (pc) along the sightline."""
     x, y, z = C.along(s, u, P)
@@ -96,7 +97,7 @@ def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
     return thin - K.spiral_arms(zw, r, theta, gd, P, arms)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P,
               arms) -> tuple[float, bool]:
     """Where thin - arms changes sign in [lo, hi] (its values there: g_lo, g_hi; NaN where
@@ -124,7 +125,7 @@ def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P
     return hi, hi - lo <= KINK_TOL
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg: float, P,
              arms) -> float:
     """thin - arms at a panel's end x_end, next to its nodes x1 (the nearer) and x2: their
@@ -139,7 +140,7 @@ def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg:
     return thin_over_arms(x_end, u, l_deg, P, arms)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _fit(gaps) -> tuple[float, float, float, float, float, float]:
     """The fit's coefficients of t^0 ... t^5 (see _MONOMIAL; GL_ORDER is 6)."""
     c0 = c1 = c2 = c3 = c4 = c5 = 0.0
@@ -153,7 +154,7 @@ def _fit(gaps) -> tuple[float, float, float, float, float, float]:
     return c0, c1, c2, c3, c4, c5
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _fit_pair(lo: float, hi: float, mid: float, half: float, fit, margin: float) -> bool:
     """Whether the polynomial through thin - arms at the panel's nodes (``fit``: its
     coefficients from :func:`_fit`, cm^-3; a quintic, GL_ORDER being 6), looked at
@@ -179,7 +180,7 @@ def _fit_pair(lo: float, hi: float, mid: float, half: float, fit, margin: float)
     return changes >= 2
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, P,
                arms) -> tuple[float, bool, bool]:
     """The first place in the panel [a, b] where the thin disk and the arms cross, given

@@ -22,6 +22,7 @@ import numpy as np
 from . import cuts as C
 from . import density as K
 from .flags import NC_ROOT
+from .internal import ONLY_FROM_KERNELS
 from .panel_integrals import _solve
 from .row_scratch import (
     T_DM,
@@ -74,7 +75,7 @@ def horizon(l_deg: float, b_deg: float, P) -> float:
     return P[K.MC_HORIZON] if K.in_mc_region(l_deg, b_deg, P) else P[K.GAL_HORIZON]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def tau_1ghz(dm: float, dm_gal: float, beyond: bool, P) -> float:
     """YMW16's scattering time (s at 1 GHz) for a DM; for a source beyond the Galaxy in MC
     mode (dm_gal: the DM where the sightline left it) the larger of half the Galactic and
@@ -88,7 +89,7 @@ def tau_1ghz(dm: float, dm_gal: float, beyond: bool, P) -> float:
     return max(0.5 * tsc(dm_gal), 0.5 * tsc(max(dm - dm_gal, 0.0)))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def galaxy_exit(l_deg: float, b_deg: float, P) -> float:
     """Distance (pc) where the sightline leaves the Galaxy (R_g = galaxy_radius)."""
     u = C.sightline(l_deg, b_deg, P)[0]
@@ -149,7 +150,7 @@ def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, a
                       P)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _usable_in_order(dist, order) -> int:
     """Indices of the finite, positive entries of ``dist`` into ``order``, sorted by distance
     (stable insertion sort: rows hold a few distances); returns how many."""
