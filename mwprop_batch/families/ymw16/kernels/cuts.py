@@ -45,7 +45,7 @@ def along(s: float, u, P) -> tuple[float, float, float]:
     return s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def sightline(l_deg: float, b_deg: float, P):
     """Unit vector (Galactocentric axes), whether it runs in MC mode, its LMC-frame direction
     (both as 3-tuples)."""
@@ -82,7 +82,7 @@ def _slab(z0: float, uz: float, half: float) -> tuple[float, float]:
     return min(s1, s2), max(s1, s2)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def radius_range(s0: float, s1: float, u, P) -> tuple[float, float]:
     """Smallest and largest Galactocentric radius R (pc) on the stretch [s0, s1]."""
     y0 = P[K.R_SUN]
@@ -116,7 +116,7 @@ def _thick_floor(s0: float, s1: float, u, P) -> float:
     return min(1.0, P[K.J_FB]) * K.thick_disk(zw, r_hi, P)[0]
 
 
-@nb.njit(cache=True)  # (tests call it)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
     """Fill and return ``zones`` (N_ZONES, 3): for each feature the chord (s_in, s_out) where
     it may be non-zero and the longest panel (pc) inside it; NaN rows for features the
@@ -185,7 +185,7 @@ def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
     return zones
 
 
-@nb.njit(cache=True)  # (tests call it)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _lobe1_reach(u, end: float, P) -> float:
     """Farthest s (pc, at most ``end``) where lobe 1's viewing-angle test can flip: it flips
     where a point sees, in the Galactic plane, A = (0, y_ref) and B = (0, y_c(z)) at the
@@ -268,7 +268,7 @@ def _lobe1_switches(u, reach: float, cuts, n: int, P) -> tuple[int, bool]:
     return n, located
 
 
-@nb.njit(cache=True)  # (tests call it)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def cuts_of(u, end: float, zones, arms, P, cuts) -> tuple[np.ndarray, bool]:
     """Sorted places in (0, end) where the density jumps or kinks, and the zone ends: a
     prefix of ``cuts`` (MAX_CUTS,); and whether they are complete (False when they did not

@@ -4,7 +4,8 @@ numba gives every compiled function a CPython wrapper (unboxing each argument fr
 object) and a C-callable wrapper, and each is lowered, optimised and generated again in every
 caller that links it: for the march and the helpers with work arrays and tuples among their
 arguments, in every level above them. A kernel compiled with :data:`ONLY_FROM_KERNELS` has
-neither: it cannot be called from Python (the interpreted tier runs its Python source).
+neither: it cannot be called from Python (that crashes the process; the interpreted tier runs
+its Python source, and tests call it compiled through ``tests/ymw16_kernel_calls.py``).
 """
 
 from __future__ import annotations

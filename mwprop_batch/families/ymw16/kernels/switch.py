@@ -176,14 +176,14 @@ def _disks(found, P) -> tuple[float, float, float]:
     return disk, dimmed, max(lb - disk, max(gum, li) - dimmed)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def disks_at(s: float, u, l_deg: float, local: int, P, arms) -> tuple[float, float, float]:
     """:func:`_disks` at distance s (pc) along the sightline."""
     x, y, z = along(s, u, P)
     return _disks(galaxy(x, y, z, l_deg, local, P, arms), P)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, values, disks,
                   gaps, region: int) -> tuple[float, int]:
     """Gauss-Legendre DM (pc cm^-3) over [a, b] inside the Galaxy, and the index of the first

@@ -51,7 +51,7 @@ def _sech2_rate(q_max: float, q_rate: float) -> float:
     return 2.0 * min(1.0, q_max) * q_rate
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def disk_rate(r_lo: float, r_hi: float, z_max: float, u, local: int, P,
               arms) -> tuple[float, float]:
     """A bound on |d ln n_disks / ds| (per pc) where the Galactocentric radius is in
@@ -127,7 +127,7 @@ def _point_range(cx: float, cy: float, cz: float, s0: float, s1: float, u,
     return _norm_range(-cx, u[0], P[K.R_SUN] - cy, u[1], P[K.Z_SUN] - cz, u[2], s0, s1)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def feature_ceilings(s0: float, s1: float, u, lobes, local: int, P) -> tuple[float, float]:
     """Upper bounds (cm^-3) on the Local Bubble, and on the larger of the Gum Nebula and
     Loop I, over the sightline's stretch [s0, s1] (``lobes``: the Bubble's lobes' peak n_e
@@ -219,7 +219,7 @@ def _panel_proved(a: float, b: float, disks, rate: float, step: float, u, lobes,
     return worst < 0.0 or worst * (b - a) < MISS_DM
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def search_bounds(reach: float, u, l_deg: float, P, arms) -> tuple[float, float, tuple]:
     """What :func:`first_take_over` needs of a sightline whose local features lie within
     ``reach`` pc of the Sun, computed once: :func:`disk_rate` over that stretch (radius and
@@ -232,7 +232,7 @@ def search_bounds(reach: float, u, l_deg: float, P, arms) -> tuple[float, float,
     return rate, step, lobes
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def first_take_over(a: float, b: float, u, l_deg: float, local: int, P, arms, disks, stack,
                     bounds, taken: int = GL_ORDER,
                     budget: int = SEARCH_EVALUATIONS) -> tuple[float, float, bool]:
