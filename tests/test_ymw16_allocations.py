@@ -21,16 +21,16 @@ def allocations(kernel, n, count=True):
     l, b = rng.uniform(0, 360, n), rng.uniform(-90, 90, n)
     dm, ok = rng.uniform(3, 1500, n), np.ones(n, bool)
     args = {
-        "dm_to_dist": (l, b, dm, np.zeros(n), ok),
-        "dm_to_dist_err": (l, b, dm, 0.3 * dm, ok),
-        "dm_profile": (l, b, rng.uniform(0, 30000, (n, 3)), ok),
-        "dm_max": (l, b, ok),
+        "dm_to_dist": (l, b, dm[:, None], np.zeros(n), ok, P, arms, los.DM_TO_DIST),
+        "dm_to_dist_err": (l, b, dm[:, None], 0.3 * dm, ok, P, arms, los.DM_TO_DIST),
+        "dm_profile": (l, b, rng.uniform(0, 30000, (n, 3)), np.zeros(n), ok, P, arms,
+                       los.PROFILE),
+        "dm_max": (l, b, np.empty((n, 0)), np.zeros(n), ok, P, arms, los.DM_MAX),
     }[kernel]
-    func = getattr(los, kernel.removesuffix("_err") + "_batch")
     if not count:  # compile (or load) first: the runtime starts, with its counters, then
-        return func(*args, P, arms)
+        return los.sightline_batch(*args)
     before = rtsys.get_allocation_stats().alloc
-    func(*args, P, arms)
+    los.sightline_batch(*args)
     return rtsys.get_allocation_stats().alloc - before
 
 

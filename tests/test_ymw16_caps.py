@@ -4,6 +4,7 @@ with status 'not converged: <where>', never a last iterate marked ok."""
 
 import numpy as np
 import pytest
+from ymw16_kernel_calls import from_python
 
 from mwprop_batch.core.interpreted import interpreted
 from mwprop_batch.core.rows import NotConvergedError
@@ -115,13 +116,16 @@ def test_cuts_fill_a_buffer_only_to_its_end(ymw16, room):
     """The compiled cut finder with a buffer of ``room`` entries inside a larger array: the
     entries past it stay untouched, and a buffer that is too small says so."""
     P, arms = ymw16.tables
-    u, mc, frame = ymw16_cuts.sightline(30.0, 1.0, P)
-    zones = ymw16_cuts.zones_of(u, mc, frame, 30.0, P, np.empty((ymw16_cuts.N_ZONES, 3)))
-    full, complete = ymw16_cuts.cuts_of(u, 25_000.0, zones, arms, P,
+    # (compiled without a CPython wrapper: called through compiled callers)
+    sightline, zones_of = from_python(ymw16_cuts.sightline), from_python(ymw16_cuts.zones_of)
+    cuts_of = from_python(ymw16_cuts.cuts_of)
+    u, mc, frame = sightline(30.0, 1.0, P)
+    zones = zones_of(u, mc, frame, 30.0, P, np.empty((ymw16_cuts.N_ZONES, 3)))
+    full, complete = cuts_of(u, 25_000.0, zones, arms, P,
                                         np.empty(ymw16_cuts.MAX_CUTS))
     assert complete and 3 < full.shape[0] < 40
     buffer = np.full(room + 8, -1.0)
-    kept, complete = ymw16_cuts.cuts_of(u, 25_000.0, zones, arms, P, buffer[:room])
+    kept, complete = cuts_of(u, 25_000.0, zones, arms, P, buffer[:room])
     assert complete == (room >= full.shape[0])
     assert (buffer[room:] == -1.0).all()
     assert kept.shape[0] == min(room, full.shape[0])

@@ -47,7 +47,8 @@ def dm_to_dist(
     Same signature as :func:`mwprop_batch.families.ne.engine.dm_to_dist`; ``velocity_kms`` enters
     only the NE2001 family's scintillation columns, so YMW16 does not use it."""
     l_deg, valid, status, given, err = dm_rows(l_deg, b_deg, dm, dm_err, errors)
-    raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, err, valid, *tables)
+    raw = run(los.sightline_batch, l_deg, b_deg, dm[:, None], err, valid, *tables,
+              los.DM_TO_DIST)[0][:, 0, :]
     col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
     status = status.copy()
     flag_rows(status, col["flags"], errors, NOT_CONVERGED)
@@ -66,7 +67,8 @@ def dist_to_dm(
     """Flat-array implementation of :meth:`Model.dist_to_dm` for YMW16."""
     l_deg, valid, status = distance_rows(l_deg, b_deg, dist, errors)
     pc = (dist * PC_PER_KPC)[:, None]
-    out, flags = run(los.dm_profile_batch, l_deg, b_deg, pc, valid, *tables)
+    out, flags = run(los.sightline_batch, l_deg, b_deg, pc, np.zeros(len(pc)), valid, *tables,
+                     los.PROFILE)
     raw = out[:, 0, :]
     status = status.copy()
     bad = flag_rows(status, flags, errors, NOT_CONVERGED)
@@ -89,15 +91,17 @@ def dm_profile(
     where the sightline is invalid or a search did not converge."""
     l_deg = wrap_longitude(l_deg)
     pc = np.ascontiguousarray(dist * PC_PER_KPC)
-    return run(los.dm_profile_batch, l_deg, b_deg, pc, _valid_sightlines(l_deg, b_deg),
-               *tables)[0][:, :, 0]
+    return run(los.sightline_batch, l_deg, b_deg, pc, np.zeros(len(pc)),
+               _valid_sightlines(l_deg, b_deg), *tables, los.PROFILE)[0][:, :, 0]
 
 
 def dm_max(tables: Ymw16Tables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np.ndarray:
     """DM (pc cm^-3) to YMW16's horizon along each sightline (NaN where invalid or where a
     search did not converge)."""
     l_deg = wrap_longitude(l_deg)
-    return run(los.dm_max_batch, l_deg, b_deg, _valid_sightlines(l_deg, b_deg), *tables)[:, 0]
+    return run(los.sightline_batch, l_deg, b_deg, np.empty((len(l_deg), 0)),
+               np.zeros(len(l_deg)), _valid_sightlines(l_deg, b_deg), *tables,
+               los.DM_MAX)[0][:, 0, 0]
 
 
 def density(tables: Ymw16Tables, x, y, z, run) -> pd.DataFrame:

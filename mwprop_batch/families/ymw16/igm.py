@@ -75,7 +75,8 @@ def galactic_parts(
     ends = np.column_stack([galaxy_exit_pc(l_deg, b_deg, mc.P),
                             np.full(l_deg.shape, mc.P[K.MC_HORIZON])])
     ends[~valid] = 0.0
-    dm = run(los.dm_profile_batch, l_deg, b_deg, np.ascontiguousarray(ends), valid, *mc)[0]
+    dm = run(los.sightline_batch, l_deg, b_deg, np.ascontiguousarray(ends), np.zeros(len(ends)),
+             valid, *mc, los.PROFILE)[0]
     dm_gal, dm_all = dm[:, 0, 0], dm[:, 1, 0]
     return dm_gal, dm_all - dm_gal
 

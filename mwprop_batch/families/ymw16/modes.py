@@ -67,7 +67,8 @@ def dm_to_dist_pc(
     ``limit`` marks a DM beyond what the sightline reaches, whose distance is then the mode's
     horizon (as the C code). Flat float64 rows (deg, pc cm^-3); rows not ``valid`` give NaN."""
     tables = tables_for_mode(tables, mode)
-    raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, np.zeros_like(dm), valid, *tables)
+    raw = run(los.sightline_batch, l_deg, b_deg, dm[:, None], np.zeros_like(dm), valid, *tables,
+              los.DM_TO_DIST)[0][:, 0, :]
     col = dict(zip(los.DM_TO_DIST_COLUMNS, raw.T, strict=True))
     limit = col["limit"] == 1.0
     return np.where(limit, horizon_pc(tables, mode), col["DIST"]), col["TAU1"], limit
@@ -82,7 +83,8 @@ def dist_to_dm_pc(
     is not ``valid``."""
     tables = tables_for_mode(tables, mode)
     ends = np.minimum(dist_pc, horizon_pc(tables, mode))[:, None]
-    out = run(los.dm_profile_batch, l_deg, b_deg, ends, valid, *tables)[0][:, 0, :]
+    out = run(los.sightline_batch, l_deg, b_deg, ends, np.zeros(len(ends)), valid, *tables,
+              los.PROFILE)[0][:, 0, :]
     return out[:, 0], out[:, 1]
 
 

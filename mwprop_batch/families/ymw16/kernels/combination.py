@@ -58,9 +58,10 @@ from .density import (
     thick_disk,
     warped_z,
 )
+from .internal import ONLY_FROM_KERNELS
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def galaxy(x: float, y: float, z: float, gl_deg: float, local: int, P, arms):
     """Galactic n_e and its parts at (x, y, z) pc, seen at longitude gl_deg from the Sun.
 

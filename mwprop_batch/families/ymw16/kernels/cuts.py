@@ -11,10 +11,11 @@ import math
 import numba as nb
 import numpy as np
 
-from mwprop_batch.kernels.roots import quadratic_roots
+from mwprop_batch.kernels.roots import quadratic_roots as inlined_roots
 from mwprop_batch.kernels.sorting import sort_prefix
 
 from . import density as K
+from .internal import ONLY_FROM_KERNELS
 
 PANEL_PER_SCALE = 3.0  # panel length per local scale length (sech^2 profiles)
 PANEL_PER_GAUSSIAN = 2.5  # panel length per 1/e width of a Gaussian shell
@@ -30,13 +31,21 @@ Z_GC, Z_GUM, Z_LB, Z_LI, Z_LMC, Z_D30, Z_SMC, N_ZONES = range(8)
 ZONE_BITS = (K.HAS_GC, K.HAS_GUM, K.HAS_LB, K.HAS_LI, 0, 0, 0)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
+def quadratic_roots(A: float, B: float, C: float) -> tuple[float, float]:
+    """:func:`mwprop_batch.kernels.roots.quadratic_roots`, compiled once for YMW16 (that one is
+    inlined into each caller's numba IR, and typed and lowered again at each of its eight
+    call sites here)."""
+    return inlined_roots(A, B, C)
+
+
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def along(s: float, u, P) -> tuple[float, float, float]:
     """Galactocentric (x, y, z) pc of the point s pc from the Sun along unit vector u."""
     return s * u[0], P[K.R_SUN] + s * u[1], P[K.Z_SUN] + s * u[2]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def sightline(l_deg: float, b_deg: float, P):
     """Unit vector (Galactocentric axes), whether it runs in MC mode, its LMC-frame direction
     (both as 3-tuples)."""
@@ -47,7 +56,7 @@ def sightline(l_deg: float, b_deg: float, P):
     return u, mc, K.lmc_frame(sb, cb, lr, P)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def sphere(cx: float, cy: float, cz: float, radius: float, u, P) -> tuple[float, float]:
     """Chord (s1, s2) of the sightline through a sphere (Galactocentric centre, pc)."""
     wx, wy, wz = -cx, P[K.R_SUN] - cy, P[K.Z_SUN] - cz
@@ -55,7 +64,7 @@ def sphere(cx: float, cy: float, cz: float, radius: float, u, P) -> tuple[float,
     return quadratic_roots(1.0, 2.0 * bq, wx * wx + wy * wy + wz * wz - radius * radius)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _overlap(a1: float, a2: float, b1: float, b2: float) -> tuple[float, float]:
     """Intersection of two intervals, NaN when empty or either is."""
     lo, hi = max(a1, b1), min(a2, b2)
@@ -64,7 +73,7 @@ def _overlap(a1: float, a2: float, b1: float, b2: float) -> tuple[float, float]:
     return lo, hi
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _slab(z0: float, uz: float, half: float) -> tuple[float, float]:
     """Where |z0 + s uz| <= half."""
     if uz == 0.0:
@@ -73,7 +82,7 @@ def _slab(z0: float, uz: float, half: float) -> tuple[float, float]:
     return min(s1, s2), max(s1, s2)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def radius_range(s0: float, s1: float, u, P) -> tuple[float, float]:
     """Smallest and largest Galactocentric radius R (pc) on the stretch [s0, s1]."""
     y0 = P[K.R_SUN]
@@ -86,7 +95,7 @@ def radius_range(s0: float, s1: float, u, P) -> tuple[float, float]:
     return r_lo, r_hi
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def lb_axis_line(u, P) -> tuple[float, float]:
     """The Local Bubble's axis offset along the sightline, a0 + a1 s (pc): with the x offset
     s u_x, its length is the distance from the Bubble's (tilted) axis."""
@@ -94,7 +103,7 @@ def lb_axis_line(u, P) -> tuple[float, float]:
     return a0, u[1] * P[K.LB_COS] - P[K.LB_SIN] * u[2]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _thick_floor(s0: float, s1: float, u, P) -> float:
     """A lower bound on the thick disk's n_e (after the Fermi bubbles' factor, before the
     Local Bubble's) over the sightline's stretch [s0, s1] (pc); 0 where it may be cut off.
@@ -107,7 +116,7 @@ def _thick_floor(s0: float, s1: float, u, P) -> float:
     return min(1.0, P[K.J_FB]) * K.thick_disk(zw, r_hi, P)[0]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
     """Fill and return ``zones`` (N_ZONES, 3): for each feature the chord (s_in, s_out) where
     it may be non-zero and the longest panel (pc) inside it; NaN rows for features the
@@ -176,7 +185,7 @@ def zones_of(u, mc: bool, frame, l_deg: float, P, zones) -> np.ndarray:
     return zones
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _lobe1_reach(u, end: float, P) -> float:
     """Farthest s (pc, at most ``end``) where lobe 1's viewing-angle test can flip: it flips
     where a point sees, in the Galactic plane, A = (0, y_ref) and B = (0, y_c(z)) at the
@@ -202,14 +211,14 @@ def _lobe1_reach(u, end: float, P) -> float:
     return min(end, reach + LOBE1_REACH_MARGIN) if reach > 0.0 else 0.0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def lobe1_hidden_at(s: float, u, P) -> bool:
     """Whether lobe 1 is hidden (:func:`ymw16.lb_lobe1_hidden`) s pc along the sightline."""
     x, y, z = along(s, u, P)
     return K.lb_lobe1_hidden(x, y, z, P)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _append(s: float, cuts, n: int) -> int:
     """Put cut s at ``cuts[n]`` if there is room there; the count grows either way (a count
     beyond ``cuts``' length says that cuts were lost)."""
@@ -218,7 +227,7 @@ def _append(s: float, cuts, n: int) -> int:
     return n + 1
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _chord(r1: float, r2: float, end: float, cuts, n: int) -> int:
     """Append the ends of the chord [r1, r2] that fall strictly inside (0, end)."""
     if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
@@ -230,7 +239,7 @@ def _chord(r1: float, r2: float, end: float, cuts, n: int) -> int:
     return n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _lobe1_switches(u, reach: float, cuts, n: int, P) -> tuple[int, bool]:
     """Append where lobe 1's viewing-angle test flips within ``reach`` (scan, then bisect);
     returns the count and whether every flip was located to ROOT_TOL."""
@@ -259,12 +268,12 @@ def _lobe1_switches(u, reach: float, cuts, n: int, P) -> tuple[int, bool]:
     return n, located
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def cuts_of(u, end: float, zones, arms, P, cuts) -> tuple[np.ndarray, bool]:
     """Sorted places in (0, end) where the density jumps or kinks, and the zone ends: a
     prefix of ``cuts`` (MAX_CUTS,); and whether they are complete (False when they did not
     fit in ``cuts`` or a lobe-1 flip was not located: then the prefix misses some)."""
-    n = 0
+    n = np.int64(0)  # (not a literal: numba would compile _chord and _append for it too)
     y0 = P[K.R_SUN]
     A = u[0] * u[0] + u[1] * u[1]
     cut = P[K.CUT]

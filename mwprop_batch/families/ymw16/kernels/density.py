@@ -58,20 +58,20 @@ COLUMNS = ("ne", "ne_thick", "ne_thin", "ne_arms", "ne_gc", "ne_gum", "ne_lb", "
 TWO_PI = 2.0 * math.pi
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def sech2(x: float) -> float:
     """sech(x)^2, without overflow."""
     t = math.exp(-2.0 * abs(x))
     return 4.0 * t / ((1.0 + t) * (1.0 + t))
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def scale_height(r: float, P) -> float:
     """YMW16's radial scale-height law H(R) (pc) shared by the thin disk and the arms."""
     return P[HG_C0] + P[HG_C1] * r + P[HG_C2] * r * r
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def warped_z(z: float, r: float, theta: float, P) -> float:
     """Height above the warped mid-plane (the warp starts at R_warp; theta: azimuth)."""
     if r < P[R_WARP]:
@@ -79,7 +79,7 @@ def warped_z(z: float, r: float, theta: float, P) -> float:
     return z - P[GAMMA_W] * (r - P[R_WARP]) * math.cos(theta - P[THETA_MAX])
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def arm_radial_offset(r: float, theta: float, a: int, arms) -> float:
     """|R - R_arm| to the nearest winding of arm a that YMW16 considers at azimuth theta.
 
@@ -102,7 +102,7 @@ def arm_radial_offset(r: float, theta: float, a: int, arms) -> float:
     return min(abs(r - inner), abs(r - inner * arms[a, ARM_TURN]))
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def _gaussian(x: float, width: float) -> float:
     """exp(-(x/width)^2), taken as 0 beyond 8 widths (below 1e-27)."""
     q = x / width
@@ -140,7 +140,7 @@ def spiral_arms(zw: float, r: float, theta: float, gd: float, P, arms) -> float:
     return total * sech2((r - P[B2S]) / P[AA]) * gd * sech2(zw / hh)
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def gum_surface(theta: float, P) -> tuple[float, float]:
     """The Gum Nebula's spheroid (semi-axes Agn, Agn, Kgn Agn) at elevation theta (rad, in
     [0, pi/2]) seen from its centre: the distance r_p (pc) of its surface point, and
@@ -159,7 +159,7 @@ def gum_surface(theta: float, P) -> tuple[float, float]:
     return math.sqrt(zp * zp + rp_xy * rp_xy), abs(math.sin(theta + alpha))
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def gum_shell_distance(x: float, y: float, z: float, P) -> float:
     """The Gum Nebula's shell distance (pc): |R - r_p| |sin(theta + alpha)| (R: the distance
     from its centre; see :func:`gum_surface`); inf beyond GUM_REACH, where it surely exceeds
@@ -184,7 +184,7 @@ def gum_nebula(x: float, y: float, z: float, P) -> float:
     return P[NGN] * math.exp(-(dmin / P[WGN]) ** 2)
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def lb_axis_distance(x: float, y: float, z: float, P) -> float:
     """Distance (pc) from the Local Bubble's tilted axis; inside R_LB the thick disk is
     scaled by J_LB."""
@@ -192,7 +192,7 @@ def lb_axis_distance(x: float, y: float, z: float, P) -> float:
     return math.sqrt(axis * axis + x * x)
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def lobe_offset(gl_deg: float, theta: float) -> float:
     """Angle (deg) between the longitude gl_deg and a Local Bubble lobe's centre theta, as
     the authors' code takes it."""
@@ -236,7 +236,7 @@ def local_bubble(x: float, y: float, z: float, gl_deg: float, uu: float, P) -> f
     return n1 + n2
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def lb_lobe1_angle(x: float, y: float, z: float, P) -> float:
     """cos of the angle, in the Galactic plane, between the directions from the point to
     (0, y_ref) and to the Local Bubble's axis at its height, minus cos_e."""
@@ -248,7 +248,7 @@ def lb_lobe1_angle(x: float, y: float, z: float, P) -> float:
     return (x * x + (yref - y) * (yc - y)) / norm - P[LB_COS_E]
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def lb_lobe1_hidden(x: float, y: float, z: float, P) -> bool:
     """Lobe 1 is absent where that angle exceeds the cos_e angle (NaN at the axis: kept)."""
     return lb_lobe1_angle(x, y, z, P) < 0.0
@@ -269,7 +269,7 @@ def loop_i(x: float, y: float, z: float, P) -> float:
             * math.exp(-(theta / P[DETTHETALI]) ** 2))
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def in_fermi_bubbles(x: float, y: float, z: float, P) -> bool:
     r2 = (x * x + y * y) / (P[FB_B] * P[FB_B])
     north = r2 + ((z - P[FB_NORTH_Z]) / P[FB_NORTH_A]) ** 2
@@ -277,7 +277,7 @@ def in_fermi_bubbles(x: float, y: float, z: float, P) -> bool:
     return north < 1.0 or south < 1.0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def galactic_centre(x: float, y: float, z: float, P) -> float:
     r2 = (x - P[XGC]) ** 2 + (y - P[YGC]) ** 2
     if r2 > (P[CUT] * P[AGC]) ** 2 or abs(z) > P[CUT] * P[HGC]:
@@ -290,7 +290,7 @@ HAS_GC, HAS_GUM, HAS_LB, HAS_LI, HAS_THIN, HAS_ARMS = 1, 2, 4, 8, 16, 32
 ALL_LOCAL = HAS_GC | HAS_GUM | HAS_LB | HAS_LI | HAS_THIN | HAS_ARMS
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def thick_disk(zw: float, r: float, P) -> tuple[float, float]:
     """Thick-disk n_e at warped height zw and Galactocentric radius r (pc), before the Fermi
     and Local Bubble factors, and its radial factor g_d (both 0 beyond its cut-offs)."""
@@ -347,7 +347,7 @@ def magellanic(d: float, frame, x: float, y: float, z: float, P) -> float:
     return ne
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def in_mc_region(l_deg: float, b_deg: float, P) -> bool:
     """Whether YMW16 treats the direction (l, b) in its Magellanic Cloud mode."""
     return P[MC_L_MIN] < l_deg < P[MC_L_MAX] and P[MC_B_MIN] < b_deg < P[MC_B_MAX]

@@ -28,6 +28,7 @@ from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
 from . import cuts as C
 from . import density as K
+from .internal import ONLY_FROM_KERNELS
 
 KINK_TOL = 1e-3  # pc: a kink located to this leaves an error ~ slope jump x KINK_TOL^2
 KINK_STEPS = 40  # secant or bisection steps to locate a kink (bisection alone needs ~17)
@@ -56,7 +57,7 @@ _TAIL = np.array([[0.5 * (2 * j + 1) * GL_WEIGHTS[k]
                    for k in range(GL_ORDER)] for j in (GL_ORDER - 2, GL_ORDER - 1)])
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def secant_point(lo: float, hi: float, xa: float, ga: float, xb: float, gb: float,
                  slow: int, tol: float) -> tuple[float, int]:
     """The next point at which to look for a sign change of g bracketed by [lo, hi]: the
@@ -72,13 +73,13 @@ def secant_point(lo: float, hi: float, xa: float, ga: float, xb: float, gb: floa
     return min(max(mid, lo + 0.5 * tol), hi - 0.5 * tol), slow
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def slow_steps(slow: int, width: float, lo: float, hi: float) -> int:
     """Steps in a row that failed to halve the bracket (``width`` before the step)."""
     return slow + 1 if hi - lo > 0.5 * width else 0
 
 
-@nb.njit(cache=True)  # (not inlined: first_kink calls it in three places, rarely)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
     """Thin disk minus arms n_e (cm^-3) at distance s (pc) along the sightline."""
     x, y, z = C.along(s, u, P)
@@ -96,7 +97,7 @@ def thin_over_arms(s: float, u, l_deg: float, P, arms) -> float:
     return thin - K.spiral_arms(zw, r, theta, gd, P, arms)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P,
               arms) -> tuple[float, bool]:
     """Where thin - arms changes sign in [lo, hi] (its values there: g_lo, g_hi; NaN where
@@ -105,13 +106,13 @@ def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P
     KINK_TOL)."""
     above = g_hi > 0.0
     xa, ga, xb, gb = lo, g_lo, hi, g_hi
-    slow = 0
+    slow = np.int64(0)  # (a literal would compile secant_point and slow_steps twice)
     for _ in range(KINK_STEPS):
         width = hi - lo
         if width <= KINK_TOL:
             break
         if math.isnan(ga) or math.isnan(gb):
-            mid, slow = 0.5 * (lo + hi), 0
+            mid, slow = 0.5 * (lo + hi), np.int64(0)
         else:
             mid, slow = secant_point(lo, hi, xa, ga, xb, gb, slow, KINK_TOL)
         g = thin_over_arms(mid, u, l_deg, P, arms)
@@ -124,7 +125,7 @@ def _crossing(lo: float, hi: float, g_lo: float, g_hi: float, u, l_deg: float, P
     return hi, hi - lo <= KINK_TOL
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg: float, P,
              arms) -> float:
     """thin - arms at a panel's end x_end, next to its nodes x1 (the nearer) and x2: their
@@ -139,19 +140,24 @@ def _end_gap(x_end: float, x1: float, g1: float, x2: float, g2: float, u, l_deg:
     return thin_over_arms(x_end, u, l_deg, P, arms)
 
 
-@nb.njit(cache=True, inline="always")
-def _coefficient(j: int, gaps) -> float:
-    """The fit's coefficient of t^j (see _MONOMIAL)."""
-    c = 0.0
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
+def _fit(gaps) -> tuple[float, float, float, float, float, float]:
+    """The fit's coefficients of t^0 ... t^5 (see _MONOMIAL; GL_ORDER is 6)."""
+    c0 = c1 = c2 = c3 = c4 = c5 = 0.0
     for k in range(GL_ORDER):
-        c += _MONOMIAL[j, k] * gaps[k]
-    return c
+        c0 += _MONOMIAL[0, k] * gaps[k]
+        c1 += _MONOMIAL[1, k] * gaps[k]
+        c2 += _MONOMIAL[2, k] * gaps[k]
+        c3 += _MONOMIAL[3, k] * gaps[k]
+        c4 += _MONOMIAL[4, k] * gaps[k]
+        c5 += _MONOMIAL[5, k] * gaps[k]
+    return c0, c1, c2, c3, c4, c5
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _fit_pair(lo: float, hi: float, mid: float, half: float, fit, margin: float) -> bool:
     """Whether the polynomial through thin - arms at the panel's nodes (``fit``: its
-    coefficients from :func:`_coefficient`, cm^-3; a quintic, GL_ORDER being 6), looked at
+    coefficients from :func:`_fit`, cm^-3; a quintic, GL_ORDER being 6), looked at
     every FIT_STEP pc or less from lo to hi (pc), may
     hide a pair of crossings there: it changes sign twice or more, or it has a minimum of its
     magnitude within ``margin`` (cm^-3) of zero without a change of sign (a near touch; at lo
@@ -174,7 +180,7 @@ def _fit_pair(lo: float, hi: float, mid: float, half: float, fit, margin: float)
     return changes >= 2
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, P,
                arms) -> tuple[float, bool, bool]:
     """The first place in the panel [a, b] where the thin disk and the arms cross, given
@@ -218,8 +224,7 @@ def first_kink(a: float, b: float, above_a: int, gaps, values, u, l_deg: float, 
                 0.5 * (values[k - 1] + values[k]))
             margin = FIT_NEAR * v + FIT_TAIL * tail
             if not fitted:
-                fit = (_coefficient(0, gaps), _coefficient(1, gaps), _coefficient(2, gaps),
-                       _coefficient(3, gaps), _coefficient(4, gaps), _coefficient(5, gaps))
+                fit = _fit(gaps)
                 bend = (2.0 * abs(fit[2]) + 6.0 * abs(fit[3]) + 12.0 * abs(fit[4])
                         + 20.0 * abs(fit[5]))  # >= |the fit's second derivative in t|
                 fitted = True

@@ -1,4 +1,4 @@
-"""YMW16 line-of-sight batch kernels: DM -> D, D -> DM and DM_max, one sightline per row.
+"""YMW16's line-of-sight batch kernel: DM -> D, D -> DM (profiles) and DM_max, by a mode.
 
 Each row is integrated outward from the Sun by :func:`.sightline_march.march` (distances in
 pc inside; its panels planned by :mod:`.panels`, cut where the governing component switches
@@ -22,6 +22,7 @@ import numpy as np
 from . import cuts as C
 from . import density as K
 from .flags import NC_ROOT
+from .internal import ONLY_FROM_KERNELS
 from .panel_integrals import _solve
 from .row_scratch import (
     T_DM,
@@ -74,7 +75,7 @@ def horizon(l_deg: float, b_deg: float, P) -> float:
     return P[K.MC_HORIZON] if K.in_mc_region(l_deg, b_deg, P) else P[K.GAL_HORIZON]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def tau_1ghz(dm: float, dm_gal: float, beyond: bool, P) -> float:
     """YMW16's scattering time (s at 1 GHz) for a DM; for a source beyond the Galaxy in MC
     mode (dm_gal: the DM where the sightline left it) the larger of half the Galactic and
@@ -88,7 +89,7 @@ def tau_1ghz(dm: float, dm_gal: float, beyond: bool, P) -> float:
     return max(0.5 * tsc(dm_gal), 0.5 * tsc(max(dm - dm_gal, 0.0)))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def galaxy_exit(l_deg: float, b_deg: float, P) -> float:
     """Distance (pc) where the sightline leaves the Galaxy (R_g = galaxy_radius)."""
     u = C.sightline(l_deg, b_deg, P)[0]
@@ -100,6 +101,7 @@ def galaxy_exit(l_deg: float, b_deg: float, P) -> float:
 
 DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "DIST_LO", "DIST_HI", "TAU1", "MC", "limit_hi",
                       "flags")
+DM_TO_DIST, PROFILE, DM_MAX = range(3)  # the queries (modes) of sightline_batch
 
 
 @nb.njit(cache=True, inline="always")
@@ -148,21 +150,7 @@ def _dm_to_dist_row(l_deg: float, b_deg: float, dm: float, err: float, row, P, a
                       P)
 
 
-@nb.njit(cache=True, nogil=True)
-def dm_to_dist_batch(l_deg, b_deg, dm, dm_err, valid, P, arms) -> np.ndarray:
-    """(n, len(DM_TO_DIST_COLUMNS)): distance (pc), DM, limit flag, DM-error interval (pc),
-    tau at 1 GHz (s), MC-mode flag, whether the interval's upper end is a lower limit, and
-    the convergence flags (NC_*; the results are NaN where they are not 0)."""
-    n = l_deg.shape[0]
-    out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
-    work = march_work()
-    for i in range(n):
-        if valid[i]:
-            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], P, arms, work)
-    return out
-
-
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _usable_in_order(dist, order) -> int:
     """Indices of the finite, positive entries of ``dist`` into ``order``, sorted by distance
     (stable insertion sort: rows hold a few distances); returns how many."""
@@ -180,56 +168,64 @@ def _usable_in_order(dist, order) -> int:
 
 
 @nb.njit(cache=True, nogil=True)
-def dm_profile_batch(l_deg, b_deg, dist, valid, P, arms) -> tuple[np.ndarray, np.ndarray]:
-    """(n, m, 2): DM and tau at 1 GHz (s) at the m distances (pc) of each row of ``dist``
-    (0 at distance 0; NaN where a distance is not finite or negative), and (n,) convergence
-    flags (NC_*; a row whose flags are not 0 is NaN)."""
-    n, m = dist.shape
-    out = np.full((n, m, 2), np.nan)
+def sightline_batch(l_deg, b_deg, values, dm_err, valid, P, arms,
+                    mode) -> tuple[np.ndarray, np.ndarray]:
+    """Every YMW16 line-of-sight query, by ``mode`` (one kernel: the march is compiled and
+    linked once, not once per query):
+
+    * DM_TO_DIST: ``values`` (n, 1) DMs, ``dm_err`` (n,) their errors (0: none) -> (n, 1,
+      len(DM_TO_DIST_COLUMNS)): distance (pc), DM, limit flag, DM-error interval (pc), tau
+      at 1 GHz (s), MC-mode flag, whether the interval's upper end is a lower limit, and the
+      convergence flags (NC_*; the results are NaN where they are not 0);
+    * PROFILE: ``values`` (n, m) distances (pc) -> (n, m, 2): DM and tau at 1 GHz (s) there
+      (0 at distance 0; NaN where a distance is not finite or negative, and where the row's
+      flags are not 0);
+    * DM_MAX: ``values`` (n, 0) -> (n, 1, 3): DM to YMW16's horizon (pc cm^-3), the distance
+      (pc) where it stopped, and the convergence flags (NaN DM and distance where they are
+      not 0);
+
+    and each row's convergence flags (n,). ``dm_err`` is read in DM_TO_DIST only."""
+    n, m = values.shape
+    width = len(DM_TO_DIST_COLUMNS) if mode == DM_TO_DIST else 2 if mode == PROFILE else 3
+    out = np.full((n, m if mode == PROFILE else 1, width), np.nan)
     flags = np.zeros(n, np.int64)
     work = march_work()
+    none = work[W_NONE]
     order = np.empty(m, np.int64)
     queries = np.empty(m)
     found = np.empty(m)
     for i in range(n):
         if not valid[i]:
             continue
-        for k in range(m):  # nothing lies between the Sun and itself
-            if dist[i, k] == 0.0:
-                out[i, k, 0] = out[i, k, 1] = 0.0
-        n_keep = _usable_in_order(dist[i], order)
-        if n_keep == 0:
-            continue
-        for k in range(n_keep):
-            queries[k] = dist[i, order[k]]
-        end = max(horizon(l_deg[i], b_deg[i], P), queries[n_keep - 1])
-        _, _, dm_gal, _, flags[i] = march(l_deg[i], b_deg[i], work[W_NONE], queries[:n_keep],
-                                          end, work[W_NONE], found[:n_keep], work[W_NO_TRAIL],
-                                          P, arms, work)
-        if flags[i] != 0:
-            out[i, :, :] = np.nan
-            continue
-        exit_pc = galaxy_exit(l_deg[i], b_deg[i], P)
-        for k in range(n_keep):
-            out[i, order[k], 0] = found[k]
-            out[i, order[k], 1] = tau_1ghz(found[k], dm_gal, queries[k] >= exit_pc, P)
+        if mode == DM_TO_DIST:
+            _dm_to_dist_row(l_deg[i], b_deg[i], values[i, 0], dm_err[i], out[i, 0], P, arms,
+                            work)
+            flags[i] = int(out[i, 0, width - 1])
+        elif mode == DM_MAX:
+            total, reached, _, _, flags[i] = march(l_deg[i], b_deg[i], none, none,
+                                                   horizon(l_deg[i], b_deg[i], P), none, none,
+                                                   work[W_NO_TRAIL], P, arms, work)
+            out[i, 0, 2] = flags[i]
+            if flags[i] == 0:
+                out[i, 0, 0], out[i, 0, 1] = total, reached
+        else:
+            for k in range(m):  # nothing lies between the Sun and itself
+                if values[i, k] == 0.0:
+                    out[i, k, 0] = out[i, k, 1] = 0.0
+            n_keep = _usable_in_order(values[i], order)
+            if n_keep == 0:
+                continue
+            for k in range(n_keep):
+                queries[k] = values[i, order[k]]
+            end = max(horizon(l_deg[i], b_deg[i], P), queries[n_keep - 1])
+            _, _, dm_gal, _, flags[i] = march(l_deg[i], b_deg[i], none, queries[:n_keep], end,
+                                              none, found[:n_keep], work[W_NO_TRAIL], P, arms,
+                                              work)
+            if flags[i] != 0:
+                out[i, :, :] = np.nan
+                continue
+            exit_pc = galaxy_exit(l_deg[i], b_deg[i], P)
+            for k in range(n_keep):
+                out[i, order[k], 0] = found[k]
+                out[i, order[k], 1] = tau_1ghz(found[k], dm_gal, queries[k] >= exit_pc, P)
     return out, flags
-
-
-@nb.njit(cache=True, nogil=True)
-def dm_max_batch(l_deg, b_deg, valid, P, arms) -> np.ndarray:
-    """(n, 3): DM to YMW16's horizon (pc cm^-3), the distance (pc) where it stopped, and the
-    convergence flags (NaN DM and distance where they are not 0)."""
-    n = l_deg.shape[0]
-    out = np.full((n, 3), np.nan)
-    work = march_work()
-    none = work[W_NONE]
-    for i in range(n):
-        if valid[i]:
-            total, reached, _, _, bad = march(l_deg[i], b_deg[i], none, none,
-                                              horizon(l_deg[i], b_deg[i], P), none, none,
-                                              work[W_NO_TRAIL], P, arms, work)
-            out[i, 2] = bad
-            if bad == 0:
-                out[i, 0], out[i, 1] = total, reached
-    return out

@@ -16,6 +16,7 @@ from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 from . import cuts as C
 from . import density as K
 from .combination import galaxy
+from .internal import ONLY_FROM_KERNELS
 from .row_scratch import W_COEF, W_LEG, W_NONE, W_SCRATCH
 
 LEGENDRE_AT_NODES = np.array(
@@ -23,7 +24,7 @@ LEGENDRE_AT_NODES = np.array(
 SOLVE_STEPS = 60  # safeguarded Newton steps to place a DM target (bisection alone needs ~34)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P,
         arms) -> tuple[float, float]:
     """n_e at distance s (pc) along the sightline, and thin disk minus arms n_e there."""
@@ -36,7 +37,7 @@ def _ne(s: float, u, l_deg: float, local: int, mc: bool, frame, P,
     return 0.0, 0.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _panel(a: float, b: float, u, l_deg: float, local: int, mc: bool, frame, P, arms,
            values, gaps) -> float:
     """Gauss-Legendre DM (pc cm^-3) over [a, b] pc; n_e at the nodes goes to ``values`` and
@@ -52,7 +53,7 @@ def _panel(a: float, b: float, u, l_deg: float, local: int, mc: bool, frame, P, 
     return dm * half
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _interpolant_root(values, need_per_half: float, t: float, coef, leg) -> float:
     """t in [-1, 1] where the integral from -1 of the polynomial through the node values
     reaches ``need_per_half`` (Newton from t, on the Legendre series; ``coef`` (GL_ORDER,)
@@ -80,7 +81,7 @@ def _interpolant_root(values, need_per_half: float, t: float, coef, leg) -> floa
     return t
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _solve(a: float, b: float, total: float, need: float, values, u, l_deg: float,
            local: int, mc: bool, frame, P, arms, tol: float, work) -> tuple[float, bool]:
     """s in [a, b] where the DM from a reaches ``need`` (of ``total`` over [a, b]; ``values``:

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import cuts as C
 from . import density as K
+from .internal import ONLY_FROM_KERNELS
 
 PANEL_MAX = 600.0  # pc, longest panel where arms or the thin disk may be (widths 300-500 pc)
 PANEL_FAR = 1500.0  # pc, longest panel where only the thick disk is left
@@ -23,7 +24,7 @@ SWITCHING = K.HAS_GUM | K.HAS_LB | K.HAS_LI  # features that replace the disks
 CERTIFY_MARGIN = 1e-6  # pc: slack on the heights and radii that certify a component zero
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def disk_parts(zmin: float, r_lo: float, r_hi: float, P) -> tuple[int, bool]:
     """Of the thin disk and the arms, those (HAS_* bits) that may be non-zero where the height
     above the (unwarped) plane is at least ``zmin`` and the radius in [r_lo, r_hi] (pc), and
@@ -45,7 +46,7 @@ def disk_parts(zmin: float, r_lo: float, r_hi: float, P) -> tuple[int, bool]:
     return parts, thick_off
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def segment(s0: float, s1: float, u, zones, mc: bool,
             P) -> tuple[int, int, float, float, bool, bool]:
     """For the segment [s0, s1] (inside or outside every zone): the local components to

@@ -14,6 +14,7 @@ import numpy as np
 from mwprop_batch.kernels.quadrature import GL_ORDER
 
 from . import cuts as C
+from .internal import ONLY_FROM_KERNELS
 from .take_over import STACK_DEPTH
 
 TRAIL_PANELS = 64  # panels kept to find a limit row's DIST without integrating again
@@ -26,7 +27,7 @@ TRAIL_COLUMNS = T_VALUES + GL_ORDER
  W_NO_TRAIL, W_DISKS, W_STACK, W_GAPS) = range(14)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def march_work() -> tuple:
     """Scratch for one thread's rows: zones, cuts, node values, solver and interpolant
     scratch, the kept panels, DM targets and their distances, empty arrays, and the

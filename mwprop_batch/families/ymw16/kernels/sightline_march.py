@@ -29,6 +29,7 @@ from .flags import (
     NC_SWITCH,
     NC_TAKE_OVER,
 )
+from .internal import ONLY_FROM_KERNELS
 from .kinks import first_kink
 from .panel_integrals import _panel, _solve
 from .panels import DISK_PARTS, SWITCHING, segment
@@ -55,7 +56,7 @@ ROOT_TOL = 1e-4  # pc: Newton stops when its step is below this (the root is the
 MAX_PANELS = 10_000  # panels one sightline may take (30,000 seeded ones to the horizon: <= 93)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
     """True when the density is zero everywhere beyond s (Galactic part only, or no MC)."""
     for k in range(C.N_ZONES):
@@ -70,7 +71,7 @@ def _nothing_beyond(s: float, u, mc: bool, zones, P) -> bool:
     return abs(z) > z_edge and z * u[2] > 0.0 and not mc
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray,
           end: float, out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray,
           P, arms, work) -> tuple[float, float, float, int, int]:
@@ -191,7 +192,8 @@ def march(l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndar
         if trail.shape[0] > 0 and pdm > 0.0:
             row = trail[n_done % trail.shape[0]]
             row[T_START], row[T_END], row[T_DM], row[T_PARTS], row[T_PDM] = s, b, dm, parts, pdm
-            row[T_VALUES:] = values
+            for node in range(GL_ORDER):  # (a slice assignment compiles its error message)
+                row[T_VALUES + node] = values[node]
             n_done += 1
         dm += pdm
         s = b

@@ -24,6 +24,7 @@ from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 from . import density as K
 from .combination import galaxy
 from .cuts import along
+from .internal import ONLY_FROM_KERNELS
 from .kinks import secant_point, slow_steps
 from .panels import SWITCHING
 
@@ -40,7 +41,7 @@ SECANT_STEPS = 16  # secant steps to locate a take-over, before bisection
 BISECTION_STEPS = 100
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _disk_bits(x: float, y: float, z: float, P) -> int:
     """Bits 0-2 of :func:`state` at (x, y, z) pc: thick disk, thin disk and the arms' height
     range within their cut-offs."""
@@ -59,14 +60,14 @@ def _disk_bits(x: float, y: float, z: float, P) -> int:
     return bits
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _disk_bits_at(s: float, u, P) -> int:
     """:func:`_disk_bits` s pc along the sightline."""
     x, y, z = along(s, u, P)
     return _disk_bits(x, y, z, P)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> int:
     """Which disk components are within their cut-offs at distance s (bits 0-2, see
     :func:`_disk_bits`) and, where local features may take over (``local`` has SWITCHING
@@ -81,7 +82,7 @@ def state(s: float, u, l_deg: float, local: int, P, arms, against: int = -1) -> 
     return bits
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _state_margin(s: float, u, l_deg: float, local: int, P, arms) -> tuple[int, float]:
     """:func:`state` at s, and the log of the largest ratio of a feature to the disks it must
     beat (see :func:`_disks`): the disks govern exactly where it is <= 0. (In log, a feature's
@@ -101,7 +102,7 @@ def _state_margin(s: float, u, l_deg: float, local: int, P, arms) -> tuple[int, 
     return _disk_bits(x, y, z, P) | found[8] << REGION_SHIFT, margin
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, P,
                  arms) -> tuple[float, bool]:
     """Where, between a and b, the state (see :func:`state`) first differs from ``state_a``
@@ -138,7 +139,7 @@ def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, 
             g_lo = sign * _state_margin(lo, u, l_deg, local, P, arms)[1]
             # the secant through the last two points (xb the latest), kept inside [lo, hi]
             xa, ga, xb, gb = lo, g_lo, hi, sign * g_hi
-            slow = 0  # steps in a row that did not halve [lo, hi]
+            slow = np.int64(0)  # steps in a row that did not halve [lo, hi] (not a literal)
             for _ in range(SECANT_STEPS):
                 width = hi - lo
                 if width <= SWITCH_TOL:
@@ -162,7 +163,7 @@ def state_switch(a: float, b: float, state_a: int, u, l_deg: float, local: int, 
     return hi, not hi - lo > SWITCH_TOL
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _disks(found, P) -> tuple[float, float, float]:
     """From :func:`ymw16.galaxy`'s output: the disks' n_e that the Local Bubble must beat,
     the (possibly dimmed) one the Gum Nebula and Loop I must beat, and the largest excess of
@@ -175,14 +176,14 @@ def _disks(found, P) -> tuple[float, float, float]:
     return disk, dimmed, max(lb - disk, max(gum, li) - dimmed)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def disks_at(s: float, u, l_deg: float, local: int, P, arms) -> tuple[float, float, float]:
     """:func:`_disks` at distance s (pc) along the sightline."""
     x, y, z = along(s, u, P)
     return _disks(galaxy(x, y, z, l_deg, local, P, arms), P)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def panel_regions(a: float, b: float, u, l_deg: float, local: int, P, arms, values, disks,
                   gaps, region: int) -> tuple[float, int]:
     """Gauss-Legendre DM (pc cm^-3) over [a, b] inside the Galaxy, and the index of the first

@@ -21,6 +21,7 @@ from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER
 
 from . import density as K
 from .cuts import lb_axis_line, lobe1_hidden_at, radius_range
+from .internal import ONLY_FROM_KERNELS
 from .panels import SWITCHING
 from .switch import SWITCH_TOL, disks_at
 
@@ -33,7 +34,7 @@ DEG_PER_RAD = 180.0 / math.pi
 NODE_REACH = float(max(1.0 + GL_NODES[0], 0.5 * np.diff(GL_NODES).max()))
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _lowest_scale_height(r_lo: float, r_hi: float, P) -> float:
     """Smallest H(R) (pc) for R in [r_lo, r_hi] (a quadratic in R)."""
     h = min(K.scale_height(r_lo, P), K.scale_height(r_hi, P))
@@ -44,13 +45,13 @@ def _lowest_scale_height(r_lo: float, r_hi: float, P) -> float:
     return h
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _sech2_rate(q_max: float, q_rate: float) -> float:
     """Bound on |d ln sech^2(q) / ds| = 2 |tanh q| |dq/ds| where |q| <= q_max."""
     return 2.0 * min(1.0, q_max) * q_rate
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def disk_rate(r_lo: float, r_hi: float, z_max: float, u, local: int, P,
               arms) -> tuple[float, float]:
     """A bound on |d ln n_disks / ds| (per pc) where the Galactocentric radius is in
@@ -102,7 +103,7 @@ def disk_rate(r_lo: float, r_hi: float, z_max: float, u, local: int, P,
     return rate, step
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _norm_range(a0: float, a1: float, b0: float, b1: float, c0: float, c1: float, s0: float,
                 s1: float) -> tuple[float, float]:
     """Smallest and largest |(a0 + a1 s, b0 + b1 s, c0 + c1 s)| for s in [s0, s1]."""
@@ -119,14 +120,14 @@ def _norm_range(a0: float, a1: float, b0: float, b1: float, c0: float, c1: float
     return low, max(n0, n1)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _point_range(cx: float, cy: float, cz: float, s0: float, s1: float, u,
                  P) -> tuple[float, float]:
     """Smallest and largest distance (pc) from (cx, cy, cz) to the sightline's [s0, s1]."""
     return _norm_range(-cx, u[0], P[K.R_SUN] - cy, u[1], P[K.Z_SUN] - cz, u[2], s0, s1)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def feature_ceilings(s0: float, s1: float, u, lobes, local: int, P) -> tuple[float, float]:
     """Upper bounds (cm^-3) on the Local Bubble, and on the larger of the Gum Nebula and
     Loop I, over the sightline's stretch [s0, s1] (``lobes``: the Bubble's lobes' peak n_e
@@ -180,7 +181,7 @@ def feature_ceilings(s0: float, s1: float, u, lobes, local: int, P) -> tuple[flo
     return lb, other
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _proved(s0: float, s1: float, d0, d1, rate: float, step: float, u, lobes, local: int,
             P) -> bool:
     """Whether no feature can govern on [s0, s1] (or, if one could, it would change the DM by
@@ -200,7 +201,7 @@ def _proved(s0: float, s1: float, d0, d1, rate: float, step: float, u, lobes, lo
     return worst < 0.0 or worst * h < MISS_DM
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _panel_proved(a: float, b: float, disks, rate: float, step: float, u, lobes, local: int,
                   P) -> bool:
     """:func:`_proved` for the whole panel at once: every point is within half the largest
@@ -218,7 +219,7 @@ def _panel_proved(a: float, b: float, disks, rate: float, step: float, u, lobes,
     return worst < 0.0 or worst * (b - a) < MISS_DM
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def search_bounds(reach: float, u, l_deg: float, P, arms) -> tuple[float, float, tuple]:
     """What :func:`first_take_over` needs of a sightline whose local features lie within
     ``reach`` pc of the Sun, computed once: :func:`disk_rate` over that stretch (radius and
@@ -231,7 +232,7 @@ def search_bounds(reach: float, u, l_deg: float, P, arms) -> tuple[float, float,
     return rate, step, lobes
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def first_take_over(a: float, b: float, u, l_deg: float, local: int, P, arms, disks, stack,
                     bounds, taken: int = GL_ORDER,
                     budget: int = SEARCH_EVALUATIONS) -> tuple[float, float, bool]:
