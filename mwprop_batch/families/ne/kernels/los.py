@@ -74,7 +74,7 @@ def _limit_distance(
     return flags
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _dm_to_dist_row(
     l_deg: float, b_deg: float, dm: float, err: float, row: np.ndarray, work: tuple, P,
     arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
