@@ -69,7 +69,7 @@ def _panel_order(length: float, limit: float) -> int:
     return GL_ORDER
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _integrand(
     s: float, u, mode: int, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells,
