@@ -282,7 +282,7 @@ def reach_cells(P: np.ndarray, arm_par: np.ndarray, arm_grid: np.ndarray) -> np.
     return cells
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def arm_nearest(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -299,7 +299,7 @@ def arm_nearest(
     return _cell_nearest(x, y, i, j, u, v, a, P, arm_par, arm_coef, arm_grid, lower_cut)
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def arm_distance(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,

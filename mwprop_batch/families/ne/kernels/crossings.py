@@ -263,7 +263,7 @@ def _next_arm_event(
     return first, which, flags
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _mismatch(lo: float, hi: float, t_lo: float, t_hi: float, r_lo: float, r_hi: float) -> float:
     """How much more the nearest parameter moved over [lo, hi] than its end rates predict."""
     return abs(t_hi - t_lo - 0.5 * (hi - lo) * (r_lo + r_hi))
@@ -337,7 +337,7 @@ def _next_branch_jump(
     return first, flags
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _fast_turn_end(s: float, b: float, weighted: float) -> float:
     """End of a panel (s, b) over which an arm's nearest parameter moves smoothly but by
     ``weighted`` (its mismatch times the arm's Gaussian at its least distance) more than

@@ -83,7 +83,7 @@ def cuts_work(n_objects: int, n_arms: int) -> tuple:
             np.empty((n_objects, 3)), np.empty((n_objects + 2, 3)), np.empty(LHB_WORK))
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _unit_vector(l_deg: float, b_deg: float) -> tuple[float, float, float]:
     """Direction (ux, uy, uz) of Galactic (l, b) in the Galactocentric frame (x toward
     l = 90 deg)."""
@@ -272,7 +272,7 @@ def sightline_cuts(
     return n, nf, last, ns
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _local_in(a: float, b: float, spans: np.ndarray, n_spans: int) -> int:
     """LOCAL_* bits of the local components that may be non-zero in the panel [a, b]."""
     mid = 0.5 * (a + b)

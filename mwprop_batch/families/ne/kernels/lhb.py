@@ -100,7 +100,7 @@ def poly_roots(
     return nr
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _z_to_s(z1: float, z2: float, uz: float, end: float) -> tuple[float, float]:
     """The s-interval within [0, end] where z = s uz lies in [z1, z2] (lo > hi: empty)."""
     if z1 > z2:

@@ -45,7 +45,7 @@ FULL = LOCAL_ALL | (ALL_ARMS << ARM_SHIFT)  # every component
 KPC_TO_PC = 1000.0
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float:
     """Longest Gauss-Legendre panel that resolves everything between s0 and s1."""
     sb = abs(uz)
@@ -59,7 +59,7 @@ def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float
     return limit
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _panel_order(length: float, limit: float) -> int:
     """Gauss-Legendre order for a panel of ``length`` where ``limit`` is the longest one the
     density allows (see quadrature.SHORTER_ORDER_FRACTION)."""
