@@ -95,5 +95,5 @@ def test_rows_hand_arrays_on_without_reference_counts(tmp_path):
     done = subprocess.run([sys.executable, "-c", REFERENCE_CHILD], capture_output=True,
                           text=True, env=env, check=True, timeout=900)
     checked, counting = json.loads(done.stdout.strip().splitlines()[-1])
-    assert {"march", "_panel", "_arm_gaps", "sightline_cuts", "_dm_to_dist_row"} <= set(checked)
+    assert {"march", "_panel", "_arm_gaps", "sightline_cuts", "arm_nearest"} <= set(checked)
     assert counting == []

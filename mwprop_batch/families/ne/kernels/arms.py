@@ -282,6 +282,8 @@ def reach_cells(P: np.ndarray, arm_par: np.ndarray, arm_grid: np.ndarray) -> np.
     return cells
 
 
+# called, not inlined, by the crossing and cut helpers: one copy of the Newton search in the
+# march's code instead of one per helper (compile time); arms_density inlines _cell_nearest
 @nb.njit(cache=True, _nrt=False)
 def arm_nearest(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,

@@ -74,6 +74,9 @@ def _limit_distance(
     return flags
 
 
+# inlined into dm_to_dist_batch at numba IR: a library of its own would link the march and
+# optimise and generate it once more (compile time); the few reference counts per row it
+# takes on there cost no measurable time (benchmarks/speed_probe.py)
 @nb.njit(cache=True, inline="always", _nrt=False)
 def _dm_to_dist_row(
     l_deg: float, b_deg: float, dm: float, err: float, row: np.ndarray, work: tuple, P,
