@@ -14,6 +14,7 @@ import math
 import numba as nb
 import numpy as np
 
+from .internal import ONLY_FROM_KERNELS
 from .layout import (
     ARM_DT,
     ARM_H,
@@ -127,7 +128,7 @@ def refine_nearest(
     return t, np.nan
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def nearest_rate(
     x: float, y: float, t: float, ux: float, uy: float, t0: float, dt: float, coef: np.ndarray,
 ) -> float:
@@ -225,7 +226,7 @@ def _cell_lower_bound(i: int, j: int, a: int, step: float, arm_grid: np.ndarray)
     return min(min(d00, d10), min(d01, d11)) - LIPSCHITZ_CELL * step
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _cell_nearest(
     x: float, y: float, i: int, j: int, u: float, v: float, a: int, P: np.ndarray,
     arm_par: np.ndarray, arm_coef: np.ndarray, arm_grid: np.ndarray, lower_cut: float,
@@ -284,7 +285,7 @@ def reach_cells(P: np.ndarray, arm_par: np.ndarray, arm_grid: np.ndarray) -> np.
 
 # called, not inlined, by the crossing and cut helpers: one copy of the Newton search in the
 # march's code instead of one per helper (compile time); arms_density inlines _cell_nearest
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def arm_nearest(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,

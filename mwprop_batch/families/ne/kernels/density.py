@@ -23,6 +23,7 @@ import numba as nb
 import numpy as np
 
 from .arms import ALL_ARMS, arms_density, sech2
+from .internal import ONLY_FROM_KERNELS
 from .layout import (
     CL_EDGE,
     CL_F,
@@ -295,7 +296,7 @@ LOCAL_CLUMPS, LOCAL_VOIDS, LOCAL_GC, LOCAL_LISM = 1, 2, 4, 8
 LOCAL_ALL = LOCAL_CLUMPS | LOCAL_VOIDS | LOCAL_GC | LOCAL_LISM
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _parts(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells, local: int, arms: int,
@@ -333,7 +334,7 @@ def ne_dsm(
     return ne, dsm, mask
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def components(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells, local: int = LOCAL_ALL, arms: int = ALL_ARMS,

@@ -15,6 +15,7 @@ import numpy as np
 
 from .cuts import _unit_vector
 from .flags import NC_SOLVE
+from .internal import ONLY_FROM_KERNELS
 from .layout import P_MAXDIST
 from .march import N_OUT, TRAIL_COLUMNS, march, march_work
 from .panel_quadrature import SOLVE_MAX_ITER, _panel, _solve_in_panel
@@ -27,7 +28,7 @@ DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "M0", "M1", "M2", "MISO", "DIST_LO"
                       "limit_hi", "flags")
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _row_work(arm_par, clump_par, void_par) -> tuple:
     """Scratch for the rows of one batch: (march work, DM targets, their results, the kept
     panels, an empty 1-D array, an empty result array, an empty trail, a limit row's s and

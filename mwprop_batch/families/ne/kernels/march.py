@@ -30,6 +30,7 @@ from .crossings import _arm_gaps, _next_arm_event, _next_branch_jump
 from .cuts import _local_in, _unit_vector, cuts_work, sightline_cuts
 from .density import THIN_DISK_REACH
 from .flags import NC_MARCH_PANELS, NC_NEAREST, NC_SOLVE
+from .internal import ONLY_FROM_KERNELS
 from .layout import (
     ARM_H,
     ARM_NE,
@@ -125,7 +126,7 @@ def _store(row, first: float, m0: float, m1: float, m2: float, miso: float, done
     row[5] = done
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def march_work(arm_par, clump_par, void_par) -> tuple:
     """Scratch for :func:`march`, allocated once per batch of rows: (cuts work, arm gaps at
     both panel ends, whether they are exact, nearest centreline parameters there and their
@@ -135,7 +136,7 @@ def march_work(arm_par, clump_par, void_par) -> tuple:
             np.empty((2, narm), np.bool_), np.empty((2, narm)), np.empty((2, narm)))
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def march(
     l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray, end: float,
     out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray, work: tuple, P,
