@@ -128,7 +128,7 @@ def refine_nearest(
     return t, np.nan
 
 
-@nb.njit(cache=True, **ONLY_FROM_KERNELS)
+@nb.njit(cache=True)
 def nearest_rate(
     x: float, y: float, t: float, ux: float, uy: float, t0: float, dt: float, coef: np.ndarray,
 ) -> float:
@@ -285,7 +285,7 @@ def reach_cells(P: np.ndarray, arm_par: np.ndarray, arm_grid: np.ndarray) -> np.
 
 # called, not inlined, by the crossing and cut helpers: one copy of the Newton search in the
 # march's code instead of one per helper (compile time); arms_density inlines _cell_nearest
-@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
+@nb.njit(cache=True, _nrt=False)
 def arm_nearest(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
