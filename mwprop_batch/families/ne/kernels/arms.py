@@ -322,7 +322,7 @@ def sech2(u: float) -> float:
     return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def arms_density(
     x: float, y: float, z: float, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, arms: int = ALL_ARMS,

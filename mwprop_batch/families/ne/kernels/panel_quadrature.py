@@ -26,6 +26,7 @@ from mwprop_batch.kernels.quadrature import (
 from .arms import ALL_ARMS
 from .crossings import ROOT_TOL
 from .density import LOCAL_ALL, ne_dsm, thick_disk
+from .internal import ONLY_FROM_KERNELS
 from .layout import P_F1, P_HZMIN, P_RSUN
 
 PANEL_MAX = 0.75  # kpc, longest Gauss-Legendre panel
@@ -69,7 +70,7 @@ def _panel_order(length: float, limit: float) -> int:
     return GL_ORDER
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _integrand(
     s: float, u, mode: int, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells,
