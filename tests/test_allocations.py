@@ -25,17 +25,19 @@ def allocations(kernel, n, count=True):
     l, b = rng.uniform(0, 360, n), np.degrees(np.arcsin(rng.uniform(-1, 1, n)))
     b[: n // 2] = rng.uniform(-3, 3, n // 2)  # half in the plane: arms, clumps, voids
     dm, ok = rng.uniform(3, 1500, n), np.ones(n, bool)
-    func, args = {
-        "dm_to_dist": (los.dm_to_dist_batch, (l, b, dm, np.zeros(n), ok)),
-        "dm_to_dist_err": (los.dm_to_dist_batch, (l, b, dm, 0.3 * dm, ok)),
-        "dm_profile": (los.dm_profile_batch, (l, b, rng.uniform(0, 30, (n, 3)), ok)),
-        "dm_max": (los.dm_max_batch, (l, b, ok)),
-        "density": (density.density_batch, tuple(rng.uniform(-10, 10, (3, n)))),
+    none, zero = np.empty((n, 0)), np.zeros(n)
+    func, args, mode = {
+        "dm_to_dist": (los.los_batch, (l, b, dm, zero, none, ok), (los.DM_TO_DIST,)),
+        "dm_to_dist_err": (los.los_batch, (l, b, dm, 0.3 * dm, none, ok), (los.DM_TO_DIST,)),
+        "dm_profile": (los.los_batch, (l, b, zero, zero, rng.uniform(0, 30, (n, 3)), ok),
+                       (los.DM_PROFILE,)),
+        "dm_max": (los.los_batch, (l, b, zero, zero, none, ok), (los.DM_MAX,)),
+        "density": (density.density_batch, tuple(rng.uniform(-10, 10, (3, n))), ()),
     }[kernel]
     if not count:  # compile (or load) first: the runtime starts, with its counters, then
-        return func(*args, *tables)
+        return func(*args, *tables, *mode)
     before = rtsys.get_allocation_stats().alloc
-    func(*args, *tables)
+    func(*args, *tables, *mode)
     return rtsys.get_allocation_stats().alloc - before
 
 
@@ -67,12 +69,12 @@ from mwprop_batch.families.ne.kernels import (arms, crossings, cuts, density, lh
 from mwprop_batch.kernels import sorting
 from mwprop_batch.model import Model
 
-PER_CALL = {"march_work", "cuts_work", "_row_work", "dm_to_dist_batch", "dm_profile_batch",
-            "dm_max_batch", "density_batch", "build_arm_grid", "reach_cells"}
+PER_CALL = {"march_work", "cuts_work", "_row_work", "los_batch", "density_batch",
+            "build_arm_grid", "reach_cells"}
 tables = Model("ne2025").tables
 gl, gb = np.array([30.0, 200.0, 0.5]), np.array([0.5, -0.3, 0.1])
-los.dm_to_dist_batch(gl, gb, np.array([300.0, 2000.0, 900.0]), np.array([0.0, 10.0, 0.0]),
-                     np.ones(3, bool), *tables)
+los.los_batch(gl, gb, np.array([300.0, 2000.0, 900.0]), np.array([0.0, 10.0, 0.0]),
+              np.empty((3, 0)), np.ones(3, bool), *tables, los.DM_TO_DIST)
 counting, checked = [], []
 for module in (arms, crossings, cuts, density, lhb, los, march, panel_quadrature, sorting):
     for name, kernel in vars(module).items():
@@ -95,5 +97,5 @@ def test_rows_hand_arrays_on_without_reference_counts(tmp_path):
     done = subprocess.run([sys.executable, "-c", REFERENCE_CHILD], capture_output=True,
                           text=True, env=env, check=True, timeout=900)
     checked, counting = json.loads(done.stdout.strip().splitlines()[-1])
-    assert {"march", "_panel", "_arm_gaps", "sightline_cuts", "_dm_to_dist_row"} <= set(checked)
+    assert {"march", "_panel", "_arm_gaps", "sightline_cuts", "arm_nearest"} <= set(checked)
     assert counting == []

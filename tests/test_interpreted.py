@@ -58,7 +58,7 @@ def test_an_interpreted_kernel_calls_no_compiled_one():
     """Every kernel reachable from an interpreted one is itself interpreted."""
     from numba.core.dispatcher import Dispatcher
 
-    seen, todo = set(), [interpreted(los.dm_to_dist_batch)]
+    seen, todo = set(), [interpreted(los.los_batch)]
     while todo:
         func = todo.pop()
         if id(func) in seen:
@@ -132,7 +132,7 @@ from mwprop_batch import Model
 from mwprop_batch.families.ne.kernels import los
 out = Model("ne2025").dm_to_dist([30.0, 45.0], [1.0, -2.0], [100.0, 300.0])
 print(json.dumps({"dist": out["DIST"].tolist(), "seconds": time.perf_counter() - start,
-                  "compiled": len(los.dm_to_dist_batch.signatures)}))
+                  "compiled": len(los.los_batch.signatures)}))
 """
 
 

@@ -67,12 +67,11 @@ def test_read_only_and_pandas_inputs_compile_no_second_kernel(ne2025):
     read_only.flags.writeable = False
     from_pandas = ne2025.dm_to_dist(frame["l"], read_only, frame["dm"])
     pd.testing.assert_frame_equal(from_pandas, writable)
-    assert len(los.dm_to_dist_batch.signatures) == 1
+    assert len(los.los_batch.signatures) == 1
 
 
 def test_row_arguments_are_those_before_the_tables():
-    assert parallel.row_arguments(los.dm_to_dist_batch) == 5
-    assert parallel.row_arguments(los.dm_profile_batch) == 4
+    assert parallel.row_arguments(los.los_batch) == 6
     with pytest.raises(TypeError, match="not a batch kernel"):
         parallel.row_arguments(cuts._add_chord)
 
@@ -126,8 +125,7 @@ def test_table_cache_rebuilds_a_damaged_file(tmp_path, monkeypatch):
 def test_compile_kernels_runs_every_kernel(tmp_path, monkeypatch):
     monkeypatch.setenv(tablecache.ENV_DIR, str(tmp_path))
     assert precompile.compile_kernels(("ne2001",)) > 0.0
-    for kernel in (los.dm_to_dist_batch, los.dm_profile_batch, los.dm_max_batch):
-        assert len(kernel.signatures) == 1
+    assert len(los.los_batch.signatures) == 1
     assert len(list(tmp_path.glob("ne2001-*.npz"))) == 1
     assert Model("ne2001").dm_max(30.0, 0.0) > 0.0
 

@@ -229,7 +229,7 @@ def test_the_tier_of_a_call_depends_only_on_that_call(monkeypatch):
     def small_call(model):
         seen.clear()
         first = call(model, "dm_to_dist", small)
-        assert seen == ["dm_to_dist_batch"]
+        assert seen == ["los_batch"]
         return first
 
     reference = small_call(Model("ne2025"))
@@ -238,7 +238,7 @@ def test_the_tier_of_a_call_depends_only_on_that_call(monkeypatch):
     for _ in range(6):  # more rows than any budget, and the kernel compiled in this process
         call(model, "dm_to_dist", rows)
         call(Model("ne2001"), "dm_to_dist", rows)
-    assert "dm_to_dist_batch" not in seen
+    assert "los_batch" not in seen
     pd.testing.assert_frame_equal(small_call(model), reference, check_exact=True)
     done = []
     worker = threading.Thread(target=lambda: done.append(small_call(model)))

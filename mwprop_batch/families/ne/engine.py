@@ -26,6 +26,20 @@ from .kernels.flags import NOT_CONVERGED
 from .tables import KernelTables
 
 
+def _los(
+    run, tables: KernelTables, mode: int, l_deg: np.ndarray, b_deg: np.ndarray,
+    valid: np.ndarray, dm: np.ndarray | None = None, dm_err: np.ndarray | None = None,
+    dist: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``los.los_batch`` in ``mode`` on checked rows: the arrays that mode does not use are
+    zeros (``dist``: no columns), so that every mode calls one compiled kernel."""
+    n = len(l_deg)
+    zeros = np.zeros(n)
+    return run(los.los_batch, l_deg, b_deg, zeros if dm is None else dm,
+               zeros if dm_err is None else dm_err, np.empty((n, 0)) if dist is None else dist,
+               valid, *tables, mode)
+
+
 def dm_to_dist_columns(
     tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, dm: np.ndarray,
     dm_err: np.ndarray, valid: np.ndarray, run,
@@ -35,7 +49,7 @@ def dm_to_dist_columns(
     rows already checked (``l_deg`` in [0, 360), ``valid`` as :func:`check_rows` gives it):
     what the frames are made of, and plain arrays for a caller that needs microseconds a call
     (the pygedm drop-in)."""
-    raw = run(los.dm_to_dist_batch, l_deg, b_deg, dm, dm_err, valid, *tables)
+    raw = _los(run, tables, los.DM_TO_DIST, l_deg, b_deg, valid, dm=dm, dm_err=dm_err)[0]
     return {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
 
 
@@ -45,7 +59,7 @@ def dist_to_dm_columns(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n, 5) DM and the path moments M0, M1, M2, MISO at ``dist`` (kpc) of checked rows, and
     the kernel's convergence flags per row (as :func:`dm_to_dist_columns`)."""
-    out, flags = run(los.dm_profile_batch, l_deg, b_deg, dist[:, None], valid, *tables)
+    _, out, flags = _los(run, tables, los.DM_PROFILE, l_deg, b_deg, valid, dist=dist[:, None])
     return out[:, 0, :], flags
 
 
@@ -90,7 +104,7 @@ def dm_profile(
     where the sightline is invalid or an iteration did not converge."""
     l_deg = wrap_longitude(l_deg)
     valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
-    return run(los.dm_profile_batch, l_deg, b_deg, dist, valid, *tables)[0][:, :, 0]
+    return _los(run, tables, los.DM_PROFILE, l_deg, b_deg, valid, dist=dist)[1][:, :, 0]
 
 
 def dm_max(tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np.ndarray:
@@ -98,7 +112,7 @@ def dm_max(tables: KernelTables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> n
     or where an iteration did not converge)."""
     l_deg = wrap_longitude(l_deg)
     valid = np.isfinite(l_deg) & np.isfinite(b_deg) & (np.abs(b_deg) <= 90.0)
-    return run(los.dm_max_batch, l_deg, b_deg, valid, *tables)[:, 0]
+    return _los(run, tables, los.DM_MAX, l_deg, b_deg, valid)[0][:, 0]
 
 
 def electron_density(tables: KernelTables, x: np.ndarray, y: np.ndarray, z: np.ndarray,

@@ -14,6 +14,7 @@ import math
 import numba as nb
 import numpy as np
 
+from .internal import ONLY_FROM_KERNELS
 from .layout import (
     ARM_DT,
     ARM_H,
@@ -225,7 +226,7 @@ def _cell_lower_bound(i: int, j: int, a: int, step: float, arm_grid: np.ndarray)
     return min(min(d00, d10), min(d01, d11)) - LIPSCHITZ_CELL * step
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _cell_nearest(
     x: float, y: float, i: int, j: int, u: float, v: float, a: int, P: np.ndarray,
     arm_par: np.ndarray, arm_coef: np.ndarray, arm_grid: np.ndarray, lower_cut: float,
@@ -282,7 +283,9 @@ def reach_cells(P: np.ndarray, arm_par: np.ndarray, arm_grid: np.ndarray) -> np.
     return cells
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+# called, not inlined, by the crossing and cut helpers: one copy of the Newton search in the
+# march's code instead of one per helper (compile time); arms_density inlines _cell_nearest
+@nb.njit(cache=True, _nrt=False)
 def arm_nearest(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -299,7 +302,7 @@ def arm_nearest(
     return _cell_nearest(x, y, i, j, u, v, a, P, arm_par, arm_coef, arm_grid, lower_cut)
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def arm_distance(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -319,7 +322,7 @@ def sech2(u: float) -> float:
     return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def arms_density(
     x: float, y: float, z: float, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, arms: int = ALL_ARMS,

@@ -20,6 +20,7 @@ import numpy as np
 
 from .arms import arm_distance, arm_nearest, nearest_rate, spline_r
 from .flags import NC_BRANCH, NC_CROSSING, NC_DIP
+from .internal import ONLY_FROM_KERNELS
 from .layout import ARM_DT, ARM_T0, ARM_W, P_ARMCUT, P_RSUN
 
 ROOT_TOL = 1e-12  # kpc
@@ -43,7 +44,7 @@ GOLDEN = 0.5 * (3.0 - math.sqrt(5.0))
 FRESH_STEP = 1e-9
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _arm_gaps(
     s: float, need: float, u: np.ndarray, P, arm_par, arm_coef, arm_grid, gap: np.ndarray,
     exact: np.ndarray, nearest: np.ndarray, rate: np.ndarray,
@@ -87,7 +88,7 @@ def _arm_gap(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid) ->
     return min(d, 1e3) - P[P_ARMCUT]
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _arm_gap_slope(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid
                    ) -> tuple[float, float]:
     """:func:`_arm_gap` at distance s and its rate along the sightline (NaN where unknown)."""
@@ -202,7 +203,7 @@ def _earliest(hit: float, a: int, first: float, which: int) -> tuple[float, int]
     return first, which
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _next_arm_event(
     s: float, b: float, mask_s: int, mask_b: int, slope: float, gap_s, exact_s, gap_b, exact_b,
     fresh: int, u, P, arm_par, arm_coef, arm_grid,
@@ -263,7 +264,7 @@ def _next_arm_event(
     return first, which, flags
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _mismatch(lo: float, hi: float, t_lo: float, t_hi: float, r_lo: float, r_hi: float) -> float:
     """How much more the nearest parameter moved over [lo, hi] than its end rates predict."""
     return abs(t_hi - t_lo - 0.5 * (hi - lo) * (r_lo + r_hi))
@@ -337,7 +338,7 @@ def _next_branch_jump(
     return first, flags
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _fast_turn_end(s: float, b: float, weighted: float) -> float:
     """End of a panel (s, b) over which an arm's nearest parameter moves smoothly but by
     ``weighted`` (its mismatch times the arm's Gaussian at its least distance) more than

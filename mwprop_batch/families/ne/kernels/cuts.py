@@ -20,6 +20,7 @@ from mwprop_batch.kernels.sorting import sort_prefix
 
 from .arms import arm_distance, spline_r
 from .density import LOCAL_CLUMPS, LOCAL_GC, LOCAL_LISM, LOCAL_VOIDS, THIN_DISK_REACH
+from .internal import ONLY_FROM_KERNELS
 from .layout import (
     ARM_DT,
     ARM_T0,
@@ -74,7 +75,7 @@ FIXED_CUTS = 10 + MAX_CANDIDATES + 8
 CUTS_PER_ARM = 4  # the normals at its two ends, the two edges of its taper
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def cuts_work(n_objects: int, n_arms: int) -> tuple:
     """Scratch for :func:`sightline_cuts` on a model with ``n_objects`` clumps and voids and
     ``n_arms`` arms: (cuts, features, spans, local hot bubble scratch); allocated once per
@@ -83,7 +84,7 @@ def cuts_work(n_objects: int, n_arms: int) -> tuple:
             np.empty((n_objects, 3)), np.empty((n_objects + 2, 3)), np.empty(LHB_WORK))
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _unit_vector(l_deg: float, b_deg: float) -> tuple[float, float, float]:
     """Direction (ux, uy, uz) of Galactic (l, b) in the Galactocentric frame (x toward
     l = 90 deg)."""
@@ -114,7 +115,7 @@ def _add_span(r1: float, r2: float, end: float, kind: int, spans: np.ndarray, n:
     return n + 1
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _arm_kinks(u, end: float, P, arm_par, arm_coef, arm_grid, cuts: np.ndarray, n: int) -> int:
     """Append where the sightline crosses a kink of an arm's density within the arm's reach.
 
@@ -158,7 +159,7 @@ def _arm_kinks(u, end: float, P, arm_par, arm_coef, arm_grid, cuts: np.ndarray, 
     return n
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def sightline_cuts(
     u, end: float, P, clump_par, void_par, arm_par, arm_coef, arm_grid, work: tuple
 ) -> tuple[int, int, float, int]:
@@ -272,7 +273,7 @@ def sightline_cuts(
     return n, nf, last, ns
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _local_in(a: float, b: float, spans: np.ndarray, n_spans: int) -> int:
     """LOCAL_* bits of the local components that may be non-zero in the panel [a, b]."""
     mid = 0.5 * (a + b)

@@ -23,6 +23,7 @@ import numba as nb
 import numpy as np
 
 from .arms import ALL_ARMS, arms_density, sech2
+from .internal import ONLY_FROM_KERNELS
 from .layout import (
     CL_EDGE,
     CL_F,
@@ -157,7 +158,7 @@ def in_lhb(x: float, y: float, z: float, P: np.ndarray) -> bool:
     return qxy <= 1.0 and abs(z - P[P_LHB_Z]) / P[P_LHB_C] <= 1.0
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def local_ism(x: float, y: float, z: float, P: np.ndarray) -> tuple[float, float, int]:
     """Local ISM n_e, F and region bits (LDR 1, LSB 2, LHB 4, Loop I 8; 0 outside).
 
@@ -203,7 +204,7 @@ def _cell(x: float, y: float, z: float, P: np.ndarray, g: int) -> int:
     return (int(i) * ny + int(j)) * nz + int(k)
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def clumps(
     x: float, y: float, z: float, P: np.ndarray, clump_par: np.ndarray, cells: np.ndarray
 ) -> tuple[float, float, int]:
@@ -247,7 +248,7 @@ def void_q(x: float, y: float, z: float, v: int, void_par: np.ndarray) -> float:
     return q
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def voids(
     x: float, y: float, z: float, P: np.ndarray, void_par: np.ndarray, cells: np.ndarray
 ) -> tuple[float, float, int]:
@@ -295,7 +296,7 @@ LOCAL_CLUMPS, LOCAL_VOIDS, LOCAL_GC, LOCAL_LISM = 1, 2, 4, 8
 LOCAL_ALL = LOCAL_CLUMPS | LOCAL_VOIDS | LOCAL_GC | LOCAL_LISM
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _parts(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells, local: int, arms: int,
@@ -315,7 +316,7 @@ def _parts(
     return ne1, ne2, nea, which, mask, negc, nel, Fl, bits, nec, Fc, hitc, nev, Fv, hitv
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def ne_dsm(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells, local: int = LOCAL_ALL, arms: int = ALL_ARMS,
@@ -333,7 +334,7 @@ def ne_dsm(
     return ne, dsm, mask
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def components(
     x: float, y: float, z: float, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
     void_par, void_cells, local: int = LOCAL_ALL, arms: int = ALL_ARMS,

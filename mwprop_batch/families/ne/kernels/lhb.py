@@ -19,6 +19,7 @@ import numpy as np
 from mwprop_batch.kernels.sorting import sort_prefix
 
 from .density import LHB_TAPER_TIP, in_lhb
+from .internal import ONLY_FROM_KERNELS
 from .layout import P_LHB_A, P_LHB_B, P_LHB_C, P_LHB_SLANT, P_LHB_X, P_LHB_Y, P_LHB_Z, P_RSUN
 
 ROOT_TOL = 1e-13  # kpc
@@ -100,7 +101,7 @@ def poly_roots(
     return nr
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _z_to_s(z1: float, z2: float, uz: float, end: float) -> tuple[float, float]:
     """The s-interval within [0, end] where z = s uz lies in [z1, z2] (lo > hi: empty)."""
     if z1 > z2:
@@ -113,7 +114,7 @@ def _z_to_s(z1: float, z2: float, uz: float, end: float) -> tuple[float, float]:
     return max(a, 0.0), min(b, end)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def lhb_cuts(u, end: float, P: np.ndarray, out: np.ndarray, work: np.ndarray) -> int:
     """Distances in (0, end) where the sightline u enters or leaves the bubble; returns n.
 

@@ -1,6 +1,9 @@
-"""Line-of-sight batch kernels: one sightline per row, converged DM and scattering moments.
+"""Line-of-sight batch kernel: one sightline per row, converged DM and scattering moments.
 
-Each row is marched alone (:func:`.march.march`, on the cuts of :mod:`.cuts` and the arm-reach
+One kernel, :func:`los_batch`, serves DM -> D, D -> DM (profiles) and DM_max by its mode: numba
+links the march (and everything it calls) into every kernel that calls it and optimises and
+generates it again there, so one kernel compiles it once, not three times. Each row is marched
+alone (:func:`.march.march`, on the cuts of :mod:`.cuts` and the arm-reach
 crossings of :mod:`.crossings`), so results do not depend on how rows are batched or how
 many threads run. Invalid rows (``valid`` False) give NaN; a row whose march did not converge
 gives NaN results and its NC_* bits (:mod:`.convergence`) in its flags.
@@ -15,6 +18,7 @@ import numpy as np
 
 from .cuts import _unit_vector
 from .flags import NC_SOLVE
+from .internal import ONLY_FROM_KERNELS
 from .layout import P_MAXDIST
 from .march import N_OUT, TRAIL_COLUMNS, march, march_work
 from .panel_quadrature import SOLVE_MAX_ITER, _panel, _solve_in_panel
@@ -27,7 +31,7 @@ DM_TO_DIST_COLUMNS = ("DIST", "DM", "limit", "M0", "M1", "M2", "MISO", "DIST_LO"
                       "limit_hi", "flags")
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def _row_work(arm_par, clump_par, void_par) -> tuple:
     """Scratch for the rows of one batch: (march work, DM targets, their results, the kept
     panels, an empty 1-D array, an empty result array, an empty trail, a limit row's s and
@@ -74,12 +78,15 @@ def _limit_distance(
     return flags
 
 
-@nb.njit(cache=True, _nrt=False)
+# inlined into los_batch at numba IR: a library of its own would link the march and
+# optimise and generate it once more (compile time); the few reference counts per row it
+# takes on there cost no measurable time (benchmarks/speed_probe.py)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _dm_to_dist_row(
     l_deg: float, b_deg: float, dm: float, err: float, row: np.ndarray, work: tuple, P,
     arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
 ) -> None:
-    """One row of :func:`dm_to_dist_batch` (see DM_TO_DIST_COLUMNS); ``work`` from
+    """One DM_TO_DIST row of :func:`los_batch` (see DM_TO_DIST_COLUMNS); ``work`` from
     :func:`_row_work`."""
     with_err = err > 0.0
     if with_err:
@@ -148,23 +155,6 @@ def _dm_to_dist_row(
         row[9] = row[2]
 
 
-@nb.njit(cache=True, nogil=True)
-def dm_to_dist_batch(
-    l_deg, b_deg, dm, dm_err, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-    void_par, void_cells,
-) -> np.ndarray:
-    """(n, len(DM_TO_DIST_COLUMNS)): distance, DM, limit flag, moments, distance interval,
-    whether its upper end is a lower limit, convergence flags."""
-    n = l_deg.shape[0]
-    out = np.full((n, len(DM_TO_DIST_COLUMNS)), np.nan)
-    work = _row_work(arm_par, clump_par, void_par)
-    for i in range(n):
-        if valid[i]:
-            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], out[i], work, P, arm_par,
-                            arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells)
-    return out
-
-
 @nb.njit(cache=True, _nrt=False)
 def _ascending_positive(values: np.ndarray, order: np.ndarray) -> int:
     """Indices of the finite, positive ``values`` in ascending order of value, into ``order``
@@ -183,18 +173,67 @@ def _ascending_positive(values: np.ndarray, order: np.ndarray) -> int:
     return n
 
 
-@nb.njit(cache=True, nogil=True)
-def dm_profile_batch(
-    l_deg, b_deg, dist, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells,
-    void_par, void_cells,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(n, m, 5) DM and moments at the m distances of each row of ``dist``, and (n,) flags.
+@nb.njit(cache=True, inline="always", _nrt=False)
+def _profile_row(
+    l_deg: float, b_deg: float, dist: np.ndarray, out: np.ndarray, work: tuple, order, queries,
+    found, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
+) -> int:
+    """One row of a DM_PROFILE :func:`los_batch`: DM and moments at the distances ``dist``
+    into ``out`` (m, 5); returns the convergence flags (``order``, ``queries``, ``found``:
+    scratch of m entries)."""
+    m = dist.shape[0]
+    for k in range(m):
+        if dist[k] == 0.0:
+            out[k, :] = 0.0
+    nk = _ascending_positive(dist, order)
+    if nk == 0:
+        return 0
+    for k in range(nk):
+        queries[k] = dist[order[k]]
+    bad = march(l_deg, b_deg, work[4], queries[:nk], max(P[P_MAXDIST], queries[nk - 1]),
+                work[5], found[:nk], work[6], work[0], P, arm_par, arm_coef, arm_grid,
+                clump_par, clump_cells, void_par, void_cells)[3]
+    if bad != 0:
+        out[:, :] = np.nan
+        return bad
+    for k in range(nk):
+        for c in range(5):
+            out[order[k], c] = found[k, c]
+    return 0
 
-    A distance of 0 gives 0; a NaN or negative one, NaN. A row that did not converge gives
-    NaN and its NC_* bits in the flags.
+
+# what los_batch computes: its last argument
+DM_TO_DIST, DM_PROFILE, DM_MAX = 0, 1, 2
+DM_MAX_COLUMNS = ("DM", "DIST", "flags")
+
+
+@nb.njit(cache=True, nogil=True)
+def los_batch(
+    l_deg, b_deg, dm, dm_err, dist, valid, P, arm_par, arm_coef, arm_grid, clump_par,
+    clump_cells, void_par, void_cells, mode,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every line-of-sight result of the NE models, one kernel for all (one compile of the
+    march): (table, profile, flags) of the rows, by ``mode``:
+
+    * DM_TO_DIST (uses ``dm``, ``dm_err``): table (n, len(DM_TO_DIST_COLUMNS)): distance,
+      DM, limit flag, moments, distance interval, whether its upper end is a lower limit,
+      convergence flags;
+    * DM_PROFILE (uses ``dist``, (n, m) kpc): profile (n, m, 5) DM and moments at each
+      distance (0 gives 0; NaN or negative, NaN), and the rows' convergence flags (NaN
+      profile where they are not 0);
+    * DM_MAX: table (n, 3) (DM_MAX_COLUMNS): DM integrated to the model's edge (pc cm^-3),
+      the distance where it stopped, the convergence flags (NaN DM and distance where they
+      are not 0).
+
+    The other results have no columns (``dist`` has none but for DM_PROFILE); flags are 0
+    but for DM_PROFILE. Invalid rows give NaN.
     """
-    n, m = dist.shape
-    out = np.full((n, m, 5), np.nan)
+    n = l_deg.shape[0]
+    m = dist.shape[1]
+    width = len(DM_TO_DIST_COLUMNS) if mode == DM_TO_DIST else (
+        len(DM_MAX_COLUMNS) if mode == DM_MAX else 0)
+    table = np.full((n, width), np.nan)
+    profile = np.full((n, m, 5), np.nan)
     flags = np.zeros(n, np.int64)
     work = _row_work(arm_par, clump_par, void_par)
     order = np.empty(m, np.int64)
@@ -203,46 +242,20 @@ def dm_profile_batch(
     for i in range(n):
         if not valid[i]:
             continue
-        for k in range(m):
-            if dist[i, k] == 0.0:
-                out[i, k, :] = 0.0
-        nk = _ascending_positive(dist[i], order)
-        if nk == 0:
-            continue
-        for k in range(nk):
-            queries[k] = dist[i, order[k]]
-        bad = march(l_deg[i], b_deg[i], work[4], queries[:nk],
-                    max(P[P_MAXDIST], queries[nk - 1]), work[5], found[:nk], work[6], work[0],
-                    P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-                    void_cells)[3]
-        flags[i] = bad
-        if bad != 0:
-            out[i, :, :] = np.nan
-            continue
-        for k in range(nk):
-            for c in range(5):
-                out[i, order[k], c] = found[k, c]
-    return out, flags
-
-
-@nb.njit(cache=True, nogil=True)
-def dm_max_batch(
-    l_deg, b_deg, valid, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
-    void_cells,
-) -> np.ndarray:
-    """(n, 3): DM integrated to the model's edge (pc cm^-3), the distance where it stopped,
-    and the convergence flags (NaN DM and distance where they are not 0)."""
-    n = l_deg.shape[0]
-    out = np.full((n, 3), np.nan)
-    work = _row_work(arm_par, clump_par, void_par)
-    for i in range(n):
-        if valid[i]:
+        if mode == DM_TO_DIST:
+            _dm_to_dist_row(l_deg[i], b_deg[i], dm[i], dm_err[i], table[i], work, P, arm_par,
+                            arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells)
+        elif mode == DM_PROFILE:
+            flags[i] = _profile_row(l_deg[i], b_deg[i], dist[i], profile[i], work, order,
+                                    queries, found, P, arm_par, arm_coef, arm_grid,
+                                    clump_par, clump_cells, void_par, void_cells)
+        else:
             total, reached, _, bad = march(l_deg[i], b_deg[i], work[4], work[4], P[P_MAXDIST],
                                            work[5], work[5], work[6], work[0], P, arm_par,
                                            arm_coef, arm_grid, clump_par, clump_cells,
                                            void_par, void_cells)
-            out[i, 2] = bad
+            table[i, 2] = bad
             if bad == 0:
-                out[i, 0] = total
-                out[i, 1] = reached
-    return out
+                table[i, 0] = total
+                table[i, 1] = reached
+    return table, profile, flags

@@ -30,6 +30,7 @@ from .crossings import _arm_gaps, _next_arm_event, _next_branch_jump
 from .cuts import _local_in, _unit_vector, cuts_work, sightline_cuts
 from .density import THIN_DISK_REACH
 from .flags import NC_MARCH_PANELS, NC_NEAREST, NC_SOLVE
+from .internal import ONLY_FROM_KERNELS
 from .layout import (
     ARM_H,
     ARM_NE,
@@ -70,7 +71,7 @@ N_OUT = 6  # per result: s or DM, then M0, M1, M2, MISO, and (for targets) reach
 TRAIL_COLUMNS = 9
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _thick_bound(s: float, uz: float, P) -> float:
     """Upper bound on the DM (pc cm^-3) the thick disk adds beyond s (for b != 0)."""
     sb = abs(uz)
@@ -80,7 +81,7 @@ def _thick_bound(s: float, uz: float, P) -> float:
     return KPC_TO_PC * P[P_N1] * P[P_G1NORM] * 2.0 * h * math.exp(-2.0 * s * sb / h) / sb
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _others_bound(s: float, uz: float, P, arm_par) -> float:
     """Upper bound on the DM (pc cm^-3) the thin disk and the arms add beyond s (b != 0)."""
     sb = abs(uz)
@@ -94,7 +95,7 @@ def _others_bound(s: float, uz: float, P, arm_par) -> float:
     return KPC_TO_PC * total / sb
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _tail_panel(s: float, uz: float, dm: float, P) -> float:
     """Length (kpc) of the next panel of the smooth tail: its Gauss-Legendre error, at most
     TAIL_PANEL_ERROR (length / 2 lam)^(2n + 1) of the thick disk's DM beyond s, stays below
@@ -104,7 +105,7 @@ def _tail_panel(s: float, uz: float, dm: float, P) -> float:
     return 2.0 * lam * (TAIL_ERROR_TOL / (TAIL_PANEL_ERROR * share)) ** (1.0 / (2 * GL_ORDER + 1))
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _empty_beyond(s: float, u, P) -> bool:
     """True when no disk or arm reaches the sightline beyond s (its radius only grows)."""
     x, y = s * u[0], P[P_RSUN] + s * u[1]
@@ -125,7 +126,7 @@ def _store(row, first: float, m0: float, m1: float, m2: float, miso: float, done
     row[5] = done
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def march_work(arm_par, clump_par, void_par) -> tuple:
     """Scratch for :func:`march`, allocated once per batch of rows: (cuts work, arm gaps at
     both panel ends, whether they are exact, nearest centreline parameters there and their
@@ -135,7 +136,7 @@ def march_work(arm_par, clump_par, void_par) -> tuple:
             np.empty((2, narm), np.bool_), np.empty((2, narm)), np.empty((2, narm)))
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def march(
     l_deg: float, b_deg: float, dm_targets: np.ndarray, d_queries: np.ndarray, end: float,
     out_targets: np.ndarray, out_queries: np.ndarray, trail: np.ndarray, work: tuple, P,

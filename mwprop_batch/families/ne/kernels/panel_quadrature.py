@@ -26,6 +26,7 @@ from mwprop_batch.kernels.quadrature import (
 from .arms import ALL_ARMS
 from .crossings import ROOT_TOL
 from .density import LOCAL_ALL, ne_dsm, thick_disk
+from .internal import ONLY_FROM_KERNELS
 from .layout import P_F1, P_HZMIN, P_RSUN
 
 PANEL_MAX = 0.75  # kpc, longest Gauss-Legendre panel
@@ -45,7 +46,7 @@ FULL = LOCAL_ALL | (ALL_ARMS << ARM_SHIFT)  # every component
 KPC_TO_PC = 1000.0
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float:
     """Longest Gauss-Legendre panel that resolves everything between s0 and s1."""
     sb = abs(uz)
@@ -59,7 +60,7 @@ def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float
     return limit
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _panel_order(length: float, limit: float) -> int:
     """Gauss-Legendre order for a panel of ``length`` where ``limit`` is the longest one the
     density allows (see quadrature.SHORTER_ORDER_FRACTION)."""
@@ -69,7 +70,7 @@ def _panel_order(length: float, limit: float) -> int:
     return GL_ORDER
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _integrand(
     s: float, u, mode: int, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells,
