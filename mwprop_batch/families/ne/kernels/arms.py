@@ -14,7 +14,8 @@ import math
 import numba as nb
 import numpy as np
 
-from .internal import ONLY_FROM_KERNELS
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
+
 from .layout import (
     ARM_DT,
     ARM_H,

@@ -18,9 +18,10 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
+
 from .arms import arm_distance, arm_nearest, nearest_rate, spline_r
 from .flags import NC_BRANCH, NC_CROSSING, NC_DIP
-from .internal import ONLY_FROM_KERNELS
 from .layout import ARM_DT, ARM_T0, ARM_W, P_ARMCUT, P_RSUN
 
 ROOT_TOL = 1e-12  # kpc

@@ -15,12 +15,12 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.roots import quadratic_roots
 from mwprop_batch.kernels.sorting import sort_prefix
 
 from .arms import arm_distance, spline_r
 from .density import LOCAL_CLUMPS, LOCAL_GC, LOCAL_LISM, LOCAL_VOIDS, THIN_DISK_REACH
-from .internal import ONLY_FROM_KERNELS
 from .layout import (
     ARM_DT,
     ARM_T0,

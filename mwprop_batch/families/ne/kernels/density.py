@@ -22,8 +22,9 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
+
 from .arms import ALL_ARMS, arms_density, sech2
-from .internal import ONLY_FROM_KERNELS
 from .layout import (
     CL_EDGE,
     CL_F,

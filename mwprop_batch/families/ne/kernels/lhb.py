@@ -16,10 +16,10 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.sorting import sort_prefix
 
 from .density import LHB_TAPER_TIP, in_lhb
-from .internal import ONLY_FROM_KERNELS
 from .layout import P_LHB_A, P_LHB_B, P_LHB_C, P_LHB_SLANT, P_LHB_X, P_LHB_Y, P_LHB_Z, P_RSUN
 
 ROOT_TOL = 1e-13  # kpc

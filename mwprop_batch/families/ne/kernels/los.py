@@ -16,9 +16,10 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
+
 from .cuts import _unit_vector
 from .flags import NC_SOLVE
-from .internal import ONLY_FROM_KERNELS
 from .layout import P_MAXDIST
 from .march import N_OUT, TRAIL_COLUMNS, march, march_work
 from .panel_quadrature import SOLVE_MAX_ITER, _panel, _solve_in_panel

@@ -24,13 +24,13 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.quadrature import GL_ORDER
 
 from .crossings import _arm_gaps, _next_arm_event, _next_branch_jump
 from .cuts import _local_in, _unit_vector, cuts_work, sightline_cuts
 from .density import THIN_DISK_REACH
 from .flags import NC_MARCH_PANELS, NC_NEAREST, NC_SOLVE
-from .internal import ONLY_FROM_KERNELS
 from .layout import (
     ARM_H,
     ARM_NE,

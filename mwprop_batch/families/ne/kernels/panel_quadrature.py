@@ -16,6 +16,7 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.quadrature import (
     GL_ORDER,
     GL_TABLE_NODES,
@@ -26,7 +27,6 @@ from mwprop_batch.kernels.quadrature import (
 from .arms import ALL_ARMS
 from .crossings import ROOT_TOL
 from .density import LOCAL_ALL, ne_dsm, thick_disk
-from .internal import ONLY_FROM_KERNELS
 from .layout import P_F1, P_HZMIN, P_RSUN
 
 PANEL_MAX = 0.75  # kpc, longest Gauss-Legendre panel

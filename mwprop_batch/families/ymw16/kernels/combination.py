@@ -14,6 +14,8 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
+
 from .density import (
     A2,
     ALL_LOCAL,
@@ -58,7 +60,6 @@ from .density import (
     thick_disk,
     warped_z,
 )
-from .internal import ONLY_FROM_KERNELS
 
 
 @nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)

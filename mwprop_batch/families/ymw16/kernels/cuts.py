@@ -11,11 +11,11 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.roots import quadratic_roots as inlined_roots
 from mwprop_batch.kernels.sorting import sort_prefix
 
 from . import density as K
-from .internal import ONLY_FROM_KERNELS
 
 PANEL_PER_SCALE = 3.0  # panel length per local scale length (sech^2 profiles)
 PANEL_PER_GAUSSIAN = 2.5  # panel length per 1/e width of a Gaussian shell

@@ -24,11 +24,11 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
 from . import cuts as C
 from . import density as K
-from .internal import ONLY_FROM_KERNELS
 
 KINK_TOL = 1e-3  # pc: a kink located to this leaves an error ~ slope jump x KINK_TOL^2
 KINK_STEPS = 40  # secant or bisection steps to locate a kink (bisection alone needs ~17)

@@ -19,10 +19,11 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
+
 from . import cuts as C
 from . import density as K
 from .flags import NC_ROOT
-from .internal import ONLY_FROM_KERNELS
 from .panel_integrals import _solve
 from .row_scratch import (
     T_DM,

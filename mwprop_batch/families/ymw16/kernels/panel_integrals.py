@@ -11,12 +11,12 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
 from . import cuts as C
 from . import density as K
 from .combination import galaxy
-from .internal import ONLY_FROM_KERNELS
 from .row_scratch import W_COEF, W_LEG, W_NONE, W_SCRATCH
 
 LEGENDRE_AT_NODES = np.array(

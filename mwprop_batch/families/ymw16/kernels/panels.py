@@ -11,9 +11,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
+
 from . import cuts as C
 from . import density as K
-from .internal import ONLY_FROM_KERNELS
 
 PANEL_MAX = 600.0  # pc, longest panel where arms or the thin disk may be (widths 300-500 pc)
 PANEL_FAR = 1500.0  # pc, longest panel where only the thick disk is left

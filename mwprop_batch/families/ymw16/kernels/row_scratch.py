@@ -11,10 +11,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.quadrature import GL_ORDER
 
 from . import cuts as C
-from .internal import ONLY_FROM_KERNELS
 from .take_over import STACK_DEPTH
 
 TRAIL_PANELS = 64  # panels kept to find a limit row's DIST without integrating again

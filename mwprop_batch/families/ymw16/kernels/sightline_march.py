@@ -17,6 +17,7 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER
 
 from . import cuts as C
@@ -29,7 +30,6 @@ from .flags import (
     NC_SWITCH,
     NC_TAKE_OVER,
 )
-from .internal import ONLY_FROM_KERNELS
 from .kinks import first_kink
 from .panel_integrals import _panel, _solve
 from .panels import DISK_PARTS, SWITCHING, segment

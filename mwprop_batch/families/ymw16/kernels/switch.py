@@ -19,12 +19,12 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER, GL_WEIGHTS
 
 from . import density as K
 from .combination import galaxy
 from .cuts import along
-from .internal import ONLY_FROM_KERNELS
 from .kinks import secant_point, slow_steps
 from .panels import SWITCHING
 

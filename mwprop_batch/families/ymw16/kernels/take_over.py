@@ -17,11 +17,11 @@ import math
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 from mwprop_batch.kernels.quadrature import GL_NODES, GL_ORDER
 
 from . import density as K
 from .cuts import lb_axis_line, lobe1_hidden_at, radius_range
-from .internal import ONLY_FROM_KERNELS
 from .panels import SWITCHING
 from .switch import SWITCH_TOL, disks_at
 
