@@ -13,10 +13,11 @@ kernel once on one sightline so that nothing is left to compile:
   (``client.run(compile_kernels)`` also warms the workers of a running cluster).
 
 The kernels fall into groups (:data:`GROUPS`: a family's density, DM -> D, D -> DM and
-profiles, DM_max), each compiled whole when its entry kernel first runs. A family's groups
-share most of their code (the march, the density), which one process compiles once for all of
-them: on 2 cores, the first NE group takes 26 s and the next ones 2-3 s each in one process,
-but 50-60 s each in processes of their own. So with ``processes`` above 1 the families
+profiles, DM_max), each compiled whole when its entry kernel first runs; NE and YMW16 serve
+the last three with one line-of-sight kernel (a mode argument), so after DM -> D the other
+two load what it compiled. A family's groups share most of their code (the march, the
+density), which one process compiles once for all of them, where processes of their own
+would each compile it again. So with ``processes`` above 1 the families
 (:func:`mwprop_batch.registry.families`: NE2001 and NE2025; YMW16; the halos; ...) are dealt
 into that many processes (:func:`deal`), each compiling its families whole into a private
 cache directory, and the processes' files are then copied into the cache under its lock
