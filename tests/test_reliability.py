@@ -25,6 +25,8 @@ from helpers import default_interrupt_signals
 from mwprop_batch import Model
 from mwprop_batch.cli import main
 from mwprop_batch.coords import equatorial_to_galactic
+from mwprop_batch.core.parallel import interrupts_kept, run_parallel_kernel
+from mwprop_batch.core.publish import Interrupted
 
 pytestmark = pytest.mark.reliability
 
@@ -267,3 +269,30 @@ def test_a_killed_runs_temp_file_is_removed_by_the_next_run(million, tmp_path):
     assert main(["convert", str(small), str(target), "--quiet"]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["out.parquet"]
     assert pq.read_table(target).num_rows == 1000
+
+
+def _kernel_interrupted_as_it_returns(x, P):
+    """A batch kernel that fails as numba's does when a signal handler raises while the
+    kernel's result is boxed (numba calls back into Python there)."""
+    if x.shape[0]:
+        try:
+            raise Interrupted(signal.SIGTERM)
+        except KeyboardInterrupt as interrupt:
+            raise SystemError("CPUDispatcher returned a result with an exception set") \
+                from interrupt
+    return x
+
+
+_kernel_interrupted_as_it_returns.py_func = _kernel_interrupted_as_it_returns  # as numba's
+
+
+def test_a_signal_while_a_kernel_returns_comes_out_as_the_interrupt():
+    """SIGTERM mid-run sometimes ended `convert` with a SystemError traceback and exit 1
+    instead of 'interrupted (SIGTERM); nothing written' and 143: the signal's exception was
+    raised inside numba's boxing of a kernel's result, which wrapped it."""
+    with pytest.raises(Interrupted) as caught:
+        run_parallel_kernel(_kernel_interrupted_as_it_returns, np.ones(100), 0.0)
+    assert caught.value.signum == signal.SIGTERM
+    with pytest.raises(SystemError):  # any other SystemError is left alone
+        with interrupts_kept():
+            raise SystemError("not an interrupt")

@@ -130,6 +130,12 @@ def run_parallel_kernel(kernel, *args) -> np.ndarray:
     tuple of arrays) has one row per input row. On one thread too the rows go in chunks
     (:func:`map_on_threads` runs them in turn), so the caller sees Ctrl-C between them.
     """
+    with interrupts_kept():
+        return _run_in_chunks(kernel, args)
+
+
+def _run_in_chunks(kernel, args: tuple):
+    """:func:`run_parallel_kernel`'s work."""
     rows, tables = split_rows(kernel, args)
     key = call_key(kernel, rows + tables)
     if not is_ready(key):  # loads or compiles it now, on no rows, one process at a time
@@ -150,6 +156,32 @@ def run_parallel_kernel(kernel, *args) -> np.ndarray:
     if isinstance(pieces[0], tuple):
         return tuple(np.concatenate(part) for part in zip(*pieces, strict=True))
     return np.concatenate(pieces)
+
+
+def _interrupt_among_causes(error: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt (a signal's exception) that ``error`` was raised from, if any."""
+    cause = error.__cause__ or error.__context__
+    while cause is not None and not isinstance(cause, KeyboardInterrupt):
+        cause = cause.__cause__ or cause.__context__
+    return cause
+
+
+@contextlib.contextmanager
+def interrupts_kept() -> Iterator[None]:
+    """Let a signal's exception out of a kernel call as itself.
+
+    numba calls back into Python as a kernel returns (to unpickle ``np.ndarray``, the class of
+    the arrays it hands back); a signal handler that raises there (Ctrl-C's KeyboardInterrupt,
+    the CLI's ``Interrupted`` for SIGTERM and SIGHUP) comes out of the call as a
+    ``SystemError`` holding it. Here the interrupt itself is raised again.
+    """
+    try:
+        yield
+    except SystemError as error:
+        interrupt = _interrupt_among_causes(error)
+        if interrupt is None:
+            raise
+        raise interrupt from None
 
 
 def run_on_threads(func: Callable[[int], T], n_tasks: int) -> list[T]:
