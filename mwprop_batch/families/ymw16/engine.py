@@ -38,6 +38,18 @@ def _tau_ms(tau_1ghz_s: np.ndarray, freq_ghz) -> np.ndarray:
         return MS_PER_S * tau_1ghz_s * np.asarray(freq_ghz, dtype=np.float64) ** -4.0
 
 
+def run_sightlines(
+    run, tables: Ymw16Tables, mode: int, l_deg: np.ndarray, b_deg: np.ndarray,
+    values: np.ndarray | None, valid: np.ndarray, dm_err: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``los.sightline_batch`` in ``mode`` on checked rows: (table, flags). ``values``: the
+    DMs (pc cm^-3, shape (n, 1)) for ``los.DM_TO_DIST``, the distances (pc, (n, k)) for
+    ``los.PROFILE``, None for ``los.DM_MAX``; ``dm_err`` (pc cm^-3) zeros unless given."""
+    n = len(l_deg)
+    return run(los.sightline_batch, l_deg, b_deg, np.empty((n, 0)) if values is None else values,
+               np.zeros(n) if dm_err is None else dm_err, valid, *tables, mode)
+
+
 def dm_to_dist(
     tables: Ymw16Tables, l_deg: np.ndarray, b_deg: np.ndarray, dm: np.ndarray,
     dm_err: np.ndarray | None, scattering: bool, freq_ghz, velocity_kms, errors: str, run,
@@ -47,8 +59,8 @@ def dm_to_dist(
     Same signature as :func:`mwprop_batch.families.ne.engine.dm_to_dist`; ``velocity_kms`` enters
     only the NE2001 family's scintillation columns, so YMW16 does not use it."""
     l_deg, valid, status, given, err = dm_rows(l_deg, b_deg, dm, dm_err, errors)
-    raw = run(los.sightline_batch, l_deg, b_deg, dm[:, None], err, valid, *tables,
-              los.DM_TO_DIST)[0][:, 0, :]
+    raw = run_sightlines(run, tables, los.DM_TO_DIST, l_deg, b_deg, dm[:, None], valid,
+                         err)[0][:, 0, :]
     col = {name: raw[:, i] for i, name in enumerate(los.DM_TO_DIST_COLUMNS)}
     status = status.copy()
     flag_rows(status, col["flags"], errors, NOT_CONVERGED)
@@ -67,8 +79,7 @@ def dist_to_dm(
     """Flat-array implementation of :meth:`Model.dist_to_dm` for YMW16."""
     l_deg, valid, status = distance_rows(l_deg, b_deg, dist, errors)
     pc = (dist * PC_PER_KPC)[:, None]
-    out, flags = run(los.sightline_batch, l_deg, b_deg, pc, np.zeros(len(pc)), valid, *tables,
-                     los.PROFILE)
+    out, flags = run_sightlines(run, tables, los.PROFILE, l_deg, b_deg, pc, valid)
     raw = out[:, 0, :]
     status = status.copy()
     bad = flag_rows(status, flags, errors, NOT_CONVERGED)
@@ -91,17 +102,16 @@ def dm_profile(
     where the sightline is invalid or a search did not converge."""
     l_deg = wrap_longitude(l_deg)
     pc = np.ascontiguousarray(dist * PC_PER_KPC)
-    return run(los.sightline_batch, l_deg, b_deg, pc, np.zeros(len(pc)),
-               _valid_sightlines(l_deg, b_deg), *tables, los.PROFILE)[0][:, :, 0]
+    return run_sightlines(run, tables, los.PROFILE, l_deg, b_deg, pc,
+                          _valid_sightlines(l_deg, b_deg))[0][:, :, 0]
 
 
 def dm_max(tables: Ymw16Tables, l_deg: np.ndarray, b_deg: np.ndarray, run) -> np.ndarray:
     """DM (pc cm^-3) to YMW16's horizon along each sightline (NaN where invalid or where a
     search did not converge)."""
     l_deg = wrap_longitude(l_deg)
-    return run(los.sightline_batch, l_deg, b_deg, np.empty((len(l_deg), 0)),
-               np.zeros(len(l_deg)), _valid_sightlines(l_deg, b_deg), *tables,
-               los.DM_MAX)[0][:, 0, 0]
+    return run_sightlines(run, tables, los.DM_MAX, l_deg, b_deg, None,
+                          _valid_sightlines(l_deg, b_deg))[0][:, 0, 0]
 
 
 def density(tables: Ymw16Tables, x, y, z, run) -> pd.DataFrame:

@@ -40,6 +40,7 @@ from mwprop_batch.core.input_gate import as_float_arrays
 from mwprop_batch.core.runner import KernelRunner
 from mwprop_batch.core.status import OK
 
+from .engine import run_sightlines
 from .kernels import density as K
 from .kernels import los
 from .modes import MAGELLANIC, tables_for_mode
@@ -75,8 +76,8 @@ def galactic_parts(
     ends = np.column_stack([galaxy_exit_pc(l_deg, b_deg, mc.P),
                             np.full(l_deg.shape, mc.P[K.MC_HORIZON])])
     ends[~valid] = 0.0
-    dm = run(los.sightline_batch, l_deg, b_deg, np.ascontiguousarray(ends), np.zeros(len(ends)),
-             valid, *mc, los.PROFILE)[0]
+    dm = run_sightlines(run, mc, los.PROFILE, l_deg, b_deg, np.ascontiguousarray(ends),
+                        valid)[0]
     dm_gal, dm_all = dm[:, 0, 0], dm[:, 1, 0]
     return dm_gal, dm_all - dm_gal
 

@@ -28,6 +28,7 @@ import numpy as np
 from mwprop_batch.core.errors import InvalidValueError
 from mwprop_batch.core.runner import KernelRunner
 
+from .engine import run_sightlines
 from .kernels import combination, los
 from .kernels import density as K
 from .tables import Ymw16Tables
@@ -67,8 +68,7 @@ def dm_to_dist_pc(
     ``limit`` marks a DM beyond what the sightline reaches, whose distance is then the mode's
     horizon (as the C code). Flat float64 rows (deg, pc cm^-3); rows not ``valid`` give NaN."""
     tables = tables_for_mode(tables, mode)
-    raw = run(los.sightline_batch, l_deg, b_deg, dm[:, None], np.zeros_like(dm), valid, *tables,
-              los.DM_TO_DIST)[0][:, 0, :]
+    raw = run_sightlines(run, tables, los.DM_TO_DIST, l_deg, b_deg, dm[:, None], valid)[0][:, 0, :]
     col = dict(zip(los.DM_TO_DIST_COLUMNS, raw.T, strict=True))
     limit = col["limit"] == 1.0
     return np.where(limit, horizon_pc(tables, mode), col["DIST"]), col["TAU1"], limit
@@ -83,8 +83,7 @@ def dist_to_dm_pc(
     is not ``valid``."""
     tables = tables_for_mode(tables, mode)
     ends = np.minimum(dist_pc, horizon_pc(tables, mode))[:, None]
-    out = run(los.sightline_batch, l_deg, b_deg, ends, np.zeros(len(ends)), valid, *tables,
-              los.PROFILE)[0][:, 0, :]
+    out = run_sightlines(run, tables, los.PROFILE, l_deg, b_deg, ends, valid)[0][:, 0, :]
     return out[:, 0], out[:, 1]
 
 
