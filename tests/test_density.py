@@ -8,12 +8,15 @@ import pytest
 from helpers import true_arm_distance
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kernel_calls import from_python
 
 from mwprop_batch import Model
-from mwprop_batch.families.ne.kernels.arms import arm_distance
+from mwprop_batch.families.ne.kernels import arms
 from mwprop_batch.families.ne.tables import arm_centrelines
 
 COMPONENTS = ["ne_thick", "ne_thin", "ne_arms", "ne_gc", "ne_lism", "ne_clumps", "ne_voids"]
+# a kernel only kernels call (no Python entry point), through a compiled caller
+arm_distance = from_python(arms.arm_distance)
 coordinate = st.floats(min_value=-50.0, max_value=50.0, allow_nan=False)
 
 

@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
+from kernel_calls import from_python
 
 from mwprop_batch import Model
 from mwprop_batch.core.frames import sky_to_galactocentric
 from mwprop_batch.families.ne.columns import DENSITY_COLUMNS
-from mwprop_batch.families.ne.kernels.arms import arm_distance, reach_cells, start_grid_cell
+from mwprop_batch.families.ne.kernels import arms
+from mwprop_batch.families.ne.kernels.arms import reach_cells
 from mwprop_batch.families.ne.kernels.density_grid import (
     MIN_DISTANCES_TO_CULL,
     sightline_points,
@@ -30,6 +32,10 @@ from mwprop_batch.families.ne.kernels.layout import (
     VO_Z,
 )
 from mwprop_batch.grid import GridShapeError
+
+# kernels only kernels call (no Python entry point), through compiled callers
+arm_distance = from_python(arms.arm_distance)
+start_grid_cell = from_python(arms.start_grid_cell)
 
 
 def sightlines_through_everything(model: Model, n_random: int = 300) -> tuple[np.ndarray, ...]:

@@ -6,11 +6,18 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from kernel_calls import from_python
 
-from mwprop_batch.families.ne.kernels import crossings, los, march, panel_quadrature
+from mwprop_batch.families.ne.kernels import crossings, lhb, los, march, panel_quadrature
 from mwprop_batch.families.ne.kernels.crossings import ROOT_TOL
 from mwprop_batch.families.ne.kernels.layout import P_A1, P_RSUN
-from mwprop_batch.families.ne.kernels.lhb import poly_roots
+
+# kernels only kernels call (no Python entry point), through compiled callers
+panel = from_python(los._panel)
+solve_in_panel = from_python(los._solve_in_panel)
+arm_gap = from_python(crossings._arm_gap)
+arm_crossing = from_python(crossings._arm_crossing)
+poly_roots = from_python(lhb.poly_roots)
 
 
 def unit(l_deg, b_deg):
@@ -28,16 +35,16 @@ def test_a_target_where_the_density_falls_to_zero_is_placed_in_a_few_steps(ne202
     u = unit(180.0, b_deg)
     edge = (T.P[P_A1] - T.P[P_RSUN]) / np.cos(np.radians(b_deg))
     a = edge - 0.45
-    total = los._panel(a, edge, u, *T, panel_quadrature.TAIL)[0]
+    total = panel(a, edge, u, *T, panel_quadrature.TAIL)[0]
     need = total * (1.0 - share)
-    hit, q, ok = los._solve_in_panel(a, edge, total, need, u, *T, 10, panel_quadrature.TAIL)
+    hit, q, ok = solve_in_panel(a, edge, total, need, u, *T, 10, panel_quadrature.TAIL)
     assert ok and a < hit < edge
     assert q[0] == pytest.approx(need, rel=1e-13, abs=0.0)
     # the root is where it is: the DM a tenth of its distance to the edge before and after
     # it brackets the target
     step = 0.1 * (edge - hit)
-    assert los._panel(a, hit - step, u, *T, panel_quadrature.TAIL)[0] < need
-    assert los._panel(a, hit + step, u, *T, panel_quadrature.TAIL)[0] > need
+    assert panel(a, hit - step, u, *T, panel_quadrature.TAIL)[0] < need
+    assert panel(a, hit + step, u, *T, panel_quadrature.TAIL)[0] > need
 
 
 def test_an_arm_crossing_is_located_in_a_few_steps_and_on_its_far_side(ne2025):
@@ -47,14 +54,14 @@ def test_an_arm_crossing_is_located_in_a_few_steps_and_on_its_far_side(ne2025):
     s = np.linspace(0.0, 12.0, 121)
     found = 0
     for a in range(T.arm_par.shape[0]):
-        gaps = np.array([crossings._arm_gap(v, a, *args) for v in s])
+        gaps = np.array([arm_gap(v, a, *args) for v in s])
         for k in np.flatnonzero(np.diff(np.sign(gaps)) != 0):
             lo, hi = s[k], s[k + 1]
-            hit, ok = crossings._arm_crossing(lo, hi, a, *args, 6)
+            hit, ok = arm_crossing(lo, hi, a, *args, 6)
             assert ok and lo < hit <= hi
             # on hi's side, and the crossing within ROOT_TOL before it
-            assert (crossings._arm_gap(hit, a, *args) < 0.0) == (gaps[k + 1] < 0.0)
-            assert (crossings._arm_gap(hit - ROOT_TOL, a, *args) < 0.0) == (gaps[k] < 0.0)
+            assert (arm_gap(hit, a, *args) < 0.0) == (gaps[k + 1] < 0.0)
+            assert (arm_gap(hit - ROOT_TOL, a, *args) < 0.0) == (gaps[k] < 0.0)
             found += 1
     assert found >= 4
 
@@ -125,7 +132,7 @@ def test_solve_in_panel_breaks_a_cycle_of_two_points(ne2025):
     u = unit(54.960772028884485, -27.281491696195207)
     a, b = 23.177857879790967, 23.55719209331735
     total, need = 7.308671075371571e-07, 7.308612097745026e-07
-    hit, q, ok = los._solve_in_panel(a, b, total, need, u, *T)
+    hit, q, ok = solve_in_panel(a, b, total, need, u, *T)
     assert ok and a < hit < b
     assert q[0] == pytest.approx(need, rel=1e-12, abs=0.0)
 

@@ -8,26 +8,35 @@ import pandas as pd
 import pytest
 from conftest import REPO
 from helpers import true_arm_distance
+from kernel_calls import from_python
 from scipy.interpolate import CubicSpline
 from scipy.optimize import brentq
 
 from mwprop_batch.core import rows
 from mwprop_batch.core.rows import NotConvergedError
 from mwprop_batch.families.ne import engine as sightlines
-from mwprop_batch.families.ne.kernels import crossings, los
-from mwprop_batch.families.ne.kernels.arms import (
-    arm_distance,
-    arm_nearest,
-    nearest_rate,
-    refine_nearest,
-    spline_r,
-)
+from mwprop_batch.families.ne.kernels import arms, crossings, los
 from mwprop_batch.families.ne.kernels.flags import NOT_CONVERGED as NE_STEPS
 from mwprop_batch.families.ne.kernels.layout import P_ARMCUT, P_RSUN
 from mwprop_batch.families.ne.tables import arm_centrelines
 
 sys.path.insert(0, str(REPO / "tools"))
 from adversarial_accuracy import reference  # noqa: E402
+
+# kernels only kernels call (no Python entry point), through compiled callers
+panel = from_python(los._panel)
+solve_in_panel = from_python(los._solve_in_panel)
+arm_gap = from_python(crossings._arm_gap)
+arm_crossing = from_python(crossings._arm_crossing)
+arm_dip = from_python(crossings._arm_dip)
+branch_jump = from_python(crossings._branch_jump)
+next_branch_jump = from_python(crossings._next_branch_jump)
+arm_nearest = from_python(arms.arm_nearest)
+nearest_rate = from_python(arms.nearest_rate)
+refine_nearest = from_python(arms.refine_nearest)
+arm_distance = from_python(arms.arm_distance)
+spline_r = from_python(arms.spline_r)
+mismatch = from_python(crossings._mismatch)
 
 
 def unit(l_deg, b_deg):
@@ -74,14 +83,14 @@ def test_arm_crossing_reports_an_unconverged_search(ne2025):
     T = ne2025.tables
     u = unit(30.0, 0.0)
     s = np.linspace(0.0, 12.0, 1201)
-    gaps = np.array([[crossings._arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
+    gaps = np.array([[arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
                       for v in s] for a in range(T.arm_par.shape[0])])
     a, k = np.argwhere(np.diff(np.sign(gaps), axis=1) != 0)[0]
     lo, hi = s[k], s[k + 1]
     args = (int(a), u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
-    assert crossings._arm_crossing(lo, hi, *args)[1]
-    assert not crossings._arm_crossing(lo, hi, *args, 1)[1]
-    assert not crossings._arm_crossing(lo, lo + 1e-3 * (hi - lo), *args)[1]  # no bracket
+    assert arm_crossing(lo, hi, *args)[1]
+    assert not arm_crossing(lo, hi, *args, 1)[1]
+    assert not arm_crossing(lo, lo + 1e-3 * (hi - lo), *args)[1]  # no bracket
 
 
 def test_arm_dip_reports_an_unconverged_search(ne2025):
@@ -93,10 +102,10 @@ def test_arm_dip_reports_an_unconverged_search(ne2025):
     u = unit(float(np.degrees(np.arctan2(p[0], -p[1]))), 0.0)
     lo, hi = dist - 0.25, dist + 0.25
     args = (a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
-    g_lo, g_hi = crossings._arm_gap(lo, *args), crossings._arm_gap(hi, *args)
-    inner, ok = crossings._arm_dip(lo, hi, g_lo, g_hi, 1.0, *args)
+    g_lo, g_hi = arm_gap(lo, *args), arm_gap(hi, *args)
+    inner, ok = arm_dip(lo, hi, g_lo, g_hi, 1.0, *args)
     assert ok and np.isnan(inner)
-    assert not crossings._arm_dip(lo, hi, g_lo, g_hi, 1.0, *args, 1)[1]
+    assert not arm_dip(lo, hi, g_lo, g_hi, 1.0, *args, 1)[1]
 
 
 def _nearest_along(model, l_deg, b_deg, s):
@@ -124,25 +133,25 @@ def test_branch_jump_is_located_and_reports_an_unconverged_search(ne2025):
     u, t_lo, r_lo, g_lo = _nearest_along(ne2025, *KINK_SIGHTLINE, 7.5)
     _, t_hi, r_hi, g_hi = _nearest_along(ne2025, *KINK_SIGHTLINE, 8.0)
     grid = (T.P, T.arm_par, T.arm_coef, T.arm_grid)
-    hit, flags = crossings._next_branch_jump(7.5, 8.0, 31, slope, g_lo, g_hi, t_lo, t_hi, r_lo,
+    hit, flags = next_branch_jump(7.5, 8.0, 31, slope, g_lo, g_hi, t_lo, t_hi, r_lo,
                                              r_hi, u, *grid)
     assert flags == 0 and hit == pytest.approx(KINK_AT, abs=1e-8)
     a = 3
     args = (t_lo[a], t_hi[a], r_lo[a], r_hi[a], a, u, *grid)
-    assert crossings._branch_jump(7.5, 8.0, *args) == (pytest.approx(KINK_AT, abs=1e-8), True)
-    assert not crossings._branch_jump(7.5, 8.0, *args, 1)[1]
+    assert branch_jump(7.5, 8.0, *args) == (pytest.approx(KINK_AT, abs=1e-8), True)
+    assert not branch_jump(7.5, 8.0, *args, 1)[1]
     # arm 1 moves fast but smoothly over 7.0-7.5 kpc (mismatch 0.04 rad): no jump, but the
     # panel is shortened until the motion is predictable again
     a = 1
     _, t_lo, r_lo, g_lo = _nearest_along(ne2025, *KINK_SIGHTLINE, 7.0)
     _, t_hi, r_hi, g_hi = _nearest_along(ne2025, *KINK_SIGHTLINE, 7.5)
-    assert crossings._mismatch(7.0, 7.5, t_lo[a], t_hi[a], r_lo[a], r_hi[a]) > 0.03
+    assert mismatch(7.0, 7.5, t_lo[a], t_hi[a], r_lo[a], r_hi[a]) > 0.03
     args = (t_lo[a], t_hi[a], r_lo[a], r_hi[a], a, u, *grid)
-    assert np.isnan(crossings._branch_jump(7.0, 7.5, *args)[0])
+    assert np.isnan(branch_jump(7.0, 7.5, *args)[0])
     b, shorter = 7.5, []
     for _ in range(20):
         _, t_hi, r_hi, g_hi = _nearest_along(ne2025, *KINK_SIGHTLINE, b)
-        hit, flags = crossings._next_branch_jump(7.0, b, 31, slope, g_lo, g_hi, t_lo, t_hi,
+        hit, flags = next_branch_jump(7.0, b, 31, slope, g_lo, g_hi, t_lo, t_hi,
                                                  r_lo, r_hi, u, *grid)
         assert flags == 0 and 7.0 < hit <= b
         if hit == b:
@@ -165,10 +174,10 @@ def test_a_jump_of_an_arms_nearest_branch_is_cut(ne2025):
 def test_solve_in_panel_reports_an_unconverged_search(ne2025):
     T = ne2025.tables
     u = unit(30.0, 1.0)
-    total = los._panel(1.0, 1.5, u, *T)[0]
-    hit, _, ok = los._solve_in_panel(1.0, 1.5, total, 0.37 * total, u, *T)
+    total = panel(1.0, 1.5, u, *T)[0]
+    hit, _, ok = solve_in_panel(1.0, 1.5, total, 0.37 * total, u, *T)
     assert ok and 1.0 < hit < 1.5
-    assert not los._solve_in_panel(1.0, 1.5, total, 0.37 * total, u, *T, 1)[2]
+    assert not solve_in_panel(1.0, 1.5, total, 0.37 * total, u, *T, 1)[2]
 
 
 def test_an_unconverged_row_gets_nan_and_says_where(ne2025):
@@ -275,7 +284,7 @@ def test_a_chord_through_an_arm_reach_within_one_panel_is_cut(ne2025):
         l_deg = float(np.degrees(np.arctan2(p[0], -p[1])) % 360.0)
         u = unit(l_deg, 0.0)
         s = np.linspace(dist - 0.1, dist + 0.1, 20001)
-        gap = np.array([crossings._arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
+        gap = np.array([arm_gap(v, a, u, T.P, T.arm_par, T.arm_coef, T.arm_grid)
                         for v in s])
         inside = s[gap < 0]
         if inside.size == 0 or inside.max() - inside.min() > 0.2:

@@ -99,7 +99,11 @@ def test_where_arms_differ_ours_is_the_exact_distance(density_case):
     T = model.tables
     worst = np.nonzero(relative(ours["ne_arms"], o["ne_arms"]) > ROW_MAX)[0]
     assert 0 < len(worst) < 0.03 * len(o["x"])
-    from mwprop_batch.families.ne.kernels.arms import arm_distance
+    from kernel_calls import from_python
+
+    from mwprop_batch.families.ne.kernels import arms
+
+    arm_distance = from_python(arms.arm_distance)
 
     for arm in range(theta.shape[0]):
         truth = true_arm_distances(theta[arm], radius[arm], o["x"][worst], o["y"][worst])

@@ -4,11 +4,16 @@ full-length panel over the narrowest arm (a Gaussian) or one vertical scale heig
 
 import numpy as np
 import pytest
+from kernel_calls import from_python
 from scipy.special import erf
 
+from mwprop_batch.families.ne.kernels import panel_quadrature
 from mwprop_batch.families.ne.kernels.layout import ARM_W
-from mwprop_batch.families.ne.kernels.panel_quadrature import PANEL_MAX, _panel_order
+from mwprop_batch.families.ne.kernels.panel_quadrature import PANEL_MAX
 from mwprop_batch.kernels.quadrature import GL_ORDER, SHORTER_ORDER_FRACTION
+
+# a kernel only kernels call (no Python entry point), through a compiled caller
+_panel_order = from_python(panel_quadrature._panel_order)
 
 
 def worst_error(order: int, length: float, shape: str, width: float) -> float:

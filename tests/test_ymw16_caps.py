@@ -4,7 +4,7 @@ with status 'not converged: <where>', never a last iterate marked ok."""
 
 import numpy as np
 import pytest
-from ymw16_kernel_calls import from_python
+from kernel_calls import from_python
 
 from mwprop_batch.core.interpreted import interpreted
 from mwprop_batch.core.rows import NotConvergedError

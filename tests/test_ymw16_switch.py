@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from ymw16_kernel_calls import from_python
+from kernel_calls import from_python
 
 from mwprop_batch.families.ymw16.kernels import combination
 from mwprop_batch.families.ymw16.kernels import cuts as C

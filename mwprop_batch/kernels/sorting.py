@@ -5,8 +5,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from mwprop_batch.kernels.internal import ONLY_FROM_KERNELS
 
-@nb.njit(cache=True, _nrt=False)
+
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def sort_prefix(values: np.ndarray, n: int) -> None:
     """Sort ``values[:n]`` ascending in place (insertion sort).
 

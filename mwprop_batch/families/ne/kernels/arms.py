@@ -42,7 +42,7 @@ SMALL_ANGLE = 0.01  # rad: see _turned
 LIPSCHITZ_CELL = 0.7072  # > half the diagonal of a start-grid cell, in grid steps
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def spline_r(t: float, t0: float, dt: float, coef: np.ndarray) -> tuple[float, float, float]:
     """r, dr/dt, d2r/dt2 of an arm spline at t (clamped to the arm's extent)."""
     nseg = coef.shape[0]
@@ -59,7 +59,7 @@ def spline_r(t: float, t0: float, dt: float, coef: np.ndarray) -> tuple[float, f
     return r, dr, d2r
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _dsq_derivs(
     x: float, y: float, t: float, sin_t: float, cos_t: float, t0: float, dt: float,
     coef: np.ndarray,
@@ -80,7 +80,7 @@ def _dsq_derivs(
     return f, g, h
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _turned(t: float, sin_t: float, cos_t: float, step: float) -> tuple[float, float]:
     """Sine and cosine of t + step from those of t: for a step below SMALL_ANGLE by the angle
     sum with the series of the step's (each to under 1e-23), else from libm."""
@@ -92,7 +92,7 @@ def _turned(t: float, sin_t: float, cos_t: float, step: float) -> tuple[float, f
     return sin_t * cos_d + cos_t * sin_d, cos_t * cos_d - sin_t * sin_d
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def refine_nearest(
     x: float, y: float, t_start: float, t0: float, dt: float, coef: np.ndarray,
     max_iter: int = NEWTON_MAX_ITER,
@@ -129,7 +129,7 @@ def refine_nearest(
     return t, np.nan
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, **ONLY_FROM_KERNELS)
 def nearest_rate(
     x: float, y: float, t: float, ux: float, uy: float, t0: float, dt: float, coef: np.ndarray,
 ) -> float:
@@ -201,7 +201,7 @@ def build_arm_grid(arm_par: np.ndarray, coef: np.ndarray, box: float, step: floa
     return grid
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def start_grid_cell(x: float, y: float, P: np.ndarray, n: int) -> tuple[int, int, float, float]:
     """Cell (i, j) of the n x n start grid that holds (x, y), and where in it (u, v in [0, 1));
     i = -1 outside the grid."""
@@ -216,7 +216,7 @@ def start_grid_cell(x: float, y: float, P: np.ndarray, n: int) -> tuple[int, int
     return i, j, fi - i, fj - j
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _cell_lower_bound(i: int, j: int, a: int, step: float, arm_grid: np.ndarray) -> float:
     """No point of start-grid cell (i, j) is nearer arm a than this (kpc): the distance is
     1-Lipschitz, and the cell's corners are within LIPSCHITZ_CELL * step of its points."""
@@ -285,8 +285,8 @@ def reach_cells(P: np.ndarray, arm_par: np.ndarray, arm_grid: np.ndarray) -> np.
 
 
 # called, not inlined, by the crossing and cut helpers: one copy of the Newton search in the
-# march's code instead of one per helper (compile time); arms_density inlines _cell_nearest
-@nb.njit(cache=True, _nrt=False)
+# march's code instead of one per helper (compile time)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def arm_nearest(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -303,7 +303,7 @@ def arm_nearest(
     return _cell_nearest(x, y, i, j, u, v, a, P, arm_par, arm_coef, arm_grid, lower_cut)
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def arm_distance(
     x: float, y: float, a: int, P: np.ndarray, arm_par: np.ndarray, arm_coef: np.ndarray,
     arm_grid: np.ndarray, lower_cut: float,
@@ -313,7 +313,7 @@ def arm_distance(
     return arm_nearest(x, y, a, P, arm_par, arm_coef, arm_grid, lower_cut)[0]
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def sech2(u: float) -> float:
     """sech^2(u), safe for any u."""
     a = abs(u)

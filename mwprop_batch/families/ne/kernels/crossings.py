@@ -81,7 +81,7 @@ def _arm_gaps(
     return mask
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _arm_gap(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_grid) -> float:
     """Distance to arm a's centreline minus its reach, at distance s along the sightline."""
     x, y = s * u[0], P[P_RSUN] + s * u[1]
@@ -103,7 +103,7 @@ def _arm_gap_slope(s: float, a: int, u: np.ndarray, P, arm_par, arm_coef, arm_gr
     return gap, ((x + r * math.sin(t)) * u[0] + (y - r * math.cos(t)) * u[1]) / d
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _arm_crossing(
     lo: float, hi: float, a: int, u, P, arm_par, arm_coef, arm_grid,
     max_iter: int = CROSSING_MAX_ITER, f_lo: float = np.nan, f_hi: float = np.nan,
@@ -151,7 +151,7 @@ def _arm_crossing(
     return hi, hi - lo < ROOT_TOL
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _arm_dip(
     lo: float, hi: float, g_lo: float, g_hi: float, slope: float, a: int, u, P, arm_par,
     arm_coef, arm_grid, max_iter: int = DIP_MAX_ITER,
@@ -194,7 +194,7 @@ def _arm_dip(
     return np.nan, False
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _earliest(hit: float, a: int, first: float, which: int) -> tuple[float, int]:
     """Keep the nearest crossing and the bits of the arms that cross there."""
     if hit < first:
@@ -265,13 +265,13 @@ def _next_arm_event(
     return first, which, flags
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _mismatch(lo: float, hi: float, t_lo: float, t_hi: float, r_lo: float, r_hi: float) -> float:
     """How much more the nearest parameter moved over [lo, hi] than its end rates predict."""
     return abs(t_hi - t_lo - 0.5 * (hi - lo) * (r_lo + r_hi))
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _branch_jump(
     lo: float, hi: float, t_lo: float, t_hi: float, r_lo: float, r_hi: float, a: int, u, P,
     arm_par, arm_coef, arm_grid, max_iter: int = BRANCH_MAX_ITER,
@@ -306,7 +306,7 @@ def _branch_jump(
     return hi, hi - lo < BRANCH_TOL
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _next_branch_jump(
     s: float, b: float, arms: int, slope: float, gap_s, gap_b, nearest_s, nearest_b, rate_s,
     rate_b, u, P, arm_par, arm_coef, arm_grid,
@@ -339,7 +339,7 @@ def _next_branch_jump(
     return first, flags
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _fast_turn_end(s: float, b: float, weighted: float) -> float:
     """End of a panel (s, b) over which an arm's nearest parameter moves smoothly but by
     ``weighted`` (its mismatch times the arm's Gaussian at its least distance) more than

@@ -84,7 +84,7 @@ def cuts_work(n_objects: int, n_arms: int) -> tuple:
             np.empty((n_objects, 3)), np.empty((n_objects + 2, 3)), np.empty(LHB_WORK))
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _unit_vector(l_deg: float, b_deg: float) -> tuple[float, float, float]:
     """Direction (ux, uy, uz) of Galactic (l, b) in the Galactocentric frame (x toward
     l = 90 deg)."""
@@ -92,7 +92,7 @@ def _unit_vector(l_deg: float, b_deg: float) -> tuple[float, float, float]:
     return math.cos(br) * math.sin(lr), -math.cos(br) * math.cos(lr), math.sin(br)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _add_chord(r1: float, r2: float, end: float, cuts: np.ndarray, n: int) -> int:
     """Append the ends of the chord [r1, r2] that fall strictly inside (0, end)."""
     if math.isnan(r1) or r2 <= 0.0 or r1 >= end:
@@ -106,7 +106,7 @@ def _add_chord(r1: float, r2: float, end: float, cuts: np.ndarray, n: int) -> in
     return n
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _add_span(r1: float, r2: float, end: float, kind: int, spans: np.ndarray, n: int) -> int:
     """Record that local component ``kind`` may be non-zero on [r1, r2] (within [0, end])."""
     spans[n, 0] = max(r1, 0.0)
@@ -273,7 +273,7 @@ def sightline_cuts(
     return n, nf, last, ns
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _local_in(a: float, b: float, spans: np.ndarray, n_spans: int) -> int:
     """LOCAL_* bits of the local components that may be non-zero in the panel [a, b]."""
     mid = 0.5 * (a + b)

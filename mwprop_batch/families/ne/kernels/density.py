@@ -107,7 +107,7 @@ LISM_LDR, LISM_LSB, LISM_LHB, LISM_LOOP_I = 1, 2, 4, 8
 LHB_TAPER_TIP = 0.001  # kpc: the bubble's x semi-axis at the bottom of its tapered part
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def thick_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     rr = math.sqrt(x * x + y * y)
     if rr > P[P_A1]:
@@ -120,7 +120,7 @@ THIN_DISK_CUTOFF = 10.0  # the annulus is cut to zero where ((r - A2) / width)^2
 THIN_DISK_REACH = THIN_DISK_WIDTH * math.sqrt(THIN_DISK_CUTOFF)  # kpc from A2 to the cut
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def thin_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     rr = math.sqrt(x * x + y * y)
     arg = ((rr - P[P_A2]) / THIN_DISK_WIDTH) ** 2
@@ -129,7 +129,7 @@ def thin_disk(x: float, y: float, z: float, P: np.ndarray) -> float:
     return P[P_N2] * math.exp(-arg) * sech2(z / P[P_H2])
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def galactic_centre(x: float, y: float, z: float, P: np.ndarray) -> float:
     rr2 = (x - P[P_GC_X]) ** 2 + (y - P[P_GC_Y]) ** 2
     zz = z - P[P_GC_Z]
@@ -138,7 +138,7 @@ def galactic_centre(x: float, y: float, z: float, P: np.ndarray) -> float:
     return 0.0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def in_rotated_ellipsoid(x: float, y: float, z: float, P: np.ndarray, o: int) -> bool:
     """Whether (x, y, z) is inside the LDR or LSB ellipsoid whose parameters start at P[o]."""
     dx, dy, dz = x - P[o + ELL_X], y - P[o + ELL_Y], z - P[o + ELL_Z]
@@ -146,7 +146,7 @@ def in_rotated_ellipsoid(x: float, y: float, z: float, P: np.ndarray, o: int) ->
             + dx * dy * P[o + ELL_DP] <= 1.0)
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def in_lhb(x: float, y: float, z: float, P: np.ndarray) -> bool:
     """Local hot bubble: a cylinder slanted in y with z, tapering to a point below z = 0."""
     bottom = P[P_LHB_Z] - P[P_LHB_C]
@@ -192,7 +192,7 @@ def local_ism(x: float, y: float, z: float, P: np.ndarray) -> tuple[float, float
     return ne, F, bits
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _cell(x: float, y: float, z: float, P: np.ndarray, g: int) -> int:
     """Flat index of the cell of (x, y, z) in the object grid described at P[g], -1 outside."""
     cell = P[g + GRID_CELL]
@@ -235,7 +235,7 @@ def clumps(
     return ne, F, hit
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def void_q(x: float, y: float, z: float, v: int, void_par: np.ndarray) -> float:
     """Ellipsoidal radius^2 of (x, y, z) in void v's frame (1 at its 1/e surface)."""
     dx = x - void_par[v, VO_X]
@@ -271,7 +271,7 @@ def voids(
     return ne, F, hit
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def combine(
     ne1: float, ne2: float, nea: float, negc: float, nel: float, Fl: float, lism_bits: int,
     nec: float, Fc: float, nev: float, Fv: float, hitv: int, P: np.ndarray,

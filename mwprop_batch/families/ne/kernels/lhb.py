@@ -30,7 +30,7 @@ MAX_CANDIDATES = 2 * (2 + MAX_DEGREE)  # per part of the slab: its ends and the 
 LHB_WORK = 2 * MAX_CANDIDATES + (MAX_DEGREE + 1) + 3 * (MAX_DEGREE + 2)
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _horner(c: np.ndarray, m: int, deg: int, s: float) -> float:
     """The m-th derivative of sum_k c[k] s^k (degree ``deg``) at s."""
     v = 0.0
@@ -42,7 +42,7 @@ def _horner(c: np.ndarray, m: int, deg: int, s: float) -> float:
     return v
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def poly_roots(
     c: np.ndarray, deg: int, lo: float, hi: float, out: np.ndarray, work: np.ndarray
 ) -> int:
@@ -101,7 +101,7 @@ def poly_roots(
     return nr
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _z_to_s(z1: float, z2: float, uz: float, end: float) -> tuple[float, float]:
     """The s-interval within [0, end] where z = s uz lies in [z1, z2] (lo > hi: empty)."""
     if z1 > z2:

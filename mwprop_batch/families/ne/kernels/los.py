@@ -42,7 +42,7 @@ def _row_work(arm_par, clump_par, void_par) -> tuple:
             np.empty((0, TRAIL_COLUMNS)), np.empty(5))
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _limit_distance(
     l_deg: float, b_deg: float, target: float, trail: np.ndarray, n_done: int, row: np.ndarray,
     work: tuple, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
@@ -79,10 +79,7 @@ def _limit_distance(
     return flags
 
 
-# inlined into los_batch at numba IR: a library of its own would link the march and
-# optimise and generate it once more (compile time); the few reference counts per row it
-# takes on there cost no measurable time (benchmarks/speed_probe.py)
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _dm_to_dist_row(
     l_deg: float, b_deg: float, dm: float, err: float, row: np.ndarray, work: tuple, P,
     arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,
@@ -156,7 +153,7 @@ def _dm_to_dist_row(
         row[9] = row[2]
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _ascending_positive(values: np.ndarray, order: np.ndarray) -> int:
     """Indices of the finite, positive ``values`` in ascending order of value, into ``order``
     (insertion sort: rows hold few distances); returns how many."""
@@ -174,7 +171,7 @@ def _ascending_positive(values: np.ndarray, order: np.ndarray) -> int:
     return n
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _profile_row(
     l_deg: float, b_deg: float, dist: np.ndarray, out: np.ndarray, work: tuple, order, queries,
     found, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par, void_cells,

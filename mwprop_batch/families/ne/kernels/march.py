@@ -71,7 +71,7 @@ N_OUT = 6  # per result: s or DM, then M0, M1, M2, MISO, and (for targets) reach
 TRAIL_COLUMNS = 9
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _thick_bound(s: float, uz: float, P) -> float:
     """Upper bound on the DM (pc cm^-3) the thick disk adds beyond s (for b != 0)."""
     sb = abs(uz)
@@ -81,7 +81,7 @@ def _thick_bound(s: float, uz: float, P) -> float:
     return KPC_TO_PC * P[P_N1] * P[P_G1NORM] * 2.0 * h * math.exp(-2.0 * s * sb / h) / sb
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _others_bound(s: float, uz: float, P, arm_par) -> float:
     """Upper bound on the DM (pc cm^-3) the thin disk and the arms add beyond s (b != 0)."""
     sb = abs(uz)
@@ -95,7 +95,7 @@ def _others_bound(s: float, uz: float, P, arm_par) -> float:
     return KPC_TO_PC * total / sb
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _tail_panel(s: float, uz: float, dm: float, P) -> float:
     """Length (kpc) of the next panel of the smooth tail: its Gauss-Legendre error, at most
     TAIL_PANEL_ERROR (length / 2 lam)^(2n + 1) of the thick disk's DM beyond s, stays below
@@ -105,7 +105,7 @@ def _tail_panel(s: float, uz: float, dm: float, P) -> float:
     return 2.0 * lam * (TAIL_ERROR_TOL / (TAIL_PANEL_ERROR * share)) ** (1.0 / (2 * GL_ORDER + 1))
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _empty_beyond(s: float, u, P) -> bool:
     """True when no disk or arm reaches the sightline beyond s (its radius only grows)."""
     x, y = s * u[0], P[P_RSUN] + s * u[1]
@@ -115,7 +115,7 @@ def _empty_beyond(s: float, u, P) -> bool:
     return math.sqrt(x * x + y * y) > outer
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _store(row, first: float, m0: float, m1: float, m2: float, miso: float, done: float):
     """One result row: distance or DM, the four moments, and whether it was reached."""
     row[0] = first

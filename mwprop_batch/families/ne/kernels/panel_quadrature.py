@@ -46,7 +46,7 @@ FULL = LOCAL_ALL | (ALL_ARMS << ARM_SHIFT)  # every component
 KPC_TO_PC = 1000.0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float:
     """Longest Gauss-Legendre panel that resolves everything between s0 and s1."""
     sb = abs(uz)
@@ -60,7 +60,7 @@ def _panel_limit(s0: float, s1: float, uz: float, features, nf: int, P) -> float
     return limit
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _panel_order(length: float, limit: float) -> int:
     """Gauss-Legendre order for a panel of ``length`` where ``limit`` is the longest one the
     density allows (see quadrature.SHORTER_ORDER_FRACTION)."""
@@ -86,7 +86,7 @@ def _integrand(
     return ne, dsm
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _panel(
     a: float, b: float, u, P, arm_par, arm_coef, arm_grid, clump_par, clump_cells, void_par,
     void_cells, mode: int = FULL, order: int = GL_ORDER,
@@ -110,7 +110,7 @@ def _panel(
     return KPC_TO_PC * dm, m0, m1, m2, miso
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def _solve_in_panel(
     a: float, b: float, total: float, need: float, u, P, arm_par, arm_coef, arm_grid,
     clump_par, clump_cells, void_par, void_cells, max_iter: int = SOLVE_MAX_ITER,

@@ -1,5 +1,5 @@
-"""Tests call the YMW16 kernels that only other kernels call (compiled without a CPython
-wrapper: ``ONLY_FROM_KERNELS``) through a compiled function that calls them."""
+"""Tests call the kernels that only other kernels call (compiled without a CPython wrapper:
+``ONLY_FROM_KERNELS``) through a compiled function that calls them."""
 
 import inspect
 from functools import cache
