@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from numba.core import codegen
+
 import mwprop_batch
+from mwprop_batch.kernels import deferred_codegen
 
 PACKAGE = Path(mwprop_batch.__file__).resolve().parent
 
@@ -124,3 +127,12 @@ def test_a_kernel_that_reads_its_environment_is_generated_at_once(tmp_path):
     call = ("(probe.outer_of_objmode(-4.0), deferred_codegen.is_deferred("
             "library(probe.reads_its_environment)))")
     assert _run(tmp_path, call)["value"] == [4.0, False]
+
+
+def test_this_numba_is_deferred_on_and_another_would_be_left_alone(monkeypatch):
+    """The deferral relies on members of numba's code libraries (numba 0.68's): on this
+    numba it is installed; on a numba lacking one of them numba is left as it is."""
+    assert deferred_codegen.supported()
+    assert deferred_codegen.OWN_PREFIX in codegen.CPUCodeLibrary._mwprop_deferring
+    monkeypatch.delattr(codegen.CPUCodeLibrary, "_optimize_final_module")
+    assert not deferred_codegen.supported()

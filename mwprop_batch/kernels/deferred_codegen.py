@@ -83,12 +83,30 @@ def _generate(library: codegen.CPUCodeLibrary) -> None:
         library._finalize_final_module()
 
 
+NUMBA_INTERNALS = {
+    "CPUCodeLibrary": ("finalize", "serialize_using_object_code", "_unserialize",
+                       "_raise_if_finalized", "_get_module_for_linking",
+                       "_optimize_final_module", "_finalize_final_module"),
+    "JITCodeLibrary": ("get_pointer_to_function",),
+    "JITCPUCodegen": ("set_env",),
+}
+"""The members of numba's ``numba.core.codegen`` this module relies on (numba 0.68's)."""
+
+
+def supported() -> bool:
+    """Whether this numba has every member of :data:`NUMBA_INTERNALS` (if not, :func:`install`
+    leaves numba as it is: kernels compile as numba does, only slower)."""
+    return all(hasattr(getattr(codegen, cls, None), member)
+               for cls, members in NUMBA_INTERNALS.items() for member in members)
+
+
 def install() -> None:
     """Teach numba's CPU code libraries to defer this package's kernels without an entry point
-    (once per class; idempotent). Each patched method falls back to the one it replaces for
-    every other library, so another copy of the package installing its own is chained."""
+    (once per class; idempotent; nothing on a numba without :data:`NUMBA_INTERNALS`). Each
+    patched method falls back to the one it replaces for every other library, so another
+    copy of the package installing its own is chained."""
     library_class, jit_library_class = codegen.CPUCodeLibrary, codegen.JITCodeLibrary
-    if OWN_PREFIX in getattr(library_class, "_mwprop_deferring", ()):
+    if not supported() or OWN_PREFIX in getattr(library_class, "_mwprop_deferring", ()):
         return
     finalize = library_class.finalize
     serialize = library_class.serialize_using_object_code
