@@ -110,13 +110,17 @@ def test_kernels_only_kernels_call_are_linked_not_generated_and_load_from_the_ca
 
 def test_a_deferred_kernel_asked_for_its_address_is_generated_then(tmp_path):
     """Something asking for the address of a deferred kernel's function (numba does for
-    first-class function values) gets machine code: the library is generated on demand."""
+    first-class function values) gets machine code: the library is generated on demand, as
+    compiled and as loaded from the cache by a later process."""
     _package_copy(tmp_path)
-    call = ("(probe.outer(1.0), "
+    call = ("(probe.{caller}(1.0), "
             "library(probe.middle).get_pointer_to_function("
             "probe.middle.overloads[probe.middle.signatures[0]].fndesc.mangled_name) != 0, "
             "deferred_codegen.is_deferred(library(probe.middle)))")
-    assert _run(tmp_path, call)["value"] == [3.5, True, False]
+    assert _run(tmp_path, call.format(caller="outer"))["value"] == [3.5, True, False]
+    loaded = _run(tmp_path, call.format(caller="other"))  # middle from the cache
+    assert loaded["value"] == [10.5, True, False]
+    assert loaded["loaded"]["middle"] == 1
 
 
 def test_a_kernel_that_reads_its_environment_is_generated_at_once(tmp_path):

@@ -133,8 +133,13 @@ def install() -> None:
         if kind != KIND:
             return unserialize(cls, codegen_, state)
         self = codegen_.create_library(name)
+        self._shared_module = llvm.parse_bitcode(data)  # serialized ready to link
+        # its own copy as numba's finalize had it: external functions (the copy to link has
+        # them linkonce_odr, which LLVM would drop as unused were it generated on demand)
         self._final_module = llvm.parse_bitcode(data)
-        self._shared_module = self._final_module  # serialized ready to link (linkonce_odr)
+        for function in self._final_module.functions:
+            if not function.is_declaration and function.linkage == llvm.Linkage.linkonce_odr:
+                function.linkage = llvm.Linkage.external
         self._mwprop_deferred = True
         self._finalized = True
         return self
