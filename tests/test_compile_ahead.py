@@ -93,7 +93,7 @@ class Count(event.Listener):
 event.register("numba:compile", Count())
 from mwprop_batch import Model
 from mwprop_batch.core import compile_ahead
-from mwprop_batch.families.ne.kernels.compile_plan import march_callees
+from mwprop_batch.families.ne.compile_plan import march_callees
 
 model = Model("ne2001")
 rows = np.arange(40.0)

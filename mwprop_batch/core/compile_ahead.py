@@ -8,9 +8,11 @@ knows its argument types: the family that owns the kernel does, and registers th
 
 When the kernel's first call in this process is about to compile it (its cache index does not
 exist), :func:`compiling_ahead` forks: the child compiles the registered callees into the
-cache, in the order the parent will need them, and exits; the parent compiles the kernel as
-usual and loads each of those callees from the cache when it reaches it, waiting for it
-if the child is still compiling it (:mod:`.compile_lock`'s kernel locks). What either process
+cache and exits; the parent compiles the kernel as usual and loads each of those callees from
+the cache when it reaches it, waiting for it if the child is still compiling it
+(:mod:`.compile_lock`'s kernel locks). A callee the parent reached first (it holds its lock)
+the child leaves to it and goes on to the next, so the two share the work whatever their
+speeds. What either process
 compiles is what the other would have compiled: the kernels, and their results, are the same
 as without the child. A signature that no longer matches what the caller asks for costs the
 child's time only (the parent compiles the callee itself; tests check the signatures).
@@ -34,6 +36,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from numba.core.compiler_lock import global_compiler_lock
+
+from .compile_lock import kernel_busy
 
 SWITCH = "MWPROP_BATCH_COMPILE_AHEAD"  # "0": never fork a compiling child
 
@@ -93,7 +97,8 @@ def _compile_and_exit(work: Sequence[tuple[object, tuple]]) -> None:
     code = 0
     try:
         for callee, signature in work:
-            callee.compile(signature)
+            if not kernel_busy(callee):
+                callee.compile(signature)
     except BaseException:  # the parent compiles whatever is missing
         code = 1
     finally:

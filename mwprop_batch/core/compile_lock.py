@@ -119,6 +119,24 @@ def kernel_lock_path(kernel) -> str | None:
     return os.path.join(directory, index + KERNEL_LOCK_SUFFIX)
 
 
+def kernel_busy(kernel) -> bool:
+    """Whether another process holds ``kernel``'s lock now (compiling or loading it)."""
+    path = kernel_lock_path(kernel)
+    if fcntl is None or path is None:
+        return False
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def install_kernel_locks() -> None:
     """Have numba load or compile each of the package's cached kernels holding its lock file
     (:func:`kernel_lock_path`; once; idempotent). Taken inside numba's compiler lock, so

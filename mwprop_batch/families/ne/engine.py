@@ -21,9 +21,9 @@ from mwprop_batch.core.rows import (
     wrap_longitude,
 )
 
+from .compile_plan import march_callees
 from .kernels import density as density_kernels
 from .kernels import los
-from .kernels.compile_plan import march_callees
 from .kernels.flags import NOT_CONVERGED
 from .tables import KernelTables
 
