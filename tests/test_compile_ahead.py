@@ -136,3 +136,23 @@ def test_compiling_ahead_can_be_switched_off(monkeypatch):
     """``MWPROP_BATCH_COMPILE_AHEAD=0`` never forks."""
     monkeypatch.setenv(compile_ahead.SWITCH, "0")
     assert not compile_ahead.enabled()
+
+
+def test_a_second_copy_of_the_package_installs_its_own_kernel_locks(monkeypatch):
+    """Each copy of the package (benchmarks/speed_probe.py imports several) locks its own
+    kernels: a copy finding another's kernel locks installed wraps them (it returned, and its
+    kernels compiled without locks)."""
+    from numba.core import dispatcher
+
+    def other_copy_compile(self, sig):
+        return None
+
+    other_copy_compile._mwprop_kernel_locks = ("another_copy.core.compile_lock",)
+    monkeypatch.setattr(dispatcher.Dispatcher, "compile", other_copy_compile)
+    compile_lock.install_kernel_locks()
+    installed = dispatcher.Dispatcher.compile
+    assert installed is not other_copy_compile
+    assert installed._mwprop_kernel_locks == ("another_copy.core.compile_lock",
+                                               compile_lock.__name__)
+    compile_lock.install_kernel_locks()  # idempotent
+    assert dispatcher.Dispatcher.compile is installed

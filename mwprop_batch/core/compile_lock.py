@@ -139,11 +139,12 @@ def kernel_busy(kernel) -> bool:
 
 def install_kernel_locks() -> None:
     """Have numba load or compile each of the package's cached kernels holding its lock file
-    (:func:`kernel_lock_path`; once; idempotent). Taken inside numba's compiler lock, so
-    threads of one process never hold two kernel locks apart; a kernel this process already
-    has takes none."""
+    (:func:`kernel_lock_path`; once per copy of the package: each wraps the compile the one
+    before installed; idempotent). Taken inside numba's compiler lock, so threads of one
+    process never hold two kernel locks apart; a kernel this process already has takes none."""
     compile_ = dispatcher.Dispatcher.compile
-    if getattr(compile_, "_mwprop_kernel_locks", False):
+    installed = getattr(compile_, "_mwprop_kernel_locks", ())  # by each copy of the package
+    if __name__ in installed:
         return
     held: set[str] = set()  # kernel locks this process holds (under numba's compiler lock)
 
@@ -161,7 +162,7 @@ def install_kernel_locks() -> None:
                 finally:
                     held.discard(path)
 
-    compile_locked._mwprop_kernel_locks = True
+    compile_locked._mwprop_kernel_locks = (*installed, __name__)
     dispatcher.Dispatcher.compile = compile_locked
 
 
