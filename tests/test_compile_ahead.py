@@ -156,3 +156,22 @@ def test_a_second_copy_of_the_package_installs_its_own_kernel_locks(monkeypatch)
                                                compile_lock.__name__)
     compile_lock.install_kernel_locks()  # idempotent
     assert dispatcher.Dispatcher.compile is installed
+
+
+def test_a_failing_plan_leaves_the_process_to_compile_alone(monkeypatch):
+    """The child is a help, never a cause of failure: a plan that raises (or a fork that
+    fails) leaves the first call to compile everything itself, as without a plan."""
+    import numba
+
+    @numba.njit
+    def twice(x, P):
+        return x * P[0]
+
+    def broken(*tables):
+        raise RuntimeError("no plan")
+
+    monkeypatch.setitem(compile_ahead._plans, twice, broken)
+    monkeypatch.setattr(compile_ahead, "enabled", lambda: True)
+    monkeypatch.setattr(compile_ahead, "_needs_compiling", lambda kernel: True)
+    with compile_ahead.compiling_ahead(twice, (np.array([2.0]),)):
+        assert twice(3.0, np.array([2.0])) == 6.0

@@ -12,18 +12,18 @@ cache and exits; the parent compiles the kernel as usual and loads each of those
 the cache when it reaches it, waiting for it if the child is still compiling it
 (:mod:`.compile_lock`'s kernel locks). A callee the parent reached first (it holds its lock)
 the child leaves to it and goes on to the next, so the two share the work whatever their
-speeds. What either process
-compiles is what the other would have compiled: the kernels, and their results, are the same
-as without the child. A signature that no longer matches what the caller asks for costs the
-child's time only (the parent compiles the callee itself; tests check the signatures).
+speeds. What either process compiles is what the other would have compiled: the kernels,
+and their results, are the same as without the child. A signature that no longer matches
+what the caller asks for costs the child's time only (the parent compiles the callee itself;
+tests check the signatures).
 
 It forks only where that is useful: Linux, at least 2 CPUs to run on, a cache directory it can
 write, and ``MWPROP_BATCH_COMPILE_AHEAD`` not ``0``. A fork copies only the calling thread;
 the child only compiles, and it forks holding numba's compiler lock, so no other thread of
 this process is compiling (holding a lock the child needs) at that moment. Otherwise, or if
-the child fails, the parent compiles everything, as it would alone. The parent waits for the
-child before its first call returns (stopping it if the call failed), so no child outlives
-the cache lock.
+the plan, the fork or the child fails, the parent compiles everything, as it would alone.
+The parent waits for the child before its first call returns (stopping it if the call
+failed), so no child outlives the cache lock.
 """
 
 from __future__ import annotations
@@ -76,10 +76,16 @@ def compiling_ahead(kernel, tables: tuple) -> Iterator[None]:
     if plan is None or not enabled() or not _needs_compiling(kernel):
         yield
         return
-    work = plan(*tables)
-    with global_compiler_lock, warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # Python >= 3.12: other threads
-        pid = os.fork()
+    try:
+        work = plan(*tables)
+        with global_compiler_lock, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # Python >= 3.12: threads
+            pid = os.fork()
+    except Exception:  # a help, never a cause of failure: compile alone
+        pid = None
+    if pid is None:
+        yield
+        return
     if pid == 0:
         _compile_and_exit(work)
     try:
