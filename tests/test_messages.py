@@ -75,6 +75,19 @@ def test_compile_notice_names_each_kernel_group_and_its_time():
     assert "<lambda>" in lines[2] and "<lambda> in " in lines[3]
 
 
+def test_compile_notice_says_nothing_of_a_child_process_s_compiles():
+    """A child forked to compile ahead (core/compile_ahead.py) inherits the listener: its
+    compiles are part of the parent's group, not groups of their own on the terminal."""
+    from mwprop_batch.cli.compile_notice import CompileNotice
+
+    lines = []
+    notice = CompileNotice(lines.append)
+    notice._process = os.getpid() + 1  # as in a child: the listener was made by its parent
+    with install_listener("numba:compile", notice):
+        numba.njit(lambda x: x + 2)(1)
+    assert lines == []
+
+
 def test_cli_says_nothing_of_compiling_when_the_kernels_are_cached(capsys, ne2025):
     ne2025.dm_to_dist(np.full(100, 45.0), 2.0, 100.0)  # compiled, or loaded from the cache
     code, _, err = run(capsys, "los", 45, 2, 100, 1)

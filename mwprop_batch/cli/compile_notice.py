@@ -9,6 +9,7 @@ starts, and says how long the whole group took when it ends.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -38,14 +39,18 @@ class CompileNotice(Listener):
     """A numba event listener: one line when a group's compile starts, one when it ends.
 
     Thread-safe: numba compiles under one global lock, and the nesting depth is kept per
-    thread.
+    thread. Says nothing of what a child process compiles for this one (it inherits the
+    listener: :mod:`mwprop_batch.core.compile_ahead`); the group's time includes it.
     """
 
     def __init__(self, write: Callable[[str], None] = _to_stderr) -> None:
         self._write = write
         self._local = threading.local()
+        self._process = os.getpid()
 
     def on_start(self, event) -> None:
+        if os.getpid() != self._process:
+            return
         depth = getattr(self._local, "depth", 0)
         self._local.depth = depth + 1
         if depth == 0:
@@ -54,6 +59,8 @@ class CompileNotice(Listener):
                         "(numba; the first use in this installation, then cached) ...")
 
     def on_end(self, event) -> None:
+        if os.getpid() != self._process:
+            return
         self._local.depth -= 1
         if self._local.depth == 0:
             seconds = time.perf_counter() - self._local.started

@@ -13,6 +13,13 @@ process compiles and saves; the others wait, then load what it saved. Later call
 lock. Where no lock can be had (no ``fcntl``, a cache directory that cannot be written,
 caching off) the kernel runs without one: the lock is never fatal, nor is a damaged
 cache file (the kernels are compiled anew).
+
+Inside that lock a second process may compile part of the same call tree at once
+(:mod:`.compile_ahead`). So every kernel of the package is also loaded or compiled holding a
+lock of its own (:func:`install_kernel_locks`: a lock file beside its index file): one
+process writes a kernel's index at a time, and a process that needs a kernel another is
+compiling waits for it and loads it. Both take kernel locks only along their call stacks
+(a caller's before its callees'), so neither can wait for the other in a circle.
 """
 
 from __future__ import annotations
@@ -26,6 +33,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from numba.core import dispatcher, sigutils
+from numba.core.compiler_lock import global_compiler_lock
+
+from mwprop_batch.kernels.cache_key import is_kernel_source
 
 try:
     import fcntl
@@ -33,6 +44,7 @@ except ImportError:  # Windows: no flock; numba's own atomic writes only
     fcntl = None
 
 LOCK_NAME = "mwprop-batch-compile.lock"
+KERNEL_LOCK_SUFFIX = ".lock"  # a kernel's lock file: its index file's name and this
 DAMAGED_CACHE = (pickle.UnpicklingError, EOFError)  # what numba raises on a damaged file
 
 T = TypeVar("T")
@@ -71,11 +83,19 @@ def kernel_cache_directories() -> list[str]:
 @contextmanager
 def directory_lock(directory: str | None) -> Iterator[None]:
     """Hold an exclusive flock on ``directory``/LOCK_NAME (blocking); nothing if impossible."""
-    if fcntl is None or directory is None:
+    with file_lock(None if directory is None else os.path.join(directory, LOCK_NAME)):
+        yield
+
+
+@contextmanager
+def file_lock(path: str | None) -> Iterator[None]:
+    """Hold an exclusive flock on the file ``path`` (created if need be; blocking); nothing if
+    impossible (no ``fcntl``, no path, a directory that cannot be written)."""
+    if fcntl is None or path is None:
         yield
         return
     try:
-        fd = os.open(os.path.join(directory, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError:
         yield
         return
@@ -84,6 +104,66 @@ def directory_lock(directory: str | None) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def kernel_lock_path(kernel) -> str | None:
+    """The lock file of a numba dispatcher's cache entries (beside its index file), or None
+    where it is not one of the package's cached kernels."""
+    cache = getattr(kernel, "_cache", None)
+    directory = getattr(cache, "_cache_path", None)
+    index = getattr(getattr(cache, "_cache_file", None), "_index_name", None)
+    if directory is None or index is None:
+        return None
+    if not is_kernel_source(kernel.py_func.__code__.co_filename):
+        return None
+    return os.path.join(directory, index + KERNEL_LOCK_SUFFIX)
+
+
+def kernel_busy(kernel) -> bool:
+    """Whether another process holds ``kernel``'s lock now (compiling or loading it)."""
+    path = kernel_lock_path(kernel)
+    if fcntl is None or path is None:
+        return False
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def install_kernel_locks() -> None:
+    """Have numba load or compile each of the package's cached kernels holding its lock file
+    (:func:`kernel_lock_path`; once per copy of the package: each wraps the compile the one
+    before installed; idempotent). Taken inside numba's compiler lock, so threads of one
+    process never hold two kernel locks apart; a kernel this process already has takes none."""
+    compile_ = dispatcher.Dispatcher.compile
+    installed = getattr(compile_, "_mwprop_kernel_locks", ())  # by each copy of the package
+    if __name__ in installed:
+        return
+    held: set[str] = set()  # kernel locks this process holds (under numba's compiler lock)
+
+    def compile_locked(self, sig):
+        path = kernel_lock_path(self)
+        if path is None or tuple(sigutils.normalize_signature(sig)[0]) in self.overloads:
+            return compile_(self, sig)
+        with global_compiler_lock:
+            if path in held:  # another signature inside its own compile: the lock is ours
+                return compile_(self, sig)
+            with file_lock(path):
+                held.add(path)
+                try:
+                    return compile_(self, sig)
+                finally:
+                    held.discard(path)
+
+    compile_locked._mwprop_kernel_locks = (*installed, __name__)
+    dispatcher.Dispatcher.compile = compile_locked
 
 
 def is_ready(key: Hashable) -> bool:
@@ -148,3 +228,6 @@ def first_call(key: Hashable, run: Callable[[], T]) -> T:
             return result
         finally:
             _depth -= 1
+
+
+install_kernel_locks()

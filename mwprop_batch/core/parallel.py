@@ -30,6 +30,7 @@ from typing import TypeVar
 import numba
 import numpy as np
 
+from .compile_ahead import compiling_ahead
 from .compile_lock import call_key, first_call, is_ready
 from .errors import InvalidTypeError, InvalidValueError
 
@@ -122,6 +123,13 @@ def split_rows(kernel, args: tuple) -> tuple[tuple[np.ndarray, ...], tuple]:
     return tuple(np.require(r, requirements=ROW_LAYOUT) for r in args[:n_rows]), args[n_rows:]
 
 
+def _first_run(kernel, rows: tuple, tables: tuple):
+    """``kernel`` on none of ``rows``: loads it, or compiles it with a second core's help
+    (:mod:`.compile_ahead`)."""
+    with compiling_ahead(kernel, tables):
+        return kernel(*(r[:0] for r in rows), *tables)
+
+
 def run_parallel_kernel(kernel, *args) -> np.ndarray:
     """``kernel(*args)`` for a batch kernel, its rows spread over numba's threads.
 
@@ -139,7 +147,7 @@ def _run_in_chunks(kernel, args: tuple):
     rows, tables = split_rows(kernel, args)
     key = call_key(kernel, rows + tables)
     if not is_ready(key):  # loads or compiles it now, on no rows, one process at a time
-        first_call(key, lambda: kernel(*(r[:0] for r in rows), *tables))
+        first_call(key, lambda: _first_run(kernel, rows, tables))
     total = rows[0].shape[0]
     if total == 0:
         return kernel(*rows, *tables)

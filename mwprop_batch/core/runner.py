@@ -1,6 +1,6 @@
 """How a :class:`~mwprop_batch.Model` runs its batch kernels: interpreted or compiled.
 
-numba compiles a kernel the first time an installation calls it (about 15 s for NE2025's
+numba compiles a kernel the first time an installation calls it (about 9 s for NE2025's
 line-of-sight kernel on 2 cores) and later processes load it from numba's cache, after
 about half a second of numba start-up. The interpreter runs the same Python source at a few
 hundredths of a second per sightline (:mod:`mwprop_batch.core.interpreted`). So a call of at most

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mwprop_batch.core import compile_ahead
 from mwprop_batch.core.rows import (
     distance_frame,
     distance_rows,
@@ -20,10 +21,15 @@ from mwprop_batch.core.rows import (
     wrap_longitude,
 )
 
+from .compile_plan import march_callees
 from .kernels import density as density_kernels
 from .kernels import los
 from .kernels.flags import NOT_CONVERGED
 from .tables import KernelTables
+
+# while a fresh installation compiles the line-of-sight kernel, a child compiles the march's
+# slowest callees (on a second core)
+compile_ahead.register(los.los_batch, march_callees)
 
 
 def _los(

@@ -92,7 +92,11 @@ def _turned(t: float, sin_t: float, cos_t: float, step: float) -> tuple[float, f
     return sin_t * cos_d + cos_t * sin_d, cos_t * cos_d - sin_t * sin_d
 
 
-@nb.njit(cache=True, forceinline=True, _nrt=False, **ONLY_FROM_KERNELS)
+# called, not inlined: inlined into every caller of the nearest-point search (the density
+# and five crossing and cut helpers), it doubled the line-of-sight kernel's code and its
+# final optimisation and code generation took 3.0 s of a fresh installation's first call
+# instead of 1.7 s, for no throughput gained (benchmarks/speed_probe.py)
+@nb.njit(cache=True, _nrt=False, **ONLY_FROM_KERNELS)
 def refine_nearest(
     x: float, y: float, t_start: float, t0: float, dt: float, coef: np.ndarray,
     max_iter: int = NEWTON_MAX_ITER,
