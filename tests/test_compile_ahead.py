@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import mwprop_batch
 from mwprop_batch.core import compile_ahead, compile_lock
@@ -45,8 +46,10 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env | {"PYTHONPATH": str(tmp_path)} | extra
 
 
-def _python(code: str, env: dict[str, str], cwd: Path) -> str:
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True,
+def _python(code: str | list[str], env: dict[str, str], cwd: Path) -> str:
+    """Run ``python -c code`` (or ``python *code``, a list); its stdout."""
+    argv = ["-c", code] if isinstance(code, str) else code
+    done = subprocess.run([sys.executable, *argv], env=env, cwd=cwd, capture_output=True,
                           text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -76,6 +79,9 @@ def test_a_process_waits_for_a_kernel_another_is_compiling_and_loads_it(tmp_path
 
 FIRST_BATCH = '''
 import json
+import sys
+from importlib import import_module
+
 import numpy as np
 from numba.core import event
 
@@ -93,9 +99,10 @@ class Count(event.Listener):
 event.register("numba:compile", Count())
 from mwprop_batch import Model
 from mwprop_batch.core import compile_ahead
-from mwprop_batch.families.ne.compile_plan import march_callees
 
-model = Model("ne2001")
+name, family = sys.argv[1:]
+march_callees = import_module(f"mwprop_batch.families.{family}.compile_plan").march_callees
+model = Model(name)
 rows = np.arange(40.0)
 out = model.dm_to_dist(rows * 9.0, rows * 3.0 - 60.0, rows * 10.0 + 5.0)
 plan = march_callees(*model.tables)
@@ -109,25 +116,29 @@ print(json.dumps({
 '''
 
 
+@pytest.mark.parametrize(("name", "family"), [("ne2001", "ne"), ("ymw16", "ymw16")])
 def test_a_child_compiles_the_march_s_callees_while_the_parent_compiles_the_rest(
-        tmp_path, ne2001):
-    """In an empty cache, the first compiled NE call forks a child that compiles the march's
-    slowest callees (compile_plan.march_callees) while the parent compiles the rest: each
-    planned signature is the one the march asks for (the only one it compiled or loaded),
-    the parent loads some of them from the child, the distances are those of a process
-    that compiled everything itself, and a later process loads every kernel it needs."""
+        tmp_path, request, name, family):
+    """In an empty cache, the first compiled line-of-sight call forks a child that compiles
+    the march's slowest callees (the family's compile_plan.march_callees) while the parent
+    compiles the rest: each planned signature is the one the march asks for (the only one
+    it compiled or loaded), the parent loads some of them from the child, the distances are
+    those of a process that compiled everything itself, and a later process loads every
+    kernel it needs."""
     env = _env(tmp_path, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
                MWPROP_BATCH_CACHE_DIR=str(tmp_path / "tables"),
                PYTHONPATH=str(PACKAGE.parent))
     rows = np.arange(40.0)
-    expected = ne2001.dm_to_dist(rows * 9.0, rows * 3.0 - 60.0, rows * 10.0 + 5.0)["DIST"]
-    first = json.loads(_python(FIRST_BATCH, env, tmp_path).splitlines()[-1])
+    model = request.getfixturevalue(name)
+    expected = model.dm_to_dist(rows * 9.0, rows * 3.0 - 60.0, rows * 10.0 + 5.0)["DIST"]
+    code = ["-c", FIRST_BATCH, name, family]
+    first = json.loads(_python(code, env, tmp_path).splitlines()[-1])
     assert first["enabled"] == compile_ahead.enabled()
     assert all(first["asked"])
     if first["enabled"]:
         assert first["loaded"]  # compiled by the child
     assert np.array_equal(first["dist"], expected.to_numpy(), equal_nan=True)
-    later = json.loads(_python(FIRST_BATCH, env, tmp_path).splitlines()[-1])
+    later = json.loads(_python(code, env, tmp_path).splitlines()[-1])
     assert later["compiles"] == 0
     assert np.array_equal(later["dist"], expected.to_numpy(), equal_nan=True)
 

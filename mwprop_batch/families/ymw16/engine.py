@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mwprop_batch.core import compile_ahead
 from mwprop_batch.core.constants import PC_PER_KPC
 from mwprop_batch.core.rows import (
     distance_frame,
@@ -25,10 +26,15 @@ from mwprop_batch.core.rows import (
     wrap_longitude,
 )
 
+from .compile_plan import march_callees
 from .kernels import combination, los
 from .kernels import density as K
 from .kernels.flags import NOT_CONVERGED
 from .tables import Ymw16Tables
+
+# while a fresh installation compiles the line-of-sight kernel, a child compiles the march's
+# slowest callees (on a second core)
+compile_ahead.register(los.sightline_batch, march_callees)
 
 MS_PER_S = 1000.0
 
