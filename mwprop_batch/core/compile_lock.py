@@ -88,20 +88,25 @@ def directory_lock(directory: str | None) -> Iterator[None]:
 
 
 @contextmanager
-def file_lock(path: str | None) -> Iterator[None]:
-    """Hold an exclusive flock on the file ``path`` (created if need be; blocking); nothing if
-    impossible (no ``fcntl``, no path, a directory that cannot be written)."""
+def file_lock(path: str | None, wait: bool = True) -> Iterator[bool]:
+    """Hold an exclusive flock on the file ``path`` (created if need be) for the body; nothing
+    where impossible (no ``fcntl``, no path, a directory that cannot be written). Yields False
+    only where ``wait`` is False and another process holds it now (the body runs without)."""
     if fcntl is None or path is None:
-        yield
+        yield True
         return
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError:
-        yield
+        yield True
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
     finally:
         os.close(fd)  # releases the lock
 
@@ -121,20 +126,8 @@ def kernel_lock_path(kernel) -> str | None:
 
 def kernel_busy(kernel) -> bool:
     """Whether another process holds ``kernel``'s lock now (compiling or loading it)."""
-    path = kernel_lock_path(kernel)
-    if fcntl is None or path is None:
-        return False
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+    with file_lock(kernel_lock_path(kernel), wait=False) as free:
+        return not free
 
 
 def install_kernel_locks() -> None:
